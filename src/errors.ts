@@ -1,0 +1,112 @@
+// One table of every failure gw reports, with a stable code. Manifest problems become
+// Diagnostics (file:line:col) and request failures become HTTP answers; both read this table,
+// so a code means the same thing everywhere. README.md lists every code (a test checks it).
+
+export type ErrorArea = 'manifest' | 'request' | 'cli';
+
+export interface ErrorInfo {
+  readonly area: ErrorArea;
+  /** HTTP status for request errors. */
+  readonly status?: number;
+  /** OpenAI-style error type for request errors. */
+  readonly type?: string;
+  readonly summary: string;
+}
+
+const m = (summary: string): ErrorInfo => ({ area: 'manifest', summary });
+const r = (status: number, type: string, summary: string): ErrorInfo => ({ area: 'request', status, type, summary });
+
+export const ERRORS = {
+  // --- manifests: reading and parsing
+  GW_ERR_MANIFEST_NOT_FOUND: m('a manifest path matches no file'),
+  GW_ERR_MANIFEST_READ: m('a manifest file cannot be read'),
+  GW_ERR_MANIFEST_TOO_LARGE: m('a manifest file is larger than the loader accepts'),
+  GW_ERR_MANIFEST_BINARY: m('a manifest file is not text'),
+  GW_ERR_MANIFEST_EMPTY: m('a manifest file holds no document'),
+  GW_ERR_MANIFEST_PARSE: m('YAML syntax error (tabs, bad indentation, unclosed quotes, ...)'),
+  GW_ERR_MANIFEST_DUPLICATE_KEY: m('a mapping has the same key twice'),
+  GW_ERR_MANIFEST_NOT_OBJECT: m('a document is not a mapping'),
+  // --- manifests: schema
+  GW_ERR_SCHEMA: m('a document does not match its JSON Schema (wrong type, unknown field, missing field, out of range)'),
+  GW_ERR_SCHEMA_UNKNOWN_KIND: m('kind is not one of Gateway, Provider, Endpoint, ApiKey, Guardrail'),
+  // --- manifests: references and values
+  GW_ERR_REF_SYNTAX: m('a ${...} reference is malformed'),
+  GW_ERR_ENV_UNSET: m('a referenced environment variable is not set (--env, serve)'),
+  GW_ERR_FILE_REF_MISSING: m('a ${file:...} reference names no readable file (--env, serve)'),
+  GW_ERR_DURATION: m('a duration is out of range'),
+  GW_ERR_BASE_URL: m('a provider baseUrl is missing, not http(s), or ends with a slash'),
+  GW_ERR_REGEX_INVALID: m('a guardrail regex does not compile'),
+  GW_ERR_JSON_SCHEMA_INVALID: m('an endpoint input/output schema is not a valid JSON Schema'),
+  GW_ERR_KEY_HASH_FORMAT: m('keyHash is not sha256: followed by 64 lowercase hex digits'),
+  GW_ERR_LITERAL_SECRET: m('a credential is written literally where a ${env:...} or ${file:...} reference belongs'),
+  // --- manifests: cross-references
+  GW_ERR_DUPLICATE_NAME: m('two resources of one kind share a name in one workspace'),
+  GW_ERR_REF_UNKNOWN_PROVIDER: m('a provider reference does not resolve'),
+  GW_ERR_REF_UNKNOWN_ENDPOINT: m('an endpoint reference does not resolve'),
+  GW_ERR_REF_UNKNOWN_GUARDRAIL: m('a guardrail reference does not resolve'),
+  GW_ERR_REF_UNKNOWN_MODEL: m('a model name (defaultModel, allow list, endpoint-ref mapping) is not exposed'),
+  GW_ERR_REF_CYCLE: m('endpoint references form a cycle'),
+  GW_ERR_TARGET_SHAPE: m('a routing target names neither or both of provider and endpoint'),
+  GW_ERR_MODEL_COLLISION: m('an exposed model name is defined by two endpoints of one workspace'),
+  GW_ERR_PROVIDER_TYPE_MISMATCH: m('a chat endpoint targets an http provider, or a proxy endpoint a chat provider'),
+  GW_ERR_GATEWAY_DUPLICATE: m('more than one Gateway document'),
+  // --- CLI
+  GW_ERR_CLI_USAGE: { area: 'cli', summary: 'a command was called with wrong arguments' },
+  GW_ERR_INIT_EXISTS: { area: 'cli', summary: 'gw init would overwrite files (use --force)' },
+  // --- requests
+  GW_ERR_INVALID_JSON: r(400, 'invalid_request_error', 'the request body is not valid JSON'),
+  GW_ERR_BAD_REQUEST: r(400, 'invalid_request_error', 'a field is missing or has the wrong type'),
+  GW_ERR_STREAMING_DISABLED: r(400, 'invalid_request_error', 'stream: true on an endpoint with streaming: false'),
+  GW_ERR_AUTH_MISSING_KEY: r(401, 'authentication_error', 'no API key was sent'),
+  GW_ERR_AUTH_INVALID_KEY: r(401, 'authentication_error', 'the API key is unknown'),
+  GW_ERR_AUTH_EXPIRED_KEY: r(401, 'authentication_error', 'the API key has expired'),
+  GW_ERR_AUTH_DISABLED_KEY: r(401, 'authentication_error', 'the API key is disabled'),
+  GW_ERR_AUTH_SCOPE: r(403, 'permission_error', 'the key lacks the scope for this API'),
+  GW_ERR_AUTH_ROLE: r(403, 'permission_error', "the key's roles are not allowed on this endpoint"),
+  GW_ERR_AUTH_ENDPOINT: r(403, 'permission_error', "the endpoint is not in the key's allow list"),
+  GW_ERR_AUTH_MODEL: r(403, 'permission_error', "the model is not in the key's allow list"),
+  GW_ERR_ROUTE_NOT_FOUND: r(404, 'not_found_error', 'no such route'),
+  GW_ERR_MODEL_NOT_FOUND: r(404, 'not_found_error', 'unknown model or endpoint, or the endpoint is disabled'),
+  GW_ERR_METHOD_NOT_ALLOWED: r(405, 'invalid_request_error', 'the route does not take this method'),
+  GW_ERR_BODY_TOO_LARGE: r(413, 'invalid_request_error', 'the body is larger than proxy.maxBodyBytes'),
+  GW_ERR_TOKEN_CAP: r(422, 'invalid_request_error', 'the input is over limits.maxInputTokens'),
+  GW_ERR_BUDGET_EXCEEDED: r(422, 'invalid_request_error', 'the monthly budget is spent'),
+  GW_ERR_GUARDRAIL_BLOCKED: r(422, 'invalid_request_error', 'a guardrail blocked the request'),
+  GW_ERR_INPUT_SCHEMA: r(422, 'invalid_request_error', "the input does not match the endpoint's input schema"),
+  GW_ERR_RATE_LIMITED: r(429, 'rate_limit_error', 'a rate limit is reached (Retry-After says when to retry)'),
+  GW_ERR_INTERNAL: r(500, 'server_error', 'a bug in gw; the log has the details'),
+  GW_ERR_UPSTREAM_EXHAUSTED: r(502, 'upstream_error', 'every upstream attempt failed, after retries and fallback'),
+  GW_ERR_UPSTREAM_PROTOCOL: r(502, 'upstream_error', 'the upstream answered something that is not its API'),
+  GW_ERR_OUTPUT_SCHEMA: r(502, 'upstream_error', "the model's output does not match the endpoint's output schema"),
+  GW_ERR_NOT_READY: r(503, 'server_error', 'no configuration is loaded yet'),
+  GW_ERR_UPSTREAM_TIMEOUT: r(504, 'timeout_error', 'every upstream attempt timed out'),
+} as const satisfies Record<string, ErrorInfo>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** A failure as a value: a stable code, a message for people, optional details for machines. */
+export class GwError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'GwError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    const info: ErrorInfo = ERRORS[this.code];
+    return info.status ?? 500;
+  }
+
+  get type(): string {
+    const info: ErrorInfo = ERRORS[this.code];
+    return info.type ?? 'server_error';
+  }
+}
+
+export function isGwError(e: unknown): e is GwError {
+  return e instanceof GwError;
+}
