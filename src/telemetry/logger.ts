@@ -1,0 +1,69 @@
+// The process logger: pino, JSON lines, secrets redacted by path. The redaction paths are
+// compiled once when the logger is built, never per line.
+import { pino } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+
+export type Logger = PinoLogger;
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+
+const SECRET_HEADERS = ['authorization', '["x-api-key"]', 'cookie', '["set-cookie"]', '["proxy-authorization"]'];
+// `headers` at the top level and one level down (req.headers, res.headers, upstream.headers...).
+const HEADER_HOLDERS = ['headers', '*.headers'];
+const SECRET_FIELDS = ['apiKey', 'key', 'keyHash', 'bearer', 'password', 'secret', 'token'];
+
+/**
+ * Every path the logger censors, as pino redact paths (a `*` spans exactly one level).
+ * Secret fields are censored at the top level and one level down, except a top-level `key`:
+ * the access line uses it for the ApiKey's name, which is not a secret.
+ */
+export const REDACT_PATHS: readonly string[] = [
+  ...HEADER_HOLDERS.flatMap((h) => SECRET_HEADERS.map((name) => (name.startsWith('[') ? `${h}${name}` : `${h}.${name}`))),
+  ...SECRET_FIELDS.filter((f) => f !== 'key'),
+  ...SECRET_FIELDS.map((f) => `*.${f}`),
+];
+
+export const REDACTED = '[redacted]';
+
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  /** A stream to write JSON lines to (tests pass a sink); default: stdout, asynchronously. */
+  readonly destination?: DestinationStream;
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false });
+  return pino(
+    {
+      level: opts.level,
+      base: { pid: process.pid },
+      redact: { paths: [...REDACT_PATHS], censor: REDACTED },
+    },
+    destination,
+  );
+}
+
+/**
+ * Fields of the one access line per request. `key` is the ApiKey's name, never the key.
+ * Absent values are left out of the line.
+ */
+export interface AccessLine {
+  readonly reqId: string;
+  readonly key?: string | null;
+  readonly endpoint?: string | null;
+  /** The model the caller asked for. */
+  readonly model?: string | null;
+  readonly provider?: string | null;
+  readonly upstreamModel?: string | null;
+  readonly attempts?: number;
+  readonly status: number;
+  readonly ms: number;
+  readonly ttfbMs?: number | null;
+  /** GW_ERR_* code when the request failed. */
+  readonly code?: string | null;
+}
+
+/** Writes the access line: info for answers below 500, warn for 5xx. Message: 'request'. */
+export function logAccess(logger: Logger, line: AccessLine): void {
+  if (line.status >= 500) logger.warn(line, 'request');
+  else logger.info(line, 'request');
+}

@@ -1,0 +1,80 @@
+// The SQLite schema as an ordered list of steps. `PRAGMA user_version` holds how many steps a
+// file has applied, so reopening a file runs only the steps it has not seen. Append new steps;
+// never edit or reorder a step that has shipped, because existing files already ran it.
+import type { Database } from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: request log, monthly spend, applied revisions.
+  `
+  CREATE TABLE requests (
+    id             INTEGER PRIMARY KEY,
+    ts             INTEGER NOT NULL,          -- epoch ms, request start
+    request_id     TEXT    NOT NULL,
+    workspace      TEXT    NOT NULL,
+    endpoint       TEXT,
+    key_name       TEXT,
+    model          TEXT,                      -- the model the caller asked for
+    provider       TEXT,                      -- the provider that answered (last attempt)
+    upstream_model TEXT,
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    attempt_log    TEXT    NOT NULL DEFAULT '[]',  -- JSON [{provider, model, status, error, ms}]
+    status         INTEGER NOT NULL,          -- HTTP status sent to the caller
+    error_code     TEXT,
+    tokens_in      INTEGER NOT NULL DEFAULT 0,
+    tokens_out     INTEGER NOT NULL DEFAULT 0,
+    cost_usd       REAL    NOT NULL DEFAULT 0,
+    latency_ms     REAL    NOT NULL,
+    ttfb_ms        REAL,
+    stream         INTEGER NOT NULL DEFAULT 0,
+    route          TEXT    NOT NULL
+  );
+  CREATE INDEX requests_ts ON requests (ts);
+  CREATE INDEX requests_endpoint_ts ON requests (endpoint, ts);
+  CREATE INDEX requests_key_ts ON requests (key_name, ts);
+
+  CREATE TABLE spend (
+    workspace    TEXT NOT NULL,
+    subject_kind TEXT NOT NULL CHECK (subject_kind IN ('key', 'endpoint')),
+    subject      TEXT NOT NULL,
+    month        TEXT NOT NULL,               -- 'YYYY-MM', UTC
+    cost_usd     REAL NOT NULL DEFAULT 0,
+    PRIMARY KEY (workspace, subject_kind, subject, month)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE revisions (
+    number     INTEGER PRIMARY KEY,
+    hash       TEXT    NOT NULL,
+    manifests  TEXT    NOT NULL,              -- manifests with references unresolved
+    applied_at INTEGER NOT NULL,              -- epoch ms
+    source     TEXT    NOT NULL               -- e.g. 'file', 'watch', 'sighup', 'apply', 'rollback'
+  );
+  `,
+];
+
+export interface MigrationResult {
+  /** user_version before opening. */
+  readonly from: number;
+  /** user_version after: MIGRATIONS.length. */
+  readonly to: number;
+}
+
+/**
+ * Brings `db` up to the latest schema. Each step and its version bump commit together, so a
+ * crash mid-migration leaves the file at the previous version, never half-migrated.
+ * Throws when the file was written by a newer gw (its version is beyond what we know).
+ */
+export function migrate(db: Database, steps: readonly string[] = MIGRATIONS): MigrationResult {
+  const from = Number(db.pragma('user_version', { simple: true }));
+  if (from > steps.length) {
+    throw new Error(`the database schema is version ${from}, newer than this gw knows (${steps.length})`);
+  }
+  for (let v = from; v < steps.length; v++) {
+    const sql = steps[v] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      // PRAGMA takes no bound parameters; v is an integer we control.
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+  return { from, to: steps.length };
+}

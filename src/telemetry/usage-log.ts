@@ -1,0 +1,279 @@
+// The usage log: one SQLite row per request plus monthly spend per key and endpoint.
+// record() only pushes to an in-memory batch; a timer writes the batch in one transaction.
+// So the request path never touches SQLite, and a crash loses at most one batch window
+// (WAL + synchronous=NORMAL keeps the file consistent, never corrupt).
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { GwError } from '../errors.js';
+import { migrate } from './migrations.js';
+import { UsageQueries } from './usage-queries.js';
+import type { RecentQuery, SummaryQuery } from './usage-queries.js';
+import { monthOf } from './usage-row.js';
+import type { SpendSubjectKind, StoredUsageRow, UsageRow, UsageSummaryRow } from './usage-row.js';
+
+export interface FlushInfo {
+  /** Rows written by this flush. */
+  readonly rows: number;
+  /** Time the transaction took, ms. */
+  readonly ms: number;
+}
+
+export interface UsageLogOptions {
+  /** Longest a recorded row waits before it is written. Default 100 ms. */
+  readonly flushIntervalMs?: number;
+  /** A batch this large is written on the next turn of the event loop. Default 500 rows. */
+  readonly maxBatch?: number;
+  /** How long a write waits for a lock held by another process. Default 1000 ms. */
+  readonly busyTimeoutMs?: number;
+  /** Called after each successful batch write. */
+  readonly onFlush?: (info: FlushInfo) => void;
+  /** Called when a batch (or a spend read) fails; `dropped` rows of that batch are lost. */
+  readonly onError?: (err: unknown, dropped: number) => void;
+}
+
+export interface UsageLogStats {
+  /** Rows waiting in memory. */
+  readonly pending: number;
+  /** Rows written since open. */
+  readonly written: number;
+  /** Rows lost to failed writes or recorded after close(). */
+  readonly dropped: number;
+}
+
+const SEP = '\u0000';
+const spendKey = (ws: string, kind: SpendSubjectKind, subject: string, month: string): string =>
+  ws + SEP + kind + SEP + subject + SEP + month;
+
+export class UsageLog {
+  readonly #db: Database;
+  readonly #queries: UsageQueries;
+  readonly #insert: Statement;
+  readonly #addSpend: Statement;
+  readonly #readSpend: Statement;
+  readonly #writeBatch: (rows: readonly UsageRow[]) => void;
+  readonly #intervalMs: number;
+  readonly #maxBatch: number;
+  readonly #onFlush: ((info: FlushInfo) => void) | undefined;
+  readonly #onError: ((err: unknown, dropped: number) => void) | undefined;
+
+  #batch: UsageRow[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  #closed = false;
+  #written = 0;
+  #dropped = 0;
+  /** Spend totals the budget checks asked for, kept current by record(). */
+  readonly #spend = new Map<string, number>();
+  #spendMonth = '';
+
+  /**
+   * Opens (creating folder and file when missing) and migrates the database at `path`.
+   * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
+   */
+  static open(path: string, opts: UsageLogOptions = {}): UsageLog {
+    let db: Database | undefined;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new BetterSqlite3(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 1000))}`);
+      migrate(db);
+      return new UsageLog(db, opts);
+    } catch (err) {
+      db?.close();
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new GwError('GW_ERR_STORAGE_OPEN', `cannot open the usage database ${path}: ${msg}`, { path });
+    }
+  }
+
+  private constructor(db: Database, opts: UsageLogOptions) {
+    this.#db = db;
+    this.#queries = new UsageQueries(db);
+    this.#intervalMs = Math.max(1, opts.flushIntervalMs ?? 100);
+    this.#maxBatch = Math.max(1, opts.maxBatch ?? 500);
+    this.#onFlush = opts.onFlush;
+    this.#onError = opts.onError;
+    this.#insert = db.prepare(`INSERT INTO requests
+      (ts, request_id, workspace, endpoint, key_name, model, provider, upstream_model, attempts,
+       attempt_log, status, error_code, tokens_in, tokens_out, cost_usd, latency_ms, ttfb_ms, stream, route)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.#addSpend = db.prepare(`INSERT INTO spend (workspace, subject_kind, subject, month, cost_usd)
+      VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (workspace, subject_kind, subject, month) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd`);
+    this.#readSpend = db.prepare(
+      'SELECT cost_usd FROM spend WHERE workspace = ? AND subject_kind = ? AND subject = ? AND month = ?',
+    ).pluck();
+    this.#writeBatch = db.transaction((rows: readonly UsageRow[]) => this.#write(rows));
+  }
+
+  /**
+   * Queues one row; O(1), no I/O, never throws. The row object is kept as is until the flush,
+   * so do not mutate it after handing it over.
+   */
+  record(row: UsageRow): void {
+    if (this.#closed) {
+      this.#dropped++;
+      return;
+    }
+    this.#batch.push(row);
+    const cost = row.costUsd ?? 0;
+    if (cost > 0 && this.#spend.size > 0) this.#addCachedSpend(row, cost);
+    if (this.#batch.length >= this.#maxBatch) {
+      this.#immediate ??= setImmediate(this.#flushSoon);
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(this.#flushSoon, this.#intervalMs);
+      this.#timer.unref();
+    }
+  }
+
+  /** Writes every pending row now, in one transaction. Never throws; failures go to onError. */
+  flush(): void {
+    this.#cancelTimers();
+    if (this.#batch.length === 0 || !this.#db.open) return;
+    const rows = this.#batch;
+    this.#batch = [];
+    const t0 = performance.now();
+    try {
+      this.#writeBatch(rows);
+    } catch (err) {
+      this.#dropped += rows.length;
+      this.#report(err, rows.length);
+      return;
+    }
+    this.#written += rows.length;
+    if (this.#onFlush !== undefined) {
+      try {
+        this.#onFlush({ rows: rows.length, ms: performance.now() - t0 });
+      } catch {
+        // A listener's bug must not break the writer.
+      }
+    }
+  }
+
+  /** Flushes, then closes the database. Safe to call more than once. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    try {
+      this.#db.close();
+    } catch (err) {
+      this.#report(err, 0);
+    }
+  }
+
+  /**
+   * Spend of one key or endpoint in a month (default: the current UTC month), in USD,
+   * including rows not yet flushed. The first call per subject reads SQLite once; later calls
+   * are answered from memory, which record() keeps current.
+   */
+  monthSpend(workspace: string, kind: SpendSubjectKind, subject: string, month?: string): number {
+    const current = monthOf(Date.now());
+    if (current !== this.#spendMonth) {
+      // A new month: drop last month's totals rather than let the cache grow forever.
+      this.#spend.clear();
+      this.#spendMonth = current;
+    }
+    const m = month ?? current;
+    const k = spendKey(workspace, kind, subject, m);
+    const cached = this.#spend.get(k);
+    if (cached !== undefined) return cached;
+    let pending = 0;
+    for (const row of this.#batch) {
+      if (row.workspace !== workspace || monthOf(row.ts) !== m) continue;
+      if ((kind === 'key' ? row.keyName : row.endpoint) === subject) pending += row.costUsd ?? 0;
+    }
+    if (this.#closed) return pending;
+    let stored: number;
+    try {
+      stored = (this.#readSpend.get(workspace, kind, subject, m) as number | undefined) ?? 0;
+    } catch (err) {
+      this.#report(err, 0);
+      return pending;
+    }
+    this.#spend.set(k, stored + pending);
+    return stored + pending;
+  }
+
+  /** Most recent requests, newest first. Flushes pending rows first so they are included. */
+  recent(q: RecentQuery = {}): StoredUsageRow[] {
+    this.flush();
+    return this.#queries.recent(q);
+  }
+
+  /** Totals and latency percentiles per key, endpoint or model asked, since q.sinceMs. */
+  summary(q: SummaryQuery): UsageSummaryRow[] {
+    this.flush();
+    return this.#queries.summary(q);
+  }
+
+  get stats(): UsageLogStats {
+    return { pending: this.#batch.length, written: this.#written, dropped: this.#dropped };
+  }
+
+  readonly #flushSoon = (): void => {
+    this.flush();
+  };
+
+  #cancelTimers(): void {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#immediate !== undefined) {
+      clearImmediate(this.#immediate);
+      this.#immediate = undefined;
+    }
+  }
+
+  #addCachedSpend(row: UsageRow, cost: number): void {
+    const m = monthOf(row.ts);
+    for (const [kind, subject] of [['key', row.keyName], ['endpoint', row.endpoint]] as const) {
+      if (subject == null) continue;
+      const k = spendKey(row.workspace, kind, subject, m);
+      const v = this.#spend.get(k);
+      if (v !== undefined) this.#spend.set(k, v + cost);
+    }
+  }
+
+  /** Runs inside the batch transaction. */
+  #write(rows: readonly UsageRow[]): void {
+    const spend = new Map<string, [string, SpendSubjectKind, string, string, number]>();
+    const add = (ws: string, kind: SpendSubjectKind, subject: string | null | undefined, m: string, cost: number): void => {
+      if (subject == null) return;
+      const k = spendKey(ws, kind, subject, m);
+      const e = spend.get(k);
+      if (e === undefined) spend.set(k, [ws, kind, subject, m, cost]);
+      else e[4] += cost;
+    };
+    for (const r of rows) {
+      const attempts = r.attempts ?? [];
+      const cost = r.costUsd ?? 0;
+      this.#insert.run(
+        r.ts, r.requestId, r.workspace, r.endpoint ?? null, r.keyName ?? null, r.model ?? null,
+        r.provider ?? null, r.upstreamModel ?? null, attempts.length, JSON.stringify(attempts),
+        r.status, r.errorCode ?? null, r.tokensIn ?? 0, r.tokensOut ?? 0, cost, r.latencyMs,
+        r.ttfbMs ?? null, r.stream === true ? 1 : 0, r.route,
+      );
+      if (cost > 0) {
+        const m = monthOf(r.ts);
+        add(r.workspace, 'key', r.keyName, m, cost);
+        add(r.workspace, 'endpoint', r.endpoint, m, cost);
+      }
+    }
+    for (const e of spend.values()) this.#addSpend.run(...e);
+  }
+
+  #report(err: unknown, dropped: number): void {
+    if (this.#onError === undefined) return;
+    try {
+      this.#onError(err, dropped);
+    } catch {
+      // Never let a logging callback throw into a timer or the caller.
+    }
+  }
+}

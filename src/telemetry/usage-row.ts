@@ -1,0 +1,96 @@
+// What one proxied request leaves in the usage log. The pipeline fills a UsageRow and hands it to
+// UsageLog.record(); `gw usage`, `gw status` and the admin API read the same rows back.
+
+/** One try against one upstream target, in the order they happened. */
+export interface AttemptRecord {
+  /** Provider name (not the "workspace/name" id). */
+  readonly provider: string;
+  /** Upstream model name sent to that provider. */
+  readonly model: string;
+  /** Upstream HTTP status; null when no response arrived (timeout, refused, reset). */
+  readonly status: number | null;
+  /** Failure class or short message ('timeout', 'connect', '5xx', ...); null when it succeeded. */
+  readonly error: string | null;
+  /** Duration of this attempt in ms. */
+  readonly ms: number;
+}
+
+export interface UsageRow {
+  /** Request start, epoch ms. Also decides the spend month (UTC). */
+  readonly ts: number;
+  readonly requestId: string;
+  readonly workspace: string;
+  /** Endpoint name; null when the request failed before routing (401, 404, ...). */
+  readonly endpoint?: string | null;
+  /** ApiKey name (never the key itself); null when unauthenticated. */
+  readonly keyName?: string | null;
+  /** The model the caller asked for. */
+  readonly model?: string | null;
+  /** Provider and upstream model that produced the answer (the last attempt's). */
+  readonly provider?: string | null;
+  readonly upstreamModel?: string | null;
+  /** Every attempt, retries and fallbacks included; the row stores the count and a JSON log. */
+  readonly attempts?: readonly AttemptRecord[];
+  /** HTTP status sent to the caller (200 for a stream that broke after the first byte). */
+  readonly status: number;
+  /** GW_ERR_* code of the failure, if any (also set for a stream broken mid-way). */
+  readonly errorCode?: string | null;
+  readonly tokensIn?: number;
+  readonly tokensOut?: number;
+  /** From costUsd() in cost.ts; 0 when the model has no price. */
+  readonly costUsd?: number;
+  /** Total time until the response ended, ms. */
+  readonly latencyMs: number;
+  /** Time until the first byte was sent to the caller, ms; null when nothing was sent. */
+  readonly ttfbMs?: number | null;
+  readonly stream?: boolean;
+  /** Which surface served it: 'openai.chat', 'openai.embeddings', 'openai.models', 'anthropic.messages', 'api.simple', 'proxy'... */
+  readonly route: string;
+}
+
+/** A row read back from SQLite: every field present, absent values as null/0/false. */
+export interface StoredUsageRow {
+  readonly id: number;
+  readonly ts: number;
+  readonly requestId: string;
+  readonly workspace: string;
+  readonly endpoint: string | null;
+  readonly keyName: string | null;
+  readonly model: string | null;
+  readonly provider: string | null;
+  readonly upstreamModel: string | null;
+  readonly attempts: number;
+  readonly attemptLog: readonly AttemptRecord[];
+  readonly status: number;
+  readonly errorCode: string | null;
+  readonly tokensIn: number;
+  readonly tokensOut: number;
+  readonly costUsd: number;
+  readonly latencyMs: number;
+  readonly ttfbMs: number | null;
+  readonly stream: boolean;
+  readonly route: string;
+}
+
+export type SpendSubjectKind = 'key' | 'endpoint';
+
+/** One line of `gw usage`: a group's totals since a point in time. */
+export interface UsageSummaryRow {
+  /** The key name, endpoint name or model asked; '(none)' when the column is empty. */
+  readonly group: string;
+  readonly requests: number;
+  /** Requests answered with status >= 400. */
+  readonly errors: number;
+  readonly tokens_in: number;
+  readonly tokens_out: number;
+  readonly cost_usd: number;
+  /** Nearest-rank percentiles of latency_ms. */
+  readonly p50_ms: number;
+  readonly p95_ms: number;
+}
+
+/** 'YYYY-MM' of an epoch-ms time, in UTC; an invalid time counts as now. */
+export function monthOf(ts: number): string {
+  const d = new Date(ts);
+  return (Number.isNaN(d.getTime()) ? new Date() : d).toISOString().slice(0, 7);
+}
