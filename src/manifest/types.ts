@@ -19,8 +19,11 @@ export interface SourceDoc {
   readonly file: string;
   /** 0-based index of the document inside its file. */
   readonly index: number;
-  /** Position of the node at path, or of its nearest existing ancestor. */
-  locate(path: readonly (string | number)[]): Position;
+  /**
+   * Position of the node at path, or of its nearest existing ancestor. With `key: true`, the
+   * position of the mapping key itself (for "unknown field" problems).
+   */
+  locate(path: readonly (string | number)[], opts?: { key?: boolean }): Position;
 }
 
 export type ManifestOf<K extends Kind> = Extract<Manifest, { kind: K }>;

@@ -1,0 +1,99 @@
+// YAML text -> plain documents, each with a way back from a path to line:col.
+// Pure: no I/O. Every YAML problem becomes a located Diagnostic; nothing throws.
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { ErrorCode } from '../errors.js';
+import type { Diagnostic } from './diagnostics.js';
+import type { Position, SourceDoc } from './types.js';
+
+export interface ParsedDoc {
+  readonly value: unknown;
+  readonly source: SourceDoc;
+}
+
+export interface ParseResult {
+  readonly docs: readonly ParsedDoc[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+// Aliases can expand exponentially ("billion laughs"); manifests have no use for many.
+const MAX_ALIAS_COUNT = 100;
+
+const YAML_CODE: Record<string, ErrorCode> = { DUPLICATE_KEY: 'GW_ERR_MANIFEST_DUPLICATE_KEY' };
+
+export function parseYaml(text: string, file: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const docs: ParsedDoc[] = [];
+  const pos = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { line, col };
+  };
+  const problem = (code: ErrorCode, message: string, at: Position, path = ''): void => {
+    diagnostics.push({ code, severity: 'error', message, file, line: at.line, col: at.col, path });
+  };
+
+  let all: ReturnType<typeof parseAllDocuments>;
+  try {
+    all = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  } catch (err) {
+    problem('GW_ERR_MANIFEST_PARSE', `cannot parse YAML: ${(err as Error).message}`, { line: 1, col: 1 });
+    return { docs, diagnostics };
+  }
+  const list = Array.isArray(all) ? all : [];
+  list.forEach((doc, index) => {
+    for (const e of doc.errors) {
+      const code = YAML_CODE[e.code] ?? 'GW_ERR_MANIFEST_PARSE';
+      problem(code, yamlMessage(e.code, e.message), pos(e.pos[0]));
+    }
+    if (doc.errors.length > 0 || doc.contents === null) return;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      problem('GW_ERR_MANIFEST_PARSE', `cannot read document: ${(err as Error).message}`, pos(doc.contents.range?.[0] ?? 0));
+      return;
+    }
+    docs.push({ value, source: makeSource(doc, file, index, pos) });
+  });
+  if (docs.length === 0 && diagnostics.length === 0) {
+    problem('GW_ERR_MANIFEST_EMPTY', 'the file holds no YAML document; add one or remove the file', { line: 1, col: 1 });
+  }
+  return { docs, diagnostics };
+}
+
+function yamlMessage(code: string, message: string): string {
+  // yaml's messages end with a code excerpt after a blank line; keep the first line.
+  const first = message.split('\n')[0] ?? message;
+  if (code === 'TAB_AS_INDENT') return `${first} (YAML indents with spaces, never tabs)`;
+  if (code === 'DUPLICATE_KEY') return `${first}: each key may appear once in a mapping`;
+  return first;
+}
+
+function makeSource(doc: Document, file: string, index: number, pos: (o: number) => Position): SourceDoc {
+  return {
+    file,
+    index,
+    locate(path, opts) {
+      let node: unknown = doc.contents;
+      let best: Node | null = (doc.contents as Node | null) ?? null;
+      let keyNode: Node | null = null;
+      for (const seg of path) {
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+          if (!pair) break;
+          keyNode = pair.key as Node;
+          node = pair.value;
+          best = (isScalar(node) || isMap(node) || isSeq(node) ? (node as Node) : keyNode) ?? best;
+        } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+          node = node.items[seg];
+          keyNode = null;
+          if (node && (isScalar(node) || isMap(node) || isSeq(node))) best = node as Node;
+        } else {
+          break;
+        }
+      }
+      const target = opts?.key && keyNode ? keyNode : best;
+      return pos(target?.range?.[0] ?? 0);
+    },
+  };
+}
