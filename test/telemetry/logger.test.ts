@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { createLogger, logAccess, REDACTED } from '../../src/telemetry/logger.js';
+
+/** A stream that keeps every JSON line written to it. */
+function sink(): { stream: Writable; lines: () => Array<Record<string, unknown>> } {
+  const chunks: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk.toString());
+      cb();
+    },
+  });
+  const lines = (): Array<Record<string, unknown>> =>
+    chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { stream, lines };
+}
+
+test('secrets in headers and credential fields never reach the log', () => {
+  const { stream, lines } = sink();
+  const log = createLogger({ level: 'info', destination: stream });
+  log.info(
+    {
+      req: { method: 'POST', headers: { authorization: 'Bearer gw-caller-secret', 'x-api-key': 'gw-other', cookie: 'sid=1', 'content-type': 'application/json' } },
+      res: { statusCode: 200, headers: { 'set-cookie': 'sid=2' } },
+      provider: { name: 'openai-prod', bearer: 'sk-upstream-secret', password: 'p', token: 't', apiKey: 'a', key: 'k', keyHash: 'sha256:ab' },
+    },
+    'debug dump',
+  );
+  const [line] = lines();
+  const text = JSON.stringify(line);
+  for (const secret of ['gw-caller-secret', 'gw-other', 'sid=1', 'sid=2', 'sk-upstream-secret', 'sha256:ab']) {
+    assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
+  }
+  const req = line?.req as { headers: Record<string, string> };
+  assert.equal(req.headers.authorization, REDACTED);
+  assert.equal(req.headers['x-api-key'], REDACTED);
+  assert.equal(req.headers['content-type'], 'application/json', 'harmless headers stay');
+  const provider = line?.provider as Record<string, string>;
+  assert.equal(provider.bearer, REDACTED);
+  assert.equal(provider.name, 'openai-prod');
+});
+
+test('the access line carries the key name (not redacted) and the routing fields', () => {
+  const { stream, lines } = sink();
+  const log = createLogger({ level: 'info', destination: stream });
+  logAccess(log, {
+    reqId: 'r-1', key: 'support-app', endpoint: 'support-bot', model: 'fast', provider: 'openai-prod',
+    upstreamModel: 'gpt-4o-mini', attempts: 2, status: 200, ms: 12.5, ttfbMs: 3,
+  });
+  logAccess(log, { reqId: 'r-2', key: null, status: 502, ms: 40, code: 'GW_ERR_UPSTREAM_EXHAUSTED' });
+  const [ok, failed] = lines();
+  assert.equal(ok?.msg, 'request');
+  assert.equal(ok?.key, 'support-app');
+  assert.equal(ok?.upstreamModel, 'gpt-4o-mini');
+  assert.equal(ok?.attempts, 2);
+  assert.equal(ok?.level, 30);
+  assert.equal(failed?.level, 40, '5xx logged as warn');
+  assert.equal(failed?.code, 'GW_ERR_UPSTREAM_EXHAUSTED');
+});
+
+test('the level filters lines', () => {
+  const { stream, lines } = sink();
+  const log = createLogger({ level: 'warn', destination: stream });
+  log.info('hidden');
+  log.warn('shown');
+  assert.deepEqual(lines().map((l) => l.msg), ['shown']);
+});
