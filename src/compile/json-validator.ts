@@ -1,0 +1,58 @@
+// Endpoint input/output JSON Schemas → CompiledValidator, compiled once per routing table.
+// One Ajv instance per table (not per module): Ajv caches every schema it compiles, so a
+// process-wide instance would grow with every reload; this one is dropped with its table.
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { CompiledValidator } from './routing-table.js';
+
+export type SchemaCompileResult =
+  | { readonly ok: true; readonly validator: CompiledValidator }
+  | { readonly ok: false; readonly error: string };
+
+/** One message per failure, e.g. "/field must be string", "/ must have required property 'x'". */
+function messages(errors: readonly ErrorObject[] | null | undefined): readonly string[] {
+  if (errors === null || errors === undefined) return Object.freeze([]);
+  return Object.freeze(
+    errors.map((e) => {
+      const extra =
+        e.keyword === 'additionalProperties' ? ` (${String(e.params['additionalProperty'])})` : '';
+      return `${e.instancePath === '' ? '/' : e.instancePath} ${e.message ?? 'is invalid'}${extra}`;
+    }),
+  );
+}
+
+function wrap(validate: ValidateFunction): CompiledValidator {
+  const valid: readonly string[] = Object.freeze([]);
+  return (value: unknown) => (validate(value) ? valid : messages(validate.errors));
+}
+
+/**
+ * A compiler of user JSON Schemas (draft 2020-12, all errors, common formats). Identical schemas
+ * share one validator. A `$schema` naming another draft is ignored: gw reads schemas as 2020-12.
+ */
+export function createSchemaCompiler(): (schema: unknown) => SchemaCompileResult {
+  let ajv: Ajv2020 | undefined;
+  const byText = new Map<string, SchemaCompileResult>();
+  return (schema) => {
+    if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+      return { ok: false, error: 'a JSON Schema must be an object' };
+    }
+    const { $schema: _ignored, ...rest } = schema as Record<string, unknown>;
+    const text = JSON.stringify(rest);
+    const cached = byText.get(text);
+    if (cached !== undefined) return cached;
+    // Created on first use: most tables have no schemas and should not pay for an Ajv.
+    if (ajv === undefined) {
+      ajv = new Ajv2020({ allErrors: true, strict: false });
+      addFormats.default(ajv);
+    }
+    let result: SchemaCompileResult;
+    try {
+      result = { ok: true, validator: wrap(ajv.compile(rest)) };
+    } catch (e) {
+      result = { ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    byText.set(text, result);
+    return result;
+  };
+}

@@ -1,0 +1,113 @@
+// Provider manifests → CompiledProvider: URL split for connection pooling, ready-to-send headers.
+import type { Provider, ProviderSpec, Tls, UpstreamAuth } from '../manifest/types.js';
+import { defaultAt, defaultsOf } from './defaults.js';
+import { parseDuration } from './duration.js';
+import type { CompiledProvider, MockBehaviour, ModelPrice, TlsSettings } from './routing-table.js';
+
+const SPEC = 'provider.schema.json#/properties/spec/properties';
+/** Fallbacks for values withDefaults() normally fills; read from the schema once. */
+const DEFAULT_TIMEOUT_MS = parseDuration(defaultAt(`${SPEC}/timeout`)) ?? 0;
+const DEFAULT_PROBE_PATH = String(defaultAt(`${SPEC}/probe/properties/path`) ?? '/');
+const MOCK_DEFAULTS = `${SPEC}/mock`;
+
+export interface UpstreamUrl {
+  readonly baseUrl: string;
+  readonly origin: string;
+  readonly basePath: string;
+}
+
+/** Splits an API root into origin and path, trailing slash removed; undefined when not a URL. */
+export function splitBaseUrl(raw: string): UpstreamUrl | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (url.origin === 'null') return undefined; // not a hierarchical URL (e.g. data:)
+  const basePath = url.pathname.replace(/\/+$/, '');
+  return { baseUrl: url.origin + basePath, origin: url.origin, basePath };
+}
+
+/** Custom headers with lower-cased names; later sources win. */
+export function mergeHeaders(...sources: (Readonly<Record<string, string | undefined>> | undefined)[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const src of sources) {
+    if (src === undefined) continue;
+    for (const [name, value] of Object.entries(src)) if (typeof value === 'string') out[name.toLowerCase()] = value;
+  }
+  return out;
+}
+
+/** The headers an auth block sends: bearer → authorization, header → that header, none → nothing. */
+export function authHeaders(auth: UpstreamAuth | undefined): Record<string, string> {
+  if (auth === undefined) return {};
+  if (typeof auth.bearer === 'string') return { authorization: `Bearer ${auth.bearer}` };
+  if (auth.header !== undefined && typeof auth.header.name === 'string' && typeof auth.header.value === 'string') {
+    return { [auth.header.name.toLowerCase()]: auth.header.value };
+  }
+  return {};
+}
+
+/** `tls` must carry its schema defaults when present; absent takes the schema defaults. */
+export function compileTls(tls: Tls | undefined): TlsSettings {
+  const t = (tls ?? defaultsOf('common.schema.json#/$defs/tls')) as Tls;
+  return { rejectUnauthorized: t.rejectUnauthorized !== false, ca: t.ca };
+}
+
+function compileMock(spec: ProviderSpec): MockBehaviour {
+  const mock = { ...defaultsOf(MOCK_DEFAULTS), ...spec.mock };
+  return {
+    reply: String(mock['reply'] ?? ''),
+    latencyMs: parseDuration(mock['latency']) ?? 0,
+    chunkSize: typeof mock['chunkSize'] === 'number' ? mock['chunkSize'] : 1,
+    failStatus: typeof mock['failStatus'] === 'number' ? mock['failStatus'] : undefined,
+  };
+}
+
+function compilePricing(models: ProviderSpec['models']): ReadonlyMap<string, ModelPrice> {
+  const out = new Map<string, ModelPrice>();
+  for (const [model, p] of Object.entries(models ?? {})) {
+    if (p === undefined) continue;
+    out.set(model, { inputPer1k: p.inputPer1k ?? 0, outputPer1k: p.outputPer1k ?? 0 });
+  }
+  return out;
+}
+
+/** Provider fields that proxy endpoints rebuild their headers from (auth can be replaced). */
+export interface ProviderParts {
+  readonly custom: Record<string, string>;
+  readonly auth: UpstreamAuth | undefined;
+}
+
+/** `manifest` must carry its schema defaults. Undefined when its baseUrl is not a URL. */
+export function compileProvider(
+  workspace: string,
+  name: string,
+  manifest: Provider,
+): { provider: CompiledProvider; parts: ProviderParts } | undefined {
+  const spec = manifest.spec;
+  const isMock = spec.type === 'mock';
+  const url: UpstreamUrl | undefined = isMock
+    ? { baseUrl: '', origin: 'mock:', basePath: '' }
+    : splitBaseUrl(spec.baseUrl ?? '');
+  if (url === undefined) return undefined;
+  const parts: ProviderParts = { custom: mergeHeaders(spec.headers), auth: spec.auth };
+  // openai/anthropic/mock probe their model list (relative to baseUrl); http providers spec.probe.path.
+  const probePath = spec.type === 'http' ? (spec.probe?.path ?? DEFAULT_PROBE_PATH) : '/models';
+  const provider: CompiledProvider = {
+    id: `${workspace}/${name}`,
+    name,
+    workspace,
+    type: spec.type,
+    ...url,
+    headers: { ...parts.custom, ...authHeaders(spec.auth) },
+    tls: compileTls(spec.tls),
+    timeoutMs: parseDuration(spec.timeout) ?? DEFAULT_TIMEOUT_MS,
+    pricing: compilePricing(spec.models),
+    mock: isMock ? compileMock(spec) : undefined,
+    probePath,
+  };
+  return { provider, parts };
+}
+
