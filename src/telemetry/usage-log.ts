@@ -68,6 +68,8 @@ export class UsageLog {
   /** Spend totals the budget checks asked for, kept current by record(). */
   readonly #spend = new Map<string, number>();
   #spendMonth = '';
+  /** The month record() last saw, as [start, end) epoch ms, so most rows skip date formatting. */
+  #monthRange = { start: 0, end: 0, label: '' };
 
   /**
    * Opens (creating folder and file when missing) and migrates the database at `path`.
@@ -172,7 +174,7 @@ export class UsageLog {
    * are answered from memory, which record() keeps current.
    */
   monthSpend(workspace: string, kind: SpendSubjectKind, subject: string, month?: string): number {
-    const current = monthOf(Date.now());
+    const current = this.#monthOfRow(Date.now());
     if (current !== this.#spendMonth) {
       // A new month: drop last month's totals rather than let the cache grow forever.
       this.#spend.clear();
@@ -184,7 +186,7 @@ export class UsageLog {
     if (cached !== undefined) return cached;
     let pending = 0;
     for (const row of this.#batch) {
-      if (row.workspace !== workspace || monthOf(row.ts) !== m) continue;
+      if (row.workspace !== workspace || this.#monthOfRow(row.ts) !== m) continue;
       if ((kind === 'key' ? row.keyName : row.endpoint) === subject) pending += row.costUsd ?? 0;
     }
     if (this.#closed) return pending;
@@ -230,8 +232,17 @@ export class UsageLog {
     }
   }
 
+  #monthOfRow(ts: number): string {
+    const r = this.#monthRange;
+    if (ts >= r.start && ts < r.end) return r.label;
+    const label = monthOf(ts);
+    const [y, mo] = label.split('-').map(Number) as [number, number];
+    this.#monthRange = { start: Date.UTC(y, mo - 1, 1), end: Date.UTC(y, mo, 1), label };
+    return label;
+  }
+
   #addCachedSpend(row: UsageRow, cost: number): void {
-    const m = monthOf(row.ts);
+    const m = this.#monthOfRow(row.ts);
     for (const [kind, subject] of [['key', row.keyName], ['endpoint', row.endpoint]] as const) {
       if (subject == null) continue;
       const k = spendKey(row.workspace, kind, subject, m);
@@ -260,7 +271,7 @@ export class UsageLog {
         r.ttfbMs ?? null, r.stream === true ? 1 : 0, r.route,
       );
       if (cost > 0) {
-        const m = monthOf(r.ts);
+        const m = this.#monthOfRow(r.ts);
         add(r.workspace, 'key', r.keyName, m, cost);
         add(r.workspace, 'endpoint', r.endpoint, m, cost);
       }
