@@ -171,7 +171,10 @@ export class UsageLog {
   /**
    * Spend of one key or endpoint in a month (default: the current UTC month), in USD,
    * including rows not yet flushed. The first call per subject reads SQLite once; later calls
-   * are answered from memory, which record() keeps current.
+   * are answered from memory, which record() keeps current. So it is cheap enough for the
+   * request path, counts only this process's spend after the first read (a fleet shares
+   * spend through the redis limits backend), and keeps counting rows of a failed batch
+   * (erring toward refusing over overspending).
    */
   monthSpend(workspace: string, kind: SpendSubjectKind, subject: string, month?: string): number {
     const current = this.#monthOfRow(Date.now());
