@@ -1,0 +1,31 @@
+// Builds the commander program; the only place that decides exit codes.
+import { Command, CommanderError } from 'commander';
+import { isGwError } from '../errors.js';
+import type { CliIO } from './io.js';
+import { registerValidate } from './commands/validate.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const io: CliIO = {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    exit: (c) => void (code = c),
+  };
+  const program = new Command('gw')
+    .description('gw: a declarative, config-as-code AI gateway')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .exitOverride()
+    .showHelpAfterError();
+  registerValidate(program, io);
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    if (isGwError(err)) {
+      io.err(`gw: ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  return code;
+}
