@@ -1,0 +1,89 @@
+// Values that must be well-formed on their own: provider and proxy baseUrls, guardrail regexes,
+// endpoint input/output JSON Schemas.
+import { compileRegex } from '../../compile/guardrails.js';
+import { createSchemaCompiler } from '../../compile/json-validator.js';
+import type { Resource } from '../types.js';
+import { isKind, type Path, type SemanticContext } from './context.js';
+import { hasReference } from './secrets.js';
+
+const EXAMPLE_URL: Record<string, string> = {
+  openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com/v1',
+  http: 'https://internal.example.com',
+};
+
+function checkUrl(ctx: SemanticContext, r: Resource, path: Path, value: string): void {
+  const what = `baseUrl of ${r.kind.toLowerCase()} ${r.name}`;
+  const bad = (why: string): void => ctx.report(r, path, 'GW_ERR_BASE_URL', `${what} ${why}`);
+  if (value.trim() === '') return bad('is empty; write the API root, e.g. https://api.openai.com/v1');
+  if (value.endsWith('/')) {
+    return bad('ends with a slash; remove it (gw appends paths such as /chat/completions itself)');
+  }
+  if (hasReference(value)) return; // the scheme is known only once the reference is resolved
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return bad('is not a URL; write an absolute http:// or https:// URL, e.g. https://api.openai.com/v1');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    bad(`uses ${url.protocol.slice(0, -1)}; gw speaks only http:// and https://`);
+  }
+}
+
+function checkBaseUrls(ctx: SemanticContext, r: Resource): void {
+  if (isKind(r, 'Provider')) {
+    const { type, baseUrl } = r.manifest.spec;
+    if (baseUrl !== undefined) checkUrl(ctx, r, ['spec', 'baseUrl'], baseUrl);
+    else if (type !== 'mock') {
+      const msg =
+        `provider ${r.name} has type ${type} but no spec.baseUrl; add the API root without a trailing slash, ` +
+        `e.g. baseUrl: ${EXAMPLE_URL[type] ?? 'https://api.example.com/v1'}`;
+      ctx.report(r, ['spec', 'baseUrl'], 'GW_ERR_BASE_URL', msg);
+    }
+  } else if (isKind(r, 'Endpoint') && r.manifest.spec.type === 'proxy' && r.manifest.spec.baseUrl !== undefined) {
+    checkUrl(ctx, r, ['spec', 'baseUrl'], r.manifest.spec.baseUrl);
+  }
+}
+
+function checkRegexes(ctx: SemanticContext, r: Resource): void {
+  if (!isKind(r, 'Guardrail')) return;
+  (r.manifest.spec.rules ?? []).forEach((rule, i) => {
+    if (typeof rule.regex !== 'string') return;
+    try {
+      compileRegex(rule.regex);
+    } catch (err) {
+      const msg =
+        `rule ${i + 1} of guardrail ${r.name} has a regex that does not compile: ${(err as Error).message}; ` +
+        'gw uses JavaScript regex syntax, where only a leading (?i), (?m) or (?s) is read as flags';
+      ctx.report(r, ['spec', 'rules', i, 'regex'], 'GW_ERR_REGEX_INVALID', msg);
+    }
+  });
+}
+
+type SchemaCompiler = ReturnType<typeof createSchemaCompiler>;
+
+// The compiler's own schema compiler: a schema validate accepts is one compile accepts.
+function checkSchemas(ctx: SemanticContext, r: Resource, compile: SchemaCompiler): void {
+  if (!isKind(r, 'Endpoint') || r.manifest.spec.type !== 'chat') return;
+  const schema = r.manifest.spec.schema;
+  for (const which of ['input', 'output'] as const) {
+    const s = schema?.[which];
+    if (s === undefined) continue;
+    const result = compile(s);
+    if (result.ok) continue;
+    const msg =
+      `schema.${which} of endpoint ${r.name} is not a valid JSON Schema (draft 2020-12): ${result.error}; ` +
+      'fix the schema so it compiles';
+    ctx.report(r, ['spec', 'schema', which], 'GW_ERR_JSON_SCHEMA_INVALID', msg);
+  }
+}
+
+export function checkValues(ctx: SemanticContext): void {
+  const compile = createSchemaCompiler();
+  for (const r of ctx.resources) {
+    checkBaseUrls(ctx, r);
+    checkRegexes(ctx, r);
+    checkSchemas(ctx, r, compile);
+  }
+}
