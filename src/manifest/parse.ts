@@ -1,6 +1,6 @@
 // YAML text -> plain documents, each with a way back from a path to line:col.
 // Pure: no I/O. Every YAML problem becomes a located Diagnostic; nothing throws.
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { ErrorCode } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { Position, SourceDoc } from './types.js';
@@ -34,7 +34,7 @@ export function parseYaml(text: string, file: string): ParseResult {
 
   let all: ReturnType<typeof parseAllDocuments>;
   try {
-    all = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+    all = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
   } catch (err) {
     problem('GW_ERR_MANIFEST_PARSE', `cannot parse YAML: ${(err as Error).message}`, { line: 1, col: 1 });
     return { docs, diagnostics };
@@ -46,6 +46,7 @@ export function parseYaml(text: string, file: string): ParseResult {
       problem(code, yamlMessage(e.code, e.message), pos(e.pos[0]));
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
+    if (hasComplexKey(doc, (at) => problem('GW_ERR_MANIFEST_PARSE', 'a mapping key must be a plain value, not a list or mapping', pos(at)))) return;
     let value: unknown;
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -59,6 +60,22 @@ export function parseYaml(text: string, file: string): ParseResult {
     problem('GW_ERR_MANIFEST_EMPTY', 'the file holds no YAML document; add one or remove the file', { line: 1, col: 1 });
   }
   return { docs, diagnostics };
+}
+
+/** Reports keys that are collections ("? [a]: b"), which have no JSON equivalent. */
+function hasComplexKey(doc: Document, report: (offset: number) => void): boolean {
+  let found = false;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        report(pair.key.range?.[0] ?? 0);
+        found = true;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function yamlMessage(code: string, message: string): string {

@@ -1,0 +1,126 @@
+// Mutates the bundled examples at random, thousands of times, and asserts that the validator
+// never throws: every broken input must come back as diagnostics. Seeded, so a failure names
+// the seed and the mutation and can be replayed with GW_FUZZ_SEED.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseDocument, stringify } from 'yaml';
+import { parseYaml } from '../../src/manifest/parse.js';
+import { validateDocument } from '../../src/manifest/schema.js';
+import { checkSemantics } from '../../src/manifest/semantic.js';
+import { checkReferences } from '../../src/manifest/env.js';
+import type { Manifest, Resource } from '../../src/manifest/types.js';
+
+const ITERATIONS = Number(process.env.GW_FUZZ_ITERATIONS ?? 3000);
+
+function yamlFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) return yamlFiles(p);
+    return /\.ya?ml$/.test(name) ? [p] : [];
+  });
+}
+
+// mulberry32: small, fast, seedable.
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Mutation = (text: string, rand: () => number) => string;
+const pick = <T>(xs: readonly T[], rand: () => number): T => xs[Math.floor(rand() * xs.length)]!;
+const WEIRD_VALUES: unknown[] = [null, 0, -1, 1e308, '', 'x', true, [], {}, [1, 'a'], { a: { b: null } }, '${env:', '${file:}', '${nope:X}', '\u0000', 'a'.repeat(300)];
+
+function walkPaths(v: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+  out.push(path);
+  if (Array.isArray(v)) v.forEach((x, i) => walkPaths(x, [...path, i], out));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walkPaths(x, [...path, k], out);
+  return out;
+}
+
+const MUTATIONS: Record<string, Mutation> = {
+  cut: (t, r) => t.slice(0, Math.floor(r() * t.length)),
+  insertBytes: (t, r) => {
+    const at = Math.floor(r() * t.length);
+    const bytes = Array.from({ length: 1 + Math.floor(r() * 8) }, () => String.fromCharCode(Math.floor(r() * 256))).join('');
+    return t.slice(0, at) + bytes + t.slice(at);
+  },
+  insertYamlSyntax: (t, r) => {
+    const at = Math.floor(r() * t.length);
+    return t.slice(0, at) + pick([':', '- ', '\t', '{', ']', '&a ', '*a', '!!binary ', '"', '\n  ', '---\n', '? '], r) + t.slice(at);
+  },
+  deleteLine: (t, r) => {
+    const lines = t.split('\n');
+    lines.splice(Math.floor(r() * lines.length), 1);
+    return lines.join('\n');
+  },
+  duplicateLine: (t, r) => {
+    const lines = t.split('\n');
+    const i = Math.floor(r() * lines.length);
+    lines.splice(i, 0, lines[i] ?? '');
+    return lines.join('\n');
+  },
+  deleteKey: (t, r) => structural(t, r, 'delete'),
+  changeType: (t, r) => structural(t, r, 'retype'),
+};
+
+function structural(text: string, rand: () => number, op: 'delete' | 'retype'): string {
+  const docs = text.split(/^---\s*$/m);
+  const i = Math.floor(rand() * docs.length);
+  const doc = parseDocument(docs[i] ?? '', { logLevel: 'silent' });
+  if (doc.errors.length > 0) return text;
+  const value = doc.toJS() as unknown;
+  const paths = walkPaths(value).filter((p) => p.length > 0);
+  if (paths.length === 0) return text;
+  const path = pick(paths, rand);
+  if (op === 'delete') doc.deleteIn(path);
+  else doc.setIn(path, pick(WEIRD_VALUES, rand));
+  docs[i] = stringify(doc.toJS());
+  return docs.join('---\n');
+}
+
+async function validateText(text: string, file: string): Promise<void> {
+  const parsed = parseYaml(text, file);
+  const resources: Resource[] = [];
+  for (const doc of parsed.docs) {
+    if (validateDocument(doc.value, doc.source).length > 0) continue;
+    const m = doc.value as Manifest;
+    resources.push({ kind: m.kind, name: m.metadata.name, workspace: m.metadata.workspace ?? 'default', manifest: m, source: doc.source });
+  }
+  checkSemantics(resources, { strict: false });
+  await checkReferences(resources, { checkEnv: true, env: {} });
+}
+
+test(`validate never throws on ${ITERATIONS} random mutations of the examples`, async () => {
+  const files = yamlFiles('examples');
+  assert.ok(files.length >= 5, 'the examples are the fuzz corpus');
+  const corpus = files.map((f) => readFileSync(f, 'utf8'));
+  const seed = Number(process.env.GW_FUZZ_SEED ?? Date.now() % 1_000_000);
+  const rand = rng(seed);
+  const names = Object.keys(MUTATIONS);
+  for (let n = 0; n < ITERATIONS; n++) {
+    let text = pick(corpus, rand);
+    const applied: string[] = [];
+    for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
+      const name = pick(names, rand);
+      applied.push(name);
+      try {
+        text = MUTATIONS[name]!(text, rand);
+      } catch {
+        // A mutation that cannot apply (its input no longer parses) leaves the text as it is.
+      }
+    }
+    try {
+      await validateText(text, `fuzz-${n}.yaml`);
+    } catch (err) {
+      assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: validate threw ${(err as Error).stack}\n--- input ---\n${text}`);
+    }
+  }
+});
