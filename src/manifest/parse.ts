@@ -43,7 +43,7 @@ export function parseYaml(text: string, file: string): ParseResult {
   list.forEach((doc, index) => {
     for (const e of doc.errors) {
       const code = YAML_CODE[e.code] ?? 'GW_ERR_MANIFEST_PARSE';
-      problem(code, yamlMessage(e.code, e.message), pos(e.pos[0]));
+      problem(code, yamlMessage(e.code, e.message), pos(errorOffset(text, e.code, e.message, e.pos[0])));
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
     if (hasComplexKey(doc, (at) => problem('GW_ERR_MANIFEST_PARSE', 'a mapping key must be a plain value, not a list or mapping', pos(at)))) return;
@@ -76,6 +76,14 @@ function hasComplexKey(doc: Document, report: (offset: number) => void): boolean
     },
   });
   return found;
+}
+
+/** yaml reports an unclosed quote at the end of input; the opening quote is more useful. */
+function errorOffset(text: string, code: string, message: string, offset: number): number {
+  if (code !== 'MISSING_CHAR' || !/quote/i.test(message)) return offset;
+  const quote = message.includes("'") && !message.includes('"') ? "'" : '"';
+  const at = text.lastIndexOf(quote, offset - 1);
+  return at >= 0 ? at : offset;
 }
 
 function yamlMessage(code: string, message: string): string {

@@ -58,7 +58,7 @@ export function validateDocument(value: unknown, source: SourceDoc): Diagnostic[
       return at([...path, field], `unknown field "${field}"${where(path)}; allowed: ${allowedFields(e)}`, { key: true });
     }
     if (e.keyword === 'required') {
-      return at(path, `missing required field "${String(e.params.missingProperty)}"${where(path)}`);
+      return at(path, `missing required field "${String(e.params.missingProperty)}"${where(path)}`, { key: true });
     }
     return at(path, `${formatPath(path) || 'document'} ${describe(e)}`);
   });
