@@ -1,0 +1,136 @@
+// Hot reload. Every trigger (a file change under --watch, SIGHUP) calls the one reload
+// function: load -> validate -> compile (the `load` callback the CLI wires to the config
+// builder) -> swap. A config with errors never replaces the table in service: the old one keeps
+// serving and each diagnostic is logged with file:line. Reloads never overlap; triggers that
+// arrive during one are folded into a single follow-up run.
+import { dirname, sep } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { RoutingTable } from '../compile/routing-table.js';
+import type { Logger } from '../telemetry/logger.js';
+
+/** The shape of a manifest diagnostic, as far as logging it goes (serve/ never imports manifest/). */
+export interface ReloadDiagnostic {
+  readonly code: string;
+  readonly severity: 'error' | 'warning';
+  readonly message: string;
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+  readonly path: string;
+}
+
+export type ReloadResult =
+  | { readonly ok: true; readonly table: RoutingTable; readonly diagnostics: readonly ReloadDiagnostic[]; readonly watchPaths?: readonly string[] }
+  | { readonly ok: false; readonly diagnostics: readonly ReloadDiagnostic[] };
+
+export interface Reloader {
+  /** Runs (or joins) a reload; resolves true when a new table went into service. */
+  reload(source: string): Promise<boolean>;
+}
+
+export function formatDiagnostic(d: ReloadDiagnostic): string {
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  return `${where} ${d.code} ${d.message}${d.path ? ` (at ${d.path})` : ''}`;
+}
+
+export function createReloader(opts: {
+  load: () => Promise<ReloadResult>;
+  swap: (table: RoutingTable) => void;
+  logger: Logger;
+  /** Told the paths to watch after each successful load (they may change with gateway.yaml). */
+  onWatchPaths?: (paths: readonly string[]) => void;
+}): Reloader {
+  const { logger } = opts;
+  let active: Promise<boolean> | undefined;
+  let queued: Promise<boolean> | undefined;
+
+  const run = async (source: string): Promise<boolean> => {
+    const t0 = Date.now();
+    let result: ReloadResult;
+    try {
+      result = await opts.load();
+    } catch (err) {
+      logger.error({ source, err }, 'reload failed; the previous configuration keeps serving');
+      return false;
+    }
+    const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
+    for (const d of warnings) logger.warn({ source, code: d.code }, formatDiagnostic(d));
+    if (!result.ok) {
+      for (const d of result.diagnostics) if (d.severity === 'error') logger.error({ source, code: d.code }, formatDiagnostic(d));
+      logger.error({ source, errors: result.diagnostics.length - warnings.length }, 'invalid configuration; the previous one keeps serving');
+      return false;
+    }
+    opts.swap(result.table);
+    if (result.watchPaths !== undefined) opts.onWatchPaths?.(result.watchPaths);
+    logger.info({ source, config: result.table.hash, ...result.table.counts, ms: Date.now() - t0 }, 'configuration reloaded');
+    return true;
+  };
+
+  const reload = (source: string): Promise<boolean> => {
+    if (active === undefined) {
+      active = run(source).finally(() => {
+        active = undefined;
+      });
+      return active;
+    }
+    queued ??= active.then(() => {
+      queued = undefined;
+      return reload(source);
+    });
+    return queued;
+  };
+  return { reload };
+}
+
+const GLOB_CHARS = /[*?[\]{}!]/;
+
+/** chokidar 4+ takes no globs: watch the folder a glob starts from instead. */
+export function watchRoot(path: string): string {
+  if (!GLOB_CHARS.test(path)) return path;
+  const parts = path.split(sep);
+  const i = parts.findIndex((p) => GLOB_CHARS.test(p));
+  return parts.slice(0, i).join(sep) || dirname(path);
+}
+
+export interface ConfigWatcher {
+  /** Watches exactly these paths from now on. */
+  update(paths: readonly string[]): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Calls `onChange` once per burst of file events (debounced). chokidar's `atomic` option folds
+ * an editor's write-to-temp-then-rename into one change, so the file stays watched after it.
+ */
+export function watchConfig(paths: readonly string[], onChange: () => void, logger: Logger, debounceMs = 100): ConfigWatcher {
+  let timer: NodeJS.Timeout | undefined;
+  let watched = new Set(paths.map(watchRoot));
+  const watcher: FSWatcher = watch([...watched], {
+    ignoreInitial: true,
+    atomic: true,
+    ignored: (p: string) => p.includes(`${sep}node_modules${sep}`) || p.includes(`${sep}.git${sep}`) || p.endsWith(`${sep}.git`),
+  });
+  watcher.on('all', (event, path) => {
+    logger.debug({ event, path }, 'config file event');
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      onChange();
+    }, debounceMs);
+  });
+  watcher.on('error', (err) => logger.warn({ err }, 'file watcher error'));
+  return {
+    update(next: readonly string[]): void {
+      const roots = new Set(next.map(watchRoot));
+      const removed = [...watched].filter((p) => !roots.has(p));
+      const added = [...roots].filter((p) => !watched.has(p));
+      if (removed.length > 0) watcher.unwatch(removed);
+      if (added.length > 0) watcher.add(added);
+      watched = roots;
+    },
+    async close(): Promise<void> {
+      if (timer !== undefined) clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}

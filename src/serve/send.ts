@@ -1,0 +1,39 @@
+// Writing answers: JSON with a Content-Length, and waits that respect backpressure.
+import type { ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { RequestContext } from './context.js';
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Sends a JSON answer for a pipeline request and notes its status and time to first byte. */
+export function answerJson(ctx: RequestContext, status: number, body: unknown, headers?: Readonly<Record<string, string>>): void {
+  ctx.status = status;
+  ctx.ttfbMs = performance.now() - ctx.t0;
+  sendJson(ctx.res, status, body, headers);
+}
+
+/** Resolves when the socket can take more, or when it closed (then writing stops anyway). */
+export function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}

@@ -1,0 +1,213 @@
+// The proxy listener. It holds the current RoutingTable in one reference: each request reads
+// it once when it arrives and keeps that table to the end, so swap() never changes a request
+// mid-flight. close() stops accepting, lets in-flight requests finish (bounded by
+// drainTimeoutMs), then closes the upstream pools and the usage log.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { RoutingTable } from '../compile/routing-table.js';
+import { GwError } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { UsageRow } from '../telemetry/usage-row.js';
+import type { PoolRegistry } from '../upstream/pool.js';
+import { createContext, type RequestContext } from './context.js';
+import type { Dialect } from './dialects/types.js';
+import { buildPipeline } from './pipeline.js';
+import { Router } from './router.js';
+import { API_ROUTES, DEFAULT_DIALECT, type ApiRoute } from './routes.js';
+import { sendJson } from './send.js';
+import { toGwError } from './stages/errors.js';
+import type { UpstreamPort } from './stages/upstream.js';
+
+/** The part of GatewaySettings the proxy listener reads. */
+export interface ServeSettings {
+  readonly proxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
+  readonly shutdown: { readonly drainTimeoutMs: number };
+}
+
+export interface GatewayOptions {
+  readonly settings: ServeSettings;
+  /** The first table; without one only /healthz answers 200 (and /readyz 503) until swap(). */
+  readonly table?: RoutingTable | undefined;
+  readonly usageLog: { record(row: UsageRow): void; close(): void };
+  readonly logger: Logger;
+  readonly pools: PoolRegistry;
+  readonly upstream: UpstreamPort;
+}
+
+export interface Gateway {
+  /** Binds the proxy listener; resolves with its base URL (http://host:port). */
+  listen(): Promise<string>;
+  /** Replaces the table for requests that arrive from now on; closes pools nobody uses. */
+  swap(table: RoutingTable): void;
+  readonly table: RoutingTable | undefined;
+  /** Requests being served right now. */
+  readonly inFlight: number;
+  /** Stops accepting, drains (bounded), closes pools and the usage log. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+type Target = { readonly kind: 'api'; readonly route: ApiRoute; readonly run: (ctx: RequestContext) => Promise<void> } | { readonly kind: 'healthz' } | { readonly kind: 'readyz' };
+
+/** A caller's x-request-id is kept when it is short and plain; anything else is replaced. */
+const SANE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
+
+function requestId(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+function sendError(res: ServerResponse, dialect: Dialect, err: GwError, extra: Record<string, string> = {}): void {
+  const answer = dialect.error(err);
+  sendJson(res, answer.status, answer.body, { ...answer.headers, ...extra });
+}
+
+function buildRouter(opts: GatewayOptions): Router<Target> {
+  const deps = { logger: opts.logger, usageLog: opts.usageLog, pools: opts.pools, upstream: opts.upstream };
+  const router = new Router<Target>();
+  router.add('GET', '/healthz', { kind: 'healthz' }).add('GET', '/readyz', { kind: 'readyz' });
+  for (const routes of API_ROUTES) {
+    for (const route of routes) {
+      router.add(route.method, route.path, { kind: 'api', route, run: buildPipeline(route.api, deps) }, { scopable: route.scopable });
+    }
+  }
+  return router;
+}
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  const { logger, settings } = opts;
+  const router = buildRouter(opts);
+  let current: RoutingTable | undefined = opts.table;
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const t0 = performance.now();
+    const id = requestId(req);
+    res.setHeader('x-request-id', id);
+    const m = router.match(req.method ?? 'GET', req.url ?? '/');
+    if (m.kind !== 'found') return answerUnrouted(req, res, m, id, t0);
+    const target = m.value;
+    if (target.kind === 'healthz') return sendJson(res, 200, { status: 'ok' });
+    const table = current;
+    if (target.kind === 'readyz') {
+      return table === undefined
+        ? sendJson(res, 503, { status: 'not ready', reason: 'no configuration is loaded' })
+        : sendJson(res, 200, { status: 'ready', config: table.hash });
+    }
+    if (table === undefined) {
+      return sendError(res, target.route.dialect, new GwError('GW_ERR_NOT_READY', 'no configuration is loaded yet'));
+    }
+    const ac = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
+    const { route } = target;
+    const ctx = createContext({
+      id,
+      req,
+      res,
+      table,
+      route: { api: route.api, dialect: route.dialect, scope: route.scope, label: route.label, endpointScope: m.endpointScope },
+      signal: ac.signal,
+      maxBodyBytes: settings.proxy.maxBodyBytes,
+      t0,
+    });
+    inFlight++;
+    target.run(ctx).then(done, (err: unknown) => {
+      // The errors stage answers everything; this is the last line of defence.
+      const gwErr = toGwError(err, logger, id);
+      if (!res.headersSent) sendError(res, route.dialect, gwErr);
+      else if (!res.writableEnded) res.destroy();
+      done();
+    });
+  };
+
+  const done = (): void => {
+    inFlight--;
+    if (inFlight === 0 && onIdle !== undefined) onIdle();
+  };
+
+  const answerUnrouted = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    m: { kind: 'not-found' } | { kind: 'method-not-allowed'; allow: readonly string[] },
+    id: string,
+    t0: number,
+  ): void => {
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0];
+    if (m.kind === 'method-not-allowed') {
+      const err = new GwError('GW_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${m.allow.join(', ')}`);
+      sendError(res, DEFAULT_DIALECT, err, { allow: m.allow.join(', ') });
+    } else {
+      sendError(res, DEFAULT_DIALECT, new GwError('GW_ERR_ROUTE_NOT_FOUND', `no route ${method} ${path}`));
+    }
+    logger.info({ reqId: id, method, path, status: res.statusCode, ms: Math.round((performance.now() - t0) * 100) / 100 }, 'request');
+  };
+
+  const server: Server = createServer({ keepAlive: true }, handle);
+  // Above the 60 s idle timeout of common load balancers, so gw never closes a socket the
+  // balancer is about to reuse.
+  server.keepAliveTimeout = 65_000; // 65s
+  server.headersTimeout = 66_000; // 66s, must exceed keepAliveTimeout
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
+    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+  });
+
+  const drain = (): Promise<void> => {
+    if (inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        logger.warn({ inFlight }, 'drain timeout reached; closing the remaining connections');
+        resolve();
+      }, settings.shutdown.drainTimeoutMs);
+      onIdle = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  };
+
+  return {
+    listen(): Promise<string> {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(settings.proxy.port, settings.proxy.host, () => {
+          server.off('error', reject);
+          const a = server.address() as AddressInfo;
+          const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+          resolve(`http://${host}:${a.port}`);
+        });
+      });
+    },
+    swap(table: RoutingTable): void {
+      current = table;
+      opts.pools.sync(table);
+    },
+    get table() {
+      return current;
+    },
+    get inFlight() {
+      return inFlight;
+    },
+    close(): Promise<void> {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        // Connections kept alive by finished requests close as they go idle.
+        const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+        await drain();
+        clearInterval(idleSweep);
+        server.closeAllConnections();
+        await closed;
+        await opts.pools.close();
+        opts.usageLog.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+// Server-sent events out to the caller: each chunk is written the moment it arrives (never
+// collected), `data: [DONE]` only after a clean end. When the upstream breaks after the first
+// chunk went out, the caller gets the dialect's error event and the stream ends without
+// [DONE], so no client mistakes a cut answer for a complete one.
+import { performance } from 'node:perf_hooks';
+import { GwError, isGwError } from '../errors.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { RequestContext } from './context.js';
+import { drained } from './send.js';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  // Tells nginx-style proxies in front of gw not to buffer the stream.
+  'x-accel-buffering': 'no',
+};
+
+/** Characters of generated text in a chat.completion.chunk (for token estimates). */
+function contentChars(chunk: Record<string, unknown>): number {
+  const choices = chunk['choices'];
+  if (!Array.isArray(choices)) return 0;
+  let n = 0;
+  for (const c of choices) {
+    const content = (c as { delta?: { content?: unknown } }).delta?.content;
+    if (typeof content === 'string') n += content.length;
+  }
+  return n;
+}
+
+export async function pipeStream(ctx: RequestContext, stream: AsyncIterable<Record<string, unknown>>, logger: Logger): Promise<void> {
+  const res = ctx.res;
+  ctx.status = 200;
+  try {
+    for await (const chunk of stream) {
+      if (ctx.signal.aborted) break;
+      if (!res.headersSent) {
+        res.writeHead(200, SSE_HEADERS);
+        ctx.ttfbMs = performance.now() - ctx.t0;
+      }
+      ctx.streamedChars += contentChars(chunk);
+      if (!res.write(`data: ${JSON.stringify(chunk)}\n\n`)) await drained(res);
+    }
+  } catch (err) {
+    // Nothing sent yet: the errors stage can still answer with a proper status.
+    if (!res.headersSent && !ctx.signal.aborted) throw err;
+    if (ctx.signal.aborted) return noteAbort(ctx);
+    const gwErr = isGwError(err) ? err : new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the upstream stream broke');
+    ctx.errorCode = gwErr.code;
+    logger.warn({ reqId: ctx.id, code: gwErr.code, err: gwErr.message }, 'stream broke after the first byte');
+    res.end(ctx.route.dialect.streamError(gwErr));
+    return;
+  }
+  if (ctx.signal.aborted) return noteAbort(ctx);
+  if (!res.headersSent) {
+    // An upstream that ended without a single chunk: still a valid (empty) stream.
+    res.writeHead(200, SSE_HEADERS);
+    ctx.ttfbMs = performance.now() - ctx.t0;
+  }
+  res.end('data: [DONE]\n\n');
+}
+
+/** The caller left mid-stream: 499 in the log (the nginx convention for "client closed"). */
+function noteAbort(ctx: RequestContext): void {
+  ctx.status = 499;
+  if (!ctx.res.writableEnded) ctx.res.destroy();
+}

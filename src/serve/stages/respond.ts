@@ -1,0 +1,17 @@
+// The last stage: writes what the stages before produced, as JSON or as an event stream.
+import { GwError } from '../../errors.js';
+import type { RequestContext } from '../context.js';
+import type { Stage, StageDeps } from '../pipeline.js';
+import { answerJson } from '../send.js';
+import { pipeStream } from '../sse.js';
+
+export function respondStage(deps: StageDeps): Stage {
+  const { logger } = deps;
+  return async function respond(ctx: RequestContext): Promise<void> {
+    if (ctx.local !== undefined) return answerJson(ctx, 200, ctx.local);
+    const outcome = ctx.outcome;
+    if (outcome?.stream !== undefined) return pipeStream(ctx, outcome.stream, logger);
+    if (outcome?.json !== undefined) return answerJson(ctx, 200, outcome.json);
+    throw new GwError('GW_ERR_INTERNAL', 'the pipeline produced no answer');
+  };
+}

@@ -1,0 +1,52 @@
+// Sends the request upstream through U's executor (retries, fallback, load balancing live
+// there). The caller's disconnect reaches the upstream through ctx.signal.
+import type { executeChat, executeEmbeddings, Attempt } from '../../upstream/execute.js';
+import { GwError, isGwError } from '../../errors.js';
+import type { RequestContext } from '../context.js';
+import type { Next, Stage, StageDeps } from '../pipeline.js';
+
+/** The executor functions, injected so the server can be tested against any upstream code. */
+export interface UpstreamPort {
+  readonly executeChat: typeof executeChat;
+  readonly executeEmbeddings: typeof executeEmbeddings;
+}
+
+function attemptsOf(err: unknown): readonly Attempt[] {
+  const a = isGwError(err) ? err.details?.['attempts'] : undefined;
+  return Array.isArray(a) ? (a as Attempt[]) : [];
+}
+
+export function upstreamStage(deps: StageDeps): Stage {
+  const { upstream: port, pools } = deps;
+  return async function upstream(ctx: RequestContext, next: Next): Promise<void> {
+    const endpoint = ctx.endpoint;
+    const model = ctx.model;
+    const body = ctx.upstreamBody ?? ctx.body;
+    if (endpoint === undefined || model === undefined || body === undefined) {
+      throw new GwError('GW_ERR_INTERNAL', 'upstream stage reached without a resolved endpoint');
+    }
+    const call = { table: ctx.table, endpoint, model, body, signal: ctx.signal, requestId: ctx.id };
+    try {
+      if (ctx.route.api === 'embeddings') {
+        const r = await port.executeEmbeddings(call, { pools });
+        ctx.attempts = r.attempts;
+        ctx.outcome = {
+          provider: r.provider,
+          upstreamModel: r.upstreamModel,
+          attempts: r.attempts,
+          ttfbMs: undefined,
+          json: r.json,
+          usage: () => r.usage(),
+        };
+      } else {
+        const o = await port.executeChat({ ...call, stream: ctx.stream }, { pools });
+        ctx.attempts = o.attempts;
+        ctx.outcome = o;
+      }
+    } catch (err) {
+      ctx.attempts = attemptsOf(err);
+      throw err;
+    }
+    return next();
+  };
+}
