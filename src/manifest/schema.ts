@@ -25,14 +25,21 @@ export function readSchemaFile(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(fileURLToPath(new URL(file, SCHEMA_DIR)), 'utf8')) as Record<string, unknown>;
 }
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, discriminator: true, verbose: true });
-addFormats(ajv, ['date-time']);
-ajv.addSchema(readSchemaFile('common.schema.json'));
-const validators = new Map<Kind, ValidateFunction>();
-for (const kind of KINDS) {
-  const schema = readSchemaFile(KIND_SCHEMA_FILES[kind]);
-  ajv.addSchema(schema);
-  validators.set(kind, ajv.getSchema(schema.$id as string)!);
+// Compiled on first use, not at import: commands that never validate should not pay for it.
+let validators: Map<Kind, ValidateFunction> | undefined;
+function validatorFor(kind: Kind): ValidateFunction | undefined {
+  if (!validators) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, discriminator: true, verbose: true });
+    addFormats(ajv, ['date-time']);
+    ajv.addSchema(readSchemaFile('common.schema.json'));
+    validators = new Map();
+    for (const k of KINDS) {
+      const schema = readSchemaFile(KIND_SCHEMA_FILES[k]);
+      ajv.addSchema(schema);
+      validators.set(k, ajv.getSchema(schema.$id as string)!);
+    }
+  }
+  return validators.get(kind);
 }
 
 /** Checks one document against its kind's schema; returns located diagnostics. */
@@ -45,7 +52,7 @@ export function validateDocument(value: unknown, source: SourceDoc): Diagnostic[
     return [at([], 'a manifest document must be a mapping with apiVersion, kind, metadata and spec', { code: 'GW_ERR_MANIFEST_NOT_OBJECT' })];
   }
   const kind = (value as { kind?: unknown }).kind;
-  const validate = typeof kind === 'string' ? validators.get(kind as Kind) : undefined;
+  const validate = typeof kind === 'string' && (KINDS as string[]).includes(kind) ? validatorFor(kind as Kind) : undefined;
   if (!validate) {
     const got = kind === undefined ? 'kind is missing' : `kind ${JSON.stringify(kind)} is unknown`;
     return [at(['kind'], `${got}; use one of ${KINDS.join(', ')}`, { code: 'GW_ERR_SCHEMA_UNKNOWN_KIND' })];
