@@ -82,14 +82,14 @@ metadata:
   name: chat                     # lowercase letters, digits and '-'; unique per kind and workspace
 spec:
   type: chat                     # chat (LLM traffic) | proxy (transparent HTTP)
-  description: Starter chat endpoint on the mock provider
+  description: Starter chat endpoint on the mock provider   # free text for people and listings
   routing:
     strategy: fallback           # try targets in order; loadbalance spreads them by weight
     targets:
       - provider: mock           # a Provider name from this workspace
         models:                  # exposed model name -> upstream model name
-          fast: mock-fast
-          smart: mock-smart
+          fast: mock-fast        # callers send model: fast
+          smart: mock-smart      # callers send model: smart
   defaultModel: fast             # used when the caller sends the endpoint name as the model
   limits:
     rpm: 60                      # requests per minute on this endpoint; 429 beyond it

@@ -37,7 +37,7 @@ export interface InitResult {
   readonly key: string;
 }
 
-/** Writes the starter files into `dir`; throws GW_ERR_INIT_EXISTS naming the first file in the way. */
+/** Writes the starter files into `dir`; throws GW_ERR_INIT_EXISTS naming every file in the way. */
 export async function runInit(dir: string, force: boolean): Promise<InitResult> {
   const root = resolve(dir);
   const key = generateCallerKey();
@@ -47,13 +47,11 @@ export async function runInit(dir: string, force: boolean): Promise<InitResult> 
     nestedSchemaPath: schemaRef(join(root, 'manifests')),
   });
   if (!force) {
-    for (const f of files) {
-      const target = join(root, f.path);
-      if (await exists(target)) {
-        throw new GwError('GW_ERR_INIT_EXISTS', `${target} already exists; nothing was written (use --force to overwrite)`, {
-          file: target,
-        });
-      }
+    const taken: string[] = [];
+    for (const f of files) if (await exists(join(root, f.path))) taken.push(join(root, f.path));
+    if (taken.length > 0) {
+      const what = taken.length === 1 ? `${taken[0]} already exists` : `these files already exist: ${taken.join(', ')}`;
+      throw new GwError('GW_ERR_INIT_EXISTS', `${what}; nothing was written (use --force to overwrite)`, { files: taken });
     }
   }
   for (const f of files) {
