@@ -21,7 +21,7 @@ export interface SemanticOptions {
 function reportDuplicates(ctx: SemanticContext, duplicates: readonly DuplicateFound[]): void {
   for (const { resource: r, first } of duplicates) {
     const msg =
-      `${r.kind} ${r.name} is defined twice in workspace ${r.workspace}; the first is at ${ctx.where(first, ['metadata', 'name'])}; ` +
+      `${r.kind} ${r.name} is already defined in workspace ${r.workspace} at ${ctx.where(first, ['metadata', 'name'])}; ` +
       `names are unique per kind and workspace, so rename or remove one`;
     ctx.report(r, ['metadata', 'name'], 'GW_ERR_DUPLICATE_NAME', msg);
   }

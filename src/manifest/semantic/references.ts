@@ -1,10 +1,9 @@
 // Names that must resolve inside the referring resource's workspace: routing targets (and their
 // shape), endpoint guardrails, a proxy endpoint's provider, an ApiKey's allowed endpoints. Also the
 // type pairing: chat endpoints need chat providers, proxy endpoints need http providers.
-import type { ChatEndpointSpec, ProxyEndpointSpec, RoutingTarget } from '../types.js';
+import type { ChatEndpointSpec, EndpointResource, ProxyEndpointSpec, Resource, RoutingTarget } from '../types.js';
 import { isKind, type Path, type SemanticContext, type WorkspaceIndex } from './context.js';
 import { didYouMean, listNames } from './names.js';
-import type { EndpointResource, Resource } from '../types.js';
 
 type Plural = 'providers' | 'endpoints' | 'guardrails';
 
@@ -23,7 +22,7 @@ const CHAT_PROVIDER_TYPES = 'openai, anthropic or mock';
 
 function checkTarget(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResource, t: RoutingTarget, i: number): void {
   const base: Path = ['spec', 'routing', 'targets', i];
-  const label = `target ${i + 1} of endpoint ${r.name}`;
+  const label = `routing.targets[${i}] of endpoint ${r.name}`;
   const hasProvider = t.provider !== undefined;
   const hasEndpoint = t.endpoint !== undefined;
   if (hasProvider === hasEndpoint) {

@@ -1,9 +1,8 @@
 // Credentials written literally where a ${env:...} or ${file:...} reference belongs (they would
 // end up in Git, in diffs and in revisions), and caller key hashes in the wrong form. Messages
 // never repeat the value: it may be a real secret.
-import type { UpstreamAuth } from '../types.js';
+import type { Resource, UpstreamAuth } from '../types.js';
 import { isKind, type Path, type SemanticContext } from './context.js';
-import type { Resource } from '../types.js';
 
 const REFERENCE = /\$\{(env|file):/;
 /** Header names whose values are credentials. */

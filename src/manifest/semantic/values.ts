@@ -54,7 +54,7 @@ function checkRegexes(ctx: SemanticContext, r: Resource): void {
       compileRegex(rule.regex);
     } catch (err) {
       const msg =
-        `rule ${i + 1} of guardrail ${r.name} has a regex that does not compile: ${(err as Error).message}; ` +
+        `rules[${i}] of guardrail ${r.name} has a regex that does not compile: ${(err as Error).message}; ` +
         'gw uses JavaScript regex syntax, where only a leading (?i), (?m) or (?s) is read as flags';
       ctx.report(r, ['spec', 'rules', i, 'regex'], 'GW_ERR_REGEX_INVALID', msg);
     }
@@ -75,7 +75,7 @@ function checkSchemas(ctx: SemanticContext, r: Resource, compile: SchemaCompiler
     const msg =
       `schema.${which} of endpoint ${r.name} is not a valid JSON Schema (draft 2020-12): ${result.error}; ` +
       'fix the schema so it compiles';
-    ctx.report(r, ['spec', 'schema', which], 'GW_ERR_JSON_SCHEMA_INVALID', msg);
+    ctx.report(r, ['spec', 'schema', which], 'GW_ERR_JSON_SCHEMA_INVALID', msg, { key: true });
   }
 }
 
