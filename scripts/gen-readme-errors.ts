@@ -12,7 +12,7 @@ export function errorTable(): string {
 }
 
 export function withErrorTable(readme: string): string {
-  return readme.replace(/(<!-- errors:begin -->\n)[\s\S]*?(\n<!-- errors:end -->)/, `$1${errorTable()}$2`);
+  return readme.replace(/(<!-- errors:begin -->)[\s\S]*?(<!-- errors:end -->)/, `$1\n${errorTable()}\n$2`);
 }
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
