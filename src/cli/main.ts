@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { isGwError } from '../errors.js';
 import type { CliIO } from './io.js';
+import { registerInit } from './commands/init.js';
+import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -16,7 +18,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(process.env.npm_package_version ?? '0.1.0')
     .exitOverride()
     .showHelpAfterError();
+  registerInit(program, io);
   registerValidate(program, io);
+  registerServe(program, io);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {
