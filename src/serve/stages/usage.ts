@@ -93,18 +93,19 @@ export function usageStage(deps: StageDeps): Stage {
       try {
         const row = buildRow(ctx, performance.now() - ctx.t0);
         usageLog.record(row);
+        // Absent values are left out of the line (undefined), not written as null.
         logAccess(logger, {
           reqId: ctx.id,
-          key: row.keyName,
-          endpoint: row.endpoint,
-          model: row.model,
-          provider: row.provider,
-          upstreamModel: row.upstreamModel,
-          attempts: attemptsCount(row),
+          key: row.keyName ?? undefined,
+          endpoint: row.endpoint ?? undefined,
+          model: row.model ?? undefined,
+          provider: row.provider ?? undefined,
+          upstreamModel: row.upstreamModel ?? undefined,
+          attempts: ctx.attempts.length,
           status: row.status,
-          ms: Math.round(row.latencyMs * 100) / 100,
-          ttfbMs: row.ttfbMs,
-          code: row.errorCode,
+          ms: round2(row.latencyMs),
+          ttfbMs: row.ttfbMs == null ? undefined : round2(row.ttfbMs),
+          code: row.errorCode ?? undefined,
         });
       } catch (err) {
         logger.error({ reqId: ctx.id, err }, 'could not record the usage row');
@@ -113,6 +114,6 @@ export function usageStage(deps: StageDeps): Stage {
   };
 }
 
-function attemptsCount(row: UsageRow): number {
-  return row.attempts?.length ?? 0;
+function round2(ms: number): number {
+  return Math.round(ms * 100) / 100;
 }
