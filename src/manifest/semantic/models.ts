@@ -29,11 +29,23 @@ function modelPath(target: number, name: string): (string | number)[] {
 }
 
 /** Collisions per workspace; returns each workspace's model index for the later checks. */
-function checkCollisions(ctx: SemanticContext, ws: WorkspaceIndex): Map<string, Exposure> {
+type Exposed = (r: EndpointResource) => Map<string, number>;
+
+/** exposedModels, computed once per endpoint within one pass. */
+function memoExposed(): Exposed {
+  const cache = new Map<EndpointResource, Map<string, number>>();
+  return (r) => {
+    let m = cache.get(r);
+    if (m === undefined) cache.set(r, (m = exposedModels(r)));
+    return m;
+  };
+}
+
+function checkCollisions(ctx: SemanticContext, ws: WorkspaceIndex, exposed: Exposed): Map<string, Exposure> {
   const index = new Map<string, Exposure>();
-  for (const r of ctx.resources) {
-    if (!isKind(r, 'Endpoint') || r.workspace !== ws.name || ctx.duplicates.has(r)) continue;
-    for (const [name, target] of exposedModels(r)) {
+  // ws.endpoints holds the first of each name, in input order; later duplicates are reported already.
+  for (const r of ws.endpoints.values()) {
+    for (const [name, target] of exposed(r)) {
       const first = index.get(name);
       const sameName = ws.endpoints.get(name);
       if (first !== undefined) {
@@ -56,10 +68,10 @@ function checkCollisions(ctx: SemanticContext, ws: WorkspaceIndex): Map<string, 
   return index;
 }
 
-function checkEndpoint(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResource): void {
+function checkEndpoint(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResource, exposed: Exposed): void {
   const spec = chatSpec(r);
   if (spec === undefined) return;
-  const own = exposedModels(r);
+  const own = exposed(r);
   if (spec.defaultModel !== undefined && !own.has(spec.defaultModel)) {
     const msg =
       `endpoint ${r.name} has defaultModel ${spec.defaultModel}, which none of its targets exposes; ` +
@@ -71,7 +83,7 @@ function checkEndpoint(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointReso
     if (t.endpoint === undefined || t.provider !== undefined) return;
     const ref = ws.endpoints.get(t.endpoint);
     if (ref === undefined || ref.manifest.spec.type !== 'chat') return; // reported as a reference error
-    const theirs = exposedModels(ref);
+    const theirs = exposed(ref);
     for (const [exposed, upstream] of Object.entries(t.models ?? {})) {
       if (upstream === undefined || theirs.has(upstream)) continue;
       const msg =
@@ -83,20 +95,26 @@ function checkEndpoint(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointReso
 }
 
 export function checkModels(ctx: SemanticContext): void {
+  const exposed = memoExposed();
   const indexes = new Map<string, Map<string, Exposure>>();
-  for (const ws of ctx.workspaces.values()) indexes.set(ws.name, checkCollisions(ctx, ws));
+  const knownByWorkspace = new Map<string, { names: string[]; listing: string }>(); // for messages only, built on first need
+  for (const ws of ctx.workspaces.values()) indexes.set(ws.name, checkCollisions(ctx, ws, exposed));
   for (const r of ctx.resources) {
     const ws = ctx.workspace(r.workspace);
-    if (isKind(r, 'Endpoint')) checkEndpoint(ctx, ws, r);
+    if (isKind(r, 'Endpoint')) checkEndpoint(ctx, ws, r, exposed);
     if (!isKind(r, 'ApiKey')) continue;
     const models = indexes.get(ws.name) ?? new Map<string, Exposure>();
-    const chatEndpoints = [...ws.endpoints.values()].filter((e) => e.manifest.spec.type === 'chat').map((e) => e.name);
+    const isChatEndpoint = (n: string): boolean => ws.endpoints.get(n)?.manifest.spec.type === 'chat';
     (r.manifest.spec.allow?.models ?? []).forEach((name, i) => {
-      if (models.has(name) || chatEndpoints.includes(name)) return;
-      const known = [...models.keys(), ...chatEndpoints];
+      if (models.has(name) || isChatEndpoint(name)) return;
+      let known = knownByWorkspace.get(ws.name);
+      if (known === undefined) {
+        const names = [...models.keys(), ...[...ws.endpoints.keys()].filter(isChatEndpoint)];
+        knownByWorkspace.set(ws.name, (known = { names, listing: listNames(names) }));
+      }
       const msg =
         `api key ${r.name} allows model ${name}, which is neither an exposed model nor a chat endpoint in workspace ${ws.name}; ` +
-        `${didYouMean(name, known)}models and endpoints there: ${listNames(known)}`;
+        `${didYouMean(name, known.names)}models and endpoints there: ${known.listing}`;
       ctx.report(r, ['spec', 'allow', 'models', i], 'GW_ERR_REF_UNKNOWN_MODEL', msg);
     });
   }

@@ -1,6 +1,9 @@
 // Wording helpers for "not found" messages: list what exists, suggest the likely intended name.
 
 const MAX_LISTED = 10;
+// Beyond this many candidates a suggestion costs more than it helps (one edit-distance per name,
+// per unresolved reference), so none is made.
+const MAX_SUGGEST_CANDIDATES = 1000;
 
 /** "a, b, c" (sorted, at most 10, then "and N more"), or "none". */
 export function listNames(names: Iterable<string>): string {
@@ -31,11 +34,13 @@ function distance(a: string, b: string, max: number): number {
 
 /** The closest name within a small edit distance (a typo), if exactly one is closest. */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
+  if (list.length > MAX_SUGGEST_CANDIDATES) return undefined;
   const max = name.length <= 4 ? 1 : 2;
   let best: string | undefined;
   let bestD = max + 1;
   let tie = false;
-  for (const c of candidates) {
+  for (const c of list) {
     const d = distance(name, c, max);
     if (d < bestD) {
       best = c;

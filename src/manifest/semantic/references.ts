@@ -8,14 +8,24 @@ import { didYouMean, listNames } from './names.js';
 type Plural = 'providers' | 'endpoints' | 'guardrails';
 
 /** "which is not defined in workspace w; did you mean x? defined providers: a, b" (+ other workspaces). */
+// The listing of a workspace's names is the same for every unresolved reference into it: build it
+// once per index map (maps live for one pass, so the weak keys go with them).
+const listed = new WeakMap<ReadonlyMap<string, unknown>, string>();
+
+function listing(names: ReadonlyMap<string, unknown>): string {
+  let s = listed.get(names);
+  if (s === undefined) listed.set(names, (s = listNames(names.keys())));
+  return s;
+}
+
 export function notDefined(ctx: SemanticContext, ws: WorkspaceIndex, plural: Plural, name: string): string {
-  const here = [...ws[plural].keys()];
+  const here = ws[plural].keys();
   const elsewhere = [...ctx.workspaces.values()].filter((w) => w.name !== ws.name && w[plural].has(name)).map((w) => w.name);
   const across =
     elsewhere.length > 0
       ? `; workspace ${listNames(elsewhere)} has one of that name, but references resolve only inside their own workspace`
       : '';
-  return `which is not defined in workspace ${ws.name}; ${didYouMean(name, here)}defined ${plural}: ${listNames(here)}${across}`;
+  return `which is not defined in workspace ${ws.name}; ${didYouMean(name, here)}defined ${plural}: ${listing(ws[plural])}${across}`;
 }
 
 const CHAT_PROVIDER_TYPES = 'openai, anthropic or mock';

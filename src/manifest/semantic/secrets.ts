@@ -6,7 +6,7 @@ import { isKind, type Path, type SemanticContext } from './context.js';
 
 const REFERENCE = /\$\{(env|file):/;
 /** Header names whose values are credentials. */
-const SECRET_HEADER = /^(proxy-)?authorization$|(^|[-_])(api[-_]?key|auth[-_]?token|access[-_]?token|secret|password)$/i;
+const SECRET_HEADER = /^(proxy-)?authorization$|(^|[-_])(api[-_]?key|token|secret|password)$/i;
 const KEY_HASH = /^sha256:[0-9a-f]{64}$/;
 
 export function hasReference(value: string): boolean {
