@@ -5,7 +5,7 @@
 import type { ApiKey, Endpoint, Guardrail, Provider, Resource } from '../manifest/types.js';
 import { withDefaults } from './defaults.js';
 import { compileChatEndpoint, compileProxyEndpoint, type EndpointContext } from './endpoints.js';
-import { deepFreeze } from './freeze.js';
+import { deepFreeze, lockCollection } from './freeze.js';
 import { compileGuardrail } from './guardrails.js';
 import { manifestsHash } from './hash.js';
 import { createSchemaCompiler } from './json-validator.js';
@@ -104,5 +104,10 @@ export function compile(resources: readonly Resource[], options: CompileOptions 
     keys,
     counts: { providers: providers.size, endpoints: endpointCount, keys: keys.size, guardrails: guardrails.size },
   };
+  for (const ws of workspaces.values()) {
+    lockCollection(ws.endpoints);
+    lockCollection(ws.models);
+  }
+  for (const index of [table.workspaces, providers, keys]) lockCollection(index);
   return deepFreeze(table);
 }

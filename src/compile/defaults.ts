@@ -61,6 +61,18 @@ function pointer(root: SchemaNode, fragment: string): SchemaNode | undefined {
 
 /** The node a reference names: 'common.schema.json#/$defs/tls', '#/$defs/routing', 'provider.schema.json'. */
 export function schemaNode(ref: string, from?: SchemaNode): SchemaNode | undefined {
+  if (!ref.startsWith('#')) {
+    if (absoluteCache.has(ref)) return absoluteCache.get(ref);
+    const node = resolve(ref, from);
+    absoluteCache.set(ref, node);
+    return node;
+  }
+  return resolve(ref, from);
+}
+
+const absoluteCache = new Map<string, SchemaNode | undefined>();
+
+function resolve(ref: string, from: SchemaNode | undefined): SchemaNode | undefined {
   const hash = ref.indexOf('#');
   const docPart = hash < 0 ? ref : ref.slice(0, hash);
   const fragment = hash < 0 ? '' : ref.slice(hash + 1);
@@ -69,17 +81,38 @@ export function schemaNode(ref: string, from?: SchemaNode): SchemaNode | undefin
   return fragment === '' ? root : pointer(root, fragment);
 }
 
+const KIND_FILES: Readonly<Record<Kind, string>> = {
+  Gateway: 'gateway.schema.json',
+  Provider: 'provider.schema.json',
+  Endpoint: 'endpoint.schema.json',
+  ApiKey: 'apikey.schema.json',
+  Guardrail: 'guardrail.schema.json',
+};
+
 /** The schema of a manifest kind, e.g. 'Endpoint' -> endpoint.schema.json. */
 export function schemaFor(kind: Kind): SchemaNode | undefined {
-  return documents.get(`${kind.toLowerCase()}.schema.json`);
+  return documents.get(KIND_FILES[kind]);
+}
+
+const refCache = new WeakMap<SchemaNode, SchemaNode | null>();
+
+/** The target of node.$ref, memoised: the walker meets the same refs for every document. */
+function refTarget(node: SchemaNode): SchemaNode | undefined {
+  if (typeof node.$ref !== 'string') return undefined;
+  let t = refCache.get(node);
+  if (t === undefined) {
+    t = schemaNode(node.$ref, node) ?? null;
+    refCache.set(node, t);
+  }
+  return t ?? undefined;
 }
 
 /** Follows a $ref chain; the first `default` seen on the way (outermost wins) is kept. */
 function deref(node: SchemaNode): { node: SchemaNode; default: unknown } {
   let cur = node;
   let dflt = node.default;
-  for (let hops = 0; typeof cur.$ref === 'string' && hops < 32; hops++) {
-    const next = schemaNode(cur.$ref, cur);
+  for (let hops = 0; hops < 32; hops++) {
+    const next = refTarget(cur);
     if (next === undefined) break;
     cur = next;
     if (dflt === undefined) dflt = cur.default;
@@ -87,60 +120,114 @@ function deref(node: SchemaNode): { node: SchemaNode; default: unknown } {
   return { node: cur, default: dflt };
 }
 
+/** A private copy of a default (plain JSON from the schema files; structuredClone is slower). */
+function copyDefault(d: unknown): unknown {
+  if (Array.isArray(d)) return d.map(copyDefault);
+  if (isObject(d)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(d)) out[k] = copyDefault(d[k]);
+    return out;
+  }
+  return d;
+}
+
 function isSchema(s: SchemaNode | boolean | undefined): s is SchemaNode {
   return isObject(s);
 }
 
+/** Fills defaults into `value`; `owned`: value is already a private copy that may be filled in place. */
+type Filler = (value: unknown, owned: boolean) => unknown;
+
+const IDENTITY: Filler = (value) => value;
+const fillers = new WeakMap<SchemaNode, Filler>();
+
 /**
  * A copy of `value` with the schema's defaults filled in wherever a property is missing.
- * Pure: `value` is not changed. Values the schema does not describe are copied as they are.
+ * Pure: `value` is not changed. Objects and arrays the schema describes are copied; parts it
+ * does not describe (e.g. an embedded user JSON Schema) are shared with the input as they are.
  */
 export function applyDefaults(schema: SchemaNode, value: unknown): unknown {
-  return walk(schema, value, 0);
+  return filler(schema)(value, false);
 }
 
-function walk(node: SchemaNode, value: unknown, refDepth: number): unknown {
-  let out: unknown = value;
-  if (Array.isArray(value)) {
-    const items = node.items;
-    out = isSchema(items) ? value.map((v) => walk(items, v, 0)) : value.slice();
-  } else if (isObject(value)) {
-    const obj: Record<string, unknown> = { ...value };
-    const props = node.properties ?? {};
-    for (const [key, propSchema] of Object.entries(props)) {
-      if (obj[key] === undefined) {
-        const d = deref(propSchema).default;
-        if (d === undefined) continue;
-        obj[key] = structuredClone(d);
+/** The filler of a schema node, built once: each document is then a walk of plain closures. */
+function filler(node: SchemaNode): Filler {
+  let f = fillers.get(node);
+  if (f === undefined) {
+    // Registered before building so recursive schemas find a (lazy) entry instead of looping.
+    let built: Filler | undefined;
+    fillers.set(node, (v, owned) => (built ??= buildFiller(node))(v, owned));
+    built = buildFiller(node);
+    f = built;
+    fillers.set(node, f);
+  }
+  return f;
+}
+
+function buildFiller(node: SchemaNode): Filler {
+  const props = Object.entries(node.properties ?? {}).map(([key, schema]) => ({
+    key,
+    fill: filler(schema),
+    dflt: deref(schema).default,
+  }));
+  const items = isSchema(node.items) ? filler(node.items) : undefined;
+  const extra = isSchema(node.additionalProperties) ? filler(node.additionalProperties) : undefined;
+  const declared = new Set(props.map((p) => p.key));
+  // 2020-12: $ref applies alongside its sibling keywords; a ref loop without descent is dropped.
+  const target = refTarget(node);
+  const layers: Filler[] = [];
+  if (target !== undefined && !refLoops(node)) layers.push(filler(target));
+  for (const sub of node.allOf ?? []) layers.push(filler(sub));
+  const branches = discriminatorBranches(node);
+  if (props.length === 0 && items === undefined && extra === undefined && layers.length === 0 && branches === undefined) {
+    return IDENTITY;
+  }
+  return (value, owned) => {
+    let out: unknown;
+    if (Array.isArray(value)) {
+      const arr = owned ? value : value.slice();
+      if (items !== undefined) for (let i = 0; i < arr.length; i++) arr[i] = items(arr[i], false);
+      out = arr;
+    } else if (isObject(value)) {
+      const obj = owned ? value : { ...value };
+      for (const p of props) {
+        const v = obj[p.key];
+        if (v !== undefined) obj[p.key] = p.fill(v, false);
+        else if (p.dflt !== undefined) obj[p.key] = p.fill(copyDefault(p.dflt), true);
       }
-      obj[key] = walk(propSchema, obj[key], 0);
+      if (extra !== undefined) for (const key of Object.keys(obj)) if (!declared.has(key)) obj[key] = extra(obj[key], false);
+      out = obj;
+    } else {
+      return value; // scalars have no defaults below them
     }
-    const extra = node.additionalProperties;
-    if (isSchema(extra)) {
-      for (const key of Object.keys(obj)) if (!Object.hasOwn(props, key)) obj[key] = walk(extra, obj[key], 0);
+    for (const layer of layers) out = layer(out, true);
+    if (branches !== undefined) {
+      const b = branches.fill.get((out as Record<string, unknown>)[branches.prop]);
+      if (b !== undefined) out = b(out, true);
     }
-    out = obj;
-  }
-  // 2020-12: $ref applies alongside its sibling keywords. The depth cap stops a ref loop.
-  if (typeof node.$ref === 'string' && refDepth < 32) {
-    const target = schemaNode(node.$ref, node);
-    if (target !== undefined) out = walk(target, out, refDepth + 1);
-  }
-  for (const sub of node.allOf ?? []) out = walk(sub, out, refDepth);
-  const branch = discriminated(node, out);
-  if (branch !== undefined) out = walk(branch, out, refDepth);
-  return out;
+    return out;
+  };
 }
 
-/** The oneOf branch whose discriminator property's const matches the value, if any. */
-function discriminated(node: SchemaNode, value: unknown): SchemaNode | undefined {
+function refLoops(node: SchemaNode): boolean {
+  const seen = new Set<SchemaNode>([node]);
+  for (let cur = refTarget(node); cur !== undefined; cur = refTarget(cur)) {
+    if (seen.has(cur)) return true;
+    seen.add(cur);
+  }
+  return false;
+}
+
+/** For a oneOf with a discriminator: the branch filler for each value of the tag property. */
+function discriminatorBranches(node: SchemaNode): { prop: string; fill: Map<unknown, Filler> } | undefined {
   const prop = node.discriminator?.propertyName;
-  if (prop === undefined || node.oneOf === undefined || !isObject(value)) return undefined;
+  if (prop === undefined || node.oneOf === undefined) return undefined;
+  const fill = new Map<unknown, Filler>();
   for (const b of node.oneOf) {
     const tag = deref(deref(b).node.properties?.[prop] ?? {}).node;
-    if (tag.const === value[prop] || (tag.enum?.includes(value[prop]) ?? false)) return b;
+    for (const t of tag.const !== undefined ? [tag.const] : (tag.enum ?? [])) if (!fill.has(t)) fill.set(t, filler(b));
   }
-  return undefined;
+  return { prop, fill };
 }
 
 /** A manifest with every schema default filled in; unknown kinds come back unchanged. */
@@ -158,5 +245,5 @@ export function defaultsOf(ref: string): Record<string, unknown> {
 /** The `default` keyword of a schema node (following $refs), e.g. a provider's timeout. */
 export function defaultAt(ref: string): unknown {
   const node = schemaNode(ref);
-  return node === undefined ? undefined : structuredClone(deref(node).default);
+  return node === undefined ? undefined : copyDefault(deref(node).default);
 }

@@ -1,5 +1,7 @@
-// Deep freeze for the routing table. Maps and Sets cannot be frozen in place, so their
-// mutators are shadowed on the instance with ones that throw: a frozen table stays frozen.
+// Deep freeze for the routing table. Object.freeze does not stop Map.set/Set.add, so the
+// table's index Maps (few, and the ones a consumer could plausibly misuse) are also locked:
+// their mutators throw. Inner small Maps/Sets are frozen objects exposed as Readonly types
+// only; locking tens of thousands of them made compiling a 10k-resource table much slower.
 // RegExps are left writable on purpose: a frozen global RegExp cannot update lastIndex,
 // so test()/exec()/replace() on it would throw.
 
@@ -7,29 +9,37 @@ function refuse(): never {
   throw new TypeError('the routing table is frozen');
 }
 
-function lockCollection(c: Map<unknown, unknown> | Set<unknown>): void {
-  const mutators = c instanceof Map ? ['set', 'delete', 'clear'] : ['add', 'delete', 'clear'];
-  for (const m of mutators) Object.defineProperty(c, m, { value: refuse, enumerable: false });
+// Own, non-enumerable: deepStrictEqual against a plain Map still passes.
+const LOCKED = { value: refuse, enumerable: false, writable: false, configurable: false };
+
+/** Makes set/add/delete/clear on this one Map or Set throw. */
+export function lockCollection(c: ReadonlyMap<unknown, unknown> | ReadonlySet<unknown>): void {
+  for (const m of c instanceof Map ? ['set', 'delete', 'clear'] : ['add', 'delete', 'clear']) {
+    Object.defineProperty(c, m, LOCKED);
+  }
+}
+
+/** Pushes only what can be frozen: most leaves are strings and numbers. */
+function push(stack: unknown[], ...values: unknown[]): void {
+  for (const x of values) if ((typeof x === 'object' && x !== null) || typeof x === 'function') stack.push(x);
 }
 
 /** Freezes `value` and everything reachable from it (objects, arrays, Map/Set contents); returns it. */
 export function deepFreeze<T>(value: T): T {
-  const seen = new WeakSet<object>();
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if ((typeof v !== 'object' && typeof v !== 'function') || v === null) continue;
-    if (seen.has(v) || v instanceof RegExp) continue;
-    seen.add(v);
+    // Already frozen means already walked: everything in the table is built fresh by compile.
+    if (Object.isFrozen(v) || v instanceof RegExp) continue;
     if (v instanceof Map) {
-      for (const [k, x] of v) stack.push(k, x);
-      lockCollection(v);
+      for (const [k, x] of v) push(stack, k, x);
     } else if (v instanceof Set) {
-      for (const x of v) stack.push(x);
-      lockCollection(v);
+      for (const x of v) push(stack, x);
     } else if (typeof v === 'object') {
       // Functions (compiled validators) are frozen themselves but not walked into.
-      for (const k of Object.keys(v)) stack.push((v as Record<string, unknown>)[k]);
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) push(stack, o[k]);
     }
     Object.freeze(v);
   }

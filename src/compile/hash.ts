@@ -3,17 +3,23 @@
 import { createHash } from 'node:crypto';
 import type { Manifest } from '../manifest/types.js';
 
-/** JSON with object keys sorted at every level; undefined properties dropped as JSON does. */
+/** JSON with object keys sorted at every level; otherwise exactly what JSON.stringify writes. */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const parts: string[] = [];
-  for (const key of Object.keys(value).sort()) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
-  }
-  return `{${parts.join(',')}}`;
+  return JSON.stringify(value, sortKeys) ?? 'null';
+}
+
+// A replacer that re-creates each plain object whose keys are out of order with its keys
+// sorted; native JSON.stringify then does the writing. Objects already in order are reused.
+function sortKeys(_key: string, v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  const src = v as Record<string, unknown>;
+  const keys = Object.keys(src);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
+  if (sorted) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of keys.sort()) out[k] = src[k];
+  return out;
 }
 
 /** Hex sha256 of the manifests, independent of their order. */
