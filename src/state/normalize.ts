@@ -3,7 +3,7 @@
 // set-like arrays sorted, metadata.workspace 'default' treated as absent, empty labels dropped.
 // References (${env:X}) are text here and stay text: nothing is resolved.
 import { ALL_ROLES } from '../compile/endpoints.js';
-import { withDefaults } from '../compile/defaults.js';
+import { defaultsOf, withDefaults } from '../compile/defaults.js';
 import { deepFreeze } from '../compile/freeze.js';
 import type { Manifest } from '../manifest/types.js';
 import type { Segment } from './path.js';
@@ -61,12 +61,44 @@ function canonical(value: unknown, path: Segment[]): unknown {
   return out;
 }
 
-/** Defaults the schemas describe only in words, filled from the same constants compile uses. */
-function impliedDefaults(m: Manifest): Manifest {
-  if (m.kind === 'Endpoint' && m.spec.allowedRoles === undefined) {
-    return { ...m, spec: { ...m.spec, allowedRoles: [...ALL_ROLES] } };
+const PROVIDER_SPEC = 'provider.schema.json#/properties/spec/properties';
+const CHAT_SPEC = 'endpoint.schema.json#/$defs/chatSpec/properties';
+
+/**
+ * Optional objects that mean their schema defaults when absent (compile reads them so), filled
+ * in so that `retries: { attempts: 0, backoff: 200ms }` written out equals no retries at all.
+ * Not here: objects whose absence means something else (sessions: none; a proxy endpoint's
+ * tls: the provider's).
+ */
+const IMPLIED_OBJECTS: readonly { readonly applies: (m: Manifest) => boolean; readonly path: readonly string[]; readonly ref: string }[] = [
+  { applies: (m) => m.kind === 'Provider', path: ['tls'], ref: 'common.schema.json#/$defs/tls' },
+  { applies: (m) => m.kind === 'Provider' && m.spec.type === 'mock', path: ['mock'], ref: `${PROVIDER_SPEC}/mock` },
+  { applies: (m) => m.kind === 'Provider' && m.spec.type === 'http', path: ['probe'], ref: `${PROVIDER_SPEC}/probe` },
+  { applies: (m) => m.kind === 'Endpoint' && m.spec.type === 'chat', path: ['routing', 'retries'], ref: 'endpoint.schema.json#/$defs/routing/properties/retries' },
+  { applies: (m) => m.kind === 'Endpoint' && m.spec.type === 'chat', path: ['mcp'], ref: `${CHAT_SPEC}/mcp` },
+];
+
+/** Sets spec.<path> to value() when absent and its parent exists; copies the parents it walks. */
+function fillAbsent(spec: Record<string, unknown>, path: readonly string[], value: () => unknown): void {
+  let node = spec;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) return;
+    const copy = { ...(next as Record<string, unknown>) }; // the caller's manifest stays untouched
+    node[key] = copy;
+    node = copy;
   }
-  return m;
+  const last = path[path.length - 1];
+  if (last !== undefined && node[last] === undefined) node[last] = value();
+}
+
+/** Defaults that are not `default` keywords on a property: implied objects and allowedRoles. */
+function impliedDefaults(m: Manifest): Manifest {
+  const spec: Record<string, unknown> = { ...m.spec };
+  for (const o of IMPLIED_OBJECTS) if (o.applies(m)) fillAbsent(spec, o.path, () => defaultsOf(o.ref));
+  // allowedRoles absent means every role (compile's ALL_ROLES, read from the schema's enum)
+  if (m.kind === 'Endpoint') fillAbsent(spec, ['allowedRoles'], () => [...ALL_ROLES]);
+  return { ...m, spec } as Manifest;
 }
 
 function normalizeMetadata(m: Manifest): Manifest {
