@@ -1,0 +1,80 @@
+// OpenAI-compatible chat and embeddings: gw speaks this dialect internally, so mapping is
+// mostly pass-through plus the few fields gw controls (stream flags, usage in streams).
+import type { CompiledProvider } from '../../compile/routing-table.js';
+import type { HttpRequestSpec, OpenAIObject, Parsed, UpstreamErrorInfo } from '../types.js';
+
+const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'application/json' });
+const SSE_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'text/event-stream' });
+
+function isObject(v: unknown): v is OpenAIObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function buildChatRequest(provider: CompiledProvider, body: OpenAIObject, stream: boolean): HttpRequestSpec {
+  let payload: OpenAIObject;
+  if (stream) {
+    // Ask for the usage-only final chunk so streamed tokens are counted; the core strips it
+    // again when the caller did not ask for it.
+    const opts = isObject(body.stream_options) ? body.stream_options : {};
+    payload = { ...body, stream: true, stream_options: { ...opts, include_usage: true } };
+  } else {
+    payload = { ...body, stream: false };
+    delete payload.stream_options; // some servers reject stream_options without stream
+  }
+  return {
+    method: 'POST',
+    path: `${provider.basePath}/chat/completions`,
+    headers: stream ? SSE_HEADERS : JSON_HEADERS,
+    body: JSON.stringify(payload),
+  };
+}
+
+export function parseChatResponse(json: unknown): Parsed<OpenAIObject> {
+  if (!isObject(json) || !Array.isArray(json.choices)) {
+    return { ok: false, message: 'the upstream answer is not a chat.completion (no choices array)' };
+  }
+  return { ok: true, value: json };
+}
+
+export function buildEmbeddingsRequest(provider: CompiledProvider, body: OpenAIObject): HttpRequestSpec {
+  return {
+    method: 'POST',
+    path: `${provider.basePath}/embeddings`,
+    headers: JSON_HEADERS,
+    body: JSON.stringify(body),
+  };
+}
+
+export function parseEmbeddingsResponse(json: unknown): Parsed<OpenAIObject> {
+  if (!isObject(json) || !Array.isArray(json.data)) {
+    return { ok: false, message: 'the upstream answer is not an embeddings list (no data array)' };
+  }
+  return { ok: true, value: json };
+}
+
+const MAX_MESSAGE = 500;
+
+/** Finds the message in the shapes OpenAI-compatible servers use: {error:{message}}, {error}, {message}, {detail}. */
+export function parseError(status: number, bodyText: string): UpstreamErrorInfo {
+  let json: unknown;
+  try {
+    json = JSON.parse(bodyText);
+  } catch {
+    const text = bodyText.trim().slice(0, MAX_MESSAGE);
+    return { message: text === '' ? `upstream answered HTTP ${status}` : text };
+  }
+  if (isObject(json)) {
+    const err = json.error;
+    if (isObject(err) && typeof err.message === 'string') {
+      return {
+        message: err.message,
+        type: typeof err.type === 'string' ? err.type : undefined,
+        code: typeof err.code === 'string' ? err.code : undefined,
+      };
+    }
+    if (typeof err === 'string') return { message: err };
+    if (typeof json.message === 'string') return { message: json.message };
+    if (typeof json.detail === 'string') return { message: json.detail };
+  }
+  return { message: `upstream answered HTTP ${status}` };
+}

@@ -1,0 +1,16 @@
+// `type: openai`: any OpenAI-compatible server (OpenAI, vLLM, SGLang, Ollama, Together, Groq…).
+import type { HttpAdapter } from '../types.js';
+import { buildChatRequest, buildEmbeddingsRequest, parseChatResponse, parseEmbeddingsResponse, parseError } from './chat.js';
+import { createStreamDecoder } from './stream.js';
+
+export const openaiAdapter: HttpAdapter = Object.freeze({
+  kind: 'http',
+  type: 'openai',
+  capabilities: Object.freeze({ chat: true, embeddings: true, streaming: true }),
+  buildChatRequest,
+  parseChatResponse,
+  createStreamDecoder,
+  buildEmbeddingsRequest,
+  parseEmbeddingsResponse,
+  parseError,
+});

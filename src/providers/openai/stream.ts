@@ -1,0 +1,28 @@
+// OpenAI SSE: `data: {chunk}` events, then `data: [DONE]`. Some compatible servers report
+// failures in-band as `data: {"error": ...}` or `event: error`.
+import type { OpenAIObject, SseEvent, StreamDecoder, StreamStep } from '../types.js';
+import { parseError } from './chat.js';
+
+const DONE: StreamStep = Object.freeze({ chunks: [], done: true });
+const NOTHING: StreamStep = Object.freeze({ chunks: [], done: false });
+
+export function createStreamDecoder(): StreamDecoder {
+  return (ev: SseEvent): StreamStep => {
+    const data = ev.data;
+    if (data === '[DONE]') return DONE;
+    if (data === '') return NOTHING;
+    if (ev.event === 'error') return { chunks: [], done: false, error: parseError(500, data) };
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch {
+      return { chunks: [], done: false, error: { message: 'the upstream stream carried an event that is not JSON' } };
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      return { chunks: [], done: false, error: { message: 'the upstream stream carried an event that is not a chunk object' } };
+    }
+    const obj = json as OpenAIObject;
+    if (obj.error !== undefined && obj.error !== null) return { chunks: [], done: false, error: parseError(500, data) };
+    return { chunks: [obj], done: false };
+  };
+}

@@ -1,0 +1,20 @@
+// provider type -> adapter. The only module that imports every adapter; adding a provider
+// type (anthropic, ...) is one line here and never a change in the core.
+import type { ProviderType } from '../compile/routing-table.js';
+import { mockAdapter } from './mock/index.js';
+import { openaiAdapter } from './openai/index.js';
+import type { ProviderAdapter } from './types.js';
+
+const ADAPTERS: ReadonlyMap<ProviderType, ProviderAdapter> = new Map<ProviderType, ProviderAdapter>([
+  ['openai', openaiAdapter],
+  ['mock', mockAdapter],
+]);
+
+/** undefined: no chat adapter for this type (http providers serve proxy endpoints only). */
+export function getAdapter(type: ProviderType): ProviderAdapter | undefined {
+  return ADAPTERS.get(type);
+}
+
+export function adapterTypes(): ProviderType[] {
+  return [...ADAPTERS.keys()];
+}

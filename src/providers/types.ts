@@ -1,0 +1,95 @@
+// The adapter interface the core owns. Inside gw every request and response is an OpenAI
+// chat-completions shaped plain object; an adapter translates at the edge, either as pure
+// functions around an HTTP exchange (the executor does the I/O) or, for built-in providers such
+// as mock, by answering in-process. The core never branches on a provider type.
+import type { CompiledProvider, ProviderType } from '../compile/routing-table.js';
+
+/** An OpenAI-shaped JSON object: request, chat.completion, chat.completion.chunk, embeddings. */
+export type OpenAIObject = Record<string, unknown>;
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+/** The HTTP request an adapter wants sent; provider auth and custom headers are added by the core. */
+export interface HttpRequestSpec {
+  readonly method: 'GET' | 'POST';
+  /** Absolute path on the provider's origin, base path included, e.g. /v1/chat/completions. */
+  readonly path: string;
+  /** Protocol headers only (content-type, accept, API version), lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+}
+
+/** One dispatched Server-Sent Event. */
+export interface SseEvent {
+  /** 'message' when the event had no `event:` field. */
+  readonly event: string;
+  readonly data: string;
+  readonly id: string | undefined;
+}
+
+/** What the upstream said went wrong, in words a caller can act on. */
+export interface UpstreamErrorInfo {
+  readonly message: string;
+  readonly type?: string | undefined;
+  readonly code?: string | undefined;
+}
+
+/** The outcome of one SSE event: OpenAI chunks to pass on, end of stream, or an in-band error. */
+export interface StreamStep {
+  readonly chunks: readonly OpenAIObject[];
+  readonly done: boolean;
+  readonly error?: UpstreamErrorInfo | undefined;
+}
+
+/** Per-stream state lives in the closure (an Anthropic stream carries ids across events). */
+export type StreamDecoder = (event: SseEvent) => StreamStep;
+
+export interface AdapterCapabilities {
+  readonly chat: boolean;
+  readonly embeddings: boolean;
+  readonly streaming: boolean;
+}
+
+/** An adapter whose provider is reached over HTTP; every function is pure. */
+export interface HttpAdapter {
+  readonly kind: 'http';
+  readonly type: ProviderType;
+  readonly capabilities: AdapterCapabilities;
+  /**
+   * Maps an OpenAI chat request (body.model already the upstream model) to the upstream's.
+   * With stream, the adapter asks the upstream for token usage so the core can record it.
+   */
+  buildChatRequest(provider: CompiledProvider, body: OpenAIObject, stream: boolean): HttpRequestSpec;
+  /** Upstream JSON -> OpenAI chat.completion. */
+  parseChatResponse(json: unknown): Parsed<OpenAIObject>;
+  /** A fresh decoder per stream: upstream SSE events -> OpenAI chat.completion.chunk objects. */
+  createStreamDecoder(): StreamDecoder;
+  buildEmbeddingsRequest?(provider: CompiledProvider, body: OpenAIObject): HttpRequestSpec;
+  parseEmbeddingsResponse?(json: unknown): Parsed<OpenAIObject>;
+  /** A non-2xx answer's body -> a message; the core classifies by status. */
+  parseError(status: number, bodyText: string): UpstreamErrorInfo;
+}
+
+export interface InProcessRequest {
+  readonly op: 'chat' | 'embeddings';
+  /** OpenAI request, body.model already the upstream model. */
+  readonly body: OpenAIObject;
+  readonly stream: boolean;
+}
+
+export type InProcessReply =
+  | { readonly kind: 'json'; readonly json: OpenAIObject }
+  /** OpenAI chunks; include a usage-only chunk last (the core strips it when not asked for). */
+  | { readonly kind: 'stream'; readonly chunks: AsyncIterable<OpenAIObject> }
+  | { readonly kind: 'error'; readonly status: number; readonly error: UpstreamErrorInfo; readonly retryAfterMs?: number };
+
+/** An adapter that answers inside the gateway process (mock). */
+export interface InProcessAdapter {
+  readonly kind: 'in-process';
+  readonly type: ProviderType;
+  readonly capabilities: AdapterCapabilities;
+  /** Must reject promptly with signal.reason when signal aborts (timeout or caller gone). */
+  respond(provider: CompiledProvider, request: InProcessRequest, signal: AbortSignal): Promise<InProcessReply>;
+}
+
+export type ProviderAdapter = HttpAdapter | InProcessAdapter;

@@ -1,0 +1,151 @@
+// One try against one provider: build the request through the adapter, send it on the
+// origin's pool (or let an in-process adapter answer), and turn whatever happens into either
+// a result or a Failure. Retries, fallback and streaming policy live in the callers.
+import type { Dispatcher } from 'undici';
+import type { CompiledProvider } from '../compile/routing-table.js';
+import type { HttpAdapter, InProcessAdapter, OpenAIObject, ProviderAdapter } from '../providers/types.js';
+import { AttemptGuard } from './attempt-guard.js';
+import { classOfStatus, parseRetryAfter, type Failure } from './failure.js';
+import { upstreamHeaders } from './headers.js';
+import type { PoolRegistry } from './pool.js';
+import { sseChunks } from './sse-chunks.js';
+
+export interface AttemptInput {
+  readonly provider: CompiledProvider;
+  readonly adapter: ProviderAdapter;
+  readonly op: 'chat' | 'embeddings';
+  /** OpenAI request with model set to the upstream model. */
+  readonly body: OpenAIObject;
+  readonly stream: boolean;
+  readonly timeoutMs: number;
+  /** The caller's signal. */
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+  readonly pools: PoolRegistry;
+}
+
+export type AttemptResult =
+  | { readonly ok: true; readonly status: number; readonly headersAt: number; readonly json: OpenAIObject }
+  | { readonly ok: true; readonly status: number; readonly headersAt: number; readonly chunks: AsyncGenerator<OpenAIObject> }
+  | { readonly ok: false; readonly failure: Failure };
+
+const MAX_ERROR_BODY = 64 * 1024; // enough for any error message; the rest is discarded
+
+export function runAttempt(input: AttemptInput): Promise<AttemptResult> {
+  return input.adapter.kind === 'http' ? httpAttempt(input, input.adapter) : inProcessAttempt(input, input.adapter);
+}
+
+async function inProcessAttempt(input: AttemptInput, adapter: InProcessAdapter): Promise<AttemptResult> {
+  const guard = new AttemptGuard(input.signal, input.timeoutMs);
+  try {
+    const reply = await adapter.respond(input.provider, { op: input.op, body: input.body, stream: input.stream }, guard.signal);
+    const headersAt = performance.now();
+    if (reply.kind === 'error') {
+      const failure: Failure = { cls: classOfStatus(reply.status), status: reply.status, message: reply.error.message, retryAfterMs: reply.retryAfterMs };
+      return { ok: false, failure };
+    }
+    if (reply.kind === 'json') return { ok: true, status: 200, headersAt, json: reply.json };
+    return { ok: true, status: 200, headersAt, chunks: asGenerator(reply.chunks) };
+  } catch (err) {
+    const f = guard.failure(err);
+    if (f.cls === 'timeout') return { ok: false, failure: f };
+    return { ok: false, failure: { cls: '5xx', message: `in-process provider failed: ${String(err)}` } };
+  } finally {
+    guard.done();
+  }
+}
+
+/** Lets in-process chunk sources flow through the same generator protocol as HTTP streams. */
+async function* asGenerator(chunks: AsyncIterable<OpenAIObject>): AsyncGenerator<OpenAIObject> {
+  yield* chunks;
+}
+
+async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<AttemptResult> {
+  const { provider, timeoutMs } = input;
+  let spec;
+  if (input.op === 'chat') spec = adapter.buildChatRequest(provider, input.body, input.stream);
+  else if (adapter.buildEmbeddingsRequest !== undefined) spec = adapter.buildEmbeddingsRequest(provider, input.body);
+  else return { ok: false, failure: { cls: '4xx', message: `provider type ${provider.type} serves no embeddings` } };
+
+  const guard = new AttemptGuard(input.signal, timeoutMs);
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await input.pools.get(provider).request({
+      path: spec.path,
+      method: spec.method,
+      headers: upstreamHeaders(spec.headers, provider.headers, input.requestId),
+      body: spec.body,
+      signal: guard.signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+  } catch (err) {
+    guard.done();
+    return { ok: false, failure: guard.failure(err) };
+  }
+  const headersAt = performance.now();
+  guard.arm(); // from here the clock measures silence in the body
+  const status = res.statusCode;
+  const contentType = String(res.headers['content-type'] ?? '');
+
+  if (status < 200 || status >= 300) {
+    const text = await readCapped(res.body, MAX_ERROR_BODY, guard);
+    guard.done();
+    const info = adapter.parseError(status, text);
+    return { ok: false, failure: { cls: classOfStatus(status), status, message: info.message, retryAfterMs: parseRetryAfter(res.headers) } };
+  }
+
+  if (input.stream && !contentType.includes('application/json')) {
+    // The guard stays linked until the stream ends: a caller leaving mid-stream aborts the upstream.
+    return { ok: true, status, headersAt, chunks: sseChunks(res.body, adapter.createStreamDecoder(), guard) };
+  }
+
+  try {
+    const text = await readAll(res.body, guard);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return { ok: false, failure: { cls: '5xx', status, protocol: true, message: 'the upstream answer is not JSON' } };
+    }
+    if (input.stream) {
+      return { ok: false, failure: { cls: '5xx', status, protocol: true, message: 'the upstream answered JSON to a stream request' } };
+    }
+    const parsed = input.op === 'chat' ? adapter.parseChatResponse(json) : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
+    if (!parsed.ok) return { ok: false, failure: { cls: '5xx', status, protocol: true, message: parsed.message } };
+    return { ok: true, status, headersAt, json: parsed.value };
+  } catch (err) {
+    return { ok: false, failure: guard.failure(err) };
+  } finally {
+    guard.done();
+  }
+}
+
+type Body = Dispatcher.ResponseData['body'];
+
+/** Reads the whole body; the guard's clock restarts with every piece. */
+async function readAll(body: Body, guard: AttemptGuard): Promise<string> {
+  const parts: Buffer[] = [];
+  for await (const piece of body as AsyncIterable<Buffer>) {
+    guard.arm();
+    parts.push(piece);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** Reads at most limit bytes of an error body, then drops the rest. */
+async function readCapped(body: Body, limit: number, guard: AttemptGuard): Promise<string> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const piece of body as AsyncIterable<Buffer>) {
+      guard.arm();
+      parts.push(piece);
+      size += piece.length;
+      if (size >= limit) break; // leaving the loop destroys the body
+    }
+  } catch {
+    // a broken error body still leaves the status to classify by
+  }
+  return Buffer.concat(parts).subarray(0, limit).toString('utf8');
+}

@@ -1,0 +1,259 @@
+// The upstream stage: try the endpoint's targets with retries, fallback, load balancing and
+// endpoint refs until one answers. Every attempt is recorded. The table the request started
+// on is the only one consulted, so a reload never changes a request in flight.
+import type { CompiledChatEndpoint, CompiledProvider, RoutingTable } from '../compile/routing-table.js';
+import { GwError } from '../errors.js';
+import { getAdapter } from '../providers/registry.js';
+import type { OpenAIObject } from '../providers/types.js';
+import { runAttempt } from './attempt.js';
+import { backoffDelay, sleep } from './backoff.js';
+import { CallerAbort, FailureError, isTransient, type Failure } from './failure.js';
+import type { PoolRegistry } from './pool.js';
+import { primeStream, usageOf, type PrimedStream, type UpstreamUsage } from './stream.js';
+import { orderTargets } from './targets.js';
+
+export type { UpstreamUsage } from './stream.js';
+
+export interface ChatCall {
+  readonly table: RoutingTable;
+  readonly endpoint: CompiledChatEndpoint;
+  /** Exposed model name, already resolved. */
+  readonly model: string;
+  /** OpenAI request after params/prompt; body.model is set per target, the object is not mutated. */
+  readonly body: Record<string, unknown>;
+  readonly stream: boolean;
+  /** Aborted when the caller disconnects; the upstream request is aborted with it. */
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+}
+
+export interface Attempt {
+  /** Provider name. */
+  provider: string;
+  /** Upstream model. */
+  model: string;
+  status?: number;
+  /** "<class>: <message>" when the attempt failed (also set when a stream broke after it answered). */
+  error?: string;
+  ms: number;
+}
+
+export interface ChatOutcome {
+  readonly provider: CompiledProvider;
+  readonly upstreamModel: string;
+  readonly attempts: Attempt[];
+  /** From executeChat's start to the first content chunk (stream) or the response headers (json). */
+  readonly ttfbMs: number;
+  readonly json?: Record<string, unknown>;
+  readonly stream?: AsyncIterable<Record<string, unknown>>;
+  usage(): UpstreamUsage | undefined;
+}
+
+export interface EmbeddingsOutcome {
+  readonly provider: CompiledProvider;
+  readonly upstreamModel: string;
+  readonly attempts: Attempt[];
+  readonly json: Record<string, unknown>;
+  usage(): UpstreamUsage | undefined;
+}
+
+export interface ExecuteDeps {
+  readonly pools: PoolRegistry;
+  /** For tests of load balancing and jitter; default Math.random. */
+  readonly random?: () => number;
+}
+
+interface Run {
+  readonly call: Omit<ChatCall, 'stream'>;
+  readonly op: 'chat' | 'embeddings';
+  readonly stream: boolean;
+  readonly keepUsage: boolean;
+  readonly deps: ExecuteDeps;
+  readonly random: () => number;
+  readonly attempts: Attempt[];
+  readonly failures: Failure[];
+}
+
+interface Success {
+  readonly provider: CompiledProvider;
+  readonly upstreamModel: string;
+  readonly attempt: Attempt;
+  /** performance.now() of the response headers (json) or the first content chunk (stream). */
+  readonly readyAt: number;
+  readonly json?: OpenAIObject;
+  readonly stream?: PrimedStream;
+}
+
+/** A failure no retry or fallback class covers in the usual sense: move on to the next target. */
+type Outcome = { readonly ok: true; readonly s: Success } | { readonly ok: false; readonly f: Failure; readonly skip?: boolean };
+
+function record(run: Run, provider: string, model: string, started: number, status: number | undefined, f?: Failure): Attempt {
+  const a: Attempt = { provider, model, ms: Math.round((performance.now() - started) * 10) / 10 };
+  if (status !== undefined) a.status = status;
+  if (f !== undefined) {
+    a.error = `${f.cls}: ${f.message}`;
+    run.failures.push(f);
+  }
+  run.attempts.push(a);
+  return a;
+}
+
+async function runProvider(
+  run: Run,
+  endpoint: CompiledChatEndpoint,
+  provider: CompiledProvider,
+  upstreamModel: string,
+  timeoutMs: number | undefined,
+): Promise<Outcome> {
+  const adapter = getAdapter(provider.type);
+  const capable = adapter !== undefined && (run.op === 'chat' ? adapter.capabilities.chat : adapter.capabilities.embeddings);
+  if (adapter === undefined || !capable) {
+    const f: Failure = { cls: '4xx', message: `provider type ${provider.type} cannot serve ${run.op}` };
+    record(run, provider.name, upstreamModel, performance.now(), undefined, f);
+    return { ok: false, f, skip: true };
+  }
+  const body = { ...run.call.body, model: upstreamModel };
+  const tries = 1 + Math.max(0, endpoint.retries.attempts);
+  let last: Failure | undefined;
+  for (let i = 0; i < tries; i++) {
+    if (i > 0 && last !== undefined) {
+      try {
+        await sleep(backoffDelay(endpoint.retries.backoffMs, i - 1, last.retryAfterMs, run.random), run.call.signal);
+      } catch {
+        throw new CallerAbort();
+      }
+    }
+    const started = performance.now();
+    const r = await runAttempt({
+      provider,
+      adapter,
+      op: run.op,
+      body,
+      stream: run.stream,
+      timeoutMs: timeoutMs ?? provider.timeoutMs,
+      signal: run.call.signal,
+      requestId: run.call.requestId,
+      pools: run.deps.pools,
+    });
+    let failure: Failure;
+    if (r.ok && 'json' in r) {
+      const attempt = record(run, provider.name, upstreamModel, started, r.status);
+      return { ok: true, s: { provider, upstreamModel, attempt, readyAt: r.headersAt, json: r.json } };
+    } else if (r.ok) {
+      // Until the first content chunk nothing reached the caller: a break here is retryable.
+      const attempt: Attempt = { provider: provider.name, model: upstreamModel, status: r.status, ms: 0 };
+      try {
+        const stream = await primeStream(r.chunks, run.keepUsage, (err) => midStreamError(run, attempt, err));
+        attempt.ms = Math.round((performance.now() - started) * 10) / 10;
+        run.attempts.push(attempt);
+        return { ok: true, s: { provider, upstreamModel, attempt, readyAt: performance.now(), stream } };
+      } catch (err) {
+        if (!(err instanceof FailureError)) throw err;
+        failure = err.failure;
+      }
+      record(run, provider.name, upstreamModel, started, r.status, failure);
+    } else {
+      failure = r.failure;
+      record(run, provider.name, upstreamModel, started, failure.status, failure);
+    }
+    last = failure;
+    if (!isTransient(last.cls)) break;
+  }
+  return { ok: false, f: last ?? { cls: '5xx', message: 'no attempt was made' } };
+}
+
+async function runEndpoint(run: Run, endpoint: CompiledChatEndpoint, model: string, visited: ReadonlySet<string>, inheritedTimeout: number | undefined): Promise<Outcome> {
+  const timeoutMs = endpoint.timeoutMs ?? inheritedTimeout;
+  let last: Outcome | undefined;
+  for (const target of orderTargets(endpoint, model, run.random)) {
+    let out: Outcome;
+    if (target.kind === 'provider') {
+      out = await runProvider(run, endpoint, target.provider, target.models.get(model) ?? model, timeoutMs);
+    } else {
+      out = await runRef(run, endpoint, target.endpoint, target.models.get(model) ?? model, visited, timeoutMs);
+    }
+    if (out.ok) return out;
+    last = out;
+    if (!out.skip && !endpoint.fallbackOn.has(out.f.cls)) return out;
+  }
+  return last ?? { ok: false, f: { cls: '4xx', message: `endpoint ${endpoint.name} has no target for model ${model}` }, skip: true };
+}
+
+function midStreamError(run: Run, attempt: Attempt, err: unknown): Error {
+  if (err instanceof CallerAbort) {
+    attempt.error = 'aborted: the caller went away mid-stream';
+    return new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the caller went away', { attempts: run.attempts, callerAborted: true, midStream: true });
+  }
+  const f: Failure = err instanceof FailureError ? err.failure : { cls: 'connect', message: String(err) };
+  attempt.error = `${f.cls}: ${f.message} (mid-stream)`;
+  const code = f.cls === 'timeout' ? 'GW_ERR_UPSTREAM_TIMEOUT' : 'GW_ERR_UPSTREAM_EXHAUSTED';
+  return new GwError(code, `the upstream stream broke: ${f.message}`, { attempts: run.attempts, midStream: true });
+}
+
+async function runRef(run: Run, from: CompiledChatEndpoint, name: string, model: string, visited: ReadonlySet<string>, timeoutMs: number | undefined): Promise<Outcome> {
+  const ref = run.call.table.workspaces.get(from.workspace)?.endpoints.get(name);
+  let why: string | undefined;
+  if (ref === undefined || ref.type !== 'chat') why = `endpoint ${name} is not a chat endpoint of workspace ${from.workspace}`;
+  else if (!ref.enabled) why = `endpoint ${name} is disabled`;
+  else if (visited.has(ref.id)) why = `endpoint ${name} refers back to itself (cycle)`;
+  if (why !== undefined || ref === undefined || ref.type !== 'chat') {
+    const f: Failure = { cls: '4xx', message: why ?? name };
+    record(run, `endpoint:${name}`, model, performance.now(), undefined, f);
+    return { ok: false, f, skip: true };
+  }
+  return runEndpoint(run, ref, model, new Set([...visited, ref.id]), timeoutMs);
+}
+
+function finalError(run: Run, f: Failure): GwError {
+  const details: Record<string, unknown> = { attempts: run.attempts };
+  if (run.failures.length > 0 && run.failures.every((x) => x.cls === 'timeout')) {
+    return new GwError('GW_ERR_UPSTREAM_TIMEOUT', `every upstream attempt timed out (${run.attempts.length} attempts)`, details);
+  }
+  if (f.status !== undefined) details.upstreamStatus = f.status;
+  details.upstreamMessage = f.message;
+  const n = run.attempts.length;
+  return new GwError('GW_ERR_UPSTREAM_EXHAUSTED', `upstream failed after ${n} attempt${n === 1 ? '' : 's'}: ${f.message}`, details);
+}
+
+async function execute(run: Run): Promise<Success> {
+  const { endpoint, model } = run.call;
+  let out: Outcome;
+  try {
+    out = await runEndpoint(run, endpoint, model, new Set([endpoint.id]), undefined);
+  } catch (err) {
+    if (err instanceof CallerAbort) throw new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the caller went away', { attempts: run.attempts, callerAborted: true });
+    throw err;
+  }
+  if (!out.ok) throw finalError(run, out.f);
+  return out.s;
+}
+
+function newRun(call: Omit<ChatCall, 'stream'>, op: Run['op'], stream: boolean, deps: ExecuteDeps): Run {
+  const opts = call.body.stream_options;
+  const keepUsage = typeof opts === 'object' && opts !== null && (opts as Record<string, unknown>).include_usage === true;
+  return { call, op, stream, keepUsage, deps, random: deps.random ?? Math.random, attempts: [], failures: [] };
+}
+
+/**
+ * Throws GwError GW_ERR_UPSTREAM_TIMEOUT (every attempt timed out) or GW_ERR_UPSTREAM_EXHAUSTED
+ * (details: attempts, upstreamStatus, upstreamMessage; callerAborted when the signal aborted).
+ */
+export async function executeChat(call: ChatCall, deps: ExecuteDeps): Promise<ChatOutcome> {
+  const t0 = performance.now();
+  const run = newRun(call, 'chat', call.stream, deps);
+  const s = await execute(run);
+  const base = { provider: s.provider, upstreamModel: s.upstreamModel, attempts: run.attempts };
+  const ttfbMs = s.readyAt - t0;
+  if (s.stream !== undefined) return { ...base, ttfbMs, stream: s.stream.stream, usage: s.stream.usage };
+  const json = s.json ?? {};
+  const usage = usageOf(json.usage);
+  return { ...base, ttfbMs, json, usage: () => usage };
+}
+
+export async function executeEmbeddings(call: Omit<ChatCall, 'stream'>, deps: ExecuteDeps): Promise<EmbeddingsOutcome> {
+  const run = newRun(call, 'embeddings', false, deps);
+  const s = await execute(run);
+  const json = s.json ?? {};
+  const usage = usageOf(json.usage);
+  return { provider: s.provider, upstreamModel: s.upstreamModel, attempts: run.attempts, json, usage: () => usage };
+}

@@ -1,0 +1,76 @@
+// Header hygiene for upstream requests. Hop-by-hop headers (RFC 9110 §7.6.1) describe one
+// connection and must not travel further; the caller's gateway credentials must never reach
+// an upstream. Chat requests build headers from scratch; forwardHeaders() serves proxies.
+
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
+
+/** Headers that carry the caller's gateway key. */
+const CALLER_AUTH: ReadonlySet<string> = new Set(['authorization', 'x-api-key', 'api-key', 'cookie']);
+
+export function isHopByHop(name: string): boolean {
+  return HOP_BY_HOP.has(name);
+}
+
+/** Names listed in a Connection header are hop-by-hop too. */
+function connectionTokens(value: string | string[] | undefined): Set<string> {
+  const out = new Set<string>();
+  if (value === undefined) return out;
+  for (const v of Array.isArray(value) ? value : [value]) {
+    for (const t of v.split(',')) {
+      const name = t.trim().toLowerCase();
+      if (name !== '') out.add(name);
+    }
+  }
+  return out;
+}
+
+/** A caller's headers minus hop-by-hop and caller auth, names lower-cased; for transparent proxies. */
+export function forwardHeaders(incoming: Readonly<Record<string, string | string[] | undefined>>): Record<string, string | string[]> {
+  const listed = connectionTokens(incoming.connection);
+  const out: Record<string, string | string[]> = {};
+  for (const [rawName, value] of Object.entries(incoming)) {
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    if (HOP_BY_HOP.has(name) || CALLER_AUTH.has(name) || listed.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+const cache = new WeakMap<object, Readonly<Record<string, string>>>();
+
+/** Configured provider headers with hop-by-hop names dropped; computed once per frozen headers object. */
+export function providerHeaders(headers: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let clean = cache.get(headers);
+  if (clean === undefined) {
+    const out: Record<string, string> = {};
+    for (const [name, value] of Object.entries(headers)) {
+      const lower = name.toLowerCase();
+      if (!HOP_BY_HOP.has(lower)) out[lower] = value;
+    }
+    clean = Object.freeze(out);
+    cache.set(headers, clean);
+  }
+  return clean;
+}
+
+/** Protocol headers from the adapter, then the provider's auth and custom headers, then tracing. */
+export function upstreamHeaders(
+  protocol: Readonly<Record<string, string>>,
+  provider: Readonly<Record<string, string>>,
+  requestId: string,
+): Record<string, string> {
+  return { ...protocol, ...providerHeaders(provider), 'x-request-id': requestId };
+}
