@@ -53,6 +53,7 @@ export const ERRORS = {
   // --- CLI
   GW_ERR_CLI_USAGE: { area: 'cli', summary: 'a command was called with wrong arguments' },
   GW_ERR_INIT_EXISTS: { area: 'cli', summary: 'gw init would overwrite files (use --force)' },
+  GW_ERR_INIT_WRITE: { area: 'cli', summary: 'gw init could not create its folder or write a file' },
   GW_ERR_STORAGE_OPEN: { area: 'cli', summary: 'the SQLite file (storage.sqlite) cannot be opened or migrated' },
   // --- requests
   GW_ERR_INVALID_JSON: r(400, 'invalid_request_error', 'the request body is not valid JSON'),

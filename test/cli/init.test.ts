@@ -124,6 +124,15 @@ describe('gw init', () => {
     ]);
   });
 
+  test('a target below a file fails with a coded message, not a stack trace', async () => {
+    const file = join(tmp, 'plain-file');
+    await writeFile(file, 'x');
+    const r = await gw('init', join(file, 'sub'));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /GW_ERR_INIT_WRITE/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
   test('--force overwrites with a fresh key that still validates', async () => {
     const oldHash = await storedHash(dir);
     const r = await gw('init', dir, '--force');

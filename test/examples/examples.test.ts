@@ -40,7 +40,7 @@ function yamlFiles(dir: string): string[] {
     .map((f) => join(dir, f));
 }
 
-describe('examples', { concurrency: true }, () => {
+describe('examples', { concurrency: 2 }, () => {
   test('the expected scenario folders are there', () => {
     for (const f of ['quickstart', 'external-endpoints', 'slug-endpoints', 'byo-models', 'custom-http', 'prompt-endpoints']) {
       assert.ok(FOLDERS.includes(f), `examples/${f} is missing`);

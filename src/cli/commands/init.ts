@@ -31,6 +31,16 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** fs failures as values with a code: a stack trace is no help to someone running init. */
+function writeError(target: string, e: unknown): GwError {
+  const errno = (e as NodeJS.ErrnoException).code;
+  if (errno === 'EEXIST') {
+    return new GwError('GW_ERR_INIT_EXISTS', `${target} appeared while gw init ran; use --force to overwrite`, { file: target });
+  }
+  const why = errno === 'ENOTDIR' ? 'a parent path is a file, not a folder' : (e as Error).message;
+  return new GwError('GW_ERR_INIT_WRITE', `cannot write ${target}: ${why}`, { file: target, errno });
+}
+
 export interface InitResult {
   readonly dir: string;
   readonly files: readonly string[];
@@ -56,9 +66,13 @@ export async function runInit(dir: string, force: boolean): Promise<InitResult> 
   }
   for (const f of files) {
     const target = join(root, f.path);
-    await mkdir(dirname(target), { recursive: true });
-    // 'wx' still guards against a file appearing between the check and the write.
-    await writeFile(target, f.content, { encoding: 'utf8', flag: force ? 'w' : 'wx' });
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      // 'wx' still guards against a file appearing between the check and the write.
+      await writeFile(target, f.content, { encoding: 'utf8', flag: force ? 'w' : 'wx' });
+    } catch (e) {
+      throw writeError(target, e);
+    }
   }
   return { dir: root, files: files.map((f) => f.path), key: key.plaintext };
 }
