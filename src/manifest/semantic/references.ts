@@ -7,7 +7,6 @@ import { didYouMean, listNames } from './names.js';
 
 type Plural = 'providers' | 'endpoints' | 'guardrails';
 
-/** "which is not defined in workspace w; did you mean x? defined providers: a, b" (+ other workspaces). */
 // The listing of a workspace's names is the same for every unresolved reference into it: build it
 // once per index map (maps live for one pass, so the weak keys go with them).
 const listed = new WeakMap<ReadonlyMap<string, unknown>, string>();
@@ -18,6 +17,7 @@ function listing(names: ReadonlyMap<string, unknown>): string {
   return s;
 }
 
+/** "which is not defined in workspace w; did you mean x? defined providers: a, b" (+ other workspaces). */
 export function notDefined(ctx: SemanticContext, ws: WorkspaceIndex, plural: Plural, name: string): string {
   const here = ws[plural].keys();
   const elsewhere = [...ctx.workspaces.values()].filter((w) => w.name !== ws.name && w[plural].has(name)).map((w) => w.name);
