@@ -120,7 +120,7 @@ function deref(node: SchemaNode): { node: SchemaNode; default: unknown } {
   return { node: cur, default: dflt };
 }
 
-/** A private copy of a default (plain JSON from the schema files; structuredClone is slower). */
+/** A private copy of a JSON-like value (defaults, undescribed parts); faster than structuredClone. */
 function copyDefault(d: unknown): unknown {
   if (Array.isArray(d)) return d.map(copyDefault);
   if (isObject(d)) {
@@ -138,13 +138,13 @@ function isSchema(s: SchemaNode | boolean | undefined): s is SchemaNode {
 /** Fills defaults into `value`; `owned`: value is already a private copy that may be filled in place. */
 type Filler = (value: unknown, owned: boolean) => unknown;
 
-const IDENTITY: Filler = (value) => value;
+/** For nodes with nothing below them to fill: a plain copy (JSON-like values), shared with nothing. */
+const COPY: Filler = (value, owned) => (owned ? value : copyDefault(value));
 const fillers = new WeakMap<SchemaNode, Filler>();
 
 /**
  * A copy of `value` with the schema's defaults filled in wherever a property is missing.
- * Pure: `value` is not changed. Objects and arrays the schema describes are copied; parts it
- * does not describe (e.g. an embedded user JSON Schema) are shared with the input as they are.
+ * Pure: `value` is not changed and the result shares no object or array with it.
  */
 export function applyDefaults(schema: SchemaNode, value: unknown): unknown {
   return filler(schema)(value, false);
@@ -180,7 +180,7 @@ function buildFiller(node: SchemaNode): Filler {
   for (const sub of node.allOf ?? []) layers.push(filler(sub));
   const branches = discriminatorBranches(node);
   if (props.length === 0 && items === undefined && extra === undefined && layers.length === 0 && branches === undefined) {
-    return IDENTITY;
+    return COPY;
   }
   return (value, owned) => {
     let out: unknown;

@@ -26,12 +26,14 @@ function push(stack: unknown[], ...values: unknown[]): void {
 
 /** Freezes `value` and everything reachable from it (objects, arrays, Map/Set contents); returns it. */
 export function deepFreeze<T>(value: T): T {
+  const seen = new WeakSet<object>();
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if ((typeof v !== 'object' && typeof v !== 'function') || v === null) continue;
-    // Already frozen means already walked: everything in the table is built fresh by compile.
-    if (Object.isFrozen(v) || v instanceof RegExp) continue;
+    // A shallow-frozen object may still hold unfrozen children, so visits are tracked, not inferred.
+    if (seen.has(v) || v instanceof RegExp) continue;
+    seen.add(v);
     if (v instanceof Map) {
       for (const [k, x] of v) push(stack, k, x);
     } else if (v instanceof Set) {

@@ -29,3 +29,19 @@ test('defaults are copies: changing one result never changes the schema or the n
   assert.equal(defaultAt('provider.schema.json#/properties/spec/properties/timeout'), '60s');
   assert.ok(schemaFor('ApiKey'));
 });
+
+test('the result shares no object with the input, even parts the schema does not describe', () => {
+  const input = {
+    apiVersion: 'gw/v1',
+    kind: 'Endpoint',
+    metadata: { name: 'bot', labels: { team: 'a' } },
+    spec: { type: 'chat', routing: { targets: [{ provider: 'p' }] }, schema: { input: { type: 'object', properties: {} } } },
+  } as Endpoint;
+  const out = withDefaults(input);
+  assert.deepEqual(out.metadata.labels, { team: 'a' });
+  assert.notEqual(out.metadata.labels, input.metadata.labels);
+  const inSchema = input.spec.type === 'chat' ? input.spec.schema?.input : undefined;
+  const outSchema = out.spec.type === 'chat' ? out.spec.schema?.input : undefined;
+  assert.deepEqual(outSchema, inSchema);
+  assert.notEqual(outSchema, inSchema);
+});
