@@ -4,9 +4,9 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -88,9 +88,11 @@ describe('gw init', () => {
     for (const [file, text] of await snapshot(dir)) assert.ok(!text.includes(key), `${file} holds the plaintext key`);
   });
 
-  test('every field carries a comment', async () => {
+  test('every field carries a comment, and the schema modeline resolves', async () => {
     for (const [file, text] of await snapshot(dir)) {
-      assert.match(text, /^# yaml-language-server: \$schema=\S+gw\.schema\.json$/m, file);
+      const modeline = /^# yaml-language-server: \$schema=(\S+gw\.schema\.json)$/m.exec(text);
+      assert.ok(modeline, `${file} has no schema modeline`);
+      assert.ok((await stat(resolve(dirname(file), modeline[1]!))).isFile(), `${file}: ${modeline[1]} does not exist`);
       for (const line of text.split('\n')) {
         // scalar fields (key: value) must explain themselves; parents and list items may not
         if (/^\s*[A-Za-z]+: \S/.test(line) && !/^(apiVersion|kind):/.test(line)) assert.match(line, /#/, `${file}: ${line}`);
