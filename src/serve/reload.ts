@@ -92,7 +92,18 @@ export function watchRoot(path: string): string {
   return parts.slice(0, i).join(sep) || dirname(path);
 }
 
+const IGNORED_DIRS = ['node_modules', '.git', '.gw'];
+/** SQLite files and their journals change on every flushed usage batch: never a config change. */
+const DATABASE_FILE = /\.(db|sqlite3?)(-wal|-shm|-journal)?$/;
+
+function ignoredPath(p: string): boolean {
+  if (DATABASE_FILE.test(p)) return true;
+  return IGNORED_DIRS.some((d) => p.includes(`${sep}${d}${sep}`) || p.endsWith(`${sep}${d}`));
+}
+
 export interface ConfigWatcher {
+  /** Resolves once the initial scan is done: changes from then on are seen. */
+  readonly ready: Promise<void>;
   /** Watches exactly these paths from now on. */
   update(paths: readonly string[]): void;
   close(): Promise<void>;
@@ -108,7 +119,7 @@ export function watchConfig(paths: readonly string[], onChange: () => void, logg
   const watcher: FSWatcher = watch([...watched], {
     ignoreInitial: true,
     atomic: true,
-    ignored: (p: string) => p.includes(`${sep}node_modules${sep}`) || p.includes(`${sep}.git${sep}`) || p.endsWith(`${sep}.git`),
+    ignored: ignoredPath,
   });
   watcher.on('all', (event, path) => {
     logger.debug({ event, path }, 'config file event');
@@ -119,7 +130,9 @@ export function watchConfig(paths: readonly string[], onChange: () => void, logg
     }, debounceMs);
   });
   watcher.on('error', (err) => logger.warn({ err }, 'file watcher error'));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return {
+    ready,
     update(next: readonly string[]): void {
       const roots = new Set(next.map(watchRoot));
       const removed = [...watched].filter((p) => !roots.has(p));

@@ -97,8 +97,7 @@ describe('reload', () => {
     const watcher = watchConfig([join(gw.dir, 'gateway.yaml'), join(gw.dir, 'manifests')], () => notify?.(), logger, 50);
     const changed = (): Promise<void> => new Promise((resolve) => (notify = resolve));
     try {
-      // chokidar needs its initial scan before it reports changes.
-      await new Promise((r) => setTimeout(r, 300));
+      await watcher.ready;
       for (const alias of ['watched1', 'watched2']) {
         const event = changed();
         await atomicWrite(gw.manifestPath, manifests(up.url, alias));

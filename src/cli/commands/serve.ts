@@ -83,7 +83,10 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
     logger,
     onWatchPaths: (paths) => watcher?.update(paths),
   });
-  if (o.watch === true) watcher = watchConfig(watchPaths(settings, o), () => void reloader.reload('watch'), logger);
+  if (o.watch === true) {
+    watcher = watchConfig(watchPaths(settings, o), () => void reloader.reload('watch'), logger);
+    await watcher.ready;
+  }
   const onHup = (): void => void reloader.reload('sighup');
   process.on('SIGHUP', onHup);
 
