@@ -2,8 +2,7 @@
 // it once when it arrives and keeps that table to the end, so swap() never changes a request
 // mid-flight. close() stops accepting, lets in-flight requests finish (bounded by
 // drainTimeoutMs), then closes the upstream pools and the usage log.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RoutingTable } from '../compile/routing-table.js';
@@ -13,6 +12,7 @@ import type { UsageRow } from '../telemetry/usage-row.js';
 import type { PoolRegistry } from '../upstream/pool.js';
 import { createContext, type RequestContext } from './context.js';
 import type { Dialect } from './dialects/types.js';
+import { createListener } from './listener.js';
 import { buildPipeline } from './pipeline.js';
 import { Router } from './router.js';
 import { API_ROUTES, DEFAULT_DIALECT, type ApiRoute } from './routes.js';
@@ -58,6 +58,12 @@ function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
 function sendError(res: ServerResponse, dialect: Dialect, err: GwError, extra: Record<string, string> = {}): void {
   const answer = dialect.error(err);
   sendJson(res, answer.status, answer.body, { ...answer.headers, ...extra });
@@ -98,7 +104,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
         : sendJson(res, 200, { status: 'ready', config: table.hash });
     }
     if (table === undefined) {
-      return sendError(res, target.route.dialect, new GwError('GW_ERR_NOT_READY', 'no configuration is loaded yet'));
+      sendError(res, target.route.dialect, new GwError('GW_ERR_NOT_READY', 'no configuration is loaded yet'));
+      return logBare(req, res, id, t0);
     }
     const ac = new AbortController();
     res.on('close', () => {
@@ -138,25 +145,25 @@ export function createGateway(opts: GatewayOptions): Gateway {
     t0: number,
   ): void => {
     const method = req.method ?? 'GET';
-    const path = (req.url ?? '/').split('?')[0];
+    const path = pathOf(req);
     if (m.kind === 'method-not-allowed') {
       const err = new GwError('GW_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${m.allow.join(', ')}`);
       sendError(res, DEFAULT_DIALECT, err, { allow: m.allow.join(', ') });
     } else {
       sendError(res, DEFAULT_DIALECT, new GwError('GW_ERR_ROUTE_NOT_FOUND', `no route ${method} ${path}`));
     }
-    logger.info({ reqId: id, method, path, status: res.statusCode, ms: Math.round((performance.now() - t0) * 100) / 100 }, 'request');
+    logBare(req, res, id, t0);
   };
 
-  const server: Server = createServer({ keepAlive: true }, handle);
-  // Above the 60 s idle timeout of common load balancers, so gw never closes a socket the
-  // balancer is about to reuse.
-  server.keepAliveTimeout = 65_000; // 65s
-  server.headersTimeout = 66_000; // 66s, must exceed keepAliveTimeout
-  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) return socket.destroy();
-    socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-  });
+  /** The access line of an answer given outside the pipeline (no key, no usage row). */
+  const logBare = (req: IncomingMessage, res: ServerResponse, id: string, t0: number): void => {
+    const ms = Math.round((performance.now() - t0) * 100) / 100;
+    logger.info({ reqId: id, method: req.method, path: pathOf(req), status: res.statusCode, ms }, 'request');
+  };
+
+  const proxy = createListener('proxy', handle);
+  // The admin listener (a later issue) joins this list with its own handler.
+  const listeners = [proxy];
 
   const drain = (): Promise<void> => {
     if (inFlight === 0) return Promise.resolve();
@@ -174,15 +181,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
 
   return {
     listen(): Promise<string> {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(settings.proxy.port, settings.proxy.host, () => {
-          server.off('error', reject);
-          const a = server.address() as AddressInfo;
-          const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-          resolve(`http://${host}:${a.port}`);
-        });
-      });
+      return proxy.listen(settings.proxy.host, settings.proxy.port);
     },
     swap(table: RoutingTable): void {
       current = table;
@@ -196,14 +195,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
     },
     close(): Promise<void> {
       closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        // Connections kept alive by finished requests close as they go idle.
-        const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+        for (const l of listeners) l.stopAccepting();
         await drain();
-        clearInterval(idleSweep);
-        server.closeAllConnections();
-        await closed;
+        await Promise.all(listeners.map((l) => l.closeAll()));
         await opts.pools.close();
         opts.usageLog.close();
       })();

@@ -157,6 +157,10 @@ describe('streams', () => {
     assert.match(text, /partial/);
     assert.match(text, /"error":\{"message":"[^"]*","type":"upstream_error","code":"GW_ERR_UPSTREAM_EXHAUSTED"/);
     assert.doesNotMatch(text, /\[DONE\]/);
+    gw.usageLog.flush();
+    const row = gw.usageLog.recent({ limit: 50 }).find((x) => x.requestId === r.headers.get('x-request-id'));
+    assert.equal(row?.status, 200, 'the status the caller got');
+    assert.equal(row?.errorCode, 'GW_ERR_UPSTREAM_EXHAUSTED', 'the break is on record');
   });
 
   test('a caller that disconnects mid-stream aborts the upstream request', async () => {
@@ -171,7 +175,10 @@ describe('streams', () => {
     await reader.cancel();
     // The upstream handler never ends its response: only the gateway's abort can close it.
     await upstreamClosed;
-    assert.equal(gw.gateway.inFlight, 0);
+    while (gw.gateway.inFlight > 0) await new Promise((r) => setImmediate(r));
+    gw.usageLog.flush();
+    const row = gw.usageLog.recent({ limit: 50 }).find((x) => x.requestId === r.headers.get('x-request-id'));
+    assert.equal(row?.status, 499, 'logged as closed by the client');
   });
 });
 

@@ -22,8 +22,9 @@ export function answerError(ctx: RequestContext, err: GwError): void {
     return;
   }
   const answer = ctx.route.dialect.error(err);
-  // A body that was refused unread must not be parsed as the next request on this socket.
-  const headers = err.code === 'GW_ERR_BODY_TOO_LARGE' ? { ...answer.headers, connection: 'close' } : answer.headers;
+  // A body left unread (refused as too large, or never read because auth failed first) is not
+  // worth draining: close the connection after the answer instead.
+  const headers = ctx.req.complete ? answer.headers : { ...answer.headers, connection: 'close' };
   answerJson(ctx, answer.status, answer.body, headers);
 }
 
