@@ -1,0 +1,160 @@
+// Child processes of the serve benchmark: the fake upstream and the real `gw serve`, with the
+// temp gateway.yaml and manifests it reads. Every wait is bounded; every process is ended.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateManifests } from './generate.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const UPSTREAM_KEY = `sk-bench-${randomBytes(8).toString('hex')}`;
+export const BENCH_MODEL = 'bench-model';
+export const UPSTREAM_MODEL = 'bench-upstream-model';
+
+export interface Proc {
+  readonly child: ChildProcess;
+  readonly pid: number;
+}
+
+/** Ends `p`: SIGTERM, then SIGKILL after `graceMs`. Resolves with the exit code (null: signal). */
+export async function stop(p: Proc, graceMs = 15_000): Promise<number | null> {
+  const { child } = p;
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = once(child, 'exit') as Promise<[number | null]>;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const [code] = await exited;
+  clearTimeout(timer);
+  return code;
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, dead: () => Promise<string | undefined>): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    const why = await dead();
+    if (why !== undefined) throw new Error(`${what}: ${why}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`${what}: not ready after ${timeoutMs} ms`);
+}
+
+export async function startUpstream(): Promise<Proc & { port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'fake-upstream.ts')], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  const port = await waitFor(
+    'fake upstream',
+    20_000,
+    async () => {
+      const m = /listening (\d+)/.exec(out);
+      return m ? Number(m[1]) : undefined;
+    },
+    async () => (child.exitCode !== null ? `exited with ${child.exitCode}` : undefined),
+  );
+  return { child, pid: child.pid as number, port };
+}
+
+export interface GatewayDir {
+  readonly dir: string;
+  readonly configPath: string;
+  readonly callerKey: string;
+  readonly resources: number;
+}
+
+/** gateway.yaml + one endpoint on the fake upstream, plus `extra` generated resources. */
+export async function writeGatewayDir(dir: string, upstreamPort: number, extra: number): Promise<GatewayDir> {
+  const callerKey = `gw-bench-${randomBytes(16).toString('hex')}`;
+  const hash = createHash('sha256').update(callerKey).digest('hex');
+  await mkdir(join(dir, 'manifests'), { recursive: true });
+  await writeFile(
+    join(dir, 'gateway.yaml'),
+    `apiVersion: gw/v1
+kind: Gateway
+metadata: { name: bench }
+spec:
+  proxy: { listen: 127.0.0.1:0 }
+  admin: { listen: 127.0.0.1:0 }
+  manifests: [./manifests]
+  storage: { sqlite: ./storage.sqlite }
+  log: { level: info }
+`,
+  );
+  await writeFile(
+    join(dir, 'manifests', 'bench.yaml'),
+    `apiVersion: gw/v1
+kind: Provider
+metadata: { name: upstream }
+spec:
+  type: openai
+  baseUrl: http://127.0.0.1:${upstreamPort}/v1
+  auth: { bearer: "\${env:GW_BENCH_UPSTREAM_KEY}" }
+  models:
+    ${UPSTREAM_MODEL}: { inputPer1k: 0.00015, outputPer1k: 0.0006 }
+---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: bench }
+spec:
+  type: chat
+  routing:
+    targets:
+      - provider: upstream
+        models: { ${BENCH_MODEL}: ${UPSTREAM_MODEL} }
+  defaultModel: ${BENCH_MODEL}
+---
+apiVersion: gw/v1
+kind: ApiKey
+metadata: { name: bench }
+spec:
+  keyHash: sha256:${hash}
+  scopes: [chat]
+`,
+  );
+  let resources = 3;
+  if (extra > 0) {
+    const g = await generateManifests(join(dir, 'manifests', 'generated'), extra);
+    const c = g.counts;
+    resources += c.providers + c.endpoints + c.keys + c.guardrails;
+  }
+  return { dir, configPath: join(dir, 'gateway.yaml'), callerKey, resources };
+}
+
+export interface GatewayProc extends Proc {
+  readonly url: string;
+  readonly logPath: string;
+  readonly startMs: number;
+}
+
+/** Starts the real `gw serve -c <dir>/gateway.yaml`; its log goes to a file, as under systemd. */
+export async function startGateway(g: GatewayDir, nodeArgs: readonly string[] = []): Promise<GatewayProc> {
+  const logPath = join(g.dir, 'gw.log');
+  const log = await open(logPath, 'w');
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'gw'), 'serve', '-c', g.configPath], {
+    cwd: g.dir,
+    stdio: ['ignore', log.fd, log.fd],
+    env: { ...process.env, GW_BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
+  });
+  await log.close();
+  const url = await waitFor(
+    'gw serve',
+    120_000,
+    async () => /listening on (http:\/\/\S+)/.exec(await readFile(logPath, 'utf8'))?.[1],
+    async () => (child.exitCode !== null ? `exited with ${child.exitCode}; log:\n${(await readFile(logPath, 'utf8')).slice(-2000)}` : undefined),
+  );
+  return { child, pid: child.pid as number, url, logPath, startMs: Date.now() - t0 };
+}
+
+/** Resident set size of `pid` in MB, from /proc/<pid>/status. */
+export async function rssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}

@@ -1,0 +1,161 @@
+// Serve benchmark: a fake OpenAI-compatible upstream, the real `gw serve` in front of it, and
+// in one run, direct-to-upstream vs through gw: RPS and p50/p99 at concurrency 32 and 128,
+// sequential added latency, streamed time to first byte, gateway RSS idle and after load,
+// with the usage log on. Then again with 10k generated resources loaded.
+//   npx tsx bench/serve.ts [--duration 10] [--resources 10000] [--only base|large] [--direct-only]
+//                          [--profile DIR] [--json FILE]
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { load, paired, type LoadResult, type PairResult, type Target } from './serve-measure.js';
+import { BENCH_MODEL, UPSTREAM_KEY, UPSTREAM_MODEL, rssMb, startGateway, startUpstream, stop, writeGatewayDir, type Proc } from './serve-procs.js';
+import { machine } from './util.js';
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    resources: { type: 'string', default: '10000' },
+    only: { type: 'string' },
+    'direct-only': { type: 'boolean', default: false },
+    profile: { type: 'string' },
+    json: { type: 'string' },
+    sequential: { type: 'string', default: '1000' },
+    streamed: { type: 'string', default: '200' },
+  },
+});
+const SECONDS = Math.min(60, Math.max(1, Number(args.duration)));
+const SEQUENTIAL = Math.min(10_000, Math.max(10, Number(args.sequential)));
+const STREAMED = Math.min(10_000, Math.max(10, Number(args.streamed)));
+const CONCURRENCY = [32, 128] as const;
+
+interface RunReport {
+  readonly label: string;
+  readonly resources: number;
+  readonly startMs: number;
+  readonly rssIdleMb: number;
+  readonly rssAfterMb: number;
+  readonly load: { connections: number; direct: LoadResult; gw: LoadResult }[];
+  readonly sequential: PairResult;
+  readonly ttfb: PairResult;
+  readonly usageRows: number;
+  readonly exitCode: number | null;
+}
+
+const procs: Proc[] = [];
+const dirs: string[] = [];
+
+async function cleanup(): Promise<void> {
+  for (const p of procs.splice(0)) await stop(p);
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+}
+
+function directTarget(port: number): Target {
+  return { name: 'direct', url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, model: UPSTREAM_MODEL };
+}
+
+async function directOnly(port: number): Promise<void> {
+  const direct = directTarget(port);
+  for (const c of CONCURRENCY) {
+    const r = await load(direct, c, SECONDS);
+    console.log(`direct c=${c}: ${r.rps.toFixed(0)} rps, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}, non2xx ${r.non2xx}`);
+  }
+  const seq = await paired(direct, { ...direct, name: 'direct2' }, SEQUENTIAL, false);
+  console.log(`direct sequential p50 ${seq.addedP50.toFixed(3)} ms between two sockets (noise floor)`, seq.p50);
+}
+
+async function oneRun(label: string, upstreamPort: number, extra: number): Promise<RunReport> {
+  const dir = await mkdtemp(join(tmpdir(), 'gw-bench-serve-'));
+  dirs.push(dir);
+  const g = await writeGatewayDir(dir, upstreamPort, extra);
+  const nodeArgs = args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile, label)}`] : [];
+  const gw = await startGateway(g, nodeArgs);
+  procs.push(gw);
+  console.error(`[${label}] gw serve up in ${gw.startMs} ms at ${gw.url} with ${g.resources} resources`);
+  await new Promise((r) => setTimeout(r, 1000));
+  const rssIdleMb = await rssMb(gw.pid);
+
+  const direct = directTarget(upstreamPort);
+  const through: Target = { name: 'gw', url: `${gw.url}/v1/chat/completions`, headers: { authorization: `Bearer ${g.callerKey}` }, model: BENCH_MODEL };
+  // Warm-up: JIT, sockets and the upstream pool on both paths.
+  await load(direct, 32, 2);
+  await load(through, 32, 2);
+
+  const loads: RunReport['load'] = [];
+  for (const c of CONCURRENCY) {
+    const d = await load(direct, c, SECONDS);
+    const w = await load(through, c, SECONDS);
+    loads.push({ connections: c, direct: d, gw: w });
+    console.error(`[${label}] c=${c}: direct ${d.rps.toFixed(0)} rps, gw ${w.rps.toFixed(0)} rps (gw errors ${w.errors}, non2xx ${w.non2xx})`);
+  }
+  const sequential = await paired(direct, through, SEQUENTIAL, false);
+  const ttfb = await paired(direct, through, STREAMED, true);
+  const rssAfterMb = await rssMb(gw.pid);
+  procs.splice(procs.indexOf(gw), 1);
+  const exitCode = await stop(gw);
+  const db = new Database(join(dir, 'storage.sqlite'), { readonly: true });
+  const usageRows = (db.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
+  db.close();
+  return { label, resources: g.resources, startMs: gw.startMs, rssIdleMb, rssAfterMb, load: loads, sequential, ttfb, usageRows, exitCode };
+}
+
+const f0 = (n: number): string => n.toFixed(0);
+const f2 = (n: number): string => n.toFixed(3);
+const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
+
+function report(runs: readonly RunReport[]): void {
+  console.log('\n| run | resources | conc. | direct RPS | gw RPS | direct p50 / p99 ms | gw p50 / p99 ms | gw errors + non-2xx |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of runs) {
+    for (const l of r.load) {
+      console.log(`| ${r.label} | ${r.resources} | ${l.connections} | ${f0(l.direct.rps)} | ${f0(l.gw.rps)} | ${l.direct.p50} / ${l.direct.p99} | ${l.gw.p50} / ${l.gw.p99} | ${l.gw.errors + l.gw.non2xx} |`);
+    }
+  }
+  console.log('\n| run | sequential p50 direct / gw ms | added p50 ms | streamed TTFB p50 direct / gw ms | added TTFB p50 ms | RSS idle / after load MB | usage rows | start ms |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of runs) {
+    const s = r.sequential;
+    const t = r.ttfb;
+    console.log(`| ${r.label} | ${f2(s.p50.direct ?? NaN)} / ${f2(s.p50.gw ?? NaN)} | ${f2(s.addedP50)} | ${f2(t.p50.direct ?? NaN)} / ${f2(t.p50.gw ?? NaN)} | ${f2(t.addedP50)} | ${f0(r.rssIdleMb)} / ${f0(r.rssAfterMb)} | ${r.usageRows} | ${r.startMs} |`);
+  }
+  const base = runs.find((r) => r.label === 'base');
+  const large = runs.find((r) => r.label === 'large');
+  const gw32 = (r: RunReport | undefined): number => r?.load.find((l) => l.connections === 32)?.gw.rps ?? NaN;
+  console.log('\ntargets:');
+  if (base) {
+    console.log(`- through gw >= 10,000 RPS at c=32: ${f0(gw32(base))} → ${verdict(gw32(base) >= 10_000)}`);
+    console.log(`- added p50 <= 0.3 ms sequentially: ${f2(base.sequential.addedP50)} → ${verdict(base.sequential.addedP50 <= 0.3)}`);
+    console.log(`- added TTFB <= 0.3 ms: ${f2(base.ttfb.addedP50)} → ${verdict(base.ttfb.addedP50 <= 0.3)}`);
+  }
+  if (large) {
+    console.log(`- RSS <= 80 MB with ${large.resources} resources: ${f0(large.rssAfterMb)} MB after load → ${verdict(large.rssAfterMb <= 80)}`);
+    if (base) {
+      const ratio = gw32(large) / gw32(base);
+      console.log(`- throughput unchanged with ${large.resources} resources: ${(ratio * 100).toFixed(0)}% of the base run → ${verdict(ratio >= 0.9)}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const m = machine();
+  console.log(`machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`load ${SECONDS} s per figure, ${SEQUENTIAL} sequential and ${STREAMED} streamed requests each way; gw log level info to a file, usage log on`);
+  const upstream = await startUpstream();
+  procs.push(upstream);
+  if (args['direct-only']) return directOnly(upstream.port);
+  const runs: RunReport[] = [];
+  if (args.only !== 'large') runs.push(await oneRun('base', upstream.port, 0));
+  if (args.only !== 'base') runs.push(await oneRun('large', upstream.port, Number(args.resources)));
+  report(runs);
+  if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify({ machine: m, runs }, null, 2)}\n`);
+}
+
+const onSignal = (): void => void cleanup().finally(() => process.exit(130));
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+try {
+  await main();
+} finally {
+  await cleanup();
+}
