@@ -2,7 +2,7 @@
 // gateway's current revision). Built from manifests as written, references unresolved.
 import { deepFreeze } from '../compile/freeze.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
-import type { Manifest, ResourceKind } from '../manifest/types.js';
+import { RESOURCE_KINDS, type Manifest, type ResourceKind } from '../manifest/types.js';
 import { DEFAULT_WORKSPACE, normalizeManifest } from './normalize.js';
 
 export interface SnapshotEntry {
@@ -15,6 +15,8 @@ export interface SnapshotEntry {
   readonly labels: Readonly<Record<string, string>>;
   /** The normalized manifest (normalizeManifest): what plans compare and show. */
   readonly manifest: Manifest;
+  /** The manifest as given (references unresolved): what an apply installs and a revision keeps. */
+  readonly original: Manifest;
 }
 
 export interface Snapshot {
@@ -27,6 +29,18 @@ export interface Snapshot {
 /** 'kind/workspace/name', e.g. 'Endpoint/default/support-bot'. */
 export function snapshotKey(kind: ResourceKind, workspace: string, name: string): string {
   return `${kind}/${workspace}/${name}`;
+}
+
+const KINDS: ReadonlySet<unknown> = new Set<Manifest['kind']>(['Gateway', ...RESOURCE_KINDS]);
+
+/** Schema-valid input is the contract; this only keeps a malformed live document from crashing a plan. */
+function isResourceShaped(m: Manifest): boolean {
+  const v = m as unknown as { kind?: unknown; metadata?: { name?: unknown } | null } | null;
+  return typeof v === 'object' && v !== null && KINDS.has(v.kind) && typeof v.metadata?.name === 'string';
+}
+
+function problem(code: Diagnostic['code'], message: string, path: string): Diagnostic {
+  return { code, severity: 'error', message, file: '', line: 0, col: 0, path };
 }
 
 function labelsOf(m: Manifest): Record<string, string> {
@@ -43,6 +57,10 @@ export function buildSnapshot(manifests: readonly Manifest[]): Snapshot {
   const byKey = new Map<string, SnapshotEntry>();
   const diagnostics: Diagnostic[] = [];
   for (const raw of manifests) {
+    if (!isResourceShaped(raw)) {
+      diagnostics.push(problem('GW_ERR_SCHEMA', 'a document without a known kind and metadata.name was skipped', ''));
+      continue;
+    }
     if (raw.kind === 'Gateway') continue;
     const kind: ResourceKind = raw.kind;
     const manifest = normalizeManifest(raw);
@@ -50,18 +68,11 @@ export function buildSnapshot(manifests: readonly Manifest[]): Snapshot {
     const name = manifest.metadata.name;
     const key = snapshotKey(kind, workspace, name);
     if (byKey.has(key)) {
-      diagnostics.push({
-        code: 'GW_ERR_DUPLICATE_NAME',
-        severity: 'error',
-        message: `${kind.toLowerCase()} ${displayName(workspace, name)} is given twice; the first one is used`,
-        file: '',
-        line: 0,
-        col: 0,
-        path: 'metadata.name',
-      });
+      const msg = `${kind.toLowerCase()} ${displayName(workspace, name)} is given twice; the first one is used`;
+      diagnostics.push(problem('GW_ERR_DUPLICATE_NAME', msg, 'metadata.name'));
       continue;
     }
-    byKey.set(key, { key, kind, workspace, name, labels: labelsOf(manifest), manifest });
+    byKey.set(key, { key, kind, workspace, name, labels: labelsOf(manifest), manifest, original: structuredClone(raw) });
   }
   const entries = new Map([...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return deepFreeze({ entries, diagnostics });
