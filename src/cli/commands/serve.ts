@@ -8,7 +8,7 @@ import type { GatewaySettings } from '../../config/settings.js';
 import { summarize, renderDiagnostics } from '../render/diagnostics.js';
 import { createReloader, watchConfig, type ConfigWatcher, type ReloadResult } from '../../serve/reload.js';
 import { createGateway } from '../../serve/server.js';
-import { createLogger } from '../../telemetry/logger.js';
+import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { UsageLog } from '../../telemetry/usage-log.js';
 import { executeChat, executeEmbeddings } from '../../upstream/execute.js';
 import { PoolRegistry } from '../../upstream/pool.js';
@@ -24,6 +24,16 @@ export interface ServeOptions {
 function watchPaths(settings: GatewaySettings, o: ServeOptions): string[] {
   const manifests = o.file !== undefined ? o.file.map((f) => resolve(f)) : settings.manifests;
   return settings.configPath !== undefined ? [settings.configPath, ...manifests] : [...manifests];
+}
+
+/** A reload swaps the routing table; the log level follows too, listener settings need a restart. */
+function noteSettingChanges(running: GatewaySettings, next: GatewaySettings, logger: Logger): void {
+  if (next.log.level !== logger.level) logger.level = next.log.level;
+  const p = running.proxy;
+  const q = next.proxy;
+  if (p.host !== q.host || p.port !== q.port || p.maxBodyBytes !== q.maxBodyBytes || running.storage.sqlitePath !== next.storage.sqlitePath) {
+    logger.warn('proxy.listen, proxy.maxBodyBytes and storage changed in gateway.yaml take effect after a restart');
+  }
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
@@ -77,7 +87,9 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
   const reloader = createReloader({
     load: async (): Promise<ReloadResult> => {
       const r = await build();
-      return r.ok ? { ok: true, table: r.table, diagnostics: r.diagnostics, watchPaths: watchPaths(r.settings, o) } : r;
+      if (!r.ok) return r;
+      noteSettingChanges(settings, r.settings, logger);
+      return { ok: true, table: r.table, diagnostics: r.diagnostics, watchPaths: watchPaths(r.settings, o) };
     },
     swap: (table) => gateway.swap(table),
     logger,
@@ -91,7 +103,8 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
   process.on('SIGHUP', onHup);
 
   const c = first.table.counts;
-  io.out(`gw serve: listening on ${url} (${c.endpoints} endpoints, ${c.keys} keys${o.watch === true ? ', watching for changes' : ''})\n`);
+  const n = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
+  io.out(`gw serve: listening on ${url} (${n(c.endpoints, 'endpoint')}, ${n(c.keys, 'key')}${o.watch === true ? ', watching for changes' : ''})\n`);
   logger.info({ url, config: first.table.hash, ...c }, 'gw serve started');
 
   const sig = await waitForSignal();

@@ -1,0 +1,28 @@
+// serve/ sees compiled tables only: it never imports the manifest loader, the config builder
+// or the CLI (the CLI wires them together), so the request path cannot grow a dependency on
+// YAML parsing or file reading.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+async function tsFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await tsFiles(p)));
+    else if (e.name.endsWith('.ts')) out.push(p);
+  }
+  return out;
+}
+
+test('src/serve imports nothing from manifest/, config/ or cli/', async () => {
+  const offenders: string[] = [];
+  for (const file of await tsFiles('src/serve')) {
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/from\s+'([^']+)'/g)) {
+      if (/\/(manifest|config|cli)\//.test(m[1] ?? '')) offenders.push(`${file}: ${m[1]}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
