@@ -69,6 +69,15 @@ describe('OpenAI SDK through gw', () => {
     assert.ok(chunks >= 4, `expected several chunks, got ${chunks}`);
   });
 
+  test('a stream that breaks mid-way raises an APIError in the SDK instead of ending cleanly', async () => {
+    const stream = await client(KEYS.app).chat.completions.create({ model: 'break', messages: ask('x'), stream: true });
+    let text = '';
+    await assert.rejects(async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    }, OpenAI.APIError);
+    assert.equal(text, 'partial ');
+  });
+
   test('models.list lists exactly the names the key may use', async () => {
     const all = [];
     for await (const m of client(KEYS.app).models.list()) all.push(m.id);
