@@ -144,3 +144,17 @@ describe('secrets in plans (golden)', () => {
     await assertGolden('secrets.txt', out);
   });
 });
+
+describe('colour', () => {
+  test('with colour on, each change line is coloured by its op; off, the text is the golden one', () => {
+    const p = plan(snap(BASE.replace('timeout: 60s', 'timeout: 30s')), snap(''));
+    chalk.level = 1;
+    try {
+      const out = renderPlanPretty(p);
+      assert.ok(out.includes('\u001b[32m+ create provider openai-prod\u001b[39m'), out);
+    } finally {
+      chalk.level = 0;
+    }
+    assert.ok(!renderPlanPretty(p).includes('\u001b['));
+  });
+});
