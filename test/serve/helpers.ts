@@ -286,7 +286,8 @@ const chunkOf = (model: string, delta: Record<string, unknown>): string =>
 
 /**
  * echoHandler plus misbehaving models: up-hang streams one chunk and then stalls, up-break
- * sends one chunk and resets the connection, up-fail answers 500, up-slow answers after `slowMs`.
+ * sends one chunk and resets the connection, up-fail answers 500, up-slow answers after `slowMs`,
+ * up-stall never answers.
  */
 export function scriptedHandler(slowMs = 150): UpstreamHandler {
   return (r, res, req) => {
@@ -302,6 +303,7 @@ export function scriptedHandler(slowMs = 150): UpstreamHandler {
       setTimeout(() => req.socket.destroy(), 20);
       return;
     }
+    if (model === 'up-stall') return; // never answers: only a timeout ends it
     if (model === 'up-fail') {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { message: 'upstream exploded', type: 'server_error' } }));
