@@ -2,37 +2,54 @@
 // upstream (connecting, headers, the next body piece), so a caller that reads slowly never
 // makes a healthy upstream look stalled. undici's own headersTimeout/bodyTimeout use coarse
 // (~0.5 s) timers and start after connecting, so this one is the precise bound.
+import { EventEmitter } from 'node:events';
 import { AttemptTimeout, CallerAbort, classifyNetworkError, type Failure } from './failure.js';
 
+/** undici accepts an EventEmitter as a request signal; far cheaper than an AbortController per attempt. */
+class AbortEmitter extends EventEmitter {
+  aborted = false;
+}
+
 export class AttemptGuard {
-  readonly #ctrl = new AbortController();
+  readonly #emitter = new AbortEmitter();
+  #ctrl: AbortController | undefined;
+  #reason: unknown;
   readonly #caller: AbortSignal;
   readonly #ms: number;
   readonly #timer: NodeJS.Timeout;
   #armed = true;
-  #unlink: () => void = () => undefined;
+  readonly #onCallerAbort = (): void => this.#abort(this.#caller.reason);
 
   constructor(caller: AbortSignal, timeoutMs: number) {
     this.#caller = caller;
     this.#ms = timeoutMs;
     this.#timer = setTimeout(() => {
-      if (this.#armed) this.#ctrl.abort(new AttemptTimeout(this.#ms));
+      if (this.#armed) this.#abort(new AttemptTimeout(this.#ms));
     }, timeoutMs);
-    if (caller.aborted) this.#ctrl.abort(caller.reason);
-    else {
-      const onAbort = (): void => this.#ctrl.abort(caller.reason);
-      caller.addEventListener('abort', onAbort, { once: true });
-      this.#unlink = () => caller.removeEventListener('abort', onAbort);
-    }
+    if (caller.aborted) this.#abort(caller.reason);
+    else caller.addEventListener('abort', this.#onCallerAbort, { once: true });
   }
 
-  /** Aborts on timeout or when the caller goes away; give it to the request. */
+  #abort(reason: unknown): void {
+    if (this.#emitter.aborted) return;
+    this.#reason = reason;
+    this.#emitter.aborted = true;
+    this.#emitter.emit('abort');
+    this.#ctrl?.abort(reason);
+  }
+
+  /** For undici requests: fires on timeout or when the caller goes away. */
+  get emitter(): EventEmitter {
+    return this.#emitter;
+  }
+
+  /** The same as an AbortSignal, for in-process adapters. */
   get signal(): AbortSignal {
+    if (this.#ctrl === undefined) {
+      this.#ctrl = new AbortController();
+      if (this.#emitter.aborted) this.#ctrl.abort(this.#reason);
+    }
     return this.#ctrl.signal;
-  }
-
-  get timeoutMs(): number {
-    return this.#ms;
   }
 
   /** Start (or restart) waiting on the upstream. */
@@ -50,12 +67,12 @@ export class AttemptGuard {
   done(): void {
     this.#armed = false;
     clearTimeout(this.#timer);
-    this.#unlink();
+    this.#caller.removeEventListener('abort', this.#onCallerAbort);
   }
 
   /** The failure an error stands for; throws CallerAbort when the caller left. */
   failure(err: unknown): Failure {
     if (this.#caller.aborted) throw new CallerAbort();
-    return classifyNetworkError(this.#ctrl.signal.aborted ? this.#ctrl.signal.reason : err);
+    return classifyNetworkError(this.#emitter.aborted ? this.#reason : err);
   }
 }

@@ -75,7 +75,7 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
       method: spec.method,
       headers: upstreamHeaders(spec.headers, provider.headers, input.requestId),
       body: spec.body,
-      signal: guard.signal,
+      signal: guard.emitter,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
