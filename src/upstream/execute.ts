@@ -84,7 +84,7 @@ interface Success {
   readonly stream?: PrimedStream;
 }
 
-/** A failure no retry or fallback class covers in the usual sense: move on to the next target. */
+/** skip: the target could not be tried at all (no adapter, broken ref): move on whatever fallbackOn says. */
 type Outcome = { readonly ok: true; readonly s: Success } | { readonly ok: false; readonly f: Failure; readonly skip?: boolean };
 
 function record(run: Run, provider: string, model: string, started: number, status: number | undefined, f?: Failure): Attempt {
@@ -96,6 +96,22 @@ function record(run: Run, provider: string, model: string, started: number, stat
   }
   run.attempts.push(a);
   return a;
+}
+
+/** A caller leaving mid-attempt still leaves a trace in the attempt list (and the usage row). */
+function recordAborted(run: Run, provider: string, model: string, started: number, status?: number): void {
+  const a: Attempt = { provider, model, ms: Math.round((performance.now() - started) * 10) / 10, error: 'aborted: the caller went away' };
+  if (status !== undefined) a.status = status;
+  run.attempts.push(a);
+}
+
+async function recordAbort<T>(run: Run, provider: string, model: string, started: number, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof CallerAbort) recordAborted(run, provider, model, started);
+    throw err;
+  }
 }
 
 async function runProvider(
@@ -124,7 +140,7 @@ async function runProvider(
       }
     }
     const started = performance.now();
-    const r = await runAttempt({
+    const r = await recordAbort(run, provider.name, upstreamModel, started, runAttempt({
       provider,
       adapter,
       op: run.op,
@@ -134,7 +150,7 @@ async function runProvider(
       signal: run.call.signal,
       requestId: run.call.requestId,
       pools: run.deps.pools,
-    });
+    }));
     let failure: Failure;
     if (r.ok && 'json' in r) {
       const attempt = record(run, provider.name, upstreamModel, started, r.status);
@@ -148,6 +164,7 @@ async function runProvider(
         run.attempts.push(attempt);
         return { ok: true, s: { provider, upstreamModel, attempt, readyAt: performance.now(), stream } };
       } catch (err) {
+        if (err instanceof CallerAbort) recordAborted(run, provider.name, upstreamModel, started, r.status);
         if (!(err instanceof FailureError)) throw err;
         failure = err.failure;
       }

@@ -179,6 +179,7 @@ describe('executeChat over HTTP', () => {
     ctrl.abort();
     const err = await rejects(p);
     assert.equal(err.details?.callerAborted, true);
+    assert.match(String((err.details?.attempts as { error: string }[])[0]?.error), /aborted/);
     await sawClose;
   });
 });
