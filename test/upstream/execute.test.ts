@@ -190,13 +190,13 @@ describe('routing policies', () => {
     const light = mockProvider('light');
     const t = table([chatEndpoint('lb', [to(heavy, { m: 'h' }, 3), to(light, { m: 'l' }, 1)], { strategy: 'loadbalance' })]);
     const counts = { heavy: 0, light: 0 };
-    const n = 2000;
+    const n = 1000;
     for (let i = 0; i < n; i++) {
       const out = await executeChat(call(t, 'lb', 'm'), { pools });
       counts[out.provider.name as 'heavy' | 'light']++;
     }
     const share = counts.heavy / n;
-    assert.ok(share > 0.7 && share < 0.8, `heavy share ${share} should be about 0.75`);
+    assert.ok(share > 0.68 && share < 0.82, `heavy share ${share} should be about 0.75`);
   });
 
   test('loadbalance falls back to the other targets when the picked one fails', async () => {
