@@ -94,7 +94,8 @@ export function compileChatEndpoint(
       attempts: typeof retries['attempts'] === 'number' ? retries['attempts'] : 0,
       backoffMs: parseDuration(retries['backoff']) ?? 0,
     },
-    fallbackOn: new Set<FailureClass>(routing.fallbackOn ?? []),
+    // YAML reads a bare 429 as a number; the table only knows the string class.
+    fallbackOn: new Set<FailureClass>((routing.fallbackOn ?? []).map((c) => String(c) as FailureClass)),
     targets,
     models: [...models],
     defaultModel: spec.defaultModel,

@@ -305,7 +305,10 @@ export interface Routing {
     attempts?: number;
     backoff?: Duration5;
   };
-  fallbackOn?: ("timeout" | "connect" | "429" | "5xx" | "4xx")[];
+  /**
+   * Failure classes that move on to the next target. 429 may be written as a number or a string.
+   */
+  fallbackOn?: ("timeout" | "connect" | "429" | 429 | "5xx" | "4xx")[];
   /**
    * @minItems 1
    * @maxItems 64
