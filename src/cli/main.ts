@@ -5,6 +5,11 @@ import type { CliIO } from './io.js';
 import { registerInit } from './commands/init.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
+import { registerTestConnection } from './commands/test-connection.js';
+import { registerKeys } from './commands/keys.js';
+import { registerRoute } from './commands/route.js';
+import { registerUsage } from './commands/usage.js';
+import { registerCurl } from './commands/curl.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
@@ -21,6 +26,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerInit(program, io);
   registerValidate(program, io);
   registerServe(program, io);
+  registerTestConnection(program, io);
+  registerKeys(program, io);
+  registerRoute(program, io);
+  registerUsage(program, io);
+  registerCurl(program, io);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {

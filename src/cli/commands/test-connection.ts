@@ -1,0 +1,79 @@
+// `gw test-connection [name…]`: probes providers from the manifests alone (no server needed):
+// status, latency, model count, mapped models the upstream does not list. Exit 1 when any
+// probe fails; a missing model is only a warning.
+import { Option, type Command } from 'commander';
+import type { CompiledProvider } from '../../compile/routing-table.js';
+import type { CliIO } from '../io.js';
+
+interface TestConnectionOptions {
+  readonly config?: string;
+  readonly file?: string[];
+  readonly output: 'pretty' | 'json';
+  readonly timeout: string;
+}
+
+/** Providers by name, or "workspace/name"; unknown names come back separately. */
+function pick(all: readonly CompiledProvider[], names: readonly string[]): { found: CompiledProvider[]; unknown: string[] } {
+  if (names.length === 0) return { found: [...all], unknown: [] };
+  const found: CompiledProvider[] = [];
+  const unknown: string[] = [];
+  for (const n of names) {
+    const hits = all.filter((p) => p.id === n || p.name === n);
+    if (hits.length === 0) unknown.push(n);
+    for (const h of hits) if (!found.includes(h)) found.push(h);
+  }
+  return { found, unknown };
+}
+
+async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promise<number> {
+  const [{ buildConfig }, { parseDuration }, { probeProviders }, { renderDiagnostics, summarize }, { renderProbes, providerLabel }, { readStdin }] =
+    await Promise.all([
+      import('../../config/build.js'),
+      import('../../compile/duration.js'),
+      import('../../ops/probe.js'),
+      import('../render/diagnostics.js'),
+      import('../render/probe.js'),
+      import('../io.js'),
+    ]);
+  const timeoutMs = parseDuration(o.timeout);
+  if (timeoutMs === undefined || timeoutMs <= 0) {
+    io.err(`gw test-connection: --timeout '${o.timeout}' is not a duration (e.g. 500ms, 10s)\n`);
+    return 1;
+  }
+  const built = await buildConfig({
+    ...(o.config !== undefined ? { configPath: o.config } : {}),
+    ...(o.file !== undefined ? { files: o.file } : {}),
+    readStdin,
+  });
+  if (!built.ok) {
+    io.err(renderDiagnostics('pretty', built.diagnostics, summarize(built.diagnostics, 0, 0)));
+    io.err('gw test-connection: the configuration is invalid (provider secrets must be set in the environment)\n');
+    return 1;
+  }
+  const all = [...built.table.providers.values()];
+  const { found, unknown } = pick(all, names);
+  if (unknown.length > 0) {
+    const defined = all.map(providerLabel).sort();
+    io.err(`gw test-connection: unknown provider${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; defined: ${defined.length > 0 ? defined.join(', ') : '(none)'}\n`);
+    return 1;
+  }
+  if (found.length === 0) io.err('gw test-connection: no providers are defined\n');
+  const results = await probeProviders(built.table, found, { timeoutMs });
+  const ok = results.every((r) => r.ok);
+  io.out(o.output === 'json' ? JSON.stringify({ ok, providers: results }, null, 2) + '\n' : renderProbes(results));
+  return ok ? 0 : 1;
+}
+
+export function registerTestConnection(program: Command, io: CliIO): void {
+  program
+    .command('test-connection')
+    .description('probe providers (all by default): status, latency, model count, mapped models missing upstream; exit 1 if any fails')
+    .argument('[name...]', 'provider names (or workspace/name)')
+    .option('-c, --config <file>', 'gateway.yaml to read (default ./gateway.yaml)')
+    .option('-f, --file <path...>', "manifest files, folders, globs or '-' (replaces gateway.yaml's manifests)")
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .option('--timeout <duration>', 'per probe: connect, headers and body', '10s')
+    .action(async (names: string[], o: TestConnectionOptions) => {
+      io.exit(await run(names, o, io));
+    });
+}

@@ -1,0 +1,54 @@
+// `gw usage [--since 24h] [--by key|endpoint|model]`: requests, errors, tokens, cost and latency
+// percentiles per group from the SQLite usage log named by gateway.yaml storage.sqlite.
+import { Option, type Command } from 'commander';
+import type { CliIO } from '../io.js';
+
+interface UsageOptions {
+  readonly since: string;
+  readonly by: 'key' | 'endpoint' | 'model';
+  readonly config?: string;
+  readonly file?: string[];
+  readonly output: 'pretty' | 'json';
+}
+
+async function run(o: UsageOptions, io: CliIO): Promise<number> {
+  const [{ buildOffline }, { parseSince, usageReport }, { renderDiagnostics, summarize }, { renderUsage }, { readStdin }] = await Promise.all([
+    import('../../ops/offline-config.js'),
+    import('../../ops/usage-report.js'),
+    import('../render/diagnostics.js'),
+    import('../render/usage.js'),
+    import('../io.js'),
+  ]);
+  const sinceMs = parseSince(o.since, Date.now());
+  if (sinceMs === undefined) {
+    io.err(`gw usage: --since '${o.since}' is neither a duration (30m, 24h, 7d) nor an ISO time\n`);
+    return 1;
+  }
+  const built = await buildOffline({
+    ...(o.config !== undefined ? { configPath: o.config } : {}),
+    ...(o.file !== undefined ? { files: o.file } : {}),
+    readStdin,
+  });
+  if (!built.ok) {
+    io.err(renderDiagnostics('pretty', built.diagnostics, summarize(built.diagnostics, 0, 0)));
+    io.err('gw usage: the configuration is invalid\n');
+    return 1;
+  }
+  const report = await usageReport(built.settings.storage.sqlitePath, { sinceMs, by: o.by });
+  io.out(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderUsage(report));
+  return 0;
+}
+
+export function registerUsage(program: Command, io: CliIO): void {
+  program
+    .command('usage')
+    .description('requests, errors, tokens, cost and p50/p95 latency per key, endpoint or model, from the SQLite usage log')
+    .option('--since <when>', 'window start: a duration back from now (30m, 24h, 7d) or an ISO time', '24h')
+    .addOption(new Option('--by <group>', 'group rows by').choices(['key', 'endpoint', 'model']).default('key'))
+    .option('-c, --config <file>', 'gateway.yaml to read (default ./gateway.yaml)')
+    .option('-f, --file <path...>', "manifest files, folders, globs or '-' (replaces gateway.yaml's manifests)")
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
+    .action(async (o: UsageOptions) => {
+      io.exit(await run(o, io));
+    });
+}

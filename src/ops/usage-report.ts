@@ -1,0 +1,66 @@
+// `gw usage`: per key, endpoint or model totals since a point in time, read from the SQLite
+// usage log that `gw serve` writes. A missing file is an empty report, not an error: a fresh
+// gateway simply has served nothing yet.
+import { stat } from 'node:fs/promises';
+import { parseDuration } from '../compile/duration.js';
+import { UsageLog } from '../telemetry/usage-log.js';
+import type { SummaryBy } from '../telemetry/usage-queries.js';
+import type { UsageSummaryRow } from '../telemetry/usage-row.js';
+
+export interface UsageTotals {
+  readonly requests: number;
+  readonly errors: number;
+  readonly tokens_in: number;
+  readonly tokens_out: number;
+  readonly cost_usd: number;
+}
+
+export interface UsageReport {
+  readonly database: string;
+  /** False when the file does not exist yet (nothing served); groups are then empty. */
+  readonly exists: boolean;
+  readonly by: SummaryBy;
+  /** ISO time of the window start. */
+  readonly since: string;
+  readonly groups: readonly UsageSummaryRow[];
+  /** Sums over the groups; percentiles do not add up, so the total has none. */
+  readonly total: UsageTotals;
+}
+
+/**
+ * `--since`: a duration back from now ('24h', '7d', '30m') or an ISO time. Undefined when it is
+ * neither.
+ */
+export function parseSince(since: string, nowMs: number): number | undefined {
+  const ms = parseDuration(since);
+  if (ms !== undefined) return nowMs - ms;
+  if (!/^\d{4}-\d{2}-\d{2}/.test(since)) return undefined;
+  const at = Date.parse(since);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+export function totals(groups: readonly UsageSummaryRow[]): UsageTotals {
+  const t = { requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0 };
+  for (const g of groups) {
+    t.requests += g.requests;
+    t.errors += g.errors;
+    t.tokens_in += g.tokens_in;
+    t.tokens_out += g.tokens_out;
+    t.cost_usd += g.cost_usd;
+  }
+  return t;
+}
+
+/** Throws GwError GW_ERR_STORAGE_OPEN when the file exists but cannot be opened. */
+export async function usageReport(database: string, q: { sinceMs: number; by: SummaryBy }): Promise<UsageReport> {
+  const since = new Date(q.sinceMs).toISOString();
+  const exists = await stat(database).then((s) => s.isFile(), () => false);
+  if (!exists) return { database, exists, by: q.by, since, groups: [], total: totals([]) };
+  const log = UsageLog.open(database);
+  try {
+    const groups = log.summary({ sinceMs: q.sinceMs, by: q.by });
+    return { database, exists, by: q.by, since, groups, total: totals(groups) };
+  } finally {
+    log.close();
+  }
+}
