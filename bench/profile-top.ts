@@ -1,5 +1,5 @@
 // Prints the top self-time frames of a V8 .cpuprofile (from `node --cpu-prof`), and the
-// top total-time frames of the project's own code (src/).
+// top total-time frames of the project's own code (src/ or dist/).
 //   npx tsx bench/profile-top.ts <file.cpuprofile> [count]
 import { readFile } from 'node:fs/promises';
 
@@ -20,11 +20,22 @@ interface Profile {
 }
 
 const label = (f: CallFrame): string => {
-  const file = f.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules\/|src\/|bench\/)/, '$1');
+  const file = f.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules\/|src\/|dist\/|bench\/)/, '$1');
   return `${f.functionName || '(anonymous)'} ${file ? `${file}:${f.lineNumber + 1}` : ''}`.trim();
 };
 
-export function topFrames(profile: Profile, count: number): { self: [string, number][]; total: [string, number][]; totalMs: number } {
+/** Where a frame's code lives: a package, a folder of the project, node internals, or V8. */
+const groupOf = (f: CallFrame): string => {
+  const url = f.url;
+  if (url === '') return f.functionName.startsWith('(') ? f.functionName : 'native';
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[url.includes('internal/') ? 1 : 0] ?? ''}`;
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (pkg) return pkg[1] as string;
+  const own = /\/(?:src|dist)\/([^/]+(?:\/[^/.]+(?=\/))?)/.exec(url);
+  return own ? `gw ${own[1]}` : url.replace(/^.*\//, '');
+};
+
+export function topFrames(profile: Profile, count: number): { self: [string, number][]; total: [string, number][]; groups: [string, number][]; totalMs: number } {
   const selfById = new Map<number, number>();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i] as number;
@@ -34,6 +45,7 @@ export function topFrames(profile: Profile, count: number): { self: [string, num
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<string, number>();
+  const groups = new Map<string, number>();
   const total = new Map<string, number>();
   let totalUs = 0;
   for (const [id, us] of selfById) {
@@ -42,11 +54,13 @@ export function topFrames(profile: Profile, count: number): { self: [string, num
     if (node === undefined) continue;
     const name = label(node.callFrame);
     self.set(name, (self.get(name) ?? 0) + us);
-    // Inclusive time for src/ frames: each frame counted once per sample stack.
+    const group = groupOf(node.callFrame);
+    groups.set(group, (groups.get(group) ?? 0) + us);
+    // Inclusive time for the project's own frames (src/ under tsx, dist/ from bin/gw): each frame counted once per sample stack.
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)?.callFrame;
-      if (f === undefined || !f.url.includes('/src/')) continue;
+      if (f === undefined || !/\/(src|dist)\//.test(f.url)) continue;
       const l = label(f);
       if (seen.has(l)) continue;
       seen.add(l);
@@ -54,17 +68,19 @@ export function topFrames(profile: Profile, count: number): { self: [string, num
     }
   }
   const top = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1]).slice(0, count).map(([k, v]) => [k, v / 1000]);
-  return { self: top(self), total: top(total), totalMs: totalUs / 1000 };
+  return { self: top(self), total: top(total), groups: top(groups), totalMs: totalUs / 1000 };
 }
 
 async function main(): Promise<void> {
   const [file, n] = process.argv.slice(2);
   if (file === undefined) throw new Error('usage: profile-top.ts <file.cpuprofile> [count]');
-  const { self, total, totalMs } = topFrames(JSON.parse(await readFile(file, 'utf8')) as Profile, Number(n ?? 25));
+  const { self, total, groups, totalMs } = topFrames(JSON.parse(await readFile(file, 'utf8')) as Profile, Number(n ?? 25));
   const pct = (ms: number): string => `${((100 * ms) / totalMs).toFixed(1)}%`.padStart(6);
   console.log(`profile: ${totalMs.toFixed(0)} ms sampled\n\ntop self time:`);
   for (const [name, ms] of self) console.log(`${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${name}`);
-  console.log('\ntop total time in src/:');
+  console.log('\nself time by where the code lives:');
+  for (const [name, ms] of groups) console.log(`${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${name}`);
+  console.log('\ntop total time in src/ or dist/:');
   for (const [name, ms] of total) console.log(`${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${name}`);
 }
 

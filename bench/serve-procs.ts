@@ -42,15 +42,17 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
   throw new Error(`${what}: not ready after ${timeoutMs} ms`);
 }
 
-export async function startUpstream(): Promise<Proc & { port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'fake-upstream.ts')], {
+/** Runs bench/<script> as its own process and waits for its `listening <port>` line. */
+async function startScript(script: string, args: readonly string[] = []): Promise<Proc & { port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
+    env: { ...process.env, GW_BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
   });
   let out = '';
   child.stdout?.on('data', (b: Buffer) => (out += b.toString('utf8')));
   const port = await waitFor(
-    'fake upstream',
+    script,
     20_000,
     async () => {
       const m = /listening (\d+)/.exec(out);
@@ -60,6 +62,11 @@ export async function startUpstream(): Promise<Proc & { port: number }> {
   );
   return { child, pid: child.pid as number, port };
 }
+
+export const startUpstream = (): Promise<Proc & { port: number }> => startScript('fake-upstream.ts');
+
+/** The minimal Node proxy (bench/floor-proxy.ts) in front of the fake upstream. */
+export const startFloorProxy = (upstreamPort: number): Promise<Proc & { port: number }> => startScript('floor-proxy.ts', [String(upstreamPort)]);
 
 export interface GatewayDir {
   readonly dir: string;
@@ -158,3 +165,13 @@ export async function rssMb(pid: number): Promise<number> {
   const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
 }
+
+/** CPU time (user + system) `pid` has used so far, in ms, from /proc/<pid>/stat. */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // sysconf(_SC_CLK_TCK) on Linux

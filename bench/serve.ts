@@ -3,14 +3,14 @@
 // sequential added latency, streamed time to first byte, gateway RSS idle and after load,
 // with the usage log on. Then again with 10k generated resources loaded.
 //   npx tsx bench/serve.ts [--duration 10] [--resources 10000] [--only base|large] [--direct-only]
-//                          [--profile DIR] [--json FILE]
+//                          [--profile DIR] [--json FILE] [--keep] [--skip-floor]
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { load, paired, type LoadResult, type PairResult, type Target } from './serve-measure.js';
-import { BENCH_MODEL, UPSTREAM_KEY, UPSTREAM_MODEL, rssMb, startGateway, startUpstream, stop, writeGatewayDir, type Proc } from './serve-procs.js';
+import { BENCH_MODEL, UPSTREAM_KEY, UPSTREAM_MODEL, cpuMs, rssMb, startFloorProxy, startGateway, startUpstream, stop, writeGatewayDir, type Proc } from './serve-procs.js';
 import { machine } from './util.js';
 
 const { values: args } = parseArgs({
@@ -21,6 +21,8 @@ const { values: args } = parseArgs({
     'direct-only': { type: 'boolean', default: false },
     profile: { type: 'string' },
     json: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    'skip-floor': { type: 'boolean', default: false },
     sequential: { type: 'string', default: '1000' },
     streamed: { type: 'string', default: '200' },
   },
@@ -30,13 +32,23 @@ const SEQUENTIAL = Math.min(10_000, Math.max(10, Number(args.sequential)));
 const STREAMED = Math.min(10_000, Math.max(10, Number(args.streamed)));
 const CONCURRENCY = [32, 128] as const;
 
+/** CPU µs per request: of the upstream on the direct run, of gw and the upstream through gw. */
+interface LoadRow {
+  readonly connections: number;
+  readonly direct: LoadResult;
+  readonly gw: LoadResult;
+  readonly upstreamUsPerReqDirect: number;
+  readonly gwUsPerReq: number;
+  readonly upstreamUsPerReqGw: number;
+}
+
 interface RunReport {
   readonly label: string;
   readonly resources: number;
   readonly startMs: number;
   readonly rssIdleMb: number;
   readonly rssAfterMb: number;
-  readonly load: { connections: number; direct: LoadResult; gw: LoadResult }[];
+  readonly load: LoadRow[];
   readonly sequential: PairResult;
   readonly ttfb: PairResult;
   readonly usageRows: number;
@@ -48,7 +60,10 @@ const dirs: string[] = [];
 
 async function cleanup(): Promise<void> {
   for (const p of procs.splice(0)) await stop(p);
-  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
+  for (const d of dirs.splice(0)) {
+    if (args.keep) console.error(`kept ${d}`);
+    else await rm(d, { recursive: true, force: true });
+  }
 }
 
 function directTarget(port: number): Target {
@@ -65,7 +80,7 @@ async function directOnly(port: number): Promise<void> {
   console.log(`direct sequential p50 ${seq.addedP50.toFixed(3)} ms between two sockets (noise floor)`, seq.p50);
 }
 
-async function oneRun(label: string, upstreamPort: number, extra: number): Promise<RunReport> {
+async function oneRun(label: string, upstreamPort: number, upstreamPid: number, extra: number): Promise<RunReport> {
   const dir = await mkdtemp(join(tmpdir(), 'gw-bench-serve-'));
   dirs.push(dir);
   const g = await writeGatewayDir(dir, upstreamPort, extra);
@@ -84,9 +99,21 @@ async function oneRun(label: string, upstreamPort: number, extra: number): Promi
 
   const loads: RunReport['load'] = [];
   for (const c of CONCURRENCY) {
+    const u0 = await cpuMs(upstreamPid);
     const d = await load(direct, c, SECONDS);
+    const u1 = await cpuMs(upstreamPid);
+    const g1 = await cpuMs(gw.pid);
     const w = await load(through, c, SECONDS);
-    loads.push({ connections: c, direct: d, gw: w });
+    const [u2, g2] = [await cpuMs(upstreamPid), await cpuMs(gw.pid)];
+    const perReq = (ms: number, n: number): number => (ms * 1000) / Math.max(1, n);
+    loads.push({
+      connections: c,
+      direct: d,
+      gw: w,
+      upstreamUsPerReqDirect: perReq(u1 - u0, d.requests),
+      gwUsPerReq: perReq(g2 - g1, w.requests),
+      upstreamUsPerReqGw: perReq(u2 - u1, w.requests),
+    });
     console.error(`[${label}] c=${c}: direct ${d.rps.toFixed(0)} rps, gw ${w.rps.toFixed(0)} rps (gw errors ${w.errors}, non2xx ${w.non2xx})`);
   }
   const sequential = await paired(direct, through, SEQUENTIAL, false);
@@ -100,16 +127,41 @@ async function oneRun(label: string, upstreamPort: number, extra: number): Promi
   return { label, resources: g.resources, startMs: gw.startMs, rssIdleMb, rssAfterMb, load: loads, sequential, ttfb, usageRows, exitCode };
 }
 
+interface FloorRow {
+  readonly connections: number;
+  readonly floor: LoadResult;
+  readonly floorUsPerReq: number;
+}
+
+/** The same load through the minimal Node proxy: what any Node.js gateway costs here. */
+async function floorRun(upstreamPort: number): Promise<{ rows: FloorRow[]; sequential: PairResult }> {
+  const floor = await startFloorProxy(upstreamPort);
+  procs.push(floor);
+  const t: Target = { name: 'floor', url: `http://127.0.0.1:${floor.port}/v1/chat/completions`, headers: {}, model: BENCH_MODEL };
+  await load(t, 32, 2);
+  const rows: FloorRow[] = [];
+  for (const c of CONCURRENCY) {
+    const c0 = await cpuMs(floor.pid);
+    const r = await load(t, c, SECONDS);
+    rows.push({ connections: c, floor: r, floorUsPerReq: ((await cpuMs(floor.pid)) - c0) * 1000 / Math.max(1, r.requests) });
+    console.error(`[floor] c=${c}: ${r.rps.toFixed(0)} rps`);
+  }
+  const sequential = await paired(directTarget(upstreamPort), t, SEQUENTIAL, false);
+  procs.splice(procs.indexOf(floor), 1);
+  await stop(floor);
+  return { rows, sequential };
+}
+
 const f0 = (n: number): string => n.toFixed(0);
 const f2 = (n: number): string => n.toFixed(3);
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
-function report(runs: readonly RunReport[]): void {
-  console.log('\n| run | resources | conc. | direct RPS | gw RPS | direct p50 / p99 ms | gw p50 / p99 ms | gw errors + non-2xx |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+function report(runs: readonly RunReport[], floor: { rows: readonly FloorRow[]; sequential: PairResult } | undefined): void {
+  console.log('\n| run | resources | conc. | direct RPS | gw RPS | direct p50 / p99 ms | gw p50 / p99 ms | gw errors + non-2xx | CPU µs/req: upstream direct / gw / upstream via gw |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of runs) {
     for (const l of r.load) {
-      console.log(`| ${r.label} | ${r.resources} | ${l.connections} | ${f0(l.direct.rps)} | ${f0(l.gw.rps)} | ${l.direct.p50} / ${l.direct.p99} | ${l.gw.p50} / ${l.gw.p99} | ${l.gw.errors + l.gw.non2xx} |`);
+      console.log(`| ${r.label} | ${r.resources} | ${l.connections} | ${f0(l.direct.rps)} | ${f0(l.gw.rps)} | ${l.direct.p50} / ${l.direct.p99} | ${l.gw.p50} / ${l.gw.p99} | ${l.gw.errors + l.gw.non2xx} | ${f0(l.upstreamUsPerReqDirect)} / ${f0(l.gwUsPerReq)} / ${f0(l.upstreamUsPerReqGw)} |`);
     }
   }
   console.log('\n| run | sequential p50 direct / gw ms | added p50 ms | streamed TTFB p50 direct / gw ms | added TTFB p50 ms | RSS idle / after load MB | usage rows | start ms |');
@@ -118,6 +170,13 @@ function report(runs: readonly RunReport[]): void {
     const s = r.sequential;
     const t = r.ttfb;
     console.log(`| ${r.label} | ${f2(s.p50.direct ?? NaN)} / ${f2(s.p50.gw ?? NaN)} | ${f2(s.addedP50)} | ${f2(t.p50.direct ?? NaN)} / ${f2(t.p50.gw ?? NaN)} | ${f2(t.addedP50)} | ${f0(r.rssIdleMb)} / ${f0(r.rssAfterMb)} | ${r.usageRows} | ${r.startMs} |`);
+  }
+  if (floor !== undefined) {
+    console.log('\nminimal Node proxy (bench/floor-proxy.ts: node:http + undici Pool + JSON parse/stringify, no logging):');
+    console.log('| conc. | RPS | p50 / p99 ms | errors + non-2xx | proxy CPU µs/req |');
+    console.log('|---:|---:|---:|---:|---:|');
+    for (const f of floor.rows) console.log(`| ${f.connections} | ${f0(f.floor.rps)} | ${f.floor.p50} / ${f.floor.p99} | ${f.floor.errors + f.floor.non2xx} | ${f0(f.floorUsPerReq)} |`);
+    console.log(`sequential p50 direct / floor: ${f2(floor.sequential.p50.direct ?? NaN)} / ${f2(floor.sequential.p50.floor ?? NaN)} ms, added p50 ${f2(floor.sequential.addedP50)} ms`);
   }
   const base = runs.find((r) => r.label === 'base');
   const large = runs.find((r) => r.label === 'large');
@@ -145,10 +204,11 @@ async function main(): Promise<void> {
   procs.push(upstream);
   if (args['direct-only']) return directOnly(upstream.port);
   const runs: RunReport[] = [];
-  if (args.only !== 'large') runs.push(await oneRun('base', upstream.port, 0));
-  if (args.only !== 'base') runs.push(await oneRun('large', upstream.port, Number(args.resources)));
-  report(runs);
-  if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify({ machine: m, runs }, null, 2)}\n`);
+  if (args.only !== 'large') runs.push(await oneRun('base', upstream.port, upstream.pid, 0));
+  if (args.only !== 'base') runs.push(await oneRun('large', upstream.port, upstream.pid, Number(args.resources)));
+  const floor = args['skip-floor'] ? undefined : await floorRun(upstream.port);
+  report(runs, floor);
+  if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify({ machine: m, runs, floor }, null, 2)}\n`);
 }
 
 const onSignal = (): void => void cleanup().finally(() => process.exit(130));
