@@ -26,3 +26,25 @@ test('src/serve imports nothing from manifest/, config/ or cli/', async () => {
   }
   assert.deepEqual(offenders, []);
 });
+
+test('providers are leaves: they import only their own folder, errors, util and routing-table types', async () => {
+  const offenders: string[] = [];
+  for (const file of await tsFiles('src/providers')) {
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/from\s+'(\.[^']+)'/g)) {
+      const spec = m[1] ?? '';
+      if (/\/(serve|manifest|config|cli|state|admin|upstream|telemetry|ops)\//.test(spec)) offenders.push(`${file}: ${spec}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});
+
+test('nothing outside src/cli imports the CLI', async () => {
+  const offenders: string[] = [];
+  for (const file of await tsFiles('src')) {
+    if (file.startsWith(join('src', 'cli'))) continue;
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/from\s+'([^']+)'/g)) if (/\/cli\//.test(m[1] ?? '')) offenders.push(`${file}: ${m[1]}`);
+  }
+  assert.deepEqual(offenders, []);
+});

@@ -2,25 +2,11 @@
 // and failure come from the provider's mock settings.
 import type { CompiledProvider } from '../../compile/routing-table.js';
 import type { InProcessAdapter, InProcessReply, InProcessRequest, OpenAIObject } from '../types.js';
+import { sleep } from '../../util/sleep.js';
 import { completion, completionChunks, embeddings, renderReply } from './reply.js';
 
 const DEFAULTS = Object.freeze({ reply: 'mock reply: {{input}}', latencyMs: 0, chunkSize: 8, failStatus: undefined });
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 async function* toAsync(chunks: Iterable<OpenAIObject>): AsyncGenerator<OpenAIObject> {
   yield* chunks;
@@ -28,7 +14,7 @@ async function* toAsync(chunks: Iterable<OpenAIObject>): AsyncGenerator<OpenAIOb
 
 async function respond(provider: CompiledProvider, req: InProcessRequest, signal: AbortSignal): Promise<InProcessReply> {
   const mock = provider.mock ?? DEFAULTS;
-  await delay(mock.latencyMs, signal);
+  await sleep(mock.latencyMs, signal);
   if (mock.failStatus !== undefined) {
     return {
       kind: 'error',
