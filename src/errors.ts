@@ -55,6 +55,9 @@ export const ERRORS = {
   GW_ERR_INIT_EXISTS: { area: 'cli', summary: 'gw init would overwrite files (use --force)' },
   GW_ERR_INIT_WRITE: { area: 'cli', summary: 'gw init could not create its folder or write a file' },
   GW_ERR_STORAGE_OPEN: { area: 'cli', summary: 'the SQLite file (storage.sqlite) cannot be opened or migrated' },
+  GW_ERR_ADMIN_UNREACHABLE: { area: 'cli', summary: 'the CLI cannot reach the admin API (--server, admin.listen in gateway.yaml)' },
+  GW_ERR_ADMIN_RESPONSE: { area: 'cli', summary: 'the admin API refused a request or answered something unexpected' },
+  GW_ERR_APPLY_UNCONFIRMED: { area: 'cli', summary: 'gw apply would delete resources and was not confirmed (--yes, or answer on a TTY)' },
   // --- requests
   GW_ERR_INVALID_JSON: r(400, 'invalid_request_error', 'the request body is not valid JSON'),
   GW_ERR_BAD_REQUEST: r(400, 'invalid_request_error', 'a field is missing or has the wrong type'),
