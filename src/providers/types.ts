@@ -7,6 +7,19 @@ import type { CompiledProvider, ProviderType } from '../compile/routing-table.js
 /** An OpenAI-shaped JSON object: request, chat.completion, chat.completion.chunk, embeddings. */
 export type OpenAIObject = Record<string, unknown>;
 
+/** A wire dialect: the hub is 'openai'; a caller and a target of the same dialect skip translation. */
+export type Dialect = 'openai' | 'anthropic';
+
+/** Token counts as the core records them. promptTokens includes cached input tokens. */
+export interface TokenUsage {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Input tokens read from the provider's prompt cache. */
+  readonly cacheReadTokens?: number | undefined;
+  /** Input tokens written to the provider's prompt cache. */
+  readonly cacheWriteTokens?: number | undefined;
+}
+
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
 /** The HTTP request an adapter wants sent; provider auth and custom headers are added by the core. */
@@ -34,7 +47,10 @@ export interface UpstreamErrorInfo {
   readonly code?: string | undefined;
 }
 
-/** The outcome of one SSE event: OpenAI chunks to pass on, end of stream, or an in-band error. */
+/**
+ * The outcome of one SSE event: chunks to pass on (OpenAI chunks, or the upstream's own event
+ * objects for a native decoder), end of stream, or an in-band error.
+ */
 export interface StreamStep {
   readonly chunks: readonly OpenAIObject[];
   readonly done: boolean;
@@ -50,11 +66,34 @@ export interface AdapterCapabilities {
   readonly streaming: boolean;
 }
 
+/**
+ * Same-dialect passthrough: how the core reads answers in the adapter's own dialect, untranslated.
+ * Objects here are the upstream's own JSON (e.g. an Anthropic message, Anthropic event data).
+ */
+export interface NativeCodec {
+  /** Checks the upstream JSON is a message of the dialect; the value is returned as is. */
+  parseChatResponse(json: unknown): Parsed<Record<string, unknown>>;
+  /** A fresh decoder per stream: SSE events -> the upstream's event objects, each with its `type`. */
+  createStreamDecoder(): StreamDecoder;
+  /** True when the event carries content: until then a stream is held back and may fall back. */
+  isContentEvent(event: Record<string, unknown>): boolean;
+  /** Usage after this message or stream event; prev when it carries none (stream events add up). */
+  usage(obj: Record<string, unknown>, prev: TokenUsage | undefined): TokenUsage | undefined;
+}
+
 /** An adapter whose provider is reached over HTTP; every function is pure. */
 export interface HttpAdapter {
   readonly kind: 'http';
   readonly type: ProviderType;
   readonly capabilities: AdapterCapabilities;
+  /** The upstream's wire dialect; undefined means 'openai'. */
+  readonly dialect?: Dialect;
+  /**
+   * Passthrough: the caller's body in this adapter's dialect (model already the upstream model),
+   * sent with nothing dropped. Set together with native.
+   */
+  buildNativeChatRequest?(provider: CompiledProvider, nativeBody: Record<string, unknown>, stream: boolean): HttpRequestSpec;
+  readonly native?: NativeCodec;
   /**
    * Maps an OpenAI chat request (body.model already the upstream model) to the upstream's.
    * With stream, the adapter asks the upstream for token usage so the core can record it.

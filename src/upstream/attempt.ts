@@ -3,7 +3,7 @@
 // a result or a Failure. Retries, fallback and streaming policy live in the callers.
 import type { Dispatcher } from 'undici';
 import type { CompiledProvider } from '../compile/routing-table.js';
-import type { HttpAdapter, InProcessAdapter, OpenAIObject, ProviderAdapter } from '../providers/types.js';
+import type { Dialect, HttpAdapter, InProcessAdapter, NativeCodec, OpenAIObject, ProviderAdapter } from '../providers/types.js';
 import { AttemptGuard } from './attempt-guard.js';
 import { classOfStatus, parseRetryAfter, type Failure } from './failure.js';
 import { upstreamHeaders } from './headers.js';
@@ -14,8 +14,10 @@ export interface AttemptInput {
   readonly provider: CompiledProvider;
   readonly adapter: ProviderAdapter;
   readonly op: 'chat' | 'embeddings';
-  /** OpenAI request with model set to the upstream model. */
+  /** OpenAI request with model set to the upstream model (the adapter's own dialect when native is set). */
   readonly body: OpenAIObject;
+  /** Passthrough: body is in the adapter's dialect and the answer comes back untranslated. */
+  readonly native?: NativeCodec | undefined;
   readonly stream: boolean;
   readonly timeoutMs: number;
   /** The caller's signal. */
@@ -30,6 +32,12 @@ export type AttemptResult =
   | { readonly ok: false; readonly failure: Failure };
 
 const MAX_ERROR_BODY = 64 * 1024; // enough for any error message; the rest is discarded
+
+/** The adapter's passthrough codec when it speaks the caller's dialect and can pass it through. */
+export function nativeCodecFor(adapter: ProviderAdapter, dialect: Dialect | undefined): NativeCodec | undefined {
+  if (dialect === undefined || adapter.kind !== 'http' || (adapter.dialect ?? 'openai') !== dialect) return undefined;
+  return adapter.buildNativeChatRequest !== undefined ? adapter.native : undefined;
+}
 
 export function runAttempt(input: AttemptInput): Promise<AttemptResult> {
   return input.adapter.kind === 'http' ? httpAttempt(input, input.adapter) : inProcessAttempt(input, input.adapter);
@@ -62,8 +70,10 @@ async function* asGenerator(chunks: AsyncIterable<OpenAIObject>): AsyncGenerator
 
 async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<AttemptResult> {
   const { provider, timeoutMs } = input;
+  const native = input.op === 'chat' ? input.native : undefined;
   let spec;
-  if (input.op === 'chat') spec = adapter.buildChatRequest(provider, input.body, input.stream);
+  if (native !== undefined && adapter.buildNativeChatRequest !== undefined) spec = adapter.buildNativeChatRequest(provider, input.body, input.stream);
+  else if (input.op === 'chat') spec = adapter.buildChatRequest(provider, input.body, input.stream);
   else if (adapter.buildEmbeddingsRequest !== undefined) spec = adapter.buildEmbeddingsRequest(provider, input.body);
   else return { ok: false, failure: { cls: '4xx', message: `provider type ${provider.type} serves no embeddings` } };
 
@@ -97,7 +107,7 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
 
   if (input.stream && !contentType.includes('application/json')) {
     // The guard stays linked until the stream ends: a caller leaving mid-stream aborts the upstream.
-    return { ok: true, status, headersAt, chunks: sseChunks(res.body, adapter.createStreamDecoder(), guard) };
+    return { ok: true, status, headersAt, chunks: sseChunks(res.body, (native ?? adapter).createStreamDecoder(), guard) };
   }
 
   try {
@@ -111,7 +121,9 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     if (input.stream) {
       return { ok: false, failure: { cls: '5xx', status, protocol: true, message: 'the upstream answered JSON to a stream request' } };
     }
-    const parsed = input.op === 'chat' ? adapter.parseChatResponse(json) : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
+    const parsed = input.op === 'chat'
+      ? (native ?? adapter).parseChatResponse(json)
+      : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
     if (!parsed.ok) return { ok: false, failure: { cls: '5xx', status, protocol: true, message: parsed.message } };
     return { ok: true, status, headersAt, json: parsed.value };
   } catch (err) {

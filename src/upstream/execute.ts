@@ -4,12 +4,12 @@
 import type { CompiledChatEndpoint, CompiledProvider, RoutingTable } from '../compile/routing-table.js';
 import { GwError } from '../errors.js';
 import { getAdapter } from '../providers/registry.js';
-import type { OpenAIObject } from '../providers/types.js';
-import { runAttempt } from './attempt.js';
+import type { Dialect, NativeCodec, OpenAIObject } from '../providers/types.js';
+import { nativeCodecFor, runAttempt } from './attempt.js';
 import { backoffDelay, sleep } from './backoff.js';
 import { CallerAbort, FailureError, isTransient, type Failure } from './failure.js';
 import type { PoolRegistry } from './pool.js';
-import { primeStream, usageOf, type PrimedStream, type UpstreamUsage } from './stream.js';
+import { nativeReader, primeStream, usageOf, type PrimedStream, type UpstreamUsage } from './stream.js';
 import { orderTargets } from './targets.js';
 
 export type { UpstreamUsage } from './stream.js';
@@ -25,6 +25,11 @@ export interface ChatCall {
   /** Aborted when the caller disconnects; the upstream request is aborted with it. */
   readonly signal: AbortSignal;
   readonly requestId: string;
+  /**
+   * The caller's body in its own dialect. A target whose adapter speaks that dialect gets it
+   * (model replaced, nothing dropped) and answers untranslated; other targets get body.
+   */
+  readonly native?: { readonly dialect: Exclude<Dialect, 'openai'>; readonly body: Record<string, unknown> } | undefined;
 }
 
 export interface Attempt {
@@ -44,6 +49,11 @@ export interface ChatOutcome {
   readonly attempts: Attempt[];
   /** From executeChat's start to the first content chunk (stream) or the response headers (json). */
   readonly ttfbMs: number;
+  /**
+   * The shape of json and stream: 'openai' (chat.completion / chunks), or the caller's native
+   * dialect when the target passed it through (e.g. an Anthropic message / Anthropic event objects).
+   */
+  readonly dialect: Dialect;
   readonly json?: Record<string, unknown>;
   readonly stream?: AsyncIterable<Record<string, unknown>>;
   usage(): UpstreamUsage | undefined;
@@ -82,6 +92,8 @@ interface Success {
   readonly readyAt: number;
   readonly json?: OpenAIObject;
   readonly stream?: PrimedStream;
+  /** Set when the target answered in the caller's native dialect. */
+  readonly native?: NativeCodec;
 }
 
 /** skip: the target could not be tried at all (no adapter, broken ref): move on whatever fallbackOn says. */
@@ -128,7 +140,8 @@ async function runProvider(
     record(run, provider.name, upstreamModel, performance.now(), undefined, f);
     return { ok: false, f, skip: true };
   }
-  const body = { ...run.call.body, model: upstreamModel };
+  const native = run.op === 'chat' ? nativeCodecFor(adapter, run.call.native?.dialect) : undefined;
+  const body = { ...(native !== undefined ? run.call.native?.body : run.call.body), model: upstreamModel };
   const tries = 1 + Math.max(0, endpoint.retries.attempts);
   let last: Failure | undefined;
   for (let i = 0; i < tries; i++) {
@@ -145,6 +158,7 @@ async function runProvider(
       adapter,
       op: run.op,
       body,
+      native,
       stream: run.stream,
       timeoutMs: timeoutMs ?? provider.timeoutMs,
       signal: run.call.signal,
@@ -154,15 +168,16 @@ async function runProvider(
     let failure: Failure;
     if (r.ok && 'json' in r) {
       const attempt = record(run, provider.name, upstreamModel, started, r.status);
-      return { ok: true, s: { provider, upstreamModel, attempt, readyAt: r.headersAt, json: r.json } };
+      return { ok: true, s: { provider, upstreamModel, attempt, readyAt: r.headersAt, json: r.json, native } };
     } else if (r.ok) {
       // Until the first content chunk nothing reached the caller: a break here is retryable.
       const attempt: Attempt = { provider: provider.name, model: upstreamModel, status: r.status, ms: 0 };
       try {
-        const stream = await primeStream(r.chunks, run.keepUsage, (err) => midStreamError(run, attempt, err));
+        const reader = native !== undefined ? nativeReader(native) : undefined;
+        const stream = await primeStream(r.chunks, run.keepUsage, (err) => midStreamError(run, attempt, err), reader);
         attempt.ms = Math.round((performance.now() - started) * 10) / 10;
         run.attempts.push(attempt);
-        return { ok: true, s: { provider, upstreamModel, attempt, readyAt: performance.now(), stream } };
+        return { ok: true, s: { provider, upstreamModel, attempt, readyAt: performance.now(), stream, native } };
       } catch (err) {
         if (err instanceof CallerAbort) recordAborted(run, provider.name, upstreamModel, started, r.status);
         if (!(err instanceof FailureError)) throw err;
@@ -259,11 +274,12 @@ export async function executeChat(call: ChatCall, deps: ExecuteDeps): Promise<Ch
   const t0 = performance.now();
   const run = newRun(call, 'chat', call.stream, deps);
   const s = await execute(run);
-  const base = { provider: s.provider, upstreamModel: s.upstreamModel, attempts: run.attempts };
+  const dialect: Dialect = s.native !== undefined ? (call.native?.dialect ?? 'openai') : 'openai';
+  const base = { provider: s.provider, upstreamModel: s.upstreamModel, attempts: run.attempts, dialect };
   const ttfbMs = s.readyAt - t0;
   if (s.stream !== undefined) return { ...base, ttfbMs, stream: s.stream.stream, usage: s.stream.usage };
   const json = s.json ?? {};
-  const usage = usageOf(json.usage);
+  const usage = s.native !== undefined ? s.native.usage(json, undefined) : usageOf(json.usage);
   return { ...base, ttfbMs, json, usage: () => usage };
 }
 
