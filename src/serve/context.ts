@@ -12,10 +12,10 @@ import type {
   Scope,
 } from '../compile/routing-table.js';
 import type { Attempt } from '../upstream/execute.js';
-import type { Dialect } from './dialects/types.js';
+import type { Dialect, NativeRequest, WireDialect } from './dialects/types.js';
 
 /** Which operation a route performs; the stages branch on this, never on the URL. */
-export type Api = 'chat' | 'embeddings' | 'models';
+export type Api = 'chat' | 'embeddings' | 'models' | 'count_tokens';
 
 /** What the router found for a request. */
 export interface RouteMatch {
@@ -35,6 +35,8 @@ export interface Outcome {
   readonly upstreamModel: string | undefined;
   readonly attempts: readonly Attempt[];
   readonly ttfbMs: number | undefined;
+  /** The shape of json / stream; absent means 'openai' (the hub). */
+  readonly dialect?: WireDialect;
   json?: Record<string, unknown>;
   stream?: AsyncIterable<Record<string, unknown>>;
   readonly usage: () => { promptTokens: number; completionTokens: number } | undefined;
@@ -66,6 +68,8 @@ export interface RequestContext {
   stream: boolean;
   /** The body sent upstream, after params, prompt and template were applied. */
   upstreamBody: Record<string, unknown> | undefined;
+  /** The caller's body in its own dialect, for targets that speak it (set by the dialect). */
+  native: NativeRequest | undefined;
   outcome: Outcome | undefined;
   /** Every upstream attempt, also when they all failed (from the error's details). */
   attempts: readonly Attempt[];
@@ -102,6 +106,7 @@ export function createContext(init: {
     model: undefined,
     stream: false,
     upstreamBody: undefined,
+    native: undefined,
     outcome: undefined,
     attempts: [],
     local: undefined,

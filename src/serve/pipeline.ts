@@ -65,6 +65,10 @@ export type StageName = (typeof STAGES)[number][0];
 const SKIP: Readonly<Record<Api, ReadonlySet<StageName>>> = {
   chat: new Set(),
   embeddings: new Set<StageName>(['transform', 'session', 'outputGuardrails', 'outputSchema']),
+  // Token counting reads the body the call would send (route, transform) and answers locally.
+  count_tokens: new Set<StageName>([
+    'limits', 'budget', 'tokenCap', 'inputGuardrails', 'inputSchema', 'session', 'outputGuardrails', 'outputSchema',
+  ]),
   models: new Set<StageName>([
     'body', 'limits', 'budget', 'tokenCap', 'inputGuardrails', 'inputSchema',
     'transform', 'session', 'upstream', 'outputGuardrails', 'outputSchema',

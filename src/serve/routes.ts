@@ -1,10 +1,10 @@
 // The HTTP surfaces of the proxy listener, one list per dialect. A later surface is a new list
 // here (and a dialect file), not a change to the router or the stages:
-//   - Anthropic: POST /v1/messages (scopable), dialect anthropic          -> ANTHROPIC_ROUTES
 //   - simple API: prefix /api/ (POST /api/{ws}/{endpoint}, GET /api/{ws}/endpoints) -> prefix routes
 //   - transparent proxy: prefix /proxy/ (/proxy/{provider}/{endpoint}/{path}) -> prefix routes
 import type { Scope } from '../compile/routing-table.js';
 import type { Api } from './context.js';
+import { anthropicDialect } from './dialects/anthropic/index.js';
 import { openaiDialect } from './dialects/openai.js';
 import type { Dialect } from './dialects/types.js';
 
@@ -25,8 +25,16 @@ export const OPENAI_ROUTES: readonly ApiRoute[] = [
   { method: 'GET', path: '/v1/models', api: 'models', scope: 'chat', label: 'openai.models', dialect: openaiDialect, scopable: true },
 ];
 
+export const ANTHROPIC_ROUTES: readonly ApiRoute[] = [
+  { method: 'POST', path: '/v1/messages', api: 'chat', scope: 'chat', label: 'anthropic.messages', dialect: anthropicDialect, scopable: true },
+  {
+    method: 'POST', path: '/v1/messages/count_tokens', api: 'count_tokens', scope: 'chat', label: 'anthropic.count_tokens',
+    dialect: anthropicDialect, scopable: true,
+  },
+];
+
 /** Every dialect's routes, in registration order. */
-export const API_ROUTES: readonly (readonly ApiRoute[])[] = [OPENAI_ROUTES];
+export const API_ROUTES: readonly (readonly ApiRoute[])[] = [OPENAI_ROUTES, ANTHROPIC_ROUTES];
 
 /** Answers for paths no route claims, and before a route is known. */
 export const DEFAULT_DIALECT: Dialect = openaiDialect;

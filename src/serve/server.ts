@@ -93,6 +93,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const t0 = performance.now();
     const id = requestId(req);
     res.setHeader('x-request-id', id);
+    // The name Anthropic's API and SDK use for the same id.
+    res.setHeader('request-id', id);
     const m = router.match(req.method ?? 'GET', req.url ?? '/');
     if (m.kind !== 'found') return answerUnrouted(req, res, m, id, t0);
     const target = m.value;

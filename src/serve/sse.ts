@@ -1,11 +1,13 @@
 // Server-sent events out to the caller: each chunk is written the moment it arrives (never
-// collected), `data: [DONE]` only after a clean end. When the upstream breaks after the first
-// chunk went out, the caller gets the dialect's error event and the stream ends without
-// [DONE], so no client mistakes a cut answer for a complete one.
+// collected), in the bytes the dialect's writer makes of it; the writer's end (`data: [DONE]`,
+// message_stop) only after a clean end. When the upstream breaks after the first chunk went
+// out, the caller gets the dialect's error event and no clean end, so no client mistakes a
+// cut answer for a complete one.
 import { performance } from 'node:perf_hooks';
 import { GwError, isGwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RequestContext } from './context.js';
+import type { StreamWriter } from './dialects/types.js';
 import { drained } from './send.js';
 
 const SSE_HEADERS = {
@@ -15,10 +17,13 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-/** Characters of generated text in a chat.completion.chunk (for token estimates). */
+/** Characters of generated text in a chat.completion.chunk or an Anthropic text delta (for token estimates). */
 function contentChars(chunk: Record<string, unknown>): number {
   const choices = chunk['choices'];
-  if (!Array.isArray(choices)) return 0;
+  if (!Array.isArray(choices)) {
+    const text = (chunk['delta'] as { text?: unknown } | undefined)?.text;
+    return typeof text === 'string' ? text.length : 0;
+  }
   let n = 0;
   for (const c of choices) {
     const content = (c as { delta?: { content?: unknown } }).delta?.content;
@@ -27,7 +32,12 @@ function contentChars(chunk: Record<string, unknown>): number {
   return n;
 }
 
-export async function pipeStream(ctx: RequestContext, stream: AsyncIterable<Record<string, unknown>>, logger: Logger): Promise<void> {
+export async function pipeStream(
+  ctx: RequestContext,
+  stream: AsyncIterable<Record<string, unknown>>,
+  writer: StreamWriter,
+  logger: Logger,
+): Promise<void> {
   const res = ctx.res;
   ctx.status = 200;
   try {
@@ -38,7 +48,8 @@ export async function pipeStream(ctx: RequestContext, stream: AsyncIterable<Reco
         ctx.ttfbMs = performance.now() - ctx.t0;
       }
       ctx.streamedChars += contentChars(chunk);
-      if (!res.write(`data: ${JSON.stringify(chunk)}\n\n`)) await drained(res);
+      const text = writer.event(chunk);
+      if (text !== '' && !res.write(text)) await drained(res);
     }
   } catch (err) {
     // Nothing sent yet: the errors stage can still answer with a proper status.
@@ -56,7 +67,7 @@ export async function pipeStream(ctx: RequestContext, stream: AsyncIterable<Reco
     res.writeHead(200, SSE_HEADERS);
     ctx.ttfbMs = performance.now() - ctx.t0;
   }
-  res.end('data: [DONE]\n\n');
+  res.end(writer.end());
 }
 
 /** The caller left mid-stream: 499 in the log (the nginx convention for "client closed"). */

@@ -1,12 +1,24 @@
 // The OpenAI dialect: `{"error": {"message", "type", "code"}}` with the status from the error
 // table, which the official SDKs turn into their typed error classes (401 AuthenticationError,
-// 403 PermissionDeniedError, 404 NotFoundError ...).
-import type { GwError } from '../../errors.js';
-import type { Dialect, ErrorAnswer } from './types.js';
+// 403 PermissionDeniedError, 404 NotFoundError ...). The hub is OpenAI-shaped, so requests and
+// answers pass through unchanged.
+import { GwError } from '../../errors.js';
+import { validateChatBody } from '../validate.js';
+import type { ChatRequest, Dialect, ErrorAnswer, StreamWriter, WireDialect } from './types.js';
 
 function envelope(err: GwError): { error: { message: string; type: string; code: string; param: null } } {
   return { error: { message: err.message, type: err.type, code: err.code, param: null } };
 }
+
+/** An OpenAI caller never sets a native body, so every outcome it gets is OpenAI-shaped. */
+function onlyOpenai(from: WireDialect): void {
+  if (from !== 'openai') throw new GwError('GW_ERR_INTERNAL', `an OpenAI route got a '${from}' answer`);
+}
+
+const passthrough: StreamWriter = {
+  event: (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+  end: () => 'data: [DONE]\n\n',
+};
 
 export const openaiDialect: Dialect = {
   name: 'openai',
@@ -22,5 +34,17 @@ export const openaiDialect: Dialect = {
   },
   modelList(names: readonly string[], created: number): unknown {
     return { object: 'list', data: names.map((id) => ({ id, object: 'model', created, owned_by: 'gw' })) };
+  },
+  chatRequest(body: Record<string, unknown>): ChatRequest {
+    validateChatBody(body);
+    return { body };
+  },
+  reply(json, from) {
+    onlyOpenai(from);
+    return json;
+  },
+  streamWriter(from) {
+    onlyOpenai(from);
+    return passthrough;
   },
 };

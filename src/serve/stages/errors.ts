@@ -21,7 +21,7 @@ export function answerError(ctx: RequestContext, err: GwError): void {
     if (!res.writableEnded) res.destroy();
     return;
   }
-  const answer = ctx.route.dialect.error(err);
+  const answer = ctx.route.dialect.error(err, ctx.id);
   // A body left unread (refused as too large, or never read because auth failed first) is not
   // worth draining: close the connection after the answer instead.
   const headers = ctx.req.complete ? answer.headers : { ...answer.headers, connection: 'close' };

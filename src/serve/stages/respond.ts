@@ -1,4 +1,5 @@
-// The last stage: writes what the stages before produced, as JSON or as an event stream.
+// The last stage: writes what the stages before produced, as JSON or as an event stream, in
+// the route's dialect (which translates when the outcome has another shape).
 import { GwError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
 import type { Stage, StageDeps } from '../pipeline.js';
@@ -10,8 +11,11 @@ export function respondStage(deps: StageDeps): Stage {
   return async function respond(ctx: RequestContext): Promise<void> {
     if (ctx.local !== undefined) return answerJson(ctx, 200, ctx.local);
     const outcome = ctx.outcome;
-    if (outcome?.stream !== undefined) return pipeStream(ctx, outcome.stream, logger);
-    if (outcome?.json !== undefined) return answerJson(ctx, 200, outcome.json);
+    const from = outcome?.dialect ?? 'openai';
+    const info = { model: ctx.modelAsked ?? ctx.model ?? '', requestId: ctx.id };
+    const dialect = ctx.route.dialect;
+    if (outcome?.stream !== undefined) return pipeStream(ctx, outcome.stream, dialect.streamWriter(from, info), logger);
+    if (outcome?.json !== undefined) return answerJson(ctx, 200, dialect.reply(outcome.json, from, info));
     throw new GwError('GW_ERR_INTERNAL', 'the pipeline produced no answer');
   };
 }

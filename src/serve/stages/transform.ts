@@ -49,6 +49,8 @@ export function applyEndpoint(ep: CompiledChatEndpoint, body: Record<string, unk
 export function transformStage(): Stage {
   return async function transform(ctx: RequestContext, next: Next): Promise<void> {
     if (ctx.endpoint !== undefined && ctx.body !== undefined) ctx.upstreamBody = applyEndpoint(ctx.endpoint, ctx.body);
+    const adapt = ctx.route.dialect.applyEndpointNative;
+    if (ctx.endpoint !== undefined && ctx.native !== undefined && adapt !== undefined) ctx.native = adapt(ctx.endpoint, ctx.native);
     return next();
   };
 }

@@ -25,6 +25,13 @@ export function upstreamStage(deps: StageDeps): Stage {
     if (endpoint === undefined || model === undefined || body === undefined) {
       throw new GwError('GW_ERR_INTERNAL', 'upstream stage reached without a resolved endpoint');
     }
+    if (ctx.route.api === 'count_tokens') {
+      // Estimated here, where the body is final; the target is not asked in this version.
+      const count = ctx.route.dialect.countTokens;
+      if (count === undefined) throw new GwError('GW_ERR_INTERNAL', `dialect ${ctx.route.dialect.name} cannot count tokens`);
+      ctx.local = count(body);
+      return next();
+    }
     const call = { table: ctx.table, endpoint, model, body, signal: ctx.signal, requestId: ctx.id };
     try {
       if (ctx.route.api === 'embeddings') {
@@ -39,7 +46,7 @@ export function upstreamStage(deps: StageDeps): Stage {
           usage: () => r.usage(),
         };
       } else {
-        const o = await port.executeChat({ ...call, stream: ctx.stream }, { pools });
+        const o = await port.executeChat({ ...call, stream: ctx.stream, native: ctx.native }, { pools });
         ctx.attempts = o.attempts;
         ctx.outcome = o;
       }

@@ -1,0 +1,75 @@
+// OpenAI chat.completion -> Anthropic message. Pure. The first choice is the message (an
+// Anthropic request never asks for more); the model is the name the caller sent.
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * OpenAI finish_reason -> Anthropic stop_reason. content_filter becomes 'refusal' (Anthropic's
+ * reason for a policy stop); anything unknown or missing reads as a normal end.
+ */
+export function stopReason(finish: unknown): string {
+  switch (finish) {
+    case 'length': return 'max_tokens';
+    case 'tool_calls':
+    case 'function_call': return 'tool_use';
+    case 'content_filter': return 'refusal';
+    default: return 'end_turn';
+  }
+}
+
+/**
+ * OpenAI usage -> Anthropic usage. OpenAI's prompt_tokens include cached tokens; Anthropic's
+ * input_tokens do not (total input = input + cache_creation + cache_read), so cached ones move.
+ */
+export function anthropicUsage(usage: unknown): Obj {
+  const u = isObj(usage) ? usage : {};
+  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+  const details = isObj(u['prompt_tokens_details']) ? u['prompt_tokens_details'] : {};
+  const cached = num(details['cached_tokens']);
+  const out: Obj = { input_tokens: Math.max(0, num(u['prompt_tokens']) - cached), output_tokens: num(u['completion_tokens']) };
+  // Some OpenAI-compatible servers report Anthropic-style cache fields: carried over as they are.
+  const written = u['cache_creation_input_tokens'];
+  out['cache_creation_input_tokens'] = typeof written === 'number' ? written : null;
+  out['cache_read_input_tokens'] = cached > 0 ? cached : typeof u['cache_read_input_tokens'] === 'number' ? u['cache_read_input_tokens'] : null;
+  return out;
+}
+
+/** Tool arguments are a JSON string in OpenAI and an object in Anthropic. */
+export function parseArguments(args: unknown): Obj {
+  if (isObj(args)) return args;
+  if (typeof args !== 'string' || args.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(args);
+    return isObj(v) ? v : { value: v };
+  } catch {
+    // Not JSON (a model that broke the format): kept, not lost.
+    return { arguments: args };
+  }
+}
+
+export function toAnthropicMessage(json: Obj, model: string, fallbackId: string): Obj {
+  const choices = Array.isArray(json['choices']) ? json['choices'] : [];
+  const choice: Obj = isObj(choices[0]) ? choices[0] : {};
+  const msg: Obj = isObj(choice['message']) ? choice['message'] : {};
+  const content: Obj[] = [];
+  if (typeof msg['content'] === 'string' && msg['content'] !== '') content.push({ type: 'text', text: msg['content'] });
+  if (typeof msg['refusal'] === 'string' && msg['refusal'] !== '') content.push({ type: 'text', text: msg['refusal'] });
+  const calls = Array.isArray(msg['tool_calls']) ? msg['tool_calls'] : [];
+  for (const c of calls) {
+    if (!isObj(c)) continue;
+    const fn = isObj(c['function']) ? c['function'] : {};
+    content.push({ type: 'tool_use', id: String(c['id'] ?? ''), name: String(fn['name'] ?? ''), input: parseArguments(fn['arguments']) });
+  }
+  const refused = typeof msg['refusal'] === 'string' && msg['refusal'] !== '';
+  return {
+    id: typeof json['id'] === 'string' && json['id'] !== '' ? json['id'] : fallbackId,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: refused ? 'refusal' : stopReason(choice['finish_reason']),
+    stop_sequence: null,
+    usage: anthropicUsage(json['usage']),
+  };
+}
