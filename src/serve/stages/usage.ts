@@ -25,7 +25,11 @@ function promptChars(body: Record<string, unknown> | undefined): number {
 
 function completionChars(ctx: RequestContext): number {
   if (ctx.streamedChars > 0) return ctx.streamedChars;
-  const choices = ctx.outcome?.json?.['choices'];
+  const json = ctx.outcome?.json;
+  // A passed-through Anthropic message: text blocks in `content`.
+  const blocks = json?.['content'];
+  if (Array.isArray(blocks)) return blocks.reduce((n: number, b: { text?: unknown }) => n + (typeof b.text === 'string' ? b.text.length : 0), 0);
+  const choices = json?.['choices'];
   if (!Array.isArray(choices)) return 0;
   let n = 0;
   for (const c of choices) {
