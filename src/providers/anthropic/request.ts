@@ -65,7 +65,8 @@ export function toAnthropicRequest(body: Obj, stream: boolean): Obj {
   // OpenAI allows 0-2, Anthropic 0-1: values above 1 are clamped to 1.
   if (temperature !== undefined) out.temperature = Math.min(Math.max(temperature, 0), 1);
   const topP = num(body.top_p);
-  if (topP !== undefined) out.top_p = topP;
+  // top_p 1 changes nothing, and recent Claude models refuse temperature and top_p together.
+  if (topP !== undefined && topP < 1) out.top_p = topP;
   const stops = stopSequences(body.stop);
   if (stops.length > 0) out.stop_sequences = stops;
   const fnTools = tools(body.tools);
