@@ -10,6 +10,10 @@ import { registerKeys } from './commands/keys.js';
 import { registerRoute } from './commands/route.js';
 import { registerUsage } from './commands/usage.js';
 import { registerCurl } from './commands/curl.js';
+import { registerDiff } from './commands/diff.js';
+import { registerApply } from './commands/apply.js';
+import { registerRollback } from './commands/rollback.js';
+import { registerStatus } from './commands/status.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
@@ -31,6 +35,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRoute(program, io);
   registerUsage(program, io);
   registerCurl(program, io);
+  registerDiff(program, io);
+  registerApply(program, io);
+  registerRollback(program, io);
+  registerStatus(program, io);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {

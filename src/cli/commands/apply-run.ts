@@ -1,0 +1,210 @@
+// The one code path of `gw diff` and `gw apply` (STYLE example 11: diff is apply --dry-run):
+// load + validate the files locally, read the live config from the admin API, plan, render,
+// then (apply only) confirm deletes and POST the merged manifests with the expected revision.
+// Loaded lazily by commands/apply.ts and commands/diff.ts so `gw --help` stays fast.
+import { createInterface } from 'node:readline/promises';
+import { GwError, isGwError } from '../../errors.js';
+import { hasErrors, type Diagnostic } from '../../manifest/diagnostics.js';
+import { validateConfig } from '../../manifest/validate.js';
+import { mergeSelected } from '../../state/merge.js';
+import { isEmptyPlan, plan as makePlan, type Plan, type PlanOptions } from '../../state/plan.js';
+import { planJson } from '../../state/report.js';
+import { parseSelector } from '../../state/selector.js';
+import { buildSnapshot } from '../../state/snapshot.js';
+import { CONFLICT_CODE, adminBaseUrl, createAdminClient, type AdminClient, type AdminConfig } from '../admin-client.js';
+import { readStdin, type CliIO } from '../io.js';
+import { renderPretty, summarize } from '../render/diagnostics.js';
+import { renderPlanPretty } from '../render/plan.js';
+import { emptyPlan, failureDiagnostic, revisionLabel } from '../render/control.js';
+
+export interface PlanCommandOptions {
+  readonly config?: string;
+  readonly file?: string[];
+  readonly server?: string;
+  readonly selector?: string;
+  readonly output: 'pretty' | 'json';
+  readonly dryRun?: boolean;
+  readonly ifRevision?: number;
+  readonly yes?: boolean;
+}
+
+export interface PlanCommandMode {
+  /** 'diff' or 'apply': names the command in messages. */
+  readonly command: 'diff' | 'apply';
+  /** Plan only, never change the gateway. */
+  readonly dryRun: boolean;
+  /** Exit 2 when the plan has changes (gw diff, as deck's exit code for drift). */
+  readonly exitTwoOnChanges: boolean;
+  /** Answers the delete question on a TTY; undefined when there is no TTY to ask on. */
+  readonly confirm?: ((question: string) => Promise<boolean>) | undefined;
+}
+
+/** What the command found, for the JSON form; pretty output is written as it goes. */
+interface Outcome {
+  plan: Plan;
+  diagnostics: Diagnostic[];
+  liveRevision: number | null;
+  applied?: boolean;
+  revision?: number | null;
+}
+
+class Refused extends Error {
+  constructor(readonly diagnostics: readonly Diagnostic[]) {
+    super('refused');
+  }
+}
+
+/** Asks on the terminal; only a typed "y" or "yes" agrees. */
+export async function askOnTty(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(question);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Server-side refusals with diagnostics (422) are reported like local ones. */
+function serverDiagnostics(err: GwError): Diagnostic[] {
+  const list = err.details?.diagnostics;
+  return Array.isArray(list) ? (list as Diagnostic[]) : [];
+}
+
+async function checkOnServer(client: AdminClient, manifests: ReturnType<typeof mergeSelected>, ifRevision: number | undefined): Promise<void> {
+  try {
+    await client.apply({ manifests, dryRun: true, ...(ifRevision !== undefined ? { ifRevision } : {}) });
+  } catch (err) {
+    if (isGwError(err) && serverDiagnostics(err).length > 0) throw new Refused(serverDiagnostics(err));
+    throw err;
+  }
+}
+
+async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out: Outcome): Promise<number> {
+  const name = `gw ${mode.command}`;
+  const pretty = o.output !== 'json';
+  let opts: PlanOptions = {};
+  if (o.selector !== undefined) {
+    const s = parseSelector(o.selector);
+    if (!s.ok) throw s.error;
+    opts = { selector: s.selector };
+  }
+
+  const v = await validateConfig({
+    ...(o.config !== undefined ? { configPath: o.config } : {}),
+    ...(o.file !== undefined ? { files: o.file } : {}),
+    readStdin,
+  });
+  out.diagnostics.push(...v.diagnostics);
+  if (hasErrors(v.diagnostics)) {
+    if (pretty) io.err(renderPretty(v.diagnostics, summarize(v.diagnostics, v.resources.length, v.files.length)));
+    io.err(`${name}: the manifests are invalid; nothing was compared or applied\n`);
+    return 1;
+  }
+  if (v.diagnostics.length > 0) io.err(renderPretty(v.diagnostics, summarize(v.diagnostics, v.resources.length, v.files.length)));
+  if (v.resources.length === 0) {
+    io.err(`${name}: warning: no resources in the files given; the plan deletes every live resource${opts.selector ? ' the selector matches' : ''}\n`);
+  }
+
+  const client = createAdminClient({
+    baseUrl: adminBaseUrl(o.server, v.gateway?.manifest.spec.admin?.listen),
+    key: process.env.GW_ADMIN_KEY,
+  });
+  const live: AdminConfig = await client.config();
+  out.liveRevision = live.revision;
+  if (o.ifRevision !== undefined && live.revision !== o.ifRevision) {
+    throw new GwError(
+      CONFLICT_CODE,
+      `the live config is at ${revisionLabel(live.revision)}, not revision ${o.ifRevision} (--if-revision); nothing was applied. Run gw diff again and review the new plan`,
+      { currentRevision: live.revision },
+    );
+  }
+
+  const desired = buildSnapshot(v.resources.map((r) => r.manifest));
+  const liveSnap = buildSnapshot(live.manifests);
+  const p = makePlan(desired, liveSnap, opts);
+  out.plan = p;
+  if (pretty) io.out(renderPlanPretty(p));
+  if (hasErrors(p.diagnostics)) {
+    io.err(`${name}: the plan has errors; nothing was applied\n`);
+    return 1;
+  }
+  const empty = isEmptyPlan(p);
+  const manifests = mergeSelected(desired, liveSnap, opts);
+  // The revision the plan was made against: a change made meanwhile is refused, not overwritten.
+  const ifRevision = o.ifRevision ?? live.revision ?? undefined;
+
+  if (mode.dryRun) {
+    // The server checks what the files cannot (references in ITS environment) before CI merges.
+    if (!empty) await checkOnServer(client, manifests, ifRevision);
+    return empty || !mode.exitTwoOnChanges ? 0 : 2;
+  }
+  if (empty) {
+    out.applied = false;
+    out.revision = live.revision;
+    if (pretty) io.out(`Nothing to apply; the gateway stays at ${revisionLabel(live.revision)}.\n`);
+    return 0;
+  }
+  const deletes = p.summary.delete;
+  if (deletes > 0 && o.yes !== true) {
+    const question = `${name}: this deletes ${plural(deletes, 'resource')} from ${client.baseUrl}. Apply? [y/N] `;
+    const agreed = mode.confirm !== undefined ? await mode.confirm(question) : false;
+    if (!agreed) {
+      const why = mode.confirm !== undefined ? 'not confirmed' : 'no terminal to ask on; pass --yes to apply deletes from scripts and CI';
+      throw new GwError('GW_ERR_APPLY_UNCONFIRMED', `the plan deletes ${plural(deletes, 'resource')} and was ${why}; nothing was applied`);
+    }
+  }
+  let res;
+  try {
+    res = await client.apply({ manifests, ...(ifRevision !== undefined ? { ifRevision } : {}) });
+  } catch (err) {
+    if (isGwError(err) && serverDiagnostics(err).length > 0) throw new Refused(serverDiagnostics(err));
+    throw err;
+  }
+  out.applied = res.applied;
+  out.revision = res.revision;
+  out.diagnostics.push(...(res.diagnostics ?? []).filter((d) => d.severity !== 'error'));
+  if (pretty) {
+    io.out(
+      res.applied
+        ? `Applied: revision ${res.revision} (was ${revisionLabel(live.revision)}).\n`
+        : `Nothing was applied; the gateway stays at revision ${res.revision}.\n`,
+    );
+  }
+  return 0;
+}
+
+/** Runs diff or apply; the exit code: 0 ok / no change, 2 changes (diff), 1 error or refusal. */
+export async function runPlanCommand(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO): Promise<number> {
+  const name = `gw ${mode.command}`;
+  const out: Outcome = { plan: emptyPlan(), diagnostics: [], liveRevision: null };
+  let code: number;
+  try {
+    code = await flow(o, mode, io, out);
+  } catch (err) {
+    if (err instanceof Refused) {
+      out.diagnostics.push(...err.diagnostics);
+      if (o.output !== 'json') io.err(renderPretty(err.diagnostics, summarize(err.diagnostics, 0, 0)));
+      io.err(`${name}: the gateway refused the config; nothing was applied\n`);
+    } else if (isGwError(err)) {
+      out.diagnostics.push(failureDiagnostic(err));
+      io.err(`${name}: ${err.code}: ${err.message}\n`);
+    } else {
+      throw err;
+    }
+    code = 1;
+  }
+  if (o.output === 'json') {
+    const body = {
+      ...planJson(out.plan, { diagnostics: out.diagnostics }),
+      revision: out.liveRevision,
+      ...(out.applied !== undefined ? { applied: out.applied, appliedRevision: out.revision ?? null } : {}),
+    };
+    io.out(JSON.stringify(body, null, 2) + '\n');
+  }
+  return code;
+}

@@ -1,0 +1,54 @@
+// `gw status`: one row per endpoint over the last hour (RPS, p95, error rate, last error).
+import chalk from 'chalk';
+import type { EndpointStatus, StatusResponse } from '../admin-client.js';
+import { renderTable, type CellInput } from './table.js';
+
+const plain = (s: string): string => s;
+
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 > 0 ? `${s % 60}s` : ''}`;
+  const h = Math.floor(s / 3600);
+  if (h < 48) return `${h}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(h / 24)}d${h % 24}h`;
+}
+
+function rps(n: number): string {
+  return n === 0 ? '0' : n < 0.01 ? '<0.01' : n.toFixed(2);
+}
+
+function lastError(e: EndpointStatus['lastError']): string {
+  return e === null ? '-' : `${e.code} at ${e.at}`;
+}
+
+function row(e: EndpointStatus): CellInput[] {
+  const name = e.workspace === 'default' ? e.name : `${e.workspace}/${e.name}`;
+  const rate = e.requests === 0 ? '-' : `${(e.errorRate * 100).toFixed(1)}%`;
+  return [
+    name,
+    rps(e.rps),
+    e.p95Ms === null || e.requests === 0 ? '-' : `${Math.round(e.p95Ms)}ms`,
+    { text: rate, paint: e.errors > 0 ? chalk.red : plain },
+    e.requests,
+    { text: lastError(e.lastError), paint: e.lastError !== null ? chalk.red : plain },
+  ];
+}
+
+export function renderStatus(s: StatusResponse, server: string): string {
+  const revision = s.revision === null ? 'no revision (never configured)' : `revision ${s.revision}${s.hash ? ` (${s.hash.slice(0, 12)})` : ''}`;
+  const head = `${server}: ${revision}, up ${duration(s.uptimeS)}; last hour per endpoint\n`;
+  if (s.endpoints.length === 0) return `${head}no endpoints\n`;
+  const table = renderTable(
+    [
+      { title: 'ENDPOINT' },
+      { title: 'RPS', align: 'right' },
+      { title: 'P95', align: 'right' },
+      { title: 'ERRORS', align: 'right' },
+      { title: 'REQUESTS', align: 'right' },
+      { title: 'LAST ERROR' },
+    ],
+    s.endpoints.map(row),
+  );
+  return head + table;
+}
