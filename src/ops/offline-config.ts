@@ -1,10 +1,15 @@
-// The config as `gw serve` would build it, for commands that never reach an upstream (route,
-// curl, usage): an unset ${env:NAME} without a default (an upstream credential, usually) gets a
+// The config as `gw serve` would build it, for commands that do not need every upstream
+// secret (route, curl, usage; test-connection probes only what is set): an unset ${env:NAME} without a default (an upstream credential, usually) gets a
 // placeholder instead of failing the build, so these commands work without production secrets.
 // Everything else (schema, references, files) is checked as strictly as for serve.
 import { buildConfig, type BuildResult } from '../config/build.js';
 import { scanValue, walkStrings } from '../manifest/env.js';
 import { validateConfig, type ValidateOptions } from '../manifest/validate.js';
+
+/** The stand-in value of an unset variable; recognisable so probes can refuse to send it. */
+export function placeholderFor(name: string): string {
+  return `unset-${name}`;
+}
 
 export type OfflineBuild = BuildResult & {
   /** Environment variables that were unset and replaced by a placeholder. */
@@ -33,7 +38,7 @@ export async function buildOffline(opts: ValidateOptions): Promise<OfflineBuild>
     });
   }
   const filled: NodeJS.ProcessEnv = { ...env };
-  for (const name of missing) filled[name] = `unset-${name}`;
+  for (const name of missing) filled[name] = placeholderFor(name);
   const built = await buildConfig({ ...shared, env: filled });
   return { ...built, placeholders: [...missing].sort() };
 }

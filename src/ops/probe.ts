@@ -4,9 +4,10 @@
 import { performance } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import type { CompiledProvider, RoutingTable } from '../compile/routing-table.js';
+import { placeholderFor } from './offline-config.js';
 
 /** Why a probe failed before an HTTP answer arrived. */
-export type ProbeErrorClass = 'connect refused' | 'timeout' | 'TLS' | 'DNS' | 'connection reset' | 'network error';
+export type ProbeErrorClass = 'secret unset' | 'connect refused' | 'timeout' | 'TLS' | 'DNS' | 'connection reset' | 'network error';
 
 export interface ProbeResult {
   /** "workspace/name" */
@@ -35,6 +36,15 @@ export interface ProbeResult {
 export interface ProbeOptions {
   /** Whole probe: connect, headers and body. */
   readonly timeoutMs: number;
+  /** Variables the config was built without (offline-config.ts); a provider using one is not probed. */
+  readonly unsetEnv?: readonly string[];
+}
+
+/** The unset variables a provider's URL, headers or CA would carry as placeholders. */
+function unsetIn(p: CompiledProvider, unset: readonly string[]): string[] {
+  if (unset.length === 0) return [];
+  const values = [p.baseUrl, p.tls.ca ?? '', ...Object.values(p.headers)];
+  return unset.filter((name) => values.some((v) => v.includes(placeholderFor(name))));
 }
 
 /** The Anthropic API refuses requests without a version header. */
@@ -124,6 +134,11 @@ export async function probeProvider(p: CompiledProvider, mapped: ReadonlySet<str
     return { ...base, url: null, ok: true, status: 'ok', httpStatus: null, errorClass: null, message: null, latencyMs: 0, models: null, missing: [] };
   }
   const url = probeUrl(p);
+  const unset = unsetIn(p, o.unsetEnv ?? []);
+  if (unset.length > 0) {
+    const message = `GW_ERR_ENV_UNSET: ${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set; nothing was sent`;
+    return { ...base, url, ok: false, status: 'secret unset', httpStatus: null, errorClass: 'secret unset', message, latencyMs: 0, models: null, missing: [] };
+  }
   const connect: Record<string, unknown> = { rejectUnauthorized: p.tls.rejectUnauthorized, timeout: o.timeoutMs };
   if (p.tls.ca !== undefined) connect.ca = p.tls.ca;
   const pool = new Pool(p.origin, { connect, connections: 1, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs });

@@ -11,7 +11,7 @@ import { runGw } from '../helpers/gw.js';
 
 const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
-describe('gw keys create', { concurrency: true }, () => {
+describe('gw keys create', { concurrency: 2 }, () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gw-keys-'));

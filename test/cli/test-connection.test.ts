@@ -80,7 +80,7 @@ spec:
 `;
 }
 
-describe('gw test-connection', { concurrency: true }, () => {
+describe('gw test-connection', { concurrency: 2 }, () => {
   let dir: string;
   let upstream: Server;
   let hang: NetServer;
@@ -183,9 +183,13 @@ describe('gw test-connection', { concurrency: true }, () => {
     assert.match(r.stderr, /unknown provider nope; defined: claude, dead, hang, mock, up, web/);
   });
 
-  test('an unset provider secret: exit 1 with the diagnostic, nothing probed', async () => {
-    const r = await runGw(['test-connection', 'up', '-f', 'providers.yaml'], { cwd: dir, env: { UP_KEY: undefined, ANT_KEY: ANT_SECRET } });
-    assert.equal(r.code, 1);
-    assert.match(r.stderr, /GW_ERR_ENV_UNSET/);
+  test('an unset provider secret fails that provider without sending anything; the others are probed', async () => {
+    const before = seen.length;
+    const r = await runGw(['test-connection', 'up', 'web', '-f', 'providers.yaml'], { cwd: dir, env: { UP_KEY: undefined, ANT_KEY: undefined } });
+    assert.equal(r.code, 1, r.stderr + r.stdout);
+    assert.match(r.stdout, /^up\s+openai\s+secret unset\s/m);
+    assert.match(r.stdout, /error up: GW_ERR_ENV_UNSET: UP_KEY is not set; nothing was sent/);
+    assert.match(r.stdout, /^web\s+http\s+ok\s/m);
+    assert.ok(seen.slice(before).every((s) => !String(s.headers.authorization ?? '').includes('unset')), 'no request without the secret');
   });
 });

@@ -26,9 +26,9 @@ function pick(all: readonly CompiledProvider[], names: readonly string[]): { fou
 }
 
 async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promise<number> {
-  const [{ buildConfig }, { parseDuration }, { probeProviders }, { renderDiagnostics, summarize }, { renderProbes, providerLabel }, { readStdin }] =
+  const [{ buildOffline }, { parseDuration }, { probeProviders }, { renderDiagnostics, summarize }, { renderProbes, providerLabel }, { readStdin }] =
     await Promise.all([
-      import('../../config/build.js'),
+      import('../../ops/offline-config.js'),
       import('../../compile/duration.js'),
       import('../../ops/probe.js'),
       import('../render/diagnostics.js'),
@@ -40,14 +40,15 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
     io.err(`gw test-connection: --timeout '${o.timeout}' is not a duration (e.g. 500ms, 10s)\n`);
     return 1;
   }
-  const built = await buildConfig({
+  // Built offline so one provider's unset secret does not stop probing the others.
+  const built = await buildOffline({
     ...(o.config !== undefined ? { configPath: o.config } : {}),
     ...(o.file !== undefined ? { files: o.file } : {}),
     readStdin,
   });
   if (!built.ok) {
     io.err(renderDiagnostics('pretty', built.diagnostics, summarize(built.diagnostics, 0, 0)));
-    io.err('gw test-connection: the configuration is invalid (provider secrets must be set in the environment)\n');
+    io.err('gw test-connection: the configuration is invalid\n');
     return 1;
   }
   const all = [...built.table.providers.values()];
@@ -58,7 +59,7 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
     return 1;
   }
   if (found.length === 0) io.err('gw test-connection: no providers are defined\n');
-  const results = await probeProviders(built.table, found, { timeoutMs });
+  const results = await probeProviders(built.table, found, { timeoutMs, unsetEnv: built.placeholders });
   const ok = results.every((r) => r.ok);
   io.out(o.output === 'json' ? JSON.stringify({ ok, providers: results }, null, 2) + '\n' : renderProbes(results));
   return ok ? 0 : 1;
