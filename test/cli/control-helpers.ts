@@ -50,18 +50,26 @@ function readBody(req: IncomingMessage): Promise<unknown> {
   });
 }
 
-export async function startFakeAdmin(opts: { key?: string; initial?: readonly Manifest[] } = {}): Promise<FakeAdmin> {
+export interface FakeAdminOptions {
+  readonly key?: string;
+  readonly initial?: readonly Manifest[];
+  /** Runs after GET /admin/v1/config is answered: a change made between a plan and its apply. */
+  readonly afterConfig?: (fake: FakeAdmin) => void;
+}
+
+export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeAdmin> {
   const revisions: FakeRevision[] = opts.initial ? [{ number: 1, manifests: opts.initial, source: 'file' }] : [];
   const calls: FakeCall[] = [];
   const current = (): FakeRevision | undefined => revisions[revisions.length - 1];
-  const fake = {
+  const fake: FakeAdmin = {
     url: '',
     revisions,
     calls,
     current,
-    status: { revision: null, hash: null, uptimeS: 0, endpoints: [] } as StatusResponse,
+    status: { revision: null, hash: null, uptimeS: 0, endpoints: [] },
     close: async () => {},
   };
+  const mutable = fake as { url: string; close: () => Promise<void> };
   const send = (res: import('node:http').ServerResponse, status: number, body: unknown): void => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
@@ -81,6 +89,7 @@ export async function startFakeAdmin(opts: { key?: string; initial?: readonly Ma
       const cur = current();
       if (req.method === 'GET' && req.url === '/admin/v1/config') {
         send(res, 200, { revision: cur?.number ?? null, hash: cur ? `h${cur.number}` : null, source: cur?.source ?? null, appliedAt: cur ? new Date(0).toISOString() : null, manifests: cur?.manifests ?? [] });
+        opts.afterConfig?.(fake);
       } else if (req.method === 'POST' && req.url === '/admin/v1/apply') {
         const b = body as { manifests: Manifest[]; dryRun?: boolean; ifRevision?: number };
         if (b.ifRevision !== undefined && b.ifRevision !== (cur?.number ?? null)) {
@@ -115,8 +124,8 @@ export async function startFakeAdmin(opts: { key?: string; initial?: readonly Ma
     })().catch(() => res.writeHead(500).end());
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  fake.close = () => new Promise<void>((done) => server.close(() => done()));
+  mutable.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  mutable.close = () => new Promise<void>((done) => server.close(() => done()));
   return fake;
 }
 

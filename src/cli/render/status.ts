@@ -36,7 +36,7 @@ function row(e: EndpointStatus): CellInput[] {
 }
 
 export function renderStatus(s: StatusResponse, server: string): string {
-  const revision = s.revision === null ? 'no revision (never configured)' : `revision ${s.revision}${s.hash ? ` (${s.hash.slice(0, 12)})` : ''}`;
+  const revision = s.revision === null ? 'no revision (never configured)' : `revision ${s.revision}${s.hash ? ` (${s.hash.replace(/^sha256:/, '').slice(0, 12)})` : ''}`;
   const head = `${server}: ${revision}, up ${duration(s.uptimeS)}; last hour per endpoint\n`;
   if (s.endpoints.length === 0) return `${head}no endpoints\n`;
   const table = renderTable(
