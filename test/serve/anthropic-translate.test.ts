@@ -29,12 +29,12 @@ function events(text: string): { event: string | undefined; data: unknown }[] {
 }
 
 function rejects400(body: Record<string, unknown>, field: string): void {
-  assert.throws(() => anthropicDialect.chatRequest(body), (e: unknown) => isGwError(e) && e.status === 400 && e.message.startsWith(field));
+  assert.throws(() => anthropicDialect.chatRequest(body, 'chat'), (e: unknown) => isGwError(e) && e.status === 400 && e.message.startsWith(field));
 }
 
 describe('Anthropic -> OpenAI request', () => {
   test('golden: system blocks, images, tool_use / tool_result turns, tools, tool_choice, stop, stream', async () => {
-    const read = anthropicDialect.chatRequest(await json('request.anthropic.json'));
+    const read = anthropicDialect.chatRequest(await json('request.anthropic.json'), 'chat');
     assert.deepEqual(read.body, await json('request.openai.json'));
     // The caller's body is kept as it came for Anthropic targets.
     assert.deepEqual(read.native, { dialect: 'anthropic', body: await json('request.anthropic.json') });
@@ -76,7 +76,7 @@ describe('Anthropic -> OpenAI request', () => {
     rejects400({ ...ok, temperature: 'hot' }, 'temperature');
     rejects400({ ...ok, stop_sequences: 'END' }, 'stop_sequences');
     rejects400({ ...ok, tools: [{ description: 'no name' }] }, 'tools.0.name');
-    assert.doesNotThrow(() => anthropicDialect.chatRequest({ ...ok, unknown_field: 1 }));
+    assert.doesNotThrow(() => anthropicDialect.chatRequest({ ...ok, unknown_field: 1 }, 'chat'));
   });
 });
 

@@ -51,8 +51,11 @@ export interface Dialect {
   streamError(err: GwError): string;
   /** The body of a model listing. */
   modelList(names: readonly string[], created: number): unknown;
-  /** Checks a chat body (GwError 400 with the field) and reads it into the hub shape. */
-  chatRequest(body: Record<string, unknown>): ChatRequest;
+  /**
+   * Checks a chat body (GwError 400 with the field) and reads it into the hub shape. 'count':
+   * the body of a token-count route, which leaves out what only generation needs (max_tokens).
+   */
+  chatRequest(body: Record<string, unknown>, purpose: 'chat' | 'count'): ChatRequest;
   /** The endpoint's params and prompt applied to the native body, as transform does for the hub body. */
   applyEndpointNative?(ep: CompiledChatEndpoint, native: NativeRequest): NativeRequest;
   /** A JSON answer (`from` is the shape the upstream outcome has) in this dialect. */

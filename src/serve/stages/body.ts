@@ -15,7 +15,7 @@ export function bodyStage(): Stage {
       ctx.body = parsed;
     } else {
       // The route's dialect checks its own shape and reads it into the hub (OpenAI) shape.
-      const read = ctx.route.dialect.chatRequest(parsed);
+      const read = ctx.route.dialect.chatRequest(parsed, ctx.route.api === 'count_tokens' ? 'count' : 'chat');
       ctx.body = read.body;
       ctx.native = read.native;
     }

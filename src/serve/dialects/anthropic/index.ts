@@ -44,8 +44,8 @@ export const anthropicDialect: Dialect = {
     const data = names.map((id) => ({ type: 'model', id, display_name: id, created_at: at }));
     return { data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null };
   },
-  chatRequest(body: Obj): ChatRequest {
-    validateMessagesBody(body);
+  chatRequest(body: Obj, purpose: 'chat' | 'count'): ChatRequest {
+    validateMessagesBody(body, purpose === 'chat');
     const native: NativeRequest = { dialect: 'anthropic', body };
     return { body: toOpenAIRequest(body), native };
   },

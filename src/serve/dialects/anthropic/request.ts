@@ -118,7 +118,8 @@ export function toOpenAIRequest(body: Obj): Obj {
     if (m['role'] === 'assistant') messages.push(assistantMessage(m['content']));
     else messages.push(...userMessages(m['content']));
   }
-  const out: Obj = { model: body['model'], messages, max_tokens: body['max_tokens'] };
+  const out: Obj = { model: body['model'], messages };
+  if (body['max_tokens'] !== undefined) out['max_tokens'] = body['max_tokens'];
   for (const name of ['temperature', 'top_p'] as const) if (typeof body[name] === 'number') out[name] = body[name];
   if (Array.isArray(body['stop_sequences']) && body['stop_sequences'].length > 0) out['stop'] = body['stop_sequences'];
   const tools = toolsOf(body['tools']);

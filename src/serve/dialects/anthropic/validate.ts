@@ -50,13 +50,14 @@ function checkTools(tools: unknown): void {
   });
 }
 
-export function validateMessagesBody(body: Record<string, unknown>): void {
+/** maxTokens: whether max_tokens is required (count_tokens bodies have none). */
+export function validateMessagesBody(body: Record<string, unknown>, maxTokens = true): void {
   const model = body['model'];
   if (model === undefined) throw bad('model: Field required', 'model');
   if (!isString(model) || model === '') throw bad('model: must be a non-empty string', 'model');
   const max = body['max_tokens'];
-  if (max === undefined) throw bad('max_tokens: Field required', 'max_tokens');
-  if (!Number.isInteger(max) || (max as number) < 1) throw bad('max_tokens: must be an integer of at least 1', 'max_tokens');
+  if (max === undefined && maxTokens) throw bad('max_tokens: Field required', 'max_tokens');
+  if (max !== undefined && !Number.isInteger(max) || (max as number) < 1) throw bad('max_tokens: must be an integer of at least 1', 'max_tokens');
   const messages = body['messages'];
   if (messages === undefined) throw bad('messages: Field required', 'messages');
   if (!Array.isArray(messages) || messages.length === 0) throw bad('messages: must be a non-empty array of {role, content}', 'messages');
