@@ -34,9 +34,12 @@ export function formatDiagnostic(d: ReloadDiagnostic): string {
 }
 
 export function createReloader(opts: {
-  load: () => Promise<ReloadResult>;
-  swap: (table: RoutingTable) => void;
+  /** `source` names the trigger ('watch', 'sighup'...). */
+  load: (source: string) => Promise<ReloadResult>;
+  swap: (table: RoutingTable, source: string) => void;
   logger: Logger;
+  /** Runs each reload (load + swap) so no other config change interleaves with it. */
+  exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
   /** Told the paths to watch after each successful load (they may change with gateway.yaml). */
   onWatchPaths?: (paths: readonly string[]) => void;
 }): Reloader {
@@ -44,11 +47,12 @@ export function createReloader(opts: {
   let active: Promise<boolean> | undefined;
   let queued: Promise<boolean> | undefined;
 
-  const run = async (source: string): Promise<boolean> => {
+  const run = (source: string): Promise<boolean> => (opts.exclusive ? opts.exclusive(() => runOnce(source)) : runOnce(source));
+  const runOnce = async (source: string): Promise<boolean> => {
     const t0 = Date.now();
     let result: ReloadResult;
     try {
-      result = await opts.load();
+      result = await opts.load(source);
     } catch (err) {
       logger.error({ source, err }, 'reload failed; the previous configuration keeps serving');
       return false;
@@ -60,7 +64,7 @@ export function createReloader(opts: {
       logger.error({ source, errors: result.diagnostics.length - warnings.length }, 'invalid configuration; the previous one keeps serving');
       return false;
     }
-    opts.swap(result.table);
+    opts.swap(result.table, source);
     if (result.watchPaths !== undefined) opts.onWatchPaths?.(result.watchPaths);
     logger.info({ source, config: result.table.hash, ...result.table.counts, ms: Date.now() - t0 }, 'configuration reloaded');
     return true;

@@ -1,0 +1,151 @@
+// The config in service and the one way it changes. Start-up, file watch, SIGHUP, apply and
+// rollback all end in commit(): record a revision (when the content hash differs from the one
+// in service), then swap the table in one step. Changes run one at a time (exclusive()), so an
+// apply never interleaves with a reload, and `ifRevision` is checked under the same lock.
+import type { RoutingTable } from '../compile/routing-table.js';
+import type { BuildResult } from '../config/build.js';
+import type { Diagnostic } from '../manifest/diagnostics.js';
+import { plan, isEmptyPlan } from '../state/plan.js';
+import { planJson, type PlanJson } from '../state/report.js';
+import type { Revision, RevisionStore } from '../state/revisions.js';
+import { buildSnapshot } from '../state/snapshot.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
+
+type Built = Extract<BuildResult, { ok: true }>;
+
+export interface ControlPlaneOptions {
+  readonly store: RevisionStore;
+  /** Puts a table in service for requests that arrive from now on. */
+  readonly swap: (table: RoutingTable) => void;
+  /** Validates and compiles manifests (as written) with the server's gateway settings. */
+  readonly build: (manifests: readonly unknown[], label: string) => Promise<BuildResult>;
+  readonly logger: Logger;
+  readonly metrics?: GatewayMetrics | undefined;
+}
+
+export interface ApplyRequest {
+  /** The full desired set of manifests, as written. */
+  readonly manifests: readonly unknown[];
+  readonly dryRun?: boolean;
+  /** The revision the caller planned against; 0 means "none yet". */
+  readonly ifRevision?: number | undefined;
+  readonly source?: string;
+}
+
+export type ApplyOutcome =
+  | { readonly kind: 'conflict'; readonly currentRevision: number }
+  | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly kind: 'done'; readonly applied: boolean; readonly revision: number; readonly plan: PlanJson; readonly diagnostics: readonly Diagnostic[] };
+
+export type RollbackOutcome =
+  | { readonly kind: 'not-found'; readonly message: string }
+  | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly kind: 'done'; readonly applied: boolean; readonly revision: number; readonly rolledBackTo: number; readonly plan: PlanJson };
+
+export interface CommitOptions {
+  /** true (apply, rollback): a revision that cannot be recorded fails the change, nothing swaps. */
+  readonly strict?: boolean;
+}
+
+export class ControlPlane {
+  readonly #opts: ControlPlaneOptions;
+  #current: Revision | undefined;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: ControlPlaneOptions) {
+    this.#opts = opts;
+    // The last recorded revision: a start-up from unchanged files records nothing new.
+    this.#current = opts.store.latest();
+  }
+
+  /** The revision in service (before the first commit or adopt: the last one recorded). */
+  get current(): Revision | undefined {
+    return this.#current;
+  }
+
+  /** Runs `fn` after every change queued before it has finished. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Serves a stored revision as it is (start-up from the last revision): nothing new recorded. */
+  adopt(revision: Revision, table: RoutingTable): void {
+    this.#opts.swap(table);
+    this.#current = revision;
+    this.#opts.metrics?.setRevision(revision.number);
+  }
+
+  /**
+   * Records a revision when the config differs from the one in service, then swaps. Call it
+   * inside exclusive(). Returns the revision in service afterwards.
+   */
+  commit(built: Built, source: string, opts: CommitOptions = {}): Revision | undefined {
+    const { store, logger, metrics } = this.#opts;
+    if (this.#current === undefined || this.#current.hash !== built.table.hash) {
+      try {
+        this.#current = store.record({ hash: built.table.hash, manifests: built.manifests, source });
+      } catch (err) {
+        if (opts.strict === true) throw err;
+        // A file change still goes into service: serving what the files say matters more
+        // than the history row.
+        logger.error({ err, source }, 'could not record the config revision');
+      }
+    }
+    this.#opts.swap(built.table);
+    metrics?.setRevision(this.#current?.number ?? 0);
+    return this.#current;
+  }
+
+  /** A failed load or an invalid config from `source` (counted in gw_config_reload_failures_total). */
+  failed(source: string): void {
+    this.#opts.metrics?.reloadFailed(source);
+  }
+
+  apply(req: ApplyRequest): Promise<ApplyOutcome> {
+    return this.exclusive(async () => {
+      const currentNumber = this.#current?.number ?? 0;
+      if (req.ifRevision !== undefined && req.ifRevision !== currentNumber) return { kind: 'conflict', currentRevision: currentNumber };
+      const source = req.source ?? 'apply';
+      const built = await this.#opts.build(req.manifests, 'apply');
+      if (!built.ok) {
+        this.failed(source);
+        return { kind: 'invalid', diagnostics: built.diagnostics };
+      }
+      const p = plan(buildSnapshot(built.manifests), buildSnapshot(this.#current?.manifests ?? []));
+      const report = planJson(p, { diagnostics: built.diagnostics });
+      if (req.dryRun === true || isEmptyPlan(p)) return { kind: 'done', applied: false, revision: currentNumber, plan: report, diagnostics: built.diagnostics };
+      const rev = this.commit(built, source, { strict: true });
+      this.#opts.logger.info({ source, revision: rev?.number, config: built.table.hash, ...p.summary }, 'configuration applied');
+      return { kind: 'done', applied: true, revision: rev?.number ?? currentNumber, plan: report, diagnostics: built.diagnostics };
+    });
+  }
+
+  /** Re-applies revision `number` (default: the one before the current) as a new revision. */
+  rollback(number?: number): Promise<RollbackOutcome> {
+    return this.exclusive(async () => {
+      const { store } = this.#opts;
+      const current = this.#current;
+      const target = number !== undefined ? store.get(number) : current !== undefined ? store.before(current.number) : undefined;
+      if (target === undefined) {
+        const message = number !== undefined ? `there is no revision ${number}` : 'there is no revision before the current one';
+        return { kind: 'not-found', message };
+      }
+      const built = await this.#opts.build(target.manifests, `revision-${target.number}`);
+      if (!built.ok) {
+        this.failed('rollback');
+        return { kind: 'invalid', diagnostics: built.diagnostics };
+      }
+      const p = plan(buildSnapshot(built.manifests), buildSnapshot(current?.manifests ?? []));
+      const report = planJson(p, { diagnostics: built.diagnostics });
+      if (current !== undefined && current.hash === built.table.hash) {
+        return { kind: 'done', applied: false, revision: current.number, rolledBackTo: target.number, plan: report };
+      }
+      const rev = this.commit(built, 'rollback', { strict: true });
+      this.#opts.logger.info({ revision: rev?.number, rolledBackTo: target.number, config: built.table.hash }, 'configuration rolled back');
+      return { kind: 'done', applied: true, revision: rev?.number ?? 0, rolledBackTo: target.number, plan: report };
+    });
+  }
+}

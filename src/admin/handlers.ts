@@ -1,0 +1,159 @@
+// The admin API routes: what each one reads from the request and answers. JSON everywhere,
+// errors in the OpenAI envelope with a GW_ERR_* code (plus currentRevision / diagnostics where
+// the contract adds them). /metrics answers Prometheus text.
+import type { RoutingTable } from '../compile/routing-table.js';
+import { ERRORS, GwError, type ErrorCode, type ErrorInfo } from '../errors.js';
+import type { Revision, RevisionStore } from '../state/revisions.js';
+import type { GatewayMetrics } from '../telemetry/metrics.js';
+import type { RecentQuery, SummaryBy } from '../telemetry/usage-queries.js';
+import type { StoredUsageRow } from '../telemetry/usage-row.js';
+import { parseDuration } from '../compile/duration.js';
+import type { ControlPlane } from './control.js';
+import type { StatusQuery, StatusSource } from './status.js';
+
+export interface AdminRequest {
+  readonly query: URLSearchParams;
+  /** The parsed JSON object body of a POST; undefined for GET. */
+  readonly body: Record<string, unknown> | undefined;
+}
+
+export type AdminAnswer =
+  | { readonly status: number; readonly json: unknown }
+  | { readonly status: number; readonly text: string; readonly contentType: string };
+
+export interface AdminRoute {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly handle: (r: AdminRequest) => Promise<AdminAnswer> | AdminAnswer;
+}
+
+export interface AdminDeps {
+  readonly control: ControlPlane;
+  readonly store: RevisionStore;
+  readonly usage: StatusSource & { recent(q: RecentQuery): StoredUsageRow[] };
+  readonly status: StatusQuery;
+  readonly metrics: GatewayMetrics;
+  /** The table in service right now. */
+  readonly table: () => RoutingTable | undefined;
+  /** Epoch ms the process started serving. */
+  readonly startedAt: number;
+}
+
+/** The error envelope; `extra` fields sit next to `error` (currentRevision, diagnostics). */
+export function errorAnswer(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AdminAnswer {
+  const info: ErrorInfo = ERRORS[code];
+  return { status: info.status ?? 500, json: { error: { message, type: info.type ?? 'server_error', code }, ...extra } };
+}
+
+const bad = (message: string): GwError => new GwError('GW_ERR_BAD_REQUEST', message);
+
+function intParam(q: URLSearchParams, name: string, fallback: number, min: number, max: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw bad(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function optionalInt(body: Record<string, unknown>, name: string): number | undefined {
+  const v = body[name];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw bad(`${name} must be a whole number ≥ 0`);
+  return v;
+}
+
+const SOURCE = /^[A-Za-z0-9._:-]{1,32}$/;
+
+function configAnswer(rev: Revision | undefined): unknown {
+  return {
+    revision: rev?.number ?? null,
+    hash: rev?.hash ?? null,
+    source: rev?.source ?? null,
+    appliedAt: rev === undefined ? null : new Date(rev.appliedAt).toISOString(),
+    manifests: rev?.manifests ?? [],
+  };
+}
+
+const SUMMARY_BY: readonly SummaryBy[] = ['key', 'endpoint', 'model'];
+
+export function adminRoutes(d: AdminDeps): AdminRoute[] {
+  return [
+    { method: 'GET', path: '/admin/v1/config', handle: () => ({ status: 200, json: configAnswer(d.control.current) }) },
+    {
+      method: 'GET',
+      path: '/admin/v1/revisions',
+      handle: ({ query }) => {
+        const list = d.store.list(intParam(query, 'limit', 50, 1, 1000));
+        return { status: 200, json: { revisions: list.map((r) => ({ ...r, appliedAt: new Date(r.appliedAt).toISOString() })) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/admin/v1/apply',
+      handle: async ({ body = {} }) => {
+        const manifests = body['manifests'];
+        if (!Array.isArray(manifests)) throw bad('manifests must be an array of manifests (the full desired set)');
+        const dryRun = body['dryRun'];
+        if (dryRun !== undefined && typeof dryRun !== 'boolean') throw bad('dryRun must be true or false');
+        const source = body['source'];
+        if (source !== undefined && (typeof source !== 'string' || !SOURCE.test(source))) throw bad('source must be a short label (letters, digits, . _ : -; at most 32)');
+        const out = await d.control.apply({ manifests, dryRun: dryRun === true, ifRevision: optionalInt(body, 'ifRevision'), ...(source !== undefined ? { source } : {}) });
+        if (out.kind === 'conflict') {
+          return errorAnswer('GW_ERR_REVISION_CONFLICT', `the gateway is at revision ${out.currentRevision}, not the expected one; plan again and retry`, { currentRevision: out.currentRevision });
+        }
+        if (out.kind === 'invalid') {
+          const n = out.diagnostics.filter((x) => x.severity === 'error').length;
+          return errorAnswer('GW_ERR_CONFIG_INVALID', `the manifests have ${n} error${n === 1 ? '' : 's'}; nothing was changed`, { diagnostics: out.diagnostics });
+        }
+        return { status: 200, json: { applied: out.applied, revision: out.revision, plan: out.plan, diagnostics: out.diagnostics } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/admin/v1/rollback',
+      handle: async ({ body = {} }) => {
+        const out = await d.control.rollback(optionalInt(body, 'revision'));
+        if (out.kind === 'not-found') return errorAnswer('GW_ERR_REVISION_NOT_FOUND', out.message);
+        if (out.kind === 'invalid') {
+          return errorAnswer('GW_ERR_CONFIG_INVALID', 'that revision no longer validates here (see diagnostics); nothing was changed', { diagnostics: out.diagnostics });
+        }
+        return { status: 200, json: { applied: out.applied, revision: out.revision, rolledBackTo: out.rolledBackTo, plan: out.plan } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/v1/status',
+      handle: () => {
+        const rev = d.control.current;
+        const endpoints = d.status.endpoints(d.table(), d.usage);
+        return { status: 200, json: { revision: rev?.number ?? null, hash: rev?.hash ?? null, uptimeS: Math.floor((Date.now() - d.startedAt) / 1000), endpoints } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/v1/usage',
+      handle: ({ query }) => {
+        const since = query.get('since') ?? '24h';
+        const ms = parseDuration(since);
+        if (ms === undefined) throw bad(`since must be a duration such as 30m, 24h or 7d, got ${JSON.stringify(since)}`);
+        const by = (query.get('by') ?? 'endpoint') as SummaryBy;
+        if (!SUMMARY_BY.includes(by)) throw bad(`by must be one of ${SUMMARY_BY.join(', ')}`);
+        const workspace = query.get('workspace') ?? undefined;
+        const rows = d.usage.summary({ sinceMs: Date.now() - ms, by, ...(workspace !== undefined ? { workspace } : {}) });
+        return { status: 200, json: { rows } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/v1/requests',
+      handle: ({ query }) => {
+        const endpoint = query.get('endpoint') ?? undefined;
+        const workspace = query.get('workspace') ?? undefined;
+        const limit = intParam(query, 'limit', 50, 1, 1000);
+        const requests = d.usage.recent({ limit, ...(endpoint !== undefined ? { endpoint } : {}), ...(workspace !== undefined ? { workspace } : {}) });
+        return { status: 200, json: { requests } };
+      },
+    },
+    { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, text: await d.metrics.text(), contentType: d.metrics.contentType }) },
+  ];
+}

@@ -1,0 +1,81 @@
+// The admin listener: its own node:http server (spec.admin.listen), the admin key check, JSON
+// bodies and the route table of handlers.ts. It shares the proxy's listener shape, so
+// shutdown closes it the same two-step way.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { isGwError } from '../errors.js';
+import { parseJsonObject, readBody } from '../serve/body.js';
+import { createListener, type Listener } from '../serve/listener.js';
+import { sendJson } from '../serve/send.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { AdminAuth } from './auth.js';
+import { errorAnswer, type AdminAnswer, type AdminRoute } from './handlers.js';
+
+/** Manifest sets are small, but a large fleet's full set is sent in one apply. */
+export const ADMIN_MAX_BODY_BYTES = 32 * 1024 * 1024; // 32 MiB
+
+export interface AdminServerOptions {
+  readonly routes: readonly AdminRoute[];
+  readonly auth: AdminAuth;
+  readonly logger: Logger;
+}
+
+function send(res: ServerResponse, a: AdminAnswer): void {
+  if ('json' in a) return sendJson(res, a.status, a.json, { 'cache-control': 'no-store' });
+  res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.text), 'cache-control': 'no-store' });
+  res.end(a.text);
+}
+
+function fromError(err: unknown, logger: Logger): AdminAnswer {
+  if (isGwError(err)) return errorAnswer(err.code, err.message);
+  logger.error({ err }, 'admin request failed');
+  return errorAnswer('GW_ERR_INTERNAL', 'the admin request failed; the gateway log has the details');
+}
+
+export function createAdminListener(opts: AdminServerOptions): Listener {
+  const { logger, auth } = opts;
+  const byPath = new Map<string, Map<string, AdminRoute>>();
+  for (const r of opts.routes) {
+    const methods = byPath.get(r.path) ?? new Map<string, AdminRoute>();
+    methods.set(r.method, r);
+    byPath.set(r.path, methods);
+  }
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<AdminAnswer> => {
+    // Checked before routing, so an unauthenticated caller learns nothing about the routes.
+    if (!auth(req.headers.authorization)) {
+      req.resume();
+      return errorAnswer('GW_ERR_ADMIN_AUTH', 'the admin API needs the admin key: Authorization: Bearer <key> (GW_ADMIN_KEY)');
+    }
+    const url = new URL(req.url ?? '/', 'http://admin.invalid');
+    const methods = byPath.get(url.pathname);
+    const method = req.method ?? 'GET';
+    const route = methods?.get(method === 'HEAD' ? 'GET' : method);
+    if (methods === undefined) return errorAnswer('GW_ERR_ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
+    if (route === undefined) {
+      res.setHeader('allow', [...methods.keys()].join(', '));
+      return errorAnswer('GW_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${[...methods.keys()].join(', ')}`);
+    }
+    let body: Record<string, unknown> | undefined;
+    if (route.method === 'POST') {
+      const buf = await readBody(req, ADMIN_MAX_BODY_BYTES);
+      body = buf.length === 0 ? {} : parseJsonObject(buf);
+    }
+    return route.handle({ query: url.searchParams, body });
+  };
+
+  return createListener('admin', (req, res) => {
+    const t0 = performance.now();
+    serve(req, res)
+      .catch((err: unknown) => fromError(err, logger))
+      .then((answer) => {
+        if (res.headersSent) return;
+        // The rest of a refused oversized body is never read: close rather than reuse the socket.
+        if (answer.status === 413) res.setHeader('connection', 'close');
+        send(res, answer);
+        const ms = Math.round((performance.now() - t0) * 100) / 100;
+        logger.info({ admin: true, method: req.method, path: (req.url ?? '/').split('?')[0], status: answer.status, ms }, 'admin request');
+      })
+      .catch((err: unknown) => logger.error({ err }, 'admin answer failed'));
+  });
+}

@@ -1,0 +1,151 @@
+// Applied revisions in SQLite: every config change the gateway takes (start-up, file watch,
+// SIGHUP, apply, rollback) is one numbered row with the manifests as written (references
+// unresolved, so no secret is ever stored), their content hash, the time and the source.
+// Its own better-sqlite3 connection on the usage log's file (WAL lets both write); revisions
+// are rare, so writes are synchronous and never on the request path.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
+import { GwError } from '../errors.js';
+import type { Manifest } from '../manifest/types.js';
+import { migrate } from '../telemetry/migrations.js';
+
+/** What started a config change: 'start', 'watch', 'sighup', 'apply', 'rollback', or a caller's label. */
+export type RevisionSource = string;
+
+export interface RevisionSummary {
+  readonly number: number;
+  readonly hash: string;
+  /** Epoch ms. */
+  readonly appliedAt: number;
+  readonly source: RevisionSource;
+  /** How many manifests the revision holds. */
+  readonly resources: number;
+}
+
+export interface Revision extends RevisionSummary {
+  /** The manifests as written: references unresolved. */
+  readonly manifests: readonly Manifest[];
+}
+
+export interface RecordInput {
+  readonly hash: string;
+  readonly manifests: readonly Manifest[];
+  readonly source: RevisionSource;
+  /** Epoch ms; default now. */
+  readonly at?: number;
+}
+
+interface RawRevision {
+  number: number;
+  hash: string;
+  manifests?: string;
+  applied_at: number;
+  source: string;
+  resources: number;
+}
+
+const SUMMARY_COLUMNS = 'number, hash, applied_at, source, json_array_length(manifests) AS resources';
+
+function toSummary(r: RawRevision): RevisionSummary {
+  return { number: r.number, hash: r.hash, appliedAt: r.applied_at, source: r.source, resources: r.resources };
+}
+
+function toRevision(r: RawRevision): Revision {
+  let manifests: Manifest[] = [];
+  try {
+    const v: unknown = JSON.parse(r.manifests ?? '[]');
+    if (Array.isArray(v)) manifests = v as Manifest[];
+  } catch {
+    // A damaged row reads as empty rather than crashing the admin API.
+  }
+  return { ...toSummary(r), manifests };
+}
+
+export class RevisionStore {
+  readonly #db: Database;
+  readonly #insert: Statement;
+  readonly #next: Statement;
+  readonly #list: Statement;
+  readonly #get: Statement;
+  readonly #latest: Statement;
+  readonly #before: Statement;
+  readonly #record: (input: RecordInput) => Revision;
+
+  /**
+   * Opens (creating folder and file when missing) and migrates the database at `path`;
+   * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
+   */
+  static open(path: string, opts: { busyTimeoutMs?: number } = {}): RevisionStore {
+    let db: Database | undefined;
+    try {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      db = new BetterSqlite3(path);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}`);
+      migrate(db);
+      return new RevisionStore(db);
+    } catch (err) {
+      db?.close();
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new GwError('GW_ERR_STORAGE_OPEN', `cannot open the revision store ${path}: ${msg}`, { path });
+    }
+  }
+
+  private constructor(db: Database) {
+    this.#db = db;
+    this.#insert = db.prepare('INSERT INTO revisions (number, hash, manifests, applied_at, source) VALUES (?, ?, ?, ?, ?)');
+    this.#next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM revisions').pluck();
+    this.#list = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM revisions ORDER BY number DESC LIMIT ?`);
+    this.#get = db.prepare(`SELECT ${SUMMARY_COLUMNS}, manifests FROM revisions WHERE number = ?`);
+    this.#latest = db.prepare(`SELECT ${SUMMARY_COLUMNS}, manifests FROM revisions ORDER BY number DESC LIMIT 1`);
+    this.#before = db.prepare(`SELECT ${SUMMARY_COLUMNS}, manifests FROM revisions WHERE number < ? ORDER BY number DESC LIMIT 1`);
+    // The number is taken inside the write transaction, so two processes on one file never
+    // hand out the same one.
+    const tx = db.transaction((input: RecordInput): Revision => {
+      const number = this.#next.get() as number;
+      const appliedAt = input.at ?? Date.now();
+      this.#insert.run(number, input.hash, JSON.stringify(input.manifests), appliedAt, input.source);
+      return { number, hash: input.hash, appliedAt, source: input.source, resources: input.manifests.length, manifests: input.manifests };
+    });
+    this.#record = (input) => tx.immediate(input);
+  }
+
+  /** Appends a revision with the next number. */
+  record(input: RecordInput): Revision {
+    return this.#record(input);
+  }
+
+  /** Newest first; `limit` clamped to 1..1000 (default 50). */
+  list(limit = 50): RevisionSummary[] {
+    const n = Math.min(1000, Math.max(1, Math.floor(Number.isFinite(limit) ? limit : 50)));
+    return (this.#list.all(n) as RawRevision[]).map(toSummary);
+  }
+
+  get(number: number): Revision | undefined {
+    const r = this.#get.get(number) as RawRevision | undefined;
+    return r === undefined ? undefined : toRevision(r);
+  }
+
+  latest(): Revision | undefined {
+    const r = this.#latest.get() as RawRevision | undefined;
+    return r === undefined ? undefined : toRevision(r);
+  }
+
+  /** The newest revision numbered below `number` (what a bare rollback returns to). */
+  before(number: number): Revision | undefined {
+    const r = this.#before.get(number) as RawRevision | undefined;
+    return r === undefined ? undefined : toRevision(r);
+  }
+
+  /** The connection, for read-only queries of the admin API over the same file. */
+  get db(): Database {
+    return this.#db;
+  }
+
+  close(): void {
+    if (this.#db.open) this.#db.close();
+  }
+}

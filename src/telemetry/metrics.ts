@@ -1,0 +1,75 @@
+// Prometheus metrics (prom-client), served by the admin listener at /metrics. Fed from the
+// usage row each request leaves (one observe() per request, after the answer ended, so the
+// request path pays only a few counter increments) and from config changes.
+// Label values are bounded: endpoint and provider names come from the config, statuses and
+// failure classes from small sets.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { UsageRow } from './usage-row.js';
+
+// Seconds; chat answers span milliseconds (cached, mock) to minutes (long generations).
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/** A failure class ('timeout', 'connect', '5xx'...) as a label; free text collapses to 'error'. */
+const PLAIN_CLASS = /^[a-z0-9_-]{1,24}$/;
+
+export interface GatewayMetrics {
+  readonly registry: Registry;
+  /** Counts one finished request (every proxied request leaves exactly one usage row). */
+  observe(row: UsageRow): void;
+  /** The config revision in service (0: none). */
+  setRevision(n: number): void;
+  /** A reload or apply whose config was invalid, or that failed to load. */
+  reloadFailed(source: string): void;
+  /** Prometheus text exposition. */
+  text(): Promise<string>;
+  readonly contentType: string;
+}
+
+export interface MetricsOptions {
+  /** Also export process metrics (CPU, memory, event loop lag); default true. */
+  readonly processMetrics?: boolean;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
+  const registry = new Registry();
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gw_process_' });
+  const registers = [registry];
+  const requests = new Counter({ name: 'gw_requests_total', help: 'Requests answered, by API route, endpoint and HTTP status', labelNames: ['route', 'endpoint', 'status'] as const, registers });
+  const latency = new Histogram({ name: 'gw_request_duration_seconds', help: 'Time until the answer ended, streams included', labelNames: ['route', 'endpoint'] as const, buckets: LATENCY_BUCKETS, registers });
+  const ttfb = new Histogram({ name: 'gw_request_ttfb_seconds', help: 'Time until the first byte of the answer', labelNames: ['route', 'endpoint'] as const, buckets: LATENCY_BUCKETS, registers });
+  const attempts = new Counter({ name: 'gw_upstream_attempts_total', help: 'Upstream attempts (retries and fallbacks included), by provider and outcome', labelNames: ['provider', 'outcome'] as const, registers });
+  const fallbacks = new Counter({ name: 'gw_upstream_fallbacks_total', help: 'Moves to another target after a failed attempt', labelNames: ['endpoint'] as const, registers });
+  const tokens = new Counter({ name: 'gw_tokens_total', help: 'Tokens, by endpoint and direction (in: prompt, out: completion)', labelNames: ['endpoint', 'direction'] as const, registers });
+  const cost = new Counter({ name: 'gw_cost_usd_total', help: 'Cost in USD from the providers\' model catalogs', labelNames: ['endpoint'] as const, registers });
+  const revision = new Gauge({ name: 'gw_config_revision', help: 'Number of the config revision in service (0: none)', registers });
+  const reloadFailures = new Counter({ name: 'gw_config_reload_failures_total', help: 'Config changes refused as invalid or failed to load, by source', labelNames: ['source'] as const, registers });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    observe(row: UsageRow): void {
+      const endpoint = row.endpoint ?? '';
+      requests.inc({ route: row.route, endpoint, status: String(row.status) });
+      latency.observe({ route: row.route, endpoint }, row.latencyMs / 1000);
+      if (row.ttfbMs != null) ttfb.observe({ route: row.route, endpoint }, row.ttfbMs / 1000);
+      const list = row.attempts ?? [];
+      for (let i = 0; i < list.length; i++) {
+        const a = list[i]!;
+        const outcome = a.error === null ? 'ok' : PLAIN_CLASS.test(a.error) ? a.error : 'error';
+        attempts.inc({ provider: a.provider, outcome });
+        const prev = list[i - 1];
+        if (prev !== undefined && (prev.provider !== a.provider || prev.model !== a.model)) fallbacks.inc({ endpoint });
+      }
+      if (row.tokensIn) tokens.inc({ endpoint, direction: 'in' }, row.tokensIn);
+      if (row.tokensOut) tokens.inc({ endpoint, direction: 'out' }, row.tokensOut);
+      if (row.costUsd) cost.inc({ endpoint }, row.costUsd);
+    },
+    setRevision(n: number): void {
+      revision.set(n);
+    },
+    reloadFailed(source: string): void {
+      reloadFailures.inc({ source });
+    },
+    text: () => registry.metrics(),
+  };
+}
