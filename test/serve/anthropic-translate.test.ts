@@ -96,6 +96,15 @@ describe('OpenAI -> Anthropic response', () => {
     assert.equal(reason(null), 'end_turn');
   });
 
+  test('usage: cached input moves out of input_tokens into the cache fields (Anthropic counts them apart)', () => {
+    const usage = (u: unknown): unknown => toAnthropicMessage({ choices: [], usage: u }, 'm', 'msg_x')['usage'];
+    assert.deepEqual(usage({ prompt_tokens: 130, completion_tokens: 30, prompt_tokens_details: { cached_tokens: 10 }, cache_read_input_tokens: 10, cache_creation_input_tokens: 5 }),
+      { input_tokens: 115, output_tokens: 30, cache_read_input_tokens: 10, cache_creation_input_tokens: 5 });
+    assert.deepEqual(usage({ prompt_tokens: 7, completion_tokens: 2 }),
+      { input_tokens: 7, output_tokens: 2, cache_read_input_tokens: null, cache_creation_input_tokens: null });
+    assert.deepEqual(usage(undefined), { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: null, cache_creation_input_tokens: null });
+  });
+
   test('no upstream id: one derived from the request id; broken tool arguments are kept, not lost', () => {
     const out = toAnthropicMessage({ choices: [{ message: { tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{oops' } }] } }] }, 'm', 'msg_req1');
     assert.equal(out['id'], 'msg_req1');

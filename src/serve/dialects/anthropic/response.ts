@@ -18,21 +18,25 @@ export function stopReason(finish: unknown): string {
   }
 }
 
+const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+
 /**
  * OpenAI usage -> Anthropic usage. OpenAI's prompt_tokens include cached tokens; Anthropic's
- * input_tokens do not (total input = input + cache_creation + cache_read), so cached ones move.
+ * input_tokens do not (total input = input + cache_creation + cache_read), so cached ones move
+ * out. Cache writes are known only from servers that report Anthropic's own field for them.
  */
 export function anthropicUsage(usage: unknown): Obj {
   const u = isObj(usage) ? usage : {};
-  const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
   const details = isObj(u['prompt_tokens_details']) ? u['prompt_tokens_details'] : {};
-  const cached = num(details['cached_tokens']);
-  const out: Obj = { input_tokens: Math.max(0, num(u['prompt_tokens']) - cached), output_tokens: num(u['completion_tokens']) };
-  // Some OpenAI-compatible servers report Anthropic-style cache fields: carried over as they are.
-  const written = u['cache_creation_input_tokens'];
-  out['cache_creation_input_tokens'] = typeof written === 'number' ? written : null;
-  out['cache_read_input_tokens'] = cached > 0 ? cached : typeof u['cache_read_input_tokens'] === 'number' ? u['cache_read_input_tokens'] : null;
-  return out;
+  const cached = count(details['cached_tokens']);
+  const read = cached !== undefined && cached > 0 ? cached : count(u['cache_read_input_tokens']);
+  const written = count(u['cache_creation_input_tokens']);
+  return {
+    input_tokens: Math.max(0, (count(u['prompt_tokens']) ?? 0) - (read ?? 0) - (written ?? 0)),
+    output_tokens: count(u['completion_tokens']) ?? 0,
+    cache_creation_input_tokens: written ?? null,
+    cache_read_input_tokens: read ?? null,
+  };
 }
 
 /** Tool arguments are a JSON string in OpenAI and an object in Anthropic. */
