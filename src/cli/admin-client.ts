@@ -30,6 +30,8 @@ export interface ApplyResponse {
 }
 
 export interface RollbackResponse {
+  /** False when the revision rolled back to is what the gateway already serves. */
+  readonly applied?: boolean;
   readonly revision: number;
   readonly rolledBackTo: number;
   readonly plan: PlanJson;

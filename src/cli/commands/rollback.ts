@@ -24,7 +24,11 @@ async function run(revision: number | undefined, o: RollbackOptions, io: CliIO):
       io.out(JSON.stringify(res, null, 2) + '\n');
     } else {
       io.out(renderPlanPretty(planFromJson(res.plan)));
-      io.out(`Rolled back to revision ${res.rolledBackTo}: now at revision ${res.revision}.\n`);
+      io.out(
+        res.applied === false
+          ? `Revision ${res.rolledBackTo} is what the gateway serves already; it stays at revision ${res.revision}.\n`
+          : `Rolled back to revision ${res.rolledBackTo}: now at revision ${res.revision}.\n`,
+      );
     }
     return 0;
   } catch (err) {
