@@ -8,6 +8,7 @@ import { eventObject } from './stream.js';
 import { mergeUsage, rawOf, tokenUsage } from './usage.js';
 
 const NOTHING: StreamStep = Object.freeze({ chunks: [], done: false });
+const DONE: StreamStep = Object.freeze({ chunks: [], done: true });
 
 function parseChatResponse(json: unknown): Parsed<Obj> {
   if (!isMessage(json)) return { ok: false, message: 'the upstream answer is not an Anthropic message (no type "message" with content)' };
@@ -17,6 +18,7 @@ function parseChatResponse(json: unknown): Parsed<Obj> {
 function createStreamDecoder(): StreamDecoder {
   return (ev: SseEvent): StreamStep => {
     if (ev.data === '') return NOTHING;
+    if (ev.data === '[DONE]') return DONE; // a compatible server's end marker instead of message_stop
     const parsed = eventObject(ev);
     if (!parsed.ok) return { chunks: [], done: false, error: { message: parsed.message } };
     const e = parsed.value;

@@ -33,6 +33,8 @@ export function createStreamDecoder(): StreamDecoder {
     chunks: [{ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] }],
     done: false,
   });
+  /** The usage-only chunk that ends the stream. */
+  const end = (): StreamStep => ({ chunks: [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: openaiUsage(usage) }], done: true });
 
   const blockStart = (obj: Obj): StreamStep => {
     const block = isObject(obj.content_block) ? obj.content_block : {};
@@ -66,6 +68,8 @@ export function createStreamDecoder(): StreamDecoder {
 
   return (ev: SseEvent): StreamStep => {
     if (ev.data === '') return NOTHING;
+    // Some Anthropic-compatible servers end with OpenAI's marker instead of message_stop.
+    if (ev.data === '[DONE]') return end();
     const parsed = eventObject(ev);
     if (!parsed.ok) return { chunks: [], done: false, error: { message: parsed.message } };
     const e = parsed.value;
@@ -87,7 +91,7 @@ export function createStreamDecoder(): StreamDecoder {
         return finish === null ? NOTHING : step({}, finish);
       }
       case 'message_stop':
-        return { chunks: [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: openaiUsage(usage) }], done: true };
+        return end();
       case 'error':
         return { chunks: [], done: false, error: errorInfo(e) ?? { message: 'the upstream stream reported an error' } };
       default: // ping, content_block_stop, events added later
