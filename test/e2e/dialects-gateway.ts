@@ -1,6 +1,6 @@
 // An in-process gw for the dialect tests: an OpenAI-type and an Anthropic-type provider (both
-// fake, on 127.0.0.1), one endpoint that serves a model through each, and one whose first
-// target is an overloaded Anthropic model with an OpenAI fallback.
+// fake, on 127.0.0.1), one endpoint that serves a model through each, one whose first target is
+// an overloaded Anthropic model with an OpenAI fallback, and one with params and a prompt.
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -64,6 +64,20 @@ spec:
         models: { busy: claude-busy }
       - provider: oai
         models: { busy: gpt-up }
+---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: briefed }
+spec:
+  type: chat
+  routing:
+    targets:
+      - provider: ant
+        models: { claude-brief: claude-up }
+      - provider: oai
+        models: { gpt-brief: gpt-up }
+  params: { temperature: 0.1, stop: [END] }
+  prompt: { system: "House rules.", template: "Q: {{input}}" }
 ---
 apiVersion: gw/v1
 kind: ApiKey

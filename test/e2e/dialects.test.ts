@@ -211,6 +211,22 @@ describe('Anthropic SDK caller', () => {
     assert.ok(row.costUsd > 0);
   });
 
+  test("the endpoint's params and prompt reach both kinds of target, the passthrough body included", async () => {
+    const n = ant.requests.length;
+    await anthropic().messages.create({ model: 'claude-brief', max_tokens: 20, system: 'Mine.', messages: [{ role: 'user', content: 'hi' }] });
+    const native = sent(ant, n).body;
+    assert.deepEqual(native['system'], [{ type: 'text', text: 'House rules.' }, { type: 'text', text: 'Mine.' }]);
+    assert.deepEqual(native['messages'], [{ role: 'user', content: 'Q: hi' }]);
+    assert.equal(native['temperature'], 0.1);
+    assert.deepEqual(native['stop_sequences'], ['END']);
+    const m = oai.requests.length;
+    await anthropic().messages.create({ model: 'gpt-brief', max_tokens: 20, system: 'Mine.', messages: [{ role: 'user', content: 'hi' }] });
+    const hub = sent(oai, m).body;
+    assert.deepEqual(hub['messages'], [{ role: 'system', content: 'House rules.' }, { role: 'system', content: 'Mine.' }, { role: 'user', content: 'Q: hi' }]);
+    assert.equal(hub['temperature'], 0.1);
+    assert.deepEqual(hub['stop'], ['END']);
+  });
+
   test('Authorization: Bearer works as well as x-api-key; errors come in the Anthropic shape and classes', async () => {
     const viaBearer = await anthropic({ apiKey: null, authToken: CALLER_KEY }).messages.create({ model: 'gpt', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     assert.deepEqual(viaBearer.content, [{ type: 'text', text: 'echo: hi' }]);
