@@ -129,6 +129,25 @@ describe('OpenAI chunks -> Anthropic events', () => {
     for (const e of got) assert.equal(e.event, (e.data as { type: string }).type);
   });
 
+  test('two tool calls in one turn become two tool_use blocks; length stops as max_tokens', () => {
+    const w = anthropicDialect.streamWriter('openai', info);
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null): Record<string, unknown> => ({ id: 'c1', choices: [{ index: 0, delta, finish_reason: finish }] });
+    let out = w.event(chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":' } }] }));
+    out += w.event(chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }));
+    out += w.event(chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{}' } }] }));
+    out += w.event(chunk({}, 'length'));
+    out += w.end();
+    const got = events(out).map((e) => e.data as Record<string, unknown>);
+    const starts = got.filter((e) => e['type'] === 'content_block_start').map((e) => [e['index'], (e['content_block'] as { id: string }).id]);
+    assert.deepEqual(starts, [[0, 'a'], [1, 'b']]);
+    const json = (i: number): string => got.filter((e) => e['type'] === 'content_block_delta' && e['index'] === i)
+      .map((e) => (e['delta'] as { partial_json: string }).partial_json).join('');
+    assert.equal(json(0), '{"x":1}');
+    assert.equal(json(1), '{}');
+    assert.deepEqual(got.filter((e) => e['type'] === 'content_block_stop').map((e) => e['index']), [0, 1]);
+    assert.deepEqual(got.find((e) => e['type'] === 'message_delta')?.['delta'], { stop_reason: 'max_tokens', stop_sequence: null });
+  });
+
   test('an upstream that sent nothing still gives a complete, empty message', () => {
     const types = events(anthropicDialect.streamWriter('openai', info).end()).map((e) => e.event);
     assert.deepEqual(types, ['message_start', 'ping', 'message_delta', 'message_stop']);
