@@ -106,8 +106,6 @@ function knownCode(code: unknown): ErrorCode | undefined {
   return typeof code === 'string' && Object.hasOwn(ERRORS, code) ? (code as ErrorCode) : undefined;
 }
 
-/** The server's code for a stale --if-revision (C1 adds it to errors.ts), else ours. */
-export const CONFLICT_CODE: ErrorCode = knownCode('GW_ERR_REVISION_CONFLICT') ?? 'GW_ERR_ADMIN_RESPONSE';
 
 /** A non-2xx answer as a GwError; details carry status, the server's code, diagnostics, currentRevision. */
 function refusal(baseUrl: string, route: string, status: number, body: ErrorBody | undefined, hasKey: boolean): GwError {
@@ -126,7 +124,9 @@ function refusal(baseUrl: string, route: string, status: number, body: ErrorBody
     // Not our JSON at all: usually the proxy port, or another program on that port.
     message = `${baseUrl} answered ${route} with HTTP ${status} and no admin API error; is it the admin listener (admin.listen), not the proxy?`;
   } else {
-    message = `${serverMessage ?? `HTTP ${status}`} (${route} answered ${status}${serverCode !== undefined ? ` ${serverCode}` : ''})`;
+    // A code we know becomes the error's own code (printed with it); an unknown one is kept here.
+    const shown = serverCode !== undefined && knownCode(serverCode) === undefined ? ` ${serverCode}` : '';
+    message = `${serverMessage ?? `HTTP ${status}`} (${route} answered ${status}${shown})`;
   }
   return new GwError(knownCode(serverCode) ?? 'GW_ERR_ADMIN_RESPONSE', message, details);
 }

@@ -88,7 +88,7 @@ test('a change made between plan and apply is refused by the gateway (409), not 
   });
   const io = await apply({ file: [await file('mine.yaml', baseManifests({ reply: 'mine' }))], output: 'json' });
   assert.equal(io.code, 1);
-  assert.match(io.stderr, /the live config is at revision 2 .*409 GW_ERR_REVISION_CONFLICT/);
+  assert.match(io.stderr, /GW_ERR_REVISION_CONFLICT: the live config is at revision 2 \(\/admin\/v1\/apply answered 409\)/);
   const out = JSON.parse(io.stdout) as { errors: { message: string }[]; revision: number };
   assert.equal(out.revision, 1);
   assert.match(out.errors[0]?.message ?? '', /409/);

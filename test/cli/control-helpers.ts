@@ -110,7 +110,7 @@ export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeA
         const want = (body as { revision?: number } | undefined)?.revision ?? (cur ? cur.number - 1 : 0);
         const target = revisions.find((r) => r.number === want);
         if (target === undefined) {
-          send(res, 404, { error: { code: 'GW_ERR_ROUTE_NOT_FOUND', message: `no revision ${want}`, type: 'not_found_error' } });
+          send(res, 404, { error: { code: 'GW_ERR_REVISION_NOT_FOUND', message: `no revision ${want}`, type: 'not_found_error' } });
           return;
         }
         const p = plan(buildSnapshot(target.manifests), buildSnapshot(cur?.manifests ?? []));

@@ -38,7 +38,7 @@ test('gw rollback N --output json: the revision is sent; the answer printed as J
 test('gw rollback to a revision that does not exist → exit 1 with the server message; bad N → usage error', { skip }, async () => {
   const r = await runGw(['rollback', '99', '--server', fake.url]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /gw rollback: .*no revision 99 \(\/admin\/v1\/rollback answered 404/);
+  assert.match(r.stderr, /gw rollback: GW_ERR_REVISION_NOT_FOUND: no revision 99 \(\/admin\/v1\/rollback answered 404\)/);
   assert.equal(fake.current()?.number, 5);
   const bad = await runGw(['rollback', '0', '--server', fake.url]);
   assert.equal(bad.code, 1);

@@ -11,7 +11,7 @@ import { isEmptyPlan, plan as makePlan, type Plan, type PlanOptions } from '../.
 import { planJson } from '../../state/report.js';
 import { parseSelector } from '../../state/selector.js';
 import { buildSnapshot } from '../../state/snapshot.js';
-import { CONFLICT_CODE, adminBaseUrl, createAdminClient, type AdminClient, type AdminConfig } from '../admin-client.js';
+import { adminBaseUrl, createAdminClient, type AdminClient, type AdminConfig } from '../admin-client.js';
 import { readStdin, type CliIO } from '../io.js';
 import { renderPretty, summarize } from '../render/diagnostics.js';
 import { renderPlanPretty } from '../render/plan.js';
@@ -118,7 +118,7 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   out.liveRevision = live.revision;
   if (o.ifRevision !== undefined && live.revision !== o.ifRevision) {
     throw new GwError(
-      CONFLICT_CODE,
+      'GW_ERR_REVISION_CONFLICT',
       `the live config is at ${revisionLabel(live.revision)}, not revision ${o.ifRevision} (--if-revision); nothing was applied. Run gw diff again and review the new plan`,
       { currentRevision: live.revision },
     );
@@ -171,7 +171,7 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   if (pretty) {
     io.out(
       res.applied
-        ? `Applied: revision ${res.revision} (was ${revisionLabel(live.revision)}).\n`
+        ? `Applied: revision ${res.revision} (${live.revision === null ? 'the first' : `was revision ${live.revision}`}).\n`
         : `Nothing was applied; the gateway stays at revision ${res.revision}.\n`,
     );
   }
