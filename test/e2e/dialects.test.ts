@@ -247,6 +247,16 @@ describe('Anthropic SDK caller', () => {
     assert.deepEqual(body, { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: Field required' }, request_id: raw.headers.get('request-id') });
   });
 
+  test('models.list works from the Anthropic SDK too (same path as OpenAI, one listing both read)', async () => {
+    const ids: string[] = [];
+    for await (const m of anthropic().models.list()) {
+      ids.push(m.id);
+      assert.equal(m.type, 'model');
+      assert.equal(m.display_name, m.id);
+    }
+    assert.ok(ids.includes('claude') && ids.includes('gpt') && ids.includes('mixed'), ids.join(','));
+  });
+
   test('count_tokens answers an estimate without asking the target', async () => {
     const before = oai.requests.length + ant.requests.length;
     const r = await anthropic().messages.countTokens({ model: 'claude', system: 'Be brief.', tools: ANTHROPIC_TOOLS, messages: [{ role: 'user', content: ask }] });

@@ -32,8 +32,12 @@ export const openaiDialect: Dialect = {
   streamError(err: GwError): string {
     return `data: ${JSON.stringify(envelope(err))}\n\n`;
   },
+  // The Anthropic SDK lists models on the same path (GET /v1/models), so the listing carries
+  // Anthropic's fields too (type, display_name, created_at, has_more...): one body both SDKs read.
   modelList(names: readonly string[], created: number): unknown {
-    return { object: 'list', data: names.map((id) => ({ id, object: 'model', created, owned_by: 'gw' })) };
+    const at = new Date(created * 1000).toISOString();
+    const data = names.map((id) => ({ id, object: 'model', created, owned_by: 'gw', type: 'model', display_name: id, created_at: at }));
+    return { object: 'list', data, has_more: false, first_id: names[0] ?? null, last_id: names.at(-1) ?? null };
   },
   chatRequest(body: Record<string, unknown>): ChatRequest {
     validateChatBody(body);
