@@ -167,3 +167,12 @@ test('the real binary: gw apply without --yes refuses deletes (exit 1), with --y
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /a revision number/);
 });
+
+test('a gateway never configured: the first apply carries ifRevision 0, so a concurrent first apply wins cleanly', async () => {
+  await fake.close();
+  fake = await startFakeAdmin();
+  const io = await apply({ file: [await file('first.yaml', baseManifests())] });
+  assert.equal(io.code, 0, io.stderr);
+  assert.match(io.stdout, /Applied: revision 1 \(the first\)\.\n$/);
+  assert.equal(applyPosts()[0]?.ifRevision, 0);
+});

@@ -92,7 +92,7 @@ export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeA
         opts.afterConfig?.(fake);
       } else if (req.method === 'POST' && req.url === '/admin/v1/apply') {
         const b = body as { manifests: Manifest[]; dryRun?: boolean; ifRevision?: number };
-        if (b.ifRevision !== undefined && b.ifRevision !== (cur?.number ?? null)) {
+        if (b.ifRevision !== undefined && b.ifRevision !== (cur?.number ?? 0)) {
           send(res, 409, { error: { code: 'GW_ERR_REVISION_CONFLICT', message: `the live config is at revision ${cur?.number}`, type: 'conflict' }, currentRevision: cur?.number ?? null });
           return;
         }

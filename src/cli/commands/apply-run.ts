@@ -75,9 +75,9 @@ function serverDiagnostics(err: GwError): Diagnostic[] {
   return Array.isArray(list) ? (list as Diagnostic[]) : [];
 }
 
-async function checkOnServer(client: AdminClient, manifests: ReturnType<typeof mergeSelected>, ifRevision: number | undefined): Promise<void> {
+async function checkOnServer(client: AdminClient, manifests: ReturnType<typeof mergeSelected>, ifRevision: number): Promise<void> {
   try {
-    await client.apply({ manifests, dryRun: true, ...(ifRevision !== undefined ? { ifRevision } : {}) });
+    await client.apply({ manifests, dryRun: true, ifRevision });
   } catch (err) {
     if (isGwError(err) && serverDiagnostics(err).length > 0) throw new Refused(serverDiagnostics(err));
     throw err;
@@ -116,7 +116,7 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   });
   const live: AdminConfig = await client.config();
   out.liveRevision = live.revision;
-  if (o.ifRevision !== undefined && live.revision !== o.ifRevision) {
+  if (o.ifRevision !== undefined && (live.revision ?? 0) !== o.ifRevision) {
     throw new GwError(
       'GW_ERR_REVISION_CONFLICT',
       `the live config is at ${revisionLabel(live.revision)}, not revision ${o.ifRevision} (--if-revision); nothing was applied. Run gw diff again and review the new plan`,
@@ -135,8 +135,9 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   }
   const empty = isEmptyPlan(p);
   const manifests = mergeSelected(desired, liveSnap, opts);
-  // The revision the plan was made against: a change made meanwhile is refused, not overwritten.
-  const ifRevision = o.ifRevision ?? live.revision ?? undefined;
+  // The revision the plan was made against (0: none yet): a change made meanwhile is refused,
+  // not overwritten.
+  const ifRevision = o.ifRevision ?? live.revision ?? 0;
 
   if (mode.dryRun) {
     // The server checks what the files cannot (references in ITS environment) before CI merges.
@@ -160,7 +161,7 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   }
   let res;
   try {
-    res = await client.apply({ manifests, ...(ifRevision !== undefined ? { ifRevision } : {}) });
+    res = await client.apply({ manifests, ifRevision });
   } catch (err) {
     if (isGwError(err) && serverDiagnostics(err).length > 0) throw new Refused(serverDiagnostics(err));
     throw err;

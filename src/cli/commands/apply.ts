@@ -15,11 +15,18 @@ export function addPlanOptions(cmd: Command): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'));
 }
 
-export function parseRevision(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('a revision number (1, 2, …)');
-  return n;
+function revisionParser(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`a revision number (${min}, ${min + 1}, …)`);
+    return n;
+  };
 }
+
+/** Revisions start at 1. */
+export const parseRevision = revisionParser(1);
+/** --if-revision 0: only if the gateway was never configured. */
+const parseIfRevision = revisionParser(0);
 
 export function registerApply(program: Command, io: CliIO): void {
   const cmd = program
@@ -27,7 +34,7 @@ export function registerApply(program: Command, io: CliIO): void {
     .description('validate, plan, and make the live config equal the files (within --selector) atomically; exit 0 ok, 1 error or refused');
   addPlanOptions(cmd)
     .option('--dry-run', 'plan and let the gateway check the config, change nothing (gw diff, but exit 0 on changes)', false)
-    .option('--if-revision <n>', 'apply only if the live config is still at revision n (default: the revision the plan was made against)', parseRevision)
+    .option('--if-revision <n>', 'apply only if the live config is still at revision n, 0 for never configured (default: the revision the plan was made against)', parseIfRevision)
     .option('-y, --yes', 'apply deletes without asking (required for deletes when there is no terminal, as in CI)', false)
     .action(async (o: PlanCommandOptions) => {
       const { runPlanCommand, askOnTty } = await import('./apply-run.js');
