@@ -7,7 +7,7 @@ import type { Revision, RevisionStore } from '../state/revisions.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { RecentQuery, SummaryBy } from '../telemetry/usage-queries.js';
 import type { StoredUsageRow } from '../telemetry/usage-row.js';
-import { parseDuration } from '../compile/duration.js';
+import { parseSince } from '../ops/usage-report.js';
 import type { ControlPlane } from './control.js';
 import type { StatusQuery, StatusSource } from './status.js';
 
@@ -134,12 +134,12 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
       path: '/admin/v1/usage',
       handle: ({ query }) => {
         const since = query.get('since') ?? '24h';
-        const ms = parseDuration(since);
-        if (ms === undefined) throw bad(`since must be a duration such as 30m, 24h or 7d, got ${JSON.stringify(since)}`);
+        const sinceMs = parseSince(since, Date.now());
+        if (sinceMs === undefined) throw bad(`since must be a duration such as 30m, 24h or 7d, or an ISO time; got ${JSON.stringify(since)}`);
         const by = (query.get('by') ?? 'endpoint') as SummaryBy;
         if (!SUMMARY_BY.includes(by)) throw bad(`by must be one of ${SUMMARY_BY.join(', ')}`);
         const workspace = query.get('workspace') ?? undefined;
-        const rows = d.usage.summary({ sinceMs: Date.now() - ms, by, ...(workspace !== undefined ? { workspace } : {}) });
+        const rows = d.usage.summary({ sinceMs, by, ...(workspace !== undefined ? { workspace } : {}) });
         return { status: 200, json: { rows } };
       },
     },

@@ -160,6 +160,11 @@ describe('gw serve control plane', { skip }, () => {
     assert.ok(support !== undefined && support.requests >= 6 && support.errors === 0, JSON.stringify(status.body));
     const reqs = await admin(gw.admin, '/admin/v1/requests?endpoint=support&limit=2');
     assert.equal((reqs.body['requests'] as unknown[]).length, 2);
+    const usage = await admin(gw.admin, '/admin/v1/usage?since=1h&by=endpoint');
+    assert.ok((usage.body['rows'] as { group: string }[]).some((r) => r.group === 'support'), usage.text);
+    const wrong = await admin(gw.admin, '/admin/v1/usage?by=colour');
+    assert.equal(wrong.status, 400);
+    assert.equal((wrong.body['error'] as Record<string, unknown>)['code'], 'GW_ERR_BAD_REQUEST');
   });
 
   test('with no manifests in gateway.yaml a restart serves the last revision', async () => {
