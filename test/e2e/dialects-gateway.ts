@@ -50,7 +50,7 @@ spec:
       - provider: oai
         models: { gpt: gpt-up, gpt-broken: gpt-break }
       - provider: ant
-        models: { claude: claude-up }
+        models: { claude: claude-up, jammed: claude-busy }
   defaultModel: claude
 ---
 apiVersion: gw/v1

@@ -304,4 +304,13 @@ describe('fallback across dialects', () => {
     assert.equal(streamed.model, 'busy');
     assert.deepEqual(streamed.content, [{ type: 'text', text: 'echo: spill ' }]);
   });
+
+  test('with no target left, an overloaded upstream reads as overloaded_error (502) to an Anthropic caller', async () => {
+    await assert.rejects(anthropic().messages.create({ model: 'jammed', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (e: unknown) => {
+      assert.ok(e instanceof Anthropic.InternalServerError);
+      assert.equal(e.status, 502);
+      assert.equal(e.type, 'overloaded_error');
+      return true;
+    });
+  });
 });
