@@ -200,3 +200,34 @@ async function runServe(dir: string): Promise<{ code: number | null; stderr: str
   const r = await runGw(['serve', '-c', 'gateway.yaml'], { cwd: dir, env: { GW_ADMIN_KEY: undefined, GW_C1_UPSTREAM_KEY: 'x' }, timeoutMs: 20_000 });
   return { code: r.code, stderr: r.stderr };
 }
+
+test('no manifests and no revision: health checks only until the first apply', { skip }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gw-c1-empty-'));
+  const up = await startUpstream();
+  let gw: RunningGw | undefined;
+  try {
+    const [proxyPort, adminPort] = [await freePort(), await freePort()];
+    await writeFile(join(dir, 'gateway.yaml'), gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}`, manifests: false }));
+    gw = await startGw(dir, { proxyPort, adminPort });
+    assert.match(gw.line, /no configuration yet/);
+    assert.equal((await fetch(`${gw.proxy}/readyz`)).status, 503);
+    const cfg = await admin(gw.admin, '/admin/v1/config');
+    assert.deepEqual(cfg.body, { revision: null, hash: null, source: null, appliedAt: null, manifests: [] });
+    // A SIGHUP has nothing to load: still not ready.
+    const hup = waitForLine(gw.child, /nothing to reload/);
+    gw.child.kill('SIGHUP');
+    await hup;
+    assert.equal((await fetch(`${gw.proxy}/readyz`)).status, 503);
+    const manifests = parseAllDocuments(manifestsYaml(up.url, 'up-first')).map((d) => d.toJS() as unknown);
+    const r = await admin(gw.admin, '/admin/v1/apply', { body: { manifests, ifRevision: 0 } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body['revision'], 1);
+    assert.equal((await fetch(`${gw.proxy}/readyz`)).status, 200);
+    assert.equal((await chat(gw.proxy)).status, 200);
+    assert.equal(up.requests.at(-1)?.body['model'], 'up-first');
+  } finally {
+    await gw?.stop();
+    await up.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

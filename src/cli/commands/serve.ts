@@ -159,7 +159,13 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
         if (r.ok) base = baseOf(r);
         // No manifests named: gateway.yaml's settings change, the revision in service stays.
         const cur = control.current;
-        if (r.ok && !fromFiles(r, o) && cur !== undefined) r = await buildFromManifests(cur.manifests, base, { label: `revision-${cur.number}` });
+        if (r.ok && !fromFiles(r, o)) {
+          if (cur === undefined) {
+            logger.info({ source }, 'no manifests named and no revision applied: nothing to reload');
+            return { ok: false, diagnostics: [] };
+          }
+          r = await buildFromManifests(cur.manifests, base, { label: `revision-${cur.number}` });
+        }
       } catch (err) {
         control.failed(source);
         throw err;
