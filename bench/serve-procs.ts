@@ -76,7 +76,7 @@ export interface GatewayDir {
 }
 
 /** gateway.yaml + one endpoint on the fake upstream, plus `extra` generated resources. */
-export async function writeGatewayDir(dir: string, upstreamPort: number, extra: number): Promise<GatewayDir> {
+export async function writeGatewayDir(dir: string, upstreamPort: number, extra: number, logLevel = 'info'): Promise<GatewayDir> {
   const callerKey = `gw-bench-${randomBytes(16).toString('hex')}`;
   const hash = createHash('sha256').update(callerKey).digest('hex');
   await mkdir(join(dir, 'manifests'), { recursive: true });
@@ -90,7 +90,7 @@ spec:
   admin: { listen: 127.0.0.1:0 }
   manifests: [./manifests]
   storage: { sqlite: ./storage.sqlite }
-  log: { level: info }
+  log: { level: ${logLevel} }
 `,
   );
   await writeFile(

@@ -3,7 +3,7 @@
 // sequential added latency, streamed time to first byte, gateway RSS idle and after load,
 // with the usage log on. Then again with 10k generated resources loaded.
 //   npx tsx bench/serve.ts [--duration 10] [--resources 10000] [--only base|large] [--direct-only]
-//                          [--profile DIR] [--json FILE] [--keep] [--skip-floor]
+//                          [--profile DIR] [--json FILE] [--keep] [--skip-floor] [--log-level info]
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    'log-level': { type: 'string', default: 'info' },
     'skip-floor': { type: 'boolean', default: false },
     sequential: { type: 'string', default: '1000' },
     streamed: { type: 'string', default: '200' },
@@ -83,7 +84,7 @@ async function directOnly(port: number): Promise<void> {
 async function oneRun(label: string, upstreamPort: number, upstreamPid: number, extra: number): Promise<RunReport> {
   const dir = await mkdtemp(join(tmpdir(), 'gw-bench-serve-'));
   dirs.push(dir);
-  const g = await writeGatewayDir(dir, upstreamPort, extra);
+  const g = await writeGatewayDir(dir, upstreamPort, extra, args['log-level']);
   const nodeArgs = args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile, label)}`] : [];
   const gw = await startGateway(g, nodeArgs);
   procs.push(gw);
@@ -199,7 +200,7 @@ function report(runs: readonly RunReport[], floor: { rows: readonly FloorRow[]; 
 async function main(): Promise<void> {
   const m = machine();
   console.log(`machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`load ${SECONDS} s per figure, ${SEQUENTIAL} sequential and ${STREAMED} streamed requests each way; gw log level info to a file, usage log on`);
+  console.log(`load ${SECONDS} s per figure, ${SEQUENTIAL} sequential and ${STREAMED} streamed requests each way; gw log level ${args['log-level']} to a file, usage log on`);
   const upstream = await startUpstream();
   procs.push(upstream);
   if (args['direct-only']) return directOnly(upstream.port);
