@@ -1,0 +1,119 @@
+// Real `gw serve` processes for the control-plane CLI tests: free ports, a temp gateway.yaml with
+// no manifests (the config comes from `gw apply`), the listening line awaited, and a chat request
+// that proves which routing is in service. Needs `npm run build` (bin/gw runs dist/).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { GW_BIN } from '../helpers/gw.js';
+
+export const ADMIN_KEY = 'gw-e2e-admin-key-c2';
+export const CALLER_KEY = 'gw-e2e-caller-key-c2';
+const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+/** Port 0 cannot be written in gateway.yaml: take a free port from the OS and release it. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** Provider `mock-llm` replying `reply`, endpoint `support-bot` exposing `fast`, key `support-app`. */
+export function manifestsYaml(reply: string): string {
+  return `apiVersion: gw/v1
+kind: Provider
+metadata: { name: mock-llm }
+spec:
+  type: mock
+  mock: { reply: "${reply}" }
+---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: support-bot }
+spec:
+  type: chat
+  routing:
+    targets:
+      - provider: mock-llm
+        models: { fast: mock-1 }
+---
+apiVersion: gw/v1
+kind: ApiKey
+metadata: { name: support-app }
+spec:
+  keyHash: ${sha(CALLER_KEY)}
+  allow: { endpoints: [support-bot] }
+`;
+}
+
+export interface RunningGateway {
+  readonly proxyUrl: string;
+  readonly adminUrl: string;
+  readonly child: ChildProcess;
+  stop(): Promise<number | null>;
+}
+
+/** Writes dir/gateway.yaml (no manifests; admin key from GW_ADMIN_KEY) and starts gw serve there. */
+export async function startGateway(dir: string, env: Record<string, string> = {}): Promise<RunningGateway> {
+  const [proxyPort, adminPort] = [await freePort(), await freePort()];
+  await writeFile(
+    join(dir, 'gateway.yaml'),
+    `apiVersion: gw/v1
+kind: Gateway
+metadata: { name: c2-e2e }
+spec:
+  proxy: { listen: 127.0.0.1:${proxyPort} }
+  admin: { listen: 127.0.0.1:${adminPort}, key: "\${env:GW_ADMIN_KEY}" }
+  storage: { sqlite: ./state/gw.db, flushInterval: 20ms }
+  log: { level: warn }
+  shutdown: { drainTimeout: 2s }
+`,
+  );
+  const child = spawn(process.execPath, [GW_BIN, 'serve'], {
+    cwd: dir,
+    env: { ...process.env, GW_ADMIN_KEY: ADMIN_KEY, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  await new Promise<void>((done, fail) => {
+    let buf = '';
+    const onData = (d: Buffer): void => {
+      buf += d.toString();
+      if (/listening on/.test(buf)) {
+        child.stdout?.off('data', onData);
+        done();
+      }
+    };
+    child.stdout?.on('data', onData);
+    void exited.then((code) => fail(new Error(`gw serve exited (${code}) before listening: ${stderr}`)));
+  });
+  return {
+    proxyUrl: `http://127.0.0.1:${proxyPort}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    child,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+/** The reply the gateway gives to one chat request on `model` (or the error code). */
+export async function chat(proxyUrl: string, model = 'fast'): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${proxyUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CALLER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model, messages: [{ role: 'user', content: 'which routing?' }] }),
+  });
+  const body = (await res.json()) as { choices?: { message: { content: string } }[]; error?: { code: string } };
+  return { status: res.status, text: body.choices?.[0]?.message.content ?? body.error?.code ?? '' };
+}
