@@ -1,6 +1,6 @@
 // Prints the top self-time frames of a V8 .cpuprofile (from `node --cpu-prof`), and the
 // top total-time frames of the project's own code (src/ or dist/).
-//   npx tsx bench/profile-top.ts <file.cpuprofile> [count]
+//   npx tsx bench/profile-top.ts <file.cpuprofile> [count] [skip-ms]   (skip-ms: ignore the first ms, e.g. startup)
 import { readFile } from 'node:fs/promises';
 
 interface CallFrame {
@@ -35,9 +35,12 @@ const groupOf = (f: CallFrame): string => {
   return own ? `gw ${own[1]}` : url.replace(/^.*\//, '');
 };
 
-export function topFrames(profile: Profile, count: number): { self: [string, number][]; total: [string, number][]; groups: [string, number][]; totalMs: number } {
+export function topFrames(profile: Profile, count: number, skipMs = 0): { self: [string, number][]; total: [string, number][]; groups: [string, number][]; totalMs: number } {
   const selfById = new Map<number, number>();
+  let at = 0;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (at < skipMs * 1000) continue; // startup: module loading, schema compilation
     const id = profile.samples[i] as number;
     selfById.set(id, (selfById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
@@ -72,9 +75,9 @@ export function topFrames(profile: Profile, count: number): { self: [string, num
 }
 
 async function main(): Promise<void> {
-  const [file, n] = process.argv.slice(2);
-  if (file === undefined) throw new Error('usage: profile-top.ts <file.cpuprofile> [count]');
-  const { self, total, groups, totalMs } = topFrames(JSON.parse(await readFile(file, 'utf8')) as Profile, Number(n ?? 25));
+  const [file, n, skip] = process.argv.slice(2);
+  if (file === undefined) throw new Error('usage: profile-top.ts <file.cpuprofile> [count] [skip-ms]');
+  const { self, total, groups, totalMs } = topFrames(JSON.parse(await readFile(file, 'utf8')) as Profile, Number(n ?? 25), Number(skip ?? 0));
   const pct = (ms: number): string => `${((100 * ms) / totalMs).toFixed(1)}%`.padStart(6);
   console.log(`profile: ${totalMs.toFixed(0)} ms sampled\n\ntop self time:`);
   for (const [name, ms] of self) console.log(`${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${name}`);
