@@ -3,14 +3,14 @@
 // the same parser, schema check and diagnostics (with positions, file label `apply[3]`) as a
 // file would; then the semantic and reference checks, and finishBuild() like buildConfig.
 // ${file:...} references resolve against the server's config folder (where gateway.yaml is).
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { checkReferences } from '../manifest/env.js';
 import { parseYaml } from '../manifest/parse.js';
 import { validateDocument } from '../manifest/schema.js';
 import { checkSemantics } from '../manifest/semantic.js';
-import type { GatewayResource, Manifest, Resource, SourceDoc } from '../manifest/types.js';
+import type { GatewayResource, Manifest, Resource } from '../manifest/types.js';
 import { finishBuild, type BuildResult } from './build.js';
 
 export interface ServerBase {
@@ -27,29 +27,22 @@ export interface FromManifestsOptions {
   readonly label?: string;
 }
 
-function located(source: SourceDoc, file: string): SourceDoc {
-  return { file, index: source.index, locate: (path, opts) => source.locate(path, opts) };
-}
-
 function problem(code: Diagnostic['code'], file: string, message: string, path = ''): Diagnostic {
   return { code, severity: 'error', message, file, line: 0, col: 0, path };
 }
 
 /** Turns each manifest into a schema-checked Resource; everything else into diagnostics. */
-function readManifests(manifests: readonly unknown[], base: ServerBase, label: string): { resources: Resource[]; diagnostics: Diagnostic[]; shown: Map<string, string> } {
+function readManifests(manifests: readonly unknown[], base: ServerBase, label: string): { resources: Resource[]; diagnostics: Diagnostic[] } {
   const folder = base.configPath !== undefined ? dirname(base.configPath) : (base.cwd ?? process.cwd());
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
-  // Sources carry a path inside the config folder (so ${file:./x} resolves there); diagnostics
-  // show the short label instead.
-  const shown = new Map<string, string>();
   manifests.forEach((m, i) => {
     const name = `${label}[${i}]`;
     if (m === null || typeof m !== 'object' || Array.isArray(m)) {
       diagnostics.push(problem('GW_ERR_MANIFEST_NOT_OBJECT', name, 'a manifest must be an object with apiVersion, kind, metadata and spec'));
       return;
     }
-    const parsed = parseYaml(stringify(m), name);
+    const parsed = parseYaml(stringify(m), name, folder);
     diagnostics.push(...parsed.diagnostics);
     const doc = parsed.docs[0];
     if (doc === undefined) return;
@@ -61,28 +54,17 @@ function readManifests(manifests: readonly unknown[], base: ServerBase, label: s
       diagnostics.push({ ...problem('GW_ERR_SCHEMA', name, 'a Gateway document cannot be applied: the gateway reads its settings from gateway.yaml; leave it out', 'kind'), ...at });
       return;
     }
-    const file = join(folder, name);
-    shown.set(file, name);
-    resources.push({ kind: manifest.kind, name: manifest.metadata.name, workspace: manifest.metadata.workspace ?? 'default', manifest, source: located(doc.source, file) });
+    resources.push({ kind: manifest.kind, name: manifest.metadata.name, workspace: manifest.metadata.workspace ?? 'default', manifest, source: doc.source });
   });
-  return { resources, diagnostics, shown };
+  return { resources, diagnostics };
 }
 
 /** Validates and compiles `manifests` (the full desired set) with the server's gateway settings. */
 export async function buildFromManifests(manifests: readonly unknown[], base: ServerBase, opts: FromManifestsOptions = {}): Promise<BuildResult> {
   const env = base.env ?? process.env;
-  const { resources, diagnostics, shown } = readManifests(manifests, base, opts.label ?? 'apply');
+  const { resources, diagnostics } = readManifests(manifests, base, opts.label ?? 'apply');
   const all: Resource[] = base.gateway ? [base.gateway, ...resources] : [...resources];
   diagnostics.push(...(await checkReferences(all, { checkEnv: true, env })));
   diagnostics.push(...checkSemantics(all, { strict: false }));
-  const result = await finishBuild({ gateway: base.gateway, configPath: base.configPath, resources, diagnostics }, { env, cwd: base.cwd });
-  const relabel = (d: Diagnostic): Diagnostic => {
-    const label = shown.get(d.file);
-    if (label === undefined) return d;
-    // Messages may name another document's place too ("already defined at ...").
-    let message = d.message;
-    for (const [file, short] of shown) if (message.includes(file)) message = message.split(file).join(short);
-    return { ...d, file: label, message };
-  };
-  return result.ok ? { ...result, diagnostics: result.diagnostics.map(relabel) } : { ok: false, diagnostics: result.diagnostics.map(relabel) };
+  return finishBuild({ gateway: base.gateway, configPath: base.configPath, resources, diagnostics }, { env, cwd: base.cwd });
 }

@@ -3,7 +3,7 @@
 // secret (validate, diff), checked against the environment with --env, and expanded only when
 // the gateway loads its config. Expanded values are never written back or logged.
 import { readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { formatPath, type Diagnostic } from './diagnostics.js';
 import type { Resource, SourceDoc } from './types.js';
 
@@ -137,9 +137,7 @@ export async function resolveReferences<R extends Resource>(resources: readonly 
 }
 
 function fileRefPath(source: SourceDoc, path: string): string {
-  if (isAbsolute(path)) return path;
-  const base = source.file === '-' ? process.cwd() : dirname(resolve(source.file));
-  return resolve(base, path);
+  return isAbsolute(path) ? path : resolve(source.dir, path);
 }
 
 function diag(source: SourceDoc, path: (string | number)[], code: Diagnostic['code'], message: string): Diagnostic {

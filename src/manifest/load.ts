@@ -1,7 +1,7 @@
 // Inputs (files, folders, globs, '-') -> schema-checked resources + every problem found.
 // The only module here that reads files. It never stops at the first problem.
 import { readFile, stat, readdir } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { glob } from 'tinyglobby';
 import type { Diagnostic } from './diagnostics.js';
 import { parseYaml } from './parse.js';
@@ -28,8 +28,8 @@ export async function loadManifests(inputs: readonly string[], opts: LoadOptions
 
   const resources: Resource[] = [];
   let gateway: GatewayResource | undefined;
-  for (const { display, text } of texts) {
-    const parsed = parseYaml(text, display);
+  for (const { display, dir, text } of texts) {
+    const parsed = parseYaml(text, display, dir);
     diagnostics.push(...parsed.diagnostics);
     for (const doc of parsed.docs) {
       const problems = validateDocument(doc.value, doc.source);
@@ -111,6 +111,8 @@ function notFound(input: string, why: string): Diagnostic {
 
 interface FileText {
   readonly display: string;
+  /** Absolute folder of the file (the working folder for stdin). */
+  readonly dir: string;
   readonly text: string;
 }
 
@@ -150,7 +152,7 @@ async function readOne(file: string, cwd: string, opts: LoadOptions, diagnostics
   if (text.includes('\uFFFD') && !buf.includes(Buffer.from('\uFFFD', 'utf8'))) {
     return fail('GW_ERR_MANIFEST_BINARY', 'the file is not valid UTF-8 text');
   }
-  return { display, text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+  return { display, dir: file === '-' ? cwd : dirname(file), text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
 }
 
 function displayPath(abs: string, cwd: string): string {

@@ -20,7 +20,8 @@ const MAX_ALIAS_COUNT = 100;
 
 const YAML_CODE: Record<string, ErrorCode> = { DUPLICATE_KEY: 'GW_ERR_MANIFEST_DUPLICATE_KEY' };
 
-export function parseYaml(text: string, file: string): ParseResult {
+/** `dir`: the folder ${file:} references resolve against (the file's own folder). */
+export function parseYaml(text: string, file: string, dir: string = process.cwd()): ParseResult {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const docs: ParsedDoc[] = [];
@@ -54,7 +55,7 @@ export function parseYaml(text: string, file: string): ParseResult {
       problem('GW_ERR_MANIFEST_PARSE', `cannot read document: ${(err as Error).message}`, pos(doc.contents.range?.[0] ?? 0));
       return;
     }
-    docs.push({ value, source: makeSource(doc, file, index, pos) });
+    docs.push({ value, source: makeSource(doc, file, dir, index, pos) });
   });
   if (docs.length === 0 && diagnostics.length === 0) {
     problem('GW_ERR_MANIFEST_EMPTY', 'the file holds no YAML document; add one or remove the file', { line: 1, col: 1 });
@@ -94,10 +95,11 @@ function yamlMessage(code: string, message: string): string {
   return first;
 }
 
-function makeSource(doc: Document, file: string, index: number, pos: (o: number) => Position): SourceDoc {
+function makeSource(doc: Document, file: string, dir: string, index: number, pos: (o: number) => Position): SourceDoc {
   return {
     file,
     index,
+    dir,
     locate(path, opts) {
       let node: unknown = doc.contents;
       let best: Node | null = (doc.contents as Node | null) ?? null;

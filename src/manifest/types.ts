@@ -19,6 +19,8 @@ export interface SourceDoc {
   readonly file: string;
   /** 0-based index of the document inside its file. */
   readonly index: number;
+  /** Absolute folder that ${file:./x} references in this document resolve against. */
+  readonly dir: string;
   /**
    * Position of the node at path, or of its nearest existing ancestor. With `key: true`, the
    * position of the mapping key itself (for "unknown field" problems).
