@@ -129,4 +129,20 @@ describe('value references', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  test('${file:} resolves against the manifest folder even when the loader ran with another cwd', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-ref-cwd-'));
+    try {
+      await mkdir(join(dir, 'conf'));
+      await writeFile(join(dir, 'conf', 'token.txt'), 'from-conf');
+      await writeFile(join(dir, 'conf', 'p.yaml'), 'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: http://127.0.0.1:9/v1\n  auth: { bearer: "${file:./token.txt}" }\n');
+      const loaded = await loadManifests(['conf/p.yaml'], { cwd: dir });
+      assert.equal(loaded.resources[0]!.source.file, 'conf/p.yaml');
+      const { resources, diagnostics } = await resolveReferences(loaded.resources, {});
+      assert.deepEqual(diagnostics, []);
+      assert.equal((resources[0]!.manifest.spec as { auth: { bearer: string } }).auth.bearer, 'from-conf');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
