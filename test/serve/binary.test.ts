@@ -72,7 +72,8 @@ test('gw serve answers curl, reloads on --watch and SIGHUP, exits 0 on SIGTERM',
   await mkdir(join(dir, 'manifests'));
   const manifestPath = join(dir, 'manifests', 'all.yaml');
   await writeFile(manifestPath, manifests(up.url, 'first'));
-  await writeFile(join(dir, 'gateway.yaml'), gatewayYaml(port));
+  // A free admin port too: the default 127.0.0.1:3001 may be taken by another test or a dev server.
+  await writeFile(join(dir, 'gateway.yaml'), gatewayYaml(port, `  admin: { listen: 127.0.0.1:${await freePort()} }\n`));
   const child = spawn(process.execPath, [BIN, 'serve', '-c', join(dir, 'gateway.yaml'), '--watch'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
