@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GwError } from '../../errors.js';
+import { keyAccess } from '../access.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage } from '../pipeline.js';
 
@@ -26,17 +27,10 @@ export function authStage(): Stage {
       throw new GwError('GW_ERR_AUTH_MISSING_KEY', 'no API key: send Authorization: Bearer <key> or x-api-key: <key>');
     }
     const hash = createHash('sha256').update(secret).digest('hex');
-    const key = ctx.table.keys.get(hash);
-    if (key === undefined) throw new GwError('GW_ERR_AUTH_INVALID_KEY', 'the API key is not valid');
-    if (!key.enabled) throw new GwError('GW_ERR_AUTH_DISABLED_KEY', `the API key '${key.name}' is disabled`);
-    if (key.expiresAt !== undefined && key.expiresAt <= Date.now()) {
-      throw new GwError('GW_ERR_AUTH_EXPIRED_KEY', `the API key '${key.name}' expired at ${new Date(key.expiresAt).toISOString()}`);
-    }
-    ctx.key = key;
-    ctx.workspace = ctx.table.workspaces.get(key.workspace);
-    if (!key.scopes.has(ctx.route.scope)) {
-      throw new GwError('GW_ERR_AUTH_SCOPE', `the API key '${key.name}' lacks the '${ctx.route.scope}' scope`);
-    }
+    const access = keyAccess(ctx.table, hash, ctx.route.scope, Date.now());
+    if (!access.ok) throw access.error;
+    ctx.key = access.key;
+    ctx.workspace = ctx.table.workspaces.get(access.key.workspace);
     return next();
   };
 }

@@ -2,24 +2,14 @@
 // endpoint name (its defaultModel, else its first model), inside the key's workspace; on
 // /endpoints/{name}/... only that endpoint's names resolve. GET /v1/models lists exactly the
 // names that would resolve here for this key.
-import type { CompiledChatEndpoint, CompiledKey, CompiledWorkspace } from '../../compile/routing-table.js';
+import type { CompiledChatEndpoint, CompiledKey } from '../../compile/routing-table.js';
 import { GwError } from '../../errors.js';
-import { endpointDenied, endpointModel, modelDenied, usableNames } from '../access.js';
+import { endpointDenied, notFound, resolveModel, usableNames } from '../access.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage } from '../pipeline.js';
 
 /** `created` of listed models: the names carry no date of their own, so gw's start time. */
 const LISTED_AT = Math.floor(Date.now() / 1000);
-/** The 404 message lists at most this many names. */
-const MAX_LISTED = 50;
-
-function notFound(what: string, key: CompiledKey, ws: CompiledWorkspace | undefined, scope: string | undefined): GwError {
-  const names = usableNames(key, ws, scope);
-  const shown = names.slice(0, MAX_LISTED).join(', ');
-  const more = names.length > MAX_LISTED ? ` and ${names.length - MAX_LISTED} more` : '';
-  const hint = names.length === 0 ? 'this key may use no model here' : `this key may use: ${shown}${more}`;
-  return new GwError('GW_ERR_MODEL_NOT_FOUND', `${what} does not exist or is disabled; ${hint}`, { available: names });
-}
 
 /** The endpoint named by /endpoints/{name}/..., checked for this key. */
 function scopedEndpoint(ctx: RequestContext, key: CompiledKey, scope: string): CompiledChatEndpoint {
@@ -30,26 +20,6 @@ function scopedEndpoint(ctx: RequestContext, key: CompiledKey, scope: string): C
   const denied = endpointDenied(key, ep);
   if (denied !== undefined) throw denied;
   return ep;
-}
-
-function resolve(ctx: RequestContext, key: CompiledKey, asked: string): { ep: CompiledChatEndpoint; model: string } {
-  const ws = ctx.workspace;
-  const scope = ctx.route.endpointScope;
-  let ep: CompiledChatEndpoint | undefined = ws?.models.get(asked);
-  let model: string | undefined = asked;
-  if (ep === undefined) {
-    const named = ws?.endpoints.get(asked);
-    if (named?.type === 'chat') {
-      ep = named;
-      model = endpointModel(named);
-    }
-  }
-  if (ep === undefined || !ep.enabled || model === undefined || (scope !== undefined && ep.name !== scope)) {
-    throw notFound(`model '${asked}'`, key, ws, scope);
-  }
-  const denied = endpointDenied(key, ep) ?? modelDenied(key, model);
-  if (denied !== undefined) throw denied;
-  return { ep, model };
 }
 
 export function routeStage(): Stage {
@@ -63,9 +33,11 @@ export function routeStage(): Stage {
       return next();
     }
     if (scope !== undefined) scopedEndpoint(ctx, key, scope);
-    const { ep, model } = resolve(ctx, key, ctx.modelAsked ?? '');
+    const resolved = resolveModel(ctx.table, key, ctx.modelAsked ?? '', scope);
+    if (!resolved.ok) throw resolved.error;
+    const ep = resolved.endpoint;
     ctx.endpoint = ep;
-    ctx.model = model;
+    ctx.model = resolved.model;
     if (ctx.stream && !ep.streaming) {
       throw new GwError('GW_ERR_STREAMING_DISABLED', `endpoint '${ep.name}' does not stream; send stream: false`);
     }
