@@ -3,6 +3,7 @@
 // the gateway rejects) and that a refusal changes nothing. One test runs the real binary.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Manifest } from '../../src/manifest/types.js';
 import { runPlanCommand, type PlanCommandMode, type PlanCommandOptions } from '../../src/cli/commands/apply-run.js';
-import { runGw } from '../helpers/gw.js';
+import { GW_BIN, runGw } from '../helpers/gw.js';
 import { baseManifests, captureIO, startFakeAdmin, SERVER_INVALID_LABEL, type FakeAdmin, type FakeAdminOptions } from './control-helpers.js';
 
 let dir: string;
@@ -175,4 +176,35 @@ test('a gateway never configured: the first apply carries ifRevision 0, so a con
   assert.equal(io.code, 0, io.stderr);
   assert.match(io.stdout, /Applied: revision 1 \(the first\)\.\n$/);
   assert.equal(applyPosts()[0]?.ifRevision, 0);
+});
+
+test('on a terminal (a pty via script(1)) gw apply asks before deleting: "n" keeps everything, "y" applies', { skip: (!existsSync('dist/cli/main.js') && 'run npm run build first') || (!existsSync('/usr/bin/script') && 'no script(1) for a pty') }, async () => {
+  const f = await file('tty.yaml', WITHOUT_KEY);
+  const inPty = (answer: string): Promise<{ code: number | null; out: string }> =>
+    new Promise((done, fail) => {
+      const cmd = [process.execPath, GW_BIN, 'apply', '-f', f, '--server', fake.url].map((a) => `'${a}'`).join(' ');
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let asked = false;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        // readline follows the prompt with cursor moves, so the question is not the last text
+        if (!asked && out.includes('[y/N]')) {
+          asked = true;
+          child.stdin.write(`${answer}\n`);
+        }
+      });
+      child.on('exit', () => clearTimeout(timer));
+      child.on('error', fail);
+      child.on('close', (code) => done({ code, out }));
+    });
+  const no = await inPty('n');
+  assert.equal(no.code, 1, no.out);
+  assert.match(no.out, /this deletes 1 resource from http:\/\/127\.0\.0\.1:\d+\. Apply\? \[y\/N\]/);
+  assert.match(no.out, /was not confirmed; nothing was applied/);
+  assert.equal(fake.revisions.length, 1);
+  const yes = await inPty('y');
+  assert.equal(yes.code, 0, yes.out);
+  assert.match(yes.out, /Applied: revision 2/);
 });

@@ -168,7 +168,9 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   }
   out.applied = res.applied;
   out.revision = res.revision;
-  out.diagnostics.push(...(res.diagnostics ?? []).filter((d) => d.severity !== 'error'));
+  // The gateway checks the same manifests: keep only warnings the local check did not report.
+  const seen = new Set(out.diagnostics.map((d) => `${d.code} ${d.path} ${d.message}`));
+  out.diagnostics.push(...(res.diagnostics ?? []).filter((d) => d.severity !== 'error' && !seen.has(`${d.code} ${d.path} ${d.message}`)));
   if (pretty) {
     io.out(
       res.applied
