@@ -141,6 +141,11 @@ test('no gateway at --server → exit 1, "cannot reach the gateway at URL"', asy
   const io = await diff({ file: [await file('x.yaml', baseManifests())], server: url });
   assert.equal(io.code, 1);
   assert.match(io.stderr, new RegExp(`GW_ERR_ADMIN_UNREACHABLE: cannot reach the gateway at ${url.replace(/\./g, '\\.')} \\(connection refused\\)`));
+  const json = await diff({ file: [await file('x.yaml', baseManifests())], server: url, output: 'json' });
+  assert.equal(json.code, 1);
+  const out = JSON.parse(json.stdout) as { changes: unknown[]; errors: { code: string; message: string }[] };
+  assert.deepEqual(out.changes, []);
+  assert.equal(out.errors[0]?.code, 'GW_ERR_ADMIN_UNREACHABLE');
   fake = await startFakeAdmin();
 });
 
