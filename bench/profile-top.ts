@@ -20,7 +20,9 @@ interface Profile {
 }
 
 const label = (f: CallFrame): string => {
-  const file = f.url.replace(/^file:\/\//, '').replace(/^.*\/(node_modules\/|src\/|dist\/|bench\/)/, '$1');
+  const path = f.url.replace(/^file:\/\//, '');
+  const nm = path.lastIndexOf('node_modules/');
+  const file = nm >= 0 ? path.slice(nm) : path.replace(/^.*\/(src\/|dist\/|bench\/)/, '$1');
   return `${f.functionName || '(anonymous)'} ${file ? `${file}:${f.lineNumber + 1}` : ''}`.trim();
 };
 
@@ -63,7 +65,7 @@ export function topFrames(profile: Profile, count: number, skipMs = 0): { self: 
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)?.callFrame;
-      if (f === undefined || !/\/(src|dist)\//.test(f.url)) continue;
+      if (f === undefined || !/\/(src|dist)\//.test(f.url) || f.url.includes('node_modules/')) continue;
       const l = label(f);
       if (seen.has(l)) continue;
       seen.add(l);

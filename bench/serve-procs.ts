@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, open, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateManifests } from './generate.js';
@@ -141,6 +141,9 @@ export interface GatewayProc extends Proc {
 
 /** Starts the real `gw serve -c <dir>/gateway.yaml`; its log goes to a file, as under systemd. */
 export async function startGateway(g: GatewayDir, nodeArgs: readonly string[] = []): Promise<GatewayProc> {
+  if (!(await stat(join(ROOT, 'dist', 'cli', 'main.js')).then(() => true, () => false))) {
+    throw new Error('bin/gw needs the compiled dist/: run `npm run build` first');
+  }
   const logPath = join(g.dir, 'gw.log');
   const log = await open(logPath, 'w');
   const t0 = Date.now();
