@@ -96,9 +96,11 @@ export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeA
           send(res, 409, { error: { code: 'GW_ERR_REVISION_CONFLICT', message: `the live config is at revision ${cur?.number}`, type: 'conflict' }, currentRevision: cur?.number ?? null });
           return;
         }
-        const bad = b.manifests.find((m) => m.metadata.labels?.[SERVER_INVALID_LABEL] !== undefined);
+        const badAt = b.manifests.findIndex((m) => m.metadata.labels?.[SERVER_INVALID_LABEL] !== undefined);
+        const bad = b.manifests[badAt];
         if (bad !== undefined) {
-          const d = { code: 'GW_ERR_ENV_UNSET', severity: 'error', message: `${bad.metadata.name}: SERVER_ONLY is not set on the gateway`, file: '', line: 0, col: 0, path: 'spec' };
+          // named as the real gateway names it: the index of the manifest sent, a line of its own
+          const d = { code: 'GW_ERR_ENV_UNSET', severity: 'error', message: `${bad.metadata.name}: SERVER_ONLY is not set on the gateway`, file: `apply[${badAt}]`, line: 9, col: 3, path: 'spec.routing' };
           send(res, 422, { error: { code: 'GW_ERR_CONFIG_INVALID', message: 'the config is invalid', type: 'invalid_request_error' }, diagnostics: [d] });
           return;
         }

@@ -131,8 +131,9 @@ test('invalid manifests → exit 1 with file:line:col, and the gateway is never 
 test('the gateway refuses what the files cannot show (its environment) → exit 1 with its diagnostics', async () => {
   const io = await diff({ file: [await file('srv.yaml', baseManifests({ endpointLabels: `${SERVER_INVALID_LABEL}: "yes"` }))] });
   assert.equal(io.code, 1);
-  assert.match(io.stderr, /SERVER_ONLY is not set on the gateway/);
-  assert.match(io.stderr, /the gateway refused the config; nothing was applied/);
+  // located in the local file (the endpoint's spec.routing), not in the gateway's copy
+  assert.match(io.stderr, /\/srv\.yaml:14:\d+ error GW_ERR_ENV_UNSET support-bot: SERVER_ONLY is not set on the gateway \(spec\.routing\)$/m);
+  assert.match(io.stderr, /the gateway would refuse this config \(checked in its environment\)/);
 });
 
 test('no gateway at --server → exit 1, "cannot reach the gateway at URL"', async () => {

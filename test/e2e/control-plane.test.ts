@@ -103,7 +103,7 @@ spec:
   await writeFile(join(dir, 'bad-server.yaml'), serverOnly);
   const remote = await run('apply', '-f', 'bad-server.yaml');
   assert.equal(remote.code, 1, remote.stdout);
-  assert.match(remote.stderr, /GW_C2_E2E_NEVER_SET/);
+  assert.match(remote.stderr, /^bad-server\.yaml:\d+:\d+ error GW_ERR_ENV_UNSET .*GW_C2_E2E_NEVER_SET/m);
   assert.match(remote.stderr, /the gateway refused the config; nothing was applied/);
   const diff = await run('diff', '-f', 'bad-server.yaml');
   assert.equal(diff.code, 1, 'gw diff runs the same check: CI sees it before the merge');

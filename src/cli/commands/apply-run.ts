@@ -6,16 +6,18 @@ import { createInterface } from 'node:readline/promises';
 import { GwError, isGwError } from '../../errors.js';
 import { hasErrors, type Diagnostic } from '../../manifest/diagnostics.js';
 import { validateConfig } from '../../manifest/validate.js';
+import type { Manifest, Resource } from '../../manifest/types.js';
 import { mergeSelected } from '../../state/merge.js';
+import { parseFieldPath } from '../../state/path.js';
 import { isEmptyPlan, plan as makePlan, type Plan, type PlanOptions } from '../../state/plan.js';
 import { planJson } from '../../state/report.js';
 import { parseSelector } from '../../state/selector.js';
-import { buildSnapshot } from '../../state/snapshot.js';
-import { adminBaseUrl, createAdminClient, type AdminClient, type AdminConfig } from '../admin-client.js';
+import { buildSnapshot, displayName } from '../../state/snapshot.js';
+import { adminBaseUrl, createAdminClient, type AdminClient, type AdminConfig, type ApplyRequest, type ApplyResponse } from '../admin-client.js';
 import { readStdin, type CliIO } from '../io.js';
 import { renderPretty, summarize } from '../render/diagnostics.js';
 import { renderPlanPretty } from '../render/plan.js';
-import { emptyPlan, failureDiagnostic, revisionLabel } from '../render/control.js';
+import { emptyPlan, failureDiagnostic, renderDiagnosticLines, revisionLabel } from '../render/control.js';
 
 export interface PlanCommandOptions {
   readonly config?: string;
@@ -75,11 +77,31 @@ function serverDiagnostics(err: GwError): Diagnostic[] {
   return Array.isArray(list) ? (list as Diagnostic[]) : [];
 }
 
-async function checkOnServer(client: AdminClient, manifests: ReturnType<typeof mergeSelected>, ifRevision: number): Promise<void> {
+const SENT_INDEX = /^[a-z]+\[(\d+)\]$/;
+
+/**
+ * The gateway names a problem by the index of the manifest it was sent (`apply[3]`) and a line in
+ * its own re-serialization; point at the local file instead (the resource with the same kind,
+ * workspace and name), or name the resource when it came from the live side.
+ */
+function locateSent(d: Diagnostic, sent: readonly Manifest[], local: readonly Resource[]): Diagnostic {
+  const i = SENT_INDEX.exec(d.file)?.[1];
+  const m = i === undefined ? undefined : sent[Number(i)];
+  if (m === undefined) return d;
+  const workspace = m.metadata.workspace ?? 'default';
+  const r = local.find((x) => x.kind === m.kind && x.name === m.metadata.name && x.workspace === workspace);
+  if (r === undefined) return { ...d, file: `(live) ${m.kind.toLowerCase()} ${displayName(workspace, m.metadata.name)}`, line: 0, col: 0 };
+  const at = r.source.locate(parseFieldPath(d.path) ?? []);
+  return { ...d, file: r.source.file, line: at.line, col: at.col };
+}
+
+async function sendApply(client: AdminClient, body: ApplyRequest, local: readonly Resource[]): Promise<ApplyResponse> {
   try {
-    await client.apply({ manifests, dryRun: true, ifRevision });
+    return await client.apply(body);
   } catch (err) {
-    if (isGwError(err) && serverDiagnostics(err).length > 0) throw new Refused(serverDiagnostics(err));
+    if (isGwError(err) && serverDiagnostics(err).length > 0) {
+      throw new Refused(serverDiagnostics(err).map((d) => locateSent(d, body.manifests, local)));
+    }
     throw err;
   }
 }
@@ -141,7 +163,7 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
 
   if (mode.dryRun) {
     // The server checks what the files cannot (references in ITS environment) before CI merges.
-    if (!empty) await checkOnServer(client, manifests, ifRevision);
+    if (!empty) await sendApply(client, { manifests, dryRun: true, ifRevision }, v.resources);
     return empty || !mode.exitTwoOnChanges ? 0 : 2;
   }
   if (empty) {
@@ -159,13 +181,7 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
       throw new GwError('GW_ERR_APPLY_UNCONFIRMED', `the plan deletes ${plural(deletes, 'resource')} and was ${why}; nothing was applied`);
     }
   }
-  let res;
-  try {
-    res = await client.apply({ manifests, ifRevision });
-  } catch (err) {
-    if (isGwError(err) && serverDiagnostics(err).length > 0) throw new Refused(serverDiagnostics(err));
-    throw err;
-  }
+  const res = await sendApply(client, { manifests, ifRevision }, v.resources);
   out.applied = res.applied;
   out.revision = res.revision;
   // The gateway checks the same manifests: keep only warnings the local check did not report.
@@ -191,8 +207,8 @@ export async function runPlanCommand(o: PlanCommandOptions, mode: PlanCommandMod
   } catch (err) {
     if (err instanceof Refused) {
       out.diagnostics.push(...err.diagnostics);
-      if (o.output !== 'json') io.err(renderPretty(err.diagnostics, summarize(err.diagnostics, 0, 0)));
-      io.err(`${name}: the gateway refused the config; nothing was applied\n`);
+      if (o.output !== 'json') io.err(renderDiagnosticLines(err.diagnostics));
+      io.err(mode.dryRun ? `${name}: the gateway would refuse this config (checked in its environment)\n` : `${name}: the gateway refused the config; nothing was applied\n`);
     } else if (isGwError(err)) {
       out.diagnostics.push(failureDiagnostic(err));
       io.err(`${name}: ${err.code}: ${err.message}\n`);
