@@ -3,7 +3,7 @@
 // the gateway rejects) and that a refusal changes nothing. One test runs the real binary.
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -178,7 +178,7 @@ test('a gateway never configured: the first apply carries ifRevision 0, so a con
   assert.equal(applyPosts()[0]?.ifRevision, 0);
 });
 
-test('on a terminal (a pty via script(1)) gw apply asks before deleting: "n" keeps everything, "y" applies', { skip: (!existsSync('dist/cli/main.js') && 'run npm run build first') || (!existsSync('/usr/bin/script') && 'no script(1) for a pty') }, async () => {
+test('on a terminal (a pty via script(1)) gw apply asks before deleting: "n" keeps everything, "y" applies', { skip: (!existsSync('dist/cli/main.js') && 'run npm run build first') || (spawnSync('script', ['-V']).status !== 0 && 'no script(1) for a pty') }, async () => {
   const f = await file('tty.yaml', WITHOUT_KEY);
   const inPty = (answer: string): Promise<{ code: number | null; out: string }> =>
     new Promise((done, fail) => {
