@@ -141,13 +141,15 @@ export interface GatewayProc extends Proc {
 
 /** Starts the real `gw serve -c <dir>/gateway.yaml`; its log goes to a file, as under systemd. */
 export async function startGateway(g: GatewayDir, nodeArgs: readonly string[] = []): Promise<GatewayProc> {
-  if (!(await stat(join(ROOT, 'dist', 'cli', 'main.js')).then(() => true, () => false))) {
-    throw new Error('bin/gw needs the compiled dist/: run `npm run build` first');
+  // GW_BENCH_BIN benchmarks another build of gw (e.g. a patched copy) with the same harness.
+  const bin = resolve(process.env['GW_BENCH_BIN'] ?? join(ROOT, 'bin', 'gw'));
+  if (!(await stat(join(dirname(bin), '..', 'dist', 'cli', 'main.js')).then(() => true, () => false))) {
+    throw new Error(`${bin} needs the compiled dist/ beside it: run \`npm run build\` first`);
   }
   const logPath = join(g.dir, 'gw.log');
   const log = await open(logPath, 'w');
   const t0 = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'gw'), 'serve', '-c', g.configPath], {
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '-c', g.configPath], {
     cwd: g.dir,
     stdio: ['ignore', log.fd, log.fd],
     env: { ...process.env, GW_BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
