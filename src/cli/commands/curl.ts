@@ -3,6 +3,7 @@
 // printed command holds no secret unless one is given.
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { offlineConfig } from '../offline.js';
 
 interface CurlOptions {
   readonly model?: string;
@@ -14,22 +15,9 @@ interface CurlOptions {
 }
 
 async function run(endpoint: string, o: CurlOptions, io: CliIO): Promise<number> {
-  const [{ buildOffline }, { curlCommand }, { renderDiagnostics, summarize }, { readStdin }] = await Promise.all([
-    import('../../ops/offline-config.js'),
-    import('../../ops/curl-command.js'),
-    import('../render/diagnostics.js'),
-    import('../io.js'),
-  ]);
-  const built = await buildOffline({
-    ...(o.config !== undefined ? { configPath: o.config } : {}),
-    ...(o.file !== undefined ? { files: o.file } : {}),
-    readStdin,
-  });
-  if (!built.ok) {
-    io.err(renderDiagnostics('pretty', built.diagnostics, summarize(built.diagnostics, 0, 0)));
-    io.err('gw curl: the configuration is invalid\n');
-    return 1;
-  }
+  const { curlCommand } = await import('../../ops/curl-command.js');
+  const built = await offlineConfig('gw curl', o, io);
+  if (built === undefined) return 1;
   const r = curlCommand(built.table, built.settings.proxy, { endpoint, workspace: o.workspace, model: o.model, key: o.key });
   if (!r.ok) {
     io.err(`gw curl: ${r.message}\n`);

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { offlineConfig } from '../offline.js';
 
 interface RouteOptions {
   readonly key?: string;
@@ -15,13 +16,10 @@ interface RouteOptions {
 }
 
 async function run(o: RouteOptions, io: CliIO): Promise<number> {
-  const [{ buildOffline }, { keyHashHex }, { explainRoute }, { renderDiagnostics, summarize }, { renderRoute }, { readStdin }] = await Promise.all([
-    import('../../ops/offline-config.js'),
+  const [{ keyHashHex }, { explainRoute }, { renderRoute }] = await Promise.all([
     import('../../compile/keys.js'),
     import('../../ops/route-explain.js'),
-    import('../render/diagnostics.js'),
     import('../render/route.js'),
-    import('../io.js'),
   ]);
   // GW_KEY keeps the key out of shell history, as in the commands `gw curl` prints.
   const key = o.key ?? (o.keyHash === undefined ? process.env.GW_KEY : undefined);
@@ -36,16 +34,8 @@ async function run(o: RouteOptions, io: CliIO): Promise<number> {
     io.err(`gw route: --key-hash must be sha256: followed by 64 hex digits\n`);
     return 1;
   }
-  const built = await buildOffline({
-    ...(o.config !== undefined ? { configPath: o.config } : {}),
-    ...(o.file !== undefined ? { files: o.file } : {}),
-    readStdin,
-  });
-  if (!built.ok) {
-    io.err(renderDiagnostics('pretty', built.diagnostics, summarize(built.diagnostics, 0, 0)));
-    io.err('gw route: the configuration is invalid\n');
-    return 1;
-  }
+  const built = await offlineConfig('gw route', o, io);
+  if (built === undefined) return 1;
   const x = explainRoute(built.table, hex, o.model, Date.now());
   io.out(o.output === 'json' ? JSON.stringify(x, null, 2) + '\n' : renderRoute(x));
   return x.allowed ? 0 : 1;

@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import type { CompiledProvider } from '../../compile/routing-table.js';
 import type { CliIO } from '../io.js';
+import { offlineConfig } from '../offline.js';
 
 interface TestConnectionOptions {
   readonly config?: string;
@@ -26,31 +27,19 @@ function pick(all: readonly CompiledProvider[], names: readonly string[]): { fou
 }
 
 async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promise<number> {
-  const [{ buildOffline }, { parseDuration }, { probeProviders }, { renderDiagnostics, summarize }, { renderProbes, providerLabel }, { readStdin }] =
-    await Promise.all([
-      import('../../ops/offline-config.js'),
-      import('../../compile/duration.js'),
-      import('../../ops/probe.js'),
-      import('../render/diagnostics.js'),
-      import('../render/probe.js'),
-      import('../io.js'),
-    ]);
+  const [{ parseDuration }, { probeProviders }, { renderProbes, providerLabel }] = await Promise.all([
+    import('../../compile/duration.js'),
+    import('../../ops/probe.js'),
+    import('../render/probe.js'),
+  ]);
   const timeoutMs = parseDuration(o.timeout);
   if (timeoutMs === undefined || timeoutMs <= 0) {
     io.err(`gw test-connection: --timeout '${o.timeout}' is not a duration (e.g. 500ms, 10s)\n`);
     return 1;
   }
   // Built offline so one provider's unset secret does not stop probing the others.
-  const built = await buildOffline({
-    ...(o.config !== undefined ? { configPath: o.config } : {}),
-    ...(o.file !== undefined ? { files: o.file } : {}),
-    readStdin,
-  });
-  if (!built.ok) {
-    io.err(renderDiagnostics('pretty', built.diagnostics, summarize(built.diagnostics, 0, 0)));
-    io.err('gw test-connection: the configuration is invalid\n');
-    return 1;
-  }
+  const built = await offlineConfig('gw test-connection', o, io);
+  if (built === undefined) return 1;
   const all = [...built.table.providers.values()];
   const { found, unknown } = pick(all, names);
   if (unknown.length > 0) {

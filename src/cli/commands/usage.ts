@@ -2,6 +2,7 @@
 // percentiles per group from the SQLite usage log named by gateway.yaml storage.sqlite.
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { offlineConfig } from '../offline.js';
 
 interface UsageOptions {
   readonly since: string;
@@ -12,28 +13,17 @@ interface UsageOptions {
 }
 
 async function run(o: UsageOptions, io: CliIO): Promise<number> {
-  const [{ buildOffline }, { parseSince, usageReport }, { renderDiagnostics, summarize }, { renderUsage }, { readStdin }] = await Promise.all([
-    import('../../ops/offline-config.js'),
+  const [{ parseSince, usageReport }, { renderUsage }] = await Promise.all([
     import('../../ops/usage-report.js'),
-    import('../render/diagnostics.js'),
     import('../render/usage.js'),
-    import('../io.js'),
   ]);
   const sinceMs = parseSince(o.since, Date.now());
   if (sinceMs === undefined) {
     io.err(`gw usage: --since '${o.since}' is neither a duration (30m, 24h, 7d) nor an ISO time\n`);
     return 1;
   }
-  const built = await buildOffline({
-    ...(o.config !== undefined ? { configPath: o.config } : {}),
-    ...(o.file !== undefined ? { files: o.file } : {}),
-    readStdin,
-  });
-  if (!built.ok) {
-    io.err(renderDiagnostics('pretty', built.diagnostics, summarize(built.diagnostics, 0, 0)));
-    io.err('gw usage: the configuration is invalid\n');
-    return 1;
-  }
+  const built = await offlineConfig('gw usage', o, io);
+  if (built === undefined) return 1;
   const report = await usageReport(built.settings.storage.sqlitePath, { sinceMs, by: o.by });
   io.out(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderUsage(report));
   return 0;
