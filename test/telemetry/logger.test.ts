@@ -67,3 +67,33 @@ test('the level filters lines', () => {
   log.warn('shown');
   assert.deepEqual(lines().map((l) => l.msg), ['shown']);
 });
+
+test('the access line skips redaction, yet the same logger still redacts every other line', () => {
+  const { stream, lines } = sink();
+  const log = createLogger({ level: 'info', destination: stream });
+  logAccess(log, { reqId: 'r-3', key: 'support-app', status: 200, ms: 1 });
+  log.info({ req: { headers: { authorization: 'Bearer gw-caller-secret', 'x-api-key': 'gw-other' } }, apiKey: 'sk-a', token: 't' }, 'after the access line');
+  logAccess(log, { reqId: 'r-4', key: 'support-app', status: 200, ms: 1 });
+  log.warn({ headers: { authorization: 'Bearer gw-caller-secret' } }, 'top-level headers');
+  const [access, dump, access2, warn] = lines();
+  assert.equal(access?.key, 'support-app');
+  assert.equal(access2?.reqId, 'r-4');
+  assert.equal(access?.pid, process.pid, 'the access line keeps the base fields');
+  const text = JSON.stringify([dump, warn]);
+  assert.ok(!text.includes('gw-caller-secret') && !text.includes('gw-other') && !text.includes('sk-a'), text);
+  assert.equal((dump?.req as { headers: Record<string, string> }).headers.authorization, REDACTED);
+  assert.equal(dump?.token, REDACTED);
+  assert.equal((warn?.headers as Record<string, string>).authorization, REDACTED);
+});
+
+test('the access line follows a level changed at runtime (a reload)', () => {
+  const { stream, lines } = sink();
+  const log = createLogger({ level: 'info', destination: stream });
+  logAccess(log, { reqId: 'shown-1', status: 200, ms: 1 });
+  log.level = 'warn';
+  logAccess(log, { reqId: 'hidden', status: 200, ms: 1 });
+  logAccess(log, { reqId: 'shown-5xx', status: 502, ms: 1 });
+  log.level = 'info';
+  logAccess(log, { reqId: 'shown-2', status: 200, ms: 1 });
+  assert.deepEqual(lines().map((l) => l.reqId), ['shown-1', 'shown-5xx', 'shown-2']);
+});
