@@ -3,13 +3,9 @@
 // unresolved, so no secret is ever stored), their content hash, the time and the source.
 // Its own better-sqlite3 connection on the usage log's file (WAL lets both write); revisions
 // are rare, so writes are synchronous and never on the request path.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
-import { GwError } from '../errors.js';
 import type { Manifest } from '../manifest/types.js';
-import { migrate } from '../telemetry/migrations.js';
+import { openDatabase } from '../telemetry/migrations.js';
 
 /** What started a config change: 'start', 'watch', 'sighup', 'apply', 'rollback', or a caller's label. */
 export type RevisionSource = string;
@@ -78,20 +74,7 @@ export class RevisionStore {
    * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
    */
   static open(path: string, opts: { busyTimeoutMs?: number } = {}): RevisionStore {
-    let db: Database | undefined;
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new BetterSqlite3(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 2000))}`);
-      migrate(db);
-      return new RevisionStore(db);
-    } catch (err) {
-      db?.close();
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new GwError('GW_ERR_STORAGE_OPEN', `cannot open the revision store ${path}: ${msg}`, { path });
-    }
+    return new RevisionStore(openDatabase(path, 'revision store', opts.busyTimeoutMs ?? 2000));
   }
 
   private constructor(db: Database) {

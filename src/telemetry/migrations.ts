@@ -1,7 +1,11 @@
 // The SQLite schema as an ordered list of steps. `PRAGMA user_version` holds how many steps a
 // file has applied, so reopening a file runs only the steps it has not seen. Append new steps;
 // never edit or reorder a step that has shipped, because existing files already ran it.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { GwError } from '../errors.js';
 
 export const MIGRATIONS: readonly string[] = [
   // 1: request log, monthly spend, applied revisions.
@@ -77,4 +81,25 @@ export function migrate(db: Database, steps: readonly string[] = MIGRATIONS): Mi
     }).immediate();
   }
   return { from, to: steps.length };
+}
+
+/**
+ * Opens (creating its folder when missing) and migrates gw's SQLite file in WAL mode; ':memory:'
+ * works for tests. `what` names the user for the message. Throws GwError GW_ERR_STORAGE_OPEN.
+ */
+export function openDatabase(path: string, what: string, busyTimeoutMs: number): Database {
+  let db: Database | undefined;
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    db = new BetterSqlite3(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
+    migrate(db);
+    return db;
+  } catch (err) {
+    db?.close();
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new GwError('GW_ERR_STORAGE_OPEN', `cannot open the ${what} ${path}: ${msg}`, { path });
+  }
 }

@@ -2,13 +2,9 @@
 // record() only pushes to an in-memory batch; a timer writes the batch in one transaction.
 // So the request path never touches SQLite, and a crash loses at most one batch window
 // (WAL + synchronous=NORMAL keeps the file consistent, never corrupt).
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Statement } from 'better-sqlite3';
-import { GwError } from '../errors.js';
-import { migrate } from './migrations.js';
+import { openDatabase } from './migrations.js';
 import { UsageQueries } from './usage-queries.js';
 import type { RecentQuery, SummaryQuery } from './usage-queries.js';
 import { monthOf } from './usage-row.js';
@@ -76,20 +72,7 @@ export class UsageLog {
    * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
    */
   static open(path: string, opts: UsageLogOptions = {}): UsageLog {
-    let db: Database | undefined;
-    try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      db = new BetterSqlite3(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs ?? 1000))}`);
-      migrate(db);
-      return new UsageLog(db, opts);
-    } catch (err) {
-      db?.close();
-      const msg = err instanceof Error ? err.message : String(err);
-      throw new GwError('GW_ERR_STORAGE_OPEN', `cannot open the usage database ${path}: ${msg}`, { path });
-    }
+    return new UsageLog(openDatabase(path, 'usage database', opts.busyTimeoutMs ?? 1000), opts);
   }
 
   private constructor(db: Database, opts: UsageLogOptions) {
