@@ -2,8 +2,10 @@
 // the "listening" line awaited, admin calls with or without the key.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { freePort, waitForLine } from '../helpers/gw.js';
+
+export { freePort, waitForLine };
 
 export const BIN = resolve('bin/gw');
 export const ADMIN_KEY = 'gw-admin-test-key-0123456789';
@@ -11,19 +13,6 @@ export const CALLER_KEY = 'gw-c1-caller-key';
 export const UPSTREAM_SECRET = 'sk-c1-upstream-secret-value';
 
 export const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
-
-/** Port 0 cannot be written in gateway.yaml: take a free port from the OS and release it. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => done(port));
-    });
-  });
-}
 
 export function gatewayYaml(o: { proxyPort: number; adminListen: string; key?: boolean; manifests?: boolean }): string {
   return `apiVersion: gw/v1
@@ -63,26 +52,6 @@ spec: { keyHash: "${sha(CALLER_KEY)}", roles: [editor], scopes: [chat] }
 `;
 }
 
-/** Resolves with the first stdout line matching `re`; rejects when the process exits first. */
-export function waitForLine(child: ChildProcess, re: RegExp): Promise<string> {
-  return new Promise((done, fail) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      const hit = lines.find((l) => re.test(l));
-      if (hit !== undefined) {
-        child.stdout?.off('data', onData);
-        child.off('exit', onExit);
-        done(hit);
-      }
-    };
-    const onExit = (code: number | null): void => fail(new Error(`gw exited (${code}) before printing ${re}`));
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
 
 export interface RunningGw {
   readonly child: ChildProcess;

@@ -4,26 +4,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { GW_BIN } from '../helpers/gw.js';
+import { GW_BIN, freePort } from '../helpers/gw.js';
 
 export const ADMIN_KEY = 'gw-e2e-admin-key-c2';
 export const CALLER_KEY = 'gw-e2e-caller-key-c2';
 const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
-/** Port 0 cannot be written in gateway.yaml: take a free port from the OS and release it. */
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => done(port));
-    });
-  });
-}
+export { freePort };
 
 /** Provider `mock-llm` replying `reply`, endpoint `support-bot` exposing `fast`, key `support-app`. */
 export function manifestsYaml(reply: string): string {

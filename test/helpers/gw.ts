@@ -1,5 +1,6 @@
 // Runs the real `gw` binary (bin/gw -> dist/, built by `npm install`).
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const GW_BIN = fileURLToPath(new URL('../../bin/gw', import.meta.url));
@@ -32,5 +33,39 @@ export function runGw(
       resolve({ code, stdout, stderr });
     });
     child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Port 0 cannot be written in gateway.yaml: take a free port from the OS and release it. */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => done(port));
+    });
+  });
+}
+
+/** Resolves with the first stdout line matching `re`; rejects when the process exits first. */
+export function waitForLine(child: ChildProcess, re: RegExp): Promise<string> {
+  return new Promise((done, fail) => {
+    let buf = '';
+    const onData = (d: Buffer): void => {
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      const hit = lines.find((l) => re.test(l));
+      if (hit !== undefined) {
+        child.stdout?.off('data', onData);
+        child.off('exit', onExit);
+        done(hit);
+      }
+    };
+    const onExit = (code: number | null): void => fail(new Error(`gw exited (${code}) before printing ${re}`));
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
   });
 }

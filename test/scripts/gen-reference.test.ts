@@ -3,7 +3,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { REFERENCE_PATH, renderReference } from '../../scripts/gen-reference.ts';
+import { REFERENCE_PATH, renderReference } from '../../scripts/gen-reference.js';
 
 /** Table rows as cells, splitting on | but not on the escaped \| inside patterns. */
 function rows(md: string): string[][] {

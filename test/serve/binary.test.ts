@@ -3,53 +3,21 @@
 // Needs `npm run build` (bin/gw runs dist/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
+import { freePort, waitForLine } from '../helpers/gw.js';
 import { KEYS, atomicWrite, gatewayYaml, manifests, startUpstream, type FakeUpstream } from './helpers.js';
 
 const BIN = resolve('bin/gw');
 let up: FakeUpstream;
 let dir: string;
 
-/** Port 0 cannot be written in gateway.yaml: take a free port from the OS and release it. */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      s.close(() => done(port));
-    });
-  });
-}
 
-/** Resolves with the first stdout line matching `re` (the process writes JSON log lines there). */
-function waitForLine(child: ChildProcess, re: RegExp): Promise<string> {
-  return new Promise((done, fail) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString();
-      const lines = buf.split('\n');
-      buf = lines.pop() ?? '';
-      const hit = lines.find((l) => re.test(l));
-      if (hit !== undefined) {
-        child.stdout?.off('data', onData);
-        child.off('exit', onExit);
-        done(hit);
-      }
-    };
-    const onExit = (code: number | null): void => fail(new Error(`gw exited (${code}) before printing ${re}`));
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
 
 async function curl(url: string, model: string): Promise<{ status: number; body: string }> {
   const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'from curl' }] });

@@ -2,7 +2,7 @@
 // what callers see (answers, streams, listings, error classes) and what the upstream receives.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { KEYS, UPSTREAM_KEY, scriptedHandler, startGateway, startUpstream, type FakeUpstream, type TestGateway } from './helpers.js';
 
 let up: FakeUpstream;
@@ -119,13 +119,13 @@ describe('OpenAI SDK through gw', () => {
 });
 
 describe('error classes', () => {
-  const expectError = async (p: Promise<unknown>, cls: new (...a: never[]) => Error, code: string): Promise<OpenAI.APIError> => {
+  const expectError = async (p: Promise<unknown>, cls: new (...a: never[]) => Error, code: string): Promise<APIError> => {
     const err = await p.then(
       () => assert.fail('expected an error'),
       (e: unknown) => e,
     );
     assert.ok(err instanceof cls, `expected ${cls.name}, got ${String(err)}`);
-    const apiErr = err as OpenAI.APIError;
+    const apiErr = err as APIError;
     assert.equal(apiErr.code, code);
     assert.ok(apiErr.requestID ?? apiErr.headers?.get('x-request-id'), 'x-request-id on the error answer');
     return apiErr;
