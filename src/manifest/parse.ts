@@ -1,8 +1,11 @@
 // YAML text -> plain documents, each with a way back from a path to line:col.
 // Pure: no I/O. Every YAML problem becomes a located Diagnostic; nothing throws.
+// Most files take the fast path (parse-fast.ts) and build no `yaml` node tree unless a
+// position is asked for; a file the fast path declines gets the full `yaml` parse below.
 import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { ErrorCode } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
+import { fastParse } from './parse-fast.js';
 import type { Position, SourceDoc } from './types.js';
 
 export interface ParsedDoc {
@@ -18,24 +21,66 @@ export interface ParseResult {
 // Aliases can expand exponentially ("billion laughs"); manifests have no use for many.
 const MAX_ALIAS_COUNT = 100;
 
+const YAML_OPTIONS = { uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' } as const;
+
 const YAML_CODE: Record<string, ErrorCode> = { DUPLICATE_KEY: 'GW_ERR_MANIFEST_DUPLICATE_KEY' };
+
+const emptyFile = (file: string): Diagnostic => ({
+  code: 'GW_ERR_MANIFEST_EMPTY',
+  severity: 'error',
+  message: 'the file holds no YAML document; add one or remove the file',
+  file,
+  line: 1,
+  col: 1,
+  path: '',
+});
 
 /** `dir`: the folder ${file:} references resolve against (the file's own folder). */
 export function parseYaml(text: string, file: string, dir: string = process.cwd()): ParseResult {
-  const lineCounter = new LineCounter();
-  const diagnostics: Diagnostic[] = [];
-  const docs: ParsedDoc[] = [];
-  const pos = (offset: number): Position => {
+  const values = fastParse(text);
+  if (!values) return parseYamlFull(text, file, dir);
+  if (values.length === 0) return { docs: [], diagnostics: [emptyFile(file)] };
+  const located = lazyLocator(text);
+  const docs = values.map((value, index): ParsedDoc => ({ value, source: { file, index, dir, locate: (path, opts) => located(index, path, opts) } }));
+  return { docs, diagnostics: [] };
+}
+
+type Locate = SourceDoc['locate'];
+
+/** Positions for a fast-parsed file: its `yaml` tree is built on the first question only. */
+function lazyLocator(text: string): (index: number, ...args: Parameters<Locate>) => ReturnType<Locate> {
+  let parsed: { docs: Document[]; pos: (offset: number) => Position } | undefined;
+  return (index, path, opts) => {
+    if (!parsed) {
+      const lineCounter = new LineCounter();
+      const all = parseAllDocuments(text, { lineCounter, ...YAML_OPTIONS });
+      parsed = { docs: Array.isArray(all) ? all : [], pos: offsetToPosition(text, lineCounter) };
+    }
+    const doc = parsed.docs[index];
+    return doc ? locateIn(doc, parsed.pos, path, opts) : { line: 1, col: 1 };
+  };
+}
+
+function offsetToPosition(text: string, lineCounter: LineCounter): (offset: number) => Position {
+  return (offset) => {
     const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
     return { line, col };
   };
+}
+
+/** The full `yaml` parse (exported for the equivalence tests): every document keeps its node tree. */
+export function parseYamlFull(text: string, file: string, dir: string): ParseResult {
+  const lineCounter = new LineCounter();
+  const diagnostics: Diagnostic[] = [];
+  const docs: ParsedDoc[] = [];
+  const pos = offsetToPosition(text, lineCounter);
   const problem = (code: ErrorCode, message: string, at: Position, path = ''): void => {
     diagnostics.push({ code, severity: 'error', message, file, line: at.line, col: at.col, path });
   };
 
   let all: ReturnType<typeof parseAllDocuments>;
   try {
-    all = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
+    all = parseAllDocuments(text, { lineCounter, ...YAML_OPTIONS });
   } catch (err) {
     problem('GW_ERR_MANIFEST_PARSE', `cannot parse YAML: ${(err as Error).message}`, { line: 1, col: 1 });
     return { docs, diagnostics };
@@ -55,11 +100,9 @@ export function parseYaml(text: string, file: string, dir: string = process.cwd(
       problem('GW_ERR_MANIFEST_PARSE', `cannot read document: ${(err as Error).message}`, pos(doc.contents.range?.[0] ?? 0));
       return;
     }
-    docs.push({ value, source: makeSource(doc, file, dir, index, pos) });
+    docs.push({ value, source: { file, index, dir, locate: (path, opts) => locateIn(doc, pos, path, opts) } });
   });
-  if (docs.length === 0 && diagnostics.length === 0) {
-    problem('GW_ERR_MANIFEST_EMPTY', 'the file holds no YAML document; add one or remove the file', { line: 1, col: 1 });
-  }
+  if (docs.length === 0 && diagnostics.length === 0) diagnostics.push(emptyFile(file));
   return { docs, diagnostics };
 }
 
@@ -95,32 +138,26 @@ function yamlMessage(code: string, message: string): string {
   return first;
 }
 
-function makeSource(doc: Document, file: string, dir: string, index: number, pos: (o: number) => Position): SourceDoc {
-  return {
-    file,
-    index,
-    dir,
-    locate(path, opts) {
-      let node: unknown = doc.contents;
-      let best: Node | null = (doc.contents as Node | null) ?? null;
-      let keyNode: Node | null = null;
-      for (const seg of path) {
-        if (isMap(node)) {
-          const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-          if (!pair) break;
-          keyNode = pair.key as Node;
-          node = pair.value;
-          best = (isScalar(node) || isMap(node) || isSeq(node) ? (node as Node) : keyNode) ?? best;
-        } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
-          node = node.items[seg];
-          keyNode = null;
-          if (node && (isScalar(node) || isMap(node) || isSeq(node))) best = node as Node;
-        } else {
-          break;
-        }
-      }
-      const target = opts?.key && keyNode ? keyNode : best;
-      return pos(target?.range?.[0] ?? 0);
-    },
-  };
+/** Position of the node at path, or of its nearest existing ancestor (see SourceDoc.locate). */
+function locateIn(doc: Document, pos: (offset: number) => Position, path: Parameters<Locate>[0], opts: Parameters<Locate>[1]): Position {
+  let node: unknown = doc.contents;
+  let best: Node | null = (doc.contents as Node | null) ?? null;
+  let keyNode: Node | null = null;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      keyNode = pair.key as Node;
+      node = pair.value;
+      best = (isScalar(node) || isMap(node) || isSeq(node) ? (node as Node) : keyNode) ?? best;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+      node = node.items[seg];
+      keyNode = null;
+      if (node && (isScalar(node) || isMap(node) || isSeq(node))) best = node as Node;
+    } else {
+      break;
+    }
+  }
+  const target = opts?.key && keyNode ? keyNode : best;
+  return pos(target?.range?.[0] ?? 0);
 }

@@ -1,6 +1,8 @@
 // Mutates the bundled examples at random, thousands of times, and asserts that the validator
-// never throws: every broken input must come back as diagnostics. Seeded, so a failure names
-// the seed and the mutation and can be replayed with GW_FUZZ_SEED.
+// never throws: every broken input must come back as diagnostics. Each input is also parsed
+// both ways (fast path and full `yaml` parse) and must give the same values, diagnostics and
+// positions. Seeded, so a failure names the seed and the mutation and can be replayed with
+// GW_FUZZ_SEED.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { validateDocument } from '../../src/manifest/schema.js';
 import { checkSemantics } from '../../src/manifest/semantic.js';
 import { checkReferences } from '../../src/manifest/env.js';
 import type { Manifest, Resource } from '../../src/manifest/types.js';
+import { assertSameAsFull } from './parse-equivalence.js';
 
 const ITERATIONS = Number(process.env.GW_FUZZ_ITERATIONS ?? 3000);
 
@@ -36,6 +39,8 @@ function rng(seed: number): () => number {
 
 type Mutation = (text: string, rand: () => number) => string;
 const pick = <T>(xs: readonly T[], rand: () => number): T => xs[Math.floor(rand() * xs.length)]!;
+// Scalars where YAML parsers (or YAML 1.1 and 1.2) are known to disagree.
+const TRAP_SCALARS = ['2027-06-30T00:00:00Z', '2027-06-30', 'yes', 'no', 'on', 'off', 'Y', 'True', 'FALSE', '0o17', '0x1f', '0X1F', '0b11', '017', '+12', '-0', '1_000', '1:30', '1e3', '.5', '5.', '.inf', '-.Inf', '.NaN', '~', 'null', 'Null', '', '429', '"429"', "'429'", '<<', '!!str 5', '!!int "7"', '!!float 1', '!!null', '!!bool yes', '!!timestamp 2027-06-30', '&x 1', '*x', '"\\x41\\u00e9"', "'it''s'", '"a\\', '|', '>-', '|+', '- x', '[a, b]', '{a: 1}', '? x', '#c', 'a #c', 'a#c', '@x', '`x', '%x', '=', '"\\N\\L"', 'é', '\u0085', '\u2028'];
 const WEIRD_VALUES: unknown[] = [null, 0, -1, 1e308, '', 'x', true, [], {}, [1, 'a'], { a: { b: null } }, '${env:', '${file:}', '${nope:X}', '\u0000', 'a'.repeat(300)];
 
 function walkPaths(v: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
@@ -67,6 +72,30 @@ const MUTATIONS: Record<string, Mutation> = {
     lines.splice(i, 0, lines[i] ?? '');
     return lines.join('\n');
   },
+  trapScalar: (t, r) => {
+    const lines = t.split('\n');
+    const i = Math.floor(r() * lines.length);
+    lines[i] = (lines[i] ?? '').replace(/(:|-)( .*)?$/, `$1 ${pick(TRAP_SCALARS, r)}`);
+    return lines.join('\n');
+  },
+  trapKey: (t, r) => {
+    const lines = t.split('\n');
+    const i = Math.floor(r() * lines.length);
+    lines[i] = (lines[i] ?? '').replace(/^(\s*(?:- )?)[\w"'.-]+:/, `$1${pick(TRAP_SCALARS, r)}:`);
+    return lines.join('\n');
+  },
+  lineMarker: (t, r) => {
+    const lines = t.split('\n');
+    lines.splice(Math.floor(r() * lines.length), 0, pick(['...', '---', '--- x', '... # end', '%YAML 1.1', '%TAG ! tag:x,2000:', '# c', '', ' ', '\t'], r));
+    return lines.join('\n');
+  },
+  indent: (t, r) => {
+    const lines = t.split('\n');
+    const i = Math.floor(r() * lines.length);
+    lines[i] = r() < 0.5 ? ` ${lines[i] ?? ''}` : (lines[i] ?? '').replace(/^ /, '');
+    return lines.join('\n');
+  },
+  lineEndings: (t, r) => (r() < 0.5 ? t.replace(/\n/g, '\r\n') : `\uFEFF${t}`),
   deleteKey: (t, r) => structural(t, r, 'delete'),
   changeType: (t, r) => structural(t, r, 'retype'),
 };
@@ -121,6 +150,11 @@ test(`validate never throws on ${ITERATIONS} random mutations of the examples`, 
       await validateText(text, `fuzz-${n}.yaml`);
     } catch (err) {
       assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: validate threw ${(err as Error).stack}\n--- input ---\n${text}`);
+    }
+    try {
+      assertSameAsFull(text);
+    } catch (err) {
+      assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: the fast path differs from the yaml parse: ${(err as Error).message}\n--- input ---\n${JSON.stringify(text)}`);
     }
   }
 });
