@@ -10,6 +10,7 @@ import { GwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
 import type { PoolRegistry } from '../upstream/pool.js';
+import { CallerLink } from './caller-link.js';
 import { createContext, type RequestContext } from './context.js';
 import type { Dialect } from './dialects/types.js';
 import { createListener } from './listener.js';
@@ -109,9 +110,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       sendError(res, target.route.dialect, new GwError('GW_ERR_NOT_READY', 'no configuration is loaded yet'));
       return logBare(req, res, id, t0);
     }
-    const ac = new AbortController();
+    const caller = new CallerLink();
     res.on('close', () => {
-      if (!res.writableFinished) ac.abort();
+      if (!res.writableFinished) caller.abort();
     });
     const { route } = target;
     const ctx = createContext({
@@ -120,7 +121,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       res,
       table,
       route: { api: route.api, dialect: route.dialect, scope: route.scope, label: route.label, endpointScope: m.endpointScope },
-      signal: ac.signal,
+      caller,
       maxBodyBytes: settings.proxy.maxBodyBytes,
       t0,
     });

@@ -42,7 +42,7 @@ export async function pipeStream(
   ctx.status = 200;
   try {
     for await (const chunk of stream) {
-      if (ctx.signal.aborted) break;
+      if (ctx.caller.aborted) break;
       if (!res.headersSent) {
         res.writeHead(200, SSE_HEADERS);
         ctx.ttfbMs = performance.now() - ctx.t0;
@@ -53,15 +53,15 @@ export async function pipeStream(
     }
   } catch (err) {
     // Nothing sent yet: the errors stage can still answer with a proper status.
-    if (!res.headersSent && !ctx.signal.aborted) throw err;
-    if (ctx.signal.aborted) return noteAbort(ctx);
+    if (!res.headersSent && !ctx.caller.aborted) throw err;
+    if (ctx.caller.aborted) return noteAbort(ctx);
     const gwErr = isGwError(err) ? err : new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the upstream stream broke');
     ctx.errorCode = gwErr.code;
     logger.warn({ reqId: ctx.id, code: gwErr.code, err: gwErr.message }, 'stream broke after the first byte');
     res.end(ctx.route.dialect.streamError(gwErr));
     return;
   }
-  if (ctx.signal.aborted) return noteAbort(ctx);
+  if (ctx.caller.aborted) return noteAbort(ctx);
   if (!res.headersSent) {
     // An upstream that ended without a single chunk: still a valid (empty) stream.
     res.writeHead(200, SSE_HEADERS);

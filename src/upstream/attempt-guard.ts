@@ -3,6 +3,7 @@
 // makes a healthy upstream look stalled. undici's own headersTimeout/bodyTimeout use coarse
 // (~0.5 s) timers and start after connecting, so this one is the precise bound.
 import { EventEmitter } from 'node:events';
+import type { CallerSignal } from './caller-signal.js';
 import { AttemptTimeout, CallerAbort, classifyNetworkError, type Failure } from './failure.js';
 
 /** undici accepts an EventEmitter as a request signal; far cheaper than an AbortController per attempt. */
@@ -14,13 +15,13 @@ export class AttemptGuard {
   readonly #emitter = new AbortEmitter();
   #ctrl: AbortController | undefined;
   #reason: unknown;
-  readonly #caller: AbortSignal;
+  readonly #caller: CallerSignal;
   readonly #ms: number;
   readonly #timer: NodeJS.Timeout;
   #armed = true;
   readonly #onCallerAbort = (): void => this.#abort(this.#caller.reason);
 
-  constructor(caller: AbortSignal, timeoutMs: number) {
+  constructor(caller: CallerSignal, timeoutMs: number) {
     this.#caller = caller;
     this.#ms = timeoutMs;
     this.#timer = setTimeout(() => {

@@ -5,6 +5,7 @@ import type { Dispatcher } from 'undici';
 import type { CompiledProvider } from '../compile/routing-table.js';
 import type { Dialect, HttpAdapter, InProcessAdapter, NativeCodec, OpenAIObject, ProviderAdapter } from '../providers/types.js';
 import { AttemptGuard } from './attempt-guard.js';
+import type { CallerSignal } from './caller-signal.js';
 import { classOfStatus, parseRetryAfter, type Failure } from './failure.js';
 import { upstreamHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';
@@ -21,7 +22,7 @@ export interface AttemptInput {
   readonly stream: boolean;
   readonly timeoutMs: number;
   /** The caller's signal. */
-  readonly signal: AbortSignal;
+  readonly signal: CallerSignal;
   readonly requestId: string;
   readonly pools: PoolRegistry;
 }

@@ -6,7 +6,8 @@ import { GwError } from '../errors.js';
 import { getAdapter } from '../providers/registry.js';
 import type { Dialect, NativeCodec, OpenAIObject } from '../providers/types.js';
 import { nativeCodecFor, runAttempt } from './attempt.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { backoffDelay } from './backoff.js';
+import { pause, type CallerSignal } from './caller-signal.js';
 import { CallerAbort, FailureError, isTransient, type Failure } from './failure.js';
 import type { PoolRegistry } from './pool.js';
 import { nativeReader, primeStream, usageOf, type PrimedStream, type UpstreamUsage } from './stream.js';
@@ -22,8 +23,8 @@ export interface ChatCall {
   /** OpenAI request after params/prompt; body.model is set per target, the object is not mutated. */
   readonly body: Record<string, unknown>;
   readonly stream: boolean;
-  /** Aborted when the caller disconnects; the upstream request is aborted with it. */
-  readonly signal: AbortSignal;
+  /** Aborted when the caller disconnects; the upstream request is aborted with it (an AbortSignal fits). */
+  readonly signal: CallerSignal;
   readonly requestId: string;
   /**
    * The caller's body in its own dialect. A target whose adapter speaks that dialect gets it
@@ -147,7 +148,7 @@ async function runProvider(
   for (let i = 0; i < tries; i++) {
     if (i > 0 && last !== undefined) {
       try {
-        await sleep(backoffDelay(endpoint.retries.backoffMs, i - 1, last.retryAfterMs, run.random), run.call.signal);
+        await pause(backoffDelay(endpoint.retries.backoffMs, i - 1, last.retryAfterMs, run.random), run.call.signal);
       } catch {
         throw new CallerAbort();
       }

@@ -36,7 +36,7 @@ export function errorsStage(deps: StageDeps): Stage {
     } catch (err) {
       // The caller left: nobody to answer (the upstream was aborted through the signal). 499 is
       // the nginx convention for "client closed the request" and only ever shows in the log.
-      if (ctx.signal.aborted) {
+      if (ctx.caller.aborted) {
         ctx.status = 499;
         if (!ctx.res.writableEnded) ctx.res.destroy();
         return;

@@ -1,5 +1,5 @@
 // Sends the request upstream through U's executor (retries, fallback, load balancing live
-// there). The caller's disconnect reaches the upstream through ctx.signal.
+// there). The caller's disconnect reaches the upstream through ctx.caller.
 import type { executeChat, executeEmbeddings, Attempt } from '../../upstream/execute.js';
 import { GwError, isGwError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
@@ -32,7 +32,7 @@ export function upstreamStage(deps: StageDeps): Stage {
       ctx.local = count(body);
       return next();
     }
-    const call = { table: ctx.table, endpoint, model, body, signal: ctx.signal, requestId: ctx.id };
+    const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id };
     try {
       if (ctx.route.api === 'embeddings') {
         const r = await port.executeEmbeddings(call, { pools });
