@@ -17,6 +17,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Splits a string into literal pieces and references; `error` says what is malformed. */
 export function scanValue(value: string): { pieces: Piece[]; error?: string } {
+  // Most strings hold no reference; skip the character walk for them.
+  if (!value.includes('${')) return { pieces: value ? [value] : [] };
   const pieces: Piece[] = [];
   let literal = '';
   let i = 0;
@@ -78,6 +80,7 @@ export async function checkReferences(resources: readonly Resource[], opts: Refe
   const fileChecks: Promise<void>[] = [];
   for (const r of resources) {
     walkStrings(r.manifest.spec, ['spec'], (value, path) => {
+      if (!value.includes('${')) return;
       const { pieces, error } = scanValue(value);
       if (error) out.push(diag(r.source, path, 'GW_ERR_REF_SYNTAX', error));
       if (!opts.checkEnv) return;
@@ -88,11 +91,12 @@ export async function checkReferences(resources: readonly Resource[], opts: Refe
         }
         if (p.type === 'file') {
           const abs = fileRefPath(r.source, p.path);
+          const where = [...path];
           fileChecks.push(
             readFile(abs).then(
               () => undefined,
               (err: NodeJS.ErrnoException) => {
-                out.push(diag(r.source, path, 'GW_ERR_FILE_REF_MISSING', `${p.raw}: cannot read ${abs} (${err.code ?? err.message})`));
+                out.push(diag(r.source, where, 'GW_ERR_FILE_REF_MISSING', `${p.raw}: cannot read ${abs} (${err.code ?? err.message})`));
               },
             ),
           );
@@ -114,6 +118,7 @@ export async function resolveReferences<R extends Resource>(resources: readonly 
   const files = new Map<string, string>();
   for (const r of resources) {
     walkStrings(r.manifest.spec, [], (value) => {
+      if (!value.includes('${')) return;
       for (const p of scanValue(value).pieces) if (typeof p !== 'string' && p.type === 'file') files.set(fileRefPath(r.source, p.path), '');
     });
   }
@@ -125,6 +130,7 @@ export async function resolveReferences<R extends Resource>(resources: readonly 
   );
   const out = resources.map((r) => {
     const spec = mapStrings(r.manifest.spec, (value) => {
+      if (!value.includes('${')) return value;
       const { pieces, error } = scanValue(value);
       if (error) return value;
       return pieces
@@ -145,12 +151,30 @@ function diag(source: SourceDoc, path: (string | number)[], code: Diagnostic['co
   return { code, severity: 'error', message, file: source.file, line, col, path: formatPath(path) };
 }
 
+/**
+ * Calls visit for every string in value. `path` is one array reused for the whole walk (a
+ * copy per node made large configs slow): it is valid during the call only; copy it to keep it.
+ */
 export function walkStrings(value: unknown, path: (string | number)[], visit: (s: string, path: (string | number)[]) => void): void {
-  if (typeof value === 'string') visit(value, path);
-  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], visit));
-  else if (value && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], visit);
-  }
+  const at = [...path];
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') visit(v, at);
+    else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        at.push(i);
+        walk(v[i]);
+        at.pop();
+      }
+    } else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        at.push(k);
+        walk(o[k]);
+        at.pop();
+      }
+    }
+  };
+  walk(value);
 }
 
 function mapStrings(value: unknown, fn: (s: string) => unknown): unknown {
