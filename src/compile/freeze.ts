@@ -19,15 +19,15 @@ export function lockCollection(c: ReadonlyMap<unknown, unknown> | ReadonlySet<un
   }
 }
 
-/** Pushes only what can be frozen: most leaves are strings and numbers. */
-function push(stack: unknown[], ...values: unknown[]): void {
-  for (const x of values) if ((typeof x === 'object' && x !== null) || typeof x === 'function') stack.push(x);
-}
-
 /** Freezes `value` and everything reachable from it (objects, arrays, Map/Set contents); returns it. */
 export function deepFreeze<T>(value: T): T {
-  const seen = new WeakSet<object>();
+  // A Set, not a WeakSet: it lives for one call and is markedly faster on large tables.
+  const seen = new Set<object>();
   const stack: unknown[] = [value];
+  // Pushes only what can be frozen: most leaves are strings and numbers.
+  const push = (x: unknown): void => {
+    if ((typeof x === 'object' && x !== null) || typeof x === 'function') stack.push(x);
+  };
   while (stack.length > 0) {
     const v = stack.pop();
     if ((typeof v !== 'object' && typeof v !== 'function') || v === null) continue;
@@ -35,13 +35,16 @@ export function deepFreeze<T>(value: T): T {
     if (seen.has(v) || v instanceof RegExp) continue;
     seen.add(v);
     if (v instanceof Map) {
-      for (const [k, x] of v) push(stack, k, x);
+      for (const [k, x] of v) {
+        push(k);
+        push(x);
+      }
     } else if (v instanceof Set) {
-      for (const x of v) push(stack, x);
+      for (const x of v) push(x);
     } else if (typeof v === 'object') {
       // Functions (compiled validators) are frozen themselves but not walked into.
       const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) push(stack, o[k]);
+      for (const k of Object.keys(o)) push(o[k]);
     }
     Object.freeze(v);
   }
