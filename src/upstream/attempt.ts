@@ -136,14 +136,29 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
 
 type Body = Dispatcher.ResponseData['body'];
 
-/** Reads the whole body; the guard's clock restarts with every piece. */
-async function readAll(body: Body, guard: AttemptGuard): Promise<string> {
-  const parts: Buffer[] = [];
-  for await (const piece of body as AsyncIterable<Buffer>) {
-    guard.arm();
-    parts.push(piece);
-  }
-  return Buffer.concat(parts).toString('utf8');
+/**
+ * Reads the whole body; the guard's clock restarts with every piece. Plain listeners rather
+ * than `for await`: an async iterator per answer (with its end-of-stream watchers) cost more.
+ */
+function readAll(body: Body, guard: AttemptGuard): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let ended = false;
+    body.on('data', (piece: Buffer) => {
+      guard.arm();
+      parts.push(piece);
+    });
+    body.on('end', () => {
+      ended = true;
+      const only = parts.length === 1 ? parts[0] : undefined;
+      resolve((only ?? Buffer.concat(parts)).toString('utf8'));
+    });
+    body.on('error', reject);
+    // Closed without an end or an error: what `for await` reports as a premature close.
+    body.on('close', () => {
+      if (!ended) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 /** Reads at most limit bytes of an error body, then drops the rest. */
