@@ -8,10 +8,13 @@ import { constructFromEvents, EVENT_ID, getScalarValue, parseEvents, SCALAR_STYL
 // In key position these become '' with `yaml` but "null" with js-yaml.
 const NULL_PLAIN = /^(?:~|null|Null|NULL|)$/;
 // A stray document-end marker makes `yaml` count a document that js-yaml does not.
-const DOCUMENT_END = /^\.\.\.(?:[\s#]|$)/m;
+const DOCUMENT_END = /^\uFEFF?\.\.\.(?:[\s#]|$)/m;
 // Characters the two parsers treat differently: a carriage return without a line feed, the
 // YAML 1.1 line breaks, and a byte-order mark anywhere but at the very start.
 const ODD_BREAK = /\r(?!\n)|[\u0085\u2028\u2029]|(?!^)\uFEFF/;
+// A block scalar with an explicit indentation indicator ("|2"): at the document's top level
+// the two parsers count its indentation differently.
+const INDENT_INDICATOR = /(?:^|[ \t])[|>][-+]?[1-9]/m;
 
 // Frame states while scanning events: a sequence or document, a mapping awaiting a key, a
 // mapping awaiting a value.
@@ -21,7 +24,7 @@ const VALUE = 2;
 
 /** Plain values, one per document, or undefined when only `yaml` can answer exactly. */
 export function fastParse(text: string): unknown[] | undefined {
-  if (DOCUMENT_END.test(text) || ODD_BREAK.test(text)) return undefined;
+  if (DOCUMENT_END.test(text) || ODD_BREAK.test(text) || INDENT_INDICATOR.test(text)) return undefined;
   try {
     const events = parseEvents(text, {});
     if (!plainOnly(events, text)) return undefined;

@@ -158,3 +158,36 @@ test(`validate never throws on ${ITERATIONS} random mutations of the examples`, 
     }
   }
 });
+
+// Small random YAML texts built from the trap pieces, beyond what the examples' shapes reach.
+function soup(rand: () => number): string {
+  const keys = ['a', 'b', 'kind', '"q"', "'s'", '1', 'true', '~', '', 'a b', '-x', '? k', '[x]', '{k: v}'];
+  const lines: string[] = [];
+  for (let i = 1 + Math.floor(rand() * 12); i > 0; i--) {
+    const indent = ' '.repeat(pick([0, 0, 2, 2, 4, 1, 3], rand));
+    const dash = rand() < 0.25 ? '- ' : '';
+    const value = rand() < 0.15 ? pick(['[1, 2]', '{x: 1, y: [a, b]}', '[a, {b: c}]', '"x\\ty"', '|', '>-', '|2'], rand) : pick(TRAP_SCALARS, rand);
+    const comment = rand() < 0.1 ? ' # note' : '';
+    const shape = rand();
+    if (shape < 0.1) lines.push(pick(['---', '...', '--- |', '# c', '', '%YAML 1.2\n---'], rand));
+    else if (shape < 0.2) lines.push(`${indent}${dash}${value}${comment}`);
+    else lines.push(`${indent}${dash}${pick(keys, rand)}:${rand() < 0.2 ? '' : ` ${value}`}${comment}`);
+  }
+  return lines.join(rand() < 0.1 ? '\r\n' : '\n') + (rand() < 0.8 ? '\n' : '');
+}
+
+test('random YAML soup parses the same on the fast path and the full yaml parse', () => {
+  const seed = Number(process.env.GW_FUZZ_SEED ?? Date.now() % 1_000_000);
+  const rand = rng(seed + 1);
+  const soups = Math.ceil(ITERATIONS / 3);
+  let fast = 0;
+  for (let n = 0; n < soups; n++) {
+    const text = soup(rand);
+    try {
+      if (assertSameAsFull(text).diagnostics.length === 0) fast++;
+    } catch (err) {
+      assert.fail(`seed ${seed}, soup ${n}: the fast path differs from the yaml parse: ${(err as Error).message}\n--- input ---\n${JSON.stringify(text)}`);
+    }
+  }
+  assert.ok(fast > soups / 20, `only ${fast} of ${soups} soups were valid YAML; the generator needs a look`);
+});

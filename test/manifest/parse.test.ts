@@ -55,6 +55,10 @@ describe('scalars keep their YAML 1.2 core meaning', () => {
   for (const [written, want] of cases) {
     test(`v: ${written}`, () => assert.deepStrictEqual(valueOf(`v: ${written}\n`), [{ v: want }]));
   }
+  test('a top-level block scalar with an indentation indicator', () => {
+    assert.deepStrictEqual(valueOf('|2\n   a\n'), [' a\n']);
+    assert.ok(assertSameAsFull("    |2\n   a\n 'x'\n").diagnostics.length > 0);
+  });
   test('block scalars: literal, folded, keep and strip', () => {
     assert.deepStrictEqual(valueOf('a: |\n  x\n  y\n\nb: >-\n  p\n  q\nc: |+\n  k\n\n'), [{ a: 'x\ny\n', b: 'p q', c: 'k\n\n' }]);
   });
@@ -109,6 +113,7 @@ describe('documents', () => {
     const want = valueOf(lf);
     assert.deepStrictEqual(valueOf(lf.replace(/\n/g, '\r\n')), want);
     assert.deepStrictEqual(valueOf('\uFEFF' + lf), want);
+    assert.deepStrictEqual(valueOf('\uFEFF...\n' + lf), [null, ...want]);
   });
   test('%YAML 1.1 switches to the 1.1 schema, as with yaml', () => {
     assert.deepStrictEqual(valueOf('%YAML 1.1\n---\na: yes\n'), [{ a: true }]);
