@@ -39,6 +39,7 @@ export interface Outcome {
   readonly ttfbMs: number | undefined;
   /** The shape of json / stream; absent means 'openai' (the hub). */
   readonly dialect?: WireDialect;
+  /** Replace it to change the answer, never edit it in place: respond may send the upstream's own bytes of an unchanged object (rawAnswer). */
   json?: Record<string, unknown>;
   stream?: AsyncIterable<Record<string, unknown>>;
   readonly usage: () => { promptTokens: number; completionTokens: number } | undefined;

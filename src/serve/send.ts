@@ -9,7 +9,11 @@ export function sendJson(
   body: unknown,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  const text = JSON.stringify(body);
+  sendJsonText(res, status, JSON.stringify(body), headers);
+}
+
+/** Sends text that already is JSON (an upstream's answer passed through as it came). */
+export function sendJsonText(res: ServerResponse, status: number, text: string, headers: Readonly<Record<string, string>> = {}): void {
   res.writeHead(status, {
     ...headers,
     'content-type': 'application/json; charset=utf-8',
@@ -23,6 +27,13 @@ export function answerJson(ctx: RequestContext, status: number, body: unknown, h
   ctx.status = status;
   ctx.ttfbMs = performance.now() - ctx.t0;
   sendJson(ctx.res, status, body, headers);
+}
+
+/** answerJson for an answer already serialised. */
+export function answerJsonText(ctx: RequestContext, status: number, text: string): void {
+  ctx.status = status;
+  ctx.ttfbMs = performance.now() - ctx.t0;
+  sendJsonText(ctx.res, status, text);
 }
 
 /** Resolves when the socket can take more, or when it closed (then writing stops anyway). */

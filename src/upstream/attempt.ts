@@ -34,6 +34,18 @@ export type AttemptResult =
 
 const MAX_ERROR_BODY = 64 * 1024; // enough for any error message; the rest is discarded
 
+/** The upstream's text of each JSON answer the adapter kept as parsed, by that object. */
+const rawAnswers = new WeakMap<object, string>();
+
+/**
+ * The upstream's own text of `json`, when `json` is the very object parsed from it: sending it
+ * spares re-serialising the answer. Only valid while nobody changed the object in place, so
+ * stages that alter an answer replace outcome.json rather than edit it.
+ */
+export function rawAnswer(json: object): string | undefined {
+  return rawAnswers.get(json);
+}
+
 /** The adapter's passthrough codec when it speaks the caller's dialect and can pass it through. */
 export function nativeCodecFor(adapter: ProviderAdapter, dialect: Dialect | undefined): NativeCodec | undefined {
   if (dialect === undefined || adapter.kind !== 'http' || (adapter.dialect ?? 'openai') !== dialect) return undefined;
@@ -126,6 +138,7 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
       ? (native ?? adapter).parseChatResponse(json)
       : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
     if (!parsed.ok) return { ok: false, failure: { cls: '5xx', status, protocol: true, message: parsed.message } };
+    if (parsed.value === json) rawAnswers.set(parsed.value, text);
     return { ok: true, status, headersAt, json: parsed.value };
   } catch (err) {
     return { ok: false, failure: guard.failure(err) };

@@ -3,7 +3,8 @@
 import { GwError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
 import type { Stage, StageDeps } from '../pipeline.js';
-import { answerJson } from '../send.js';
+import { rawAnswer } from '../../upstream/attempt.js';
+import { answerJson, answerJsonText } from '../send.js';
 import { pipeStream } from '../sse.js';
 
 export function respondStage(deps: StageDeps): Stage {
@@ -15,7 +16,12 @@ export function respondStage(deps: StageDeps): Stage {
     const info = { model: ctx.modelAsked ?? ctx.model ?? '', requestId: ctx.id };
     const dialect = ctx.route.dialect;
     if (outcome?.stream !== undefined) return pipeStream(ctx, outcome.stream, dialect.streamWriter(from, info), logger);
-    if (outcome?.json !== undefined) return answerJson(ctx, 200, dialect.reply(outcome.json, from, info));
+    if (outcome?.json !== undefined) {
+      const answer = dialect.reply(outcome.json, from, info);
+      // Left as the upstream sent it (same object): its own bytes go out, not a re-serialisation.
+      const raw = answer === outcome.json ? rawAnswer(answer) : undefined;
+      return raw !== undefined ? answerJsonText(ctx, 200, raw) : answerJson(ctx, 200, answer);
+    }
     throw new GwError('GW_ERR_INTERNAL', 'the pipeline produced no answer');
   };
 }

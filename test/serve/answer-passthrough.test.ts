@@ -1,0 +1,60 @@
+// A JSON answer gw leaves unchanged goes out in the upstream's own bytes (no re-serialising):
+// same JSON value, usage still counted; answers gw translates are still translated.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { KEYS, startGateway, startUpstream, type FakeUpstream, type TestGateway } from './helpers.js';
+
+// Pretty-printed, with an integer JSON.parse cannot hold exactly: a re-serialised answer would differ.
+const ANSWER = `{
+  "id": "chatcmpl-raw",
+  "object": "chat.completion",
+  "created": 1,
+  "model": "up-fast",
+  "system_fingerprint": 12345678901234567890,
+  "choices": [{ "index": 0, "message": { "role": "assistant", "content": "caf\\u00e9 ok" }, "finish_reason": "stop" }],
+  "usage": { "prompt_tokens": 21, "completion_tokens": 4, "total_tokens": 25 }
+}
+`;
+
+let up: FakeUpstream;
+let gw: TestGateway;
+
+before(async () => {
+  up = await startUpstream((_r, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(ANSWER);
+  });
+  gw = await startGateway(up.url);
+});
+after(async () => {
+  await gw.stop();
+  await up.close();
+});
+
+test('an OpenAI answer passes through byte for byte, and its usage is recorded', async () => {
+  const r = await fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEYS.app}`, 'content-type': 'application/json', 'x-request-id': 'raw-1' },
+    body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
+  assert.equal(await r.text(), ANSWER);
+  gw.usageLog.flush();
+  const row = gw.usageLog.recent({ limit: 20 }).find((x) => x.requestId === 'raw-1');
+  assert.equal(row?.tokensIn, 21);
+  assert.equal(row?.tokensOut, 4);
+});
+
+test('an answer translated for an Anthropic caller is rebuilt, not passed through', async () => {
+  const r = await fetch(`${gw.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'x-api-key': KEYS.app, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'fast', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  assert.equal(r.status, 200);
+  const body = (await r.json()) as { type: string; model: string; content: { type: string; text: string }[] };
+  assert.equal(body.type, 'message');
+  assert.equal(body.model, 'fast');
+  assert.deepEqual(body.content, [{ type: 'text', text: 'café ok' }]);
+});
