@@ -53,7 +53,12 @@ function lazyLocator(text: string): (index: number, ...args: Parameters<Locate>)
   return (index, path, opts) => {
     if (!parsed) {
       const lineCounter = new LineCounter();
-      const all = parseAllDocuments(text, { lineCounter, ...YAML_OPTIONS });
+      let all: ReturnType<typeof parseAllDocuments> = [];
+      try {
+        all = parseAllDocuments(text, { lineCounter, ...YAML_OPTIONS });
+      } catch {
+        // Not expected (the fast path read this text); a position is never worth a crash.
+      }
       parsed = { docs: Array.isArray(all) ? all : [], pos: offsetToPosition(text, lineCounter) };
     }
     const doc = parsed.docs[index];
