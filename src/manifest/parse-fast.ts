@@ -10,8 +10,9 @@ const NULL_PLAIN = /^(?:~|null|Null|NULL|)$/;
 // A stray document-end marker makes `yaml` count a document that js-yaml does not.
 const DOCUMENT_END = /^\uFEFF?\.\.\.(?:[\s#]|$)/m;
 // Characters the two parsers treat differently: a carriage return without a line feed, the
-// YAML 1.1 line breaks, and a byte-order mark anywhere but at the very start.
-const ODD_BREAK = /\r(?!\n)|[\u0085\u2028\u2029]|(?!^)\uFEFF/;
+// YAML 1.1 line breaks, a byte-order mark anywhere but at the very start, and tabs (`yaml`
+// refuses some that js-yaml takes as white space, e.g. on a blank line inside a quoted string).
+const ODD_CHAR = /\r(?!\n)|[\t\u0085\u2028\u2029]|(?!^)\uFEFF/;
 // A block scalar with an explicit indentation indicator ("|2"): at the document's top level
 // the two parsers count its indentation differently.
 const INDENT_INDICATOR = /(?:^|[ \t])[|>][-+]?[1-9]/m;
@@ -24,7 +25,7 @@ const VALUE = 2;
 
 /** Plain values, one per document, or undefined when only `yaml` can answer exactly. */
 export function fastParse(text: string): unknown[] | undefined {
-  if (DOCUMENT_END.test(text) || ODD_BREAK.test(text) || INDENT_INDICATOR.test(text)) return undefined;
+  if (DOCUMENT_END.test(text) || ODD_CHAR.test(text) || INDENT_INDICATOR.test(text)) return undefined;
   try {
     const events = parseEvents(text, {});
     if (!plainOnly(events, text)) return undefined;
@@ -38,7 +39,8 @@ export function fastParse(text: string): unknown[] | undefined {
 /**
  * True when the events hold nothing whose meaning could differ between the two parsers:
  * no directives (%YAML 1.1 switches `yaml` to another schema), tags, anchors or aliases (the
- * alias-bomb limit is `yaml`'s to enforce), and no mapping key that is a collection or null.
+ * alias-bomb limit is `yaml`'s to enforce), no mapping key that is a collection or null, and
+ * no plain number too large for a double.
  */
 function plainOnly(events: readonly Event[], text: string): boolean {
   const frames: number[] = [];
@@ -53,6 +55,7 @@ function plainOnly(events: readonly Event[], text: string): boolean {
       continue;
     }
     if (e.type === EVENT_ID.ALIAS || e.tagStart !== -1 || e.anchorStart !== -1) return false;
+    if (e.type === EVENT_ID.SCALAR && e.style === SCALAR_STYLE.PLAIN && overflows(text, e)) return false;
     const top = frames.length - 1;
     const state = frames[top];
     if (state === KEY) {
@@ -64,4 +67,13 @@ function plainOnly(events: readonly Event[], text: string): boolean {
     else if (e.type === EVENT_ID.MAPPING) frames.push(KEY);
   }
   return true;
+}
+
+/** A plain number too large for a double: `yaml` reads it as Infinity, js-yaml as a string. */
+function overflows(text: string, e: Extract<Event, { type: typeof EVENT_ID.SCALAR }>): boolean {
+  const c = text.charCodeAt(e.valueStart);
+  // Only scalars that start like a number: a digit, a sign or a dot.
+  if (!((c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46)) return false;
+  const n = Number(getScalarValue(text, e));
+  return n === Infinity || n === -Infinity;
 }

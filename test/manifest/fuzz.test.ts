@@ -40,7 +40,7 @@ function rng(seed: number): () => number {
 type Mutation = (text: string, rand: () => number) => string;
 const pick = <T>(xs: readonly T[], rand: () => number): T => xs[Math.floor(rand() * xs.length)]!;
 // Scalars where YAML parsers (or YAML 1.1 and 1.2) are known to disagree.
-const TRAP_SCALARS = ['2027-06-30T00:00:00Z', '2027-06-30', 'yes', 'no', 'on', 'off', 'Y', 'True', 'FALSE', '0o17', '0x1f', '0X1F', '0b11', '017', '+12', '-0', '1_000', '1:30', '1e3', '.5', '5.', '.inf', '-.Inf', '.NaN', '~', 'null', 'Null', '', '429', '"429"', "'429'", '<<', '!!str 5', '!!int "7"', '!!float 1', '!!null', '!!bool yes', '!!timestamp 2027-06-30', '&x 1', '*x', '"\\x41\\u00e9"', "'it''s'", '"a\\', '|', '>-', '|+', '- x', '[a, b]', '{a: 1}', '? x', '#c', 'a #c', 'a#c', '@x', '`x', '%x', '=', '"\\N\\L"', 'é', '\u0085', '\u2028'];
+const TRAP_SCALARS = ['2027-06-30T00:00:00Z', '1e400', '-9e999', '2027-06-30', 'yes', 'no', 'on', 'off', 'Y', 'True', 'FALSE', '0o17', '0x1f', '0X1F', '0b11', '017', '+12', '-0', '1_000', '1:30', '1e3', '.5', '5.', '.inf', '-.Inf', '.NaN', '~', 'null', 'Null', '', '429', '"429"', "'429'", '<<', '!!str 5', '!!int "7"', '!!float 1', '!!null', '!!bool yes', '!!timestamp 2027-06-30', '&x 1', '*x', '"\\x41\\u00e9"', "'it''s'", '"a\\', '|', '>-', '|+', '- x', '[a, b]', '{a: 1}', '? x', '#c', 'a #c', 'a#c', '@x', '`x', '%x', '=', '"\\N\\L"', 'é', '\u0085', '\u2028'];
 const WEIRD_VALUES: unknown[] = [null, 0, -1, 1e308, '', 'x', true, [], {}, [1, 'a'], { a: { b: null } }, '${env:', '${file:}', '${nope:X}', '\u0000', 'a'.repeat(300)];
 
 function walkPaths(v: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {

@@ -43,6 +43,10 @@ describe('scalars keep their YAML 1.2 core meaning', () => {
     ['nUll', 'nUll'],
     ['', null],
     ['429', 429],
+    ['1e400', Infinity],
+    ['-1e400', -Infinity],
+    ['9'.repeat(400), Infinity],
+    [`0x${'f'.repeat(300)}`, Infinity],
     ['"429"', '429'],
     ["'429'", '429'],
     ['<<', '<<'],
@@ -122,7 +126,7 @@ describe('documents', () => {
     assert.deepStrictEqual(valueOf('a: !!int "5"\nb: !custom x\n'), [{ a: 5, b: 'x' }]);
   });
   test('syntax errors keep their codes, lines and messages', () => {
-    for (const text of ['a: b: c\n', 'a:\n\tb: 1\n', 'a: "open\n', 'a: [1, 2\n', 'k: @x\n']) {
+    for (const text of ['a: b: c\n', 'a:\n\tb: 1\n', "a: 'x\n\t\n  y'\n", 'a: "open\n', 'a: [1, 2\n', 'k: @x\n']) {
       const r = assertSameAsFull(text);
       assert.ok(r.diagnostics.length > 0, JSON.stringify(text));
     }
