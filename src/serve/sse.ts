@@ -40,6 +40,7 @@ export async function pipeStream(
 ): Promise<void> {
   const res = ctx.res;
   ctx.status = 200;
+  let sentFirst = false;
   try {
     for await (const chunk of stream) {
       if (ctx.caller.aborted) break;
@@ -49,7 +50,15 @@ export async function pipeStream(
       }
       ctx.streamedChars += contentChars(chunk);
       const text = writer.event(chunk);
-      if (text !== '' && !res.write(text)) await drained(res);
+      if (text === '') continue;
+      const ok = res.write(text);
+      if (!sentFirst) {
+        // Node holds a response's writes until the end of the tick; the first event goes out at
+        // once instead of after every event that arrived with it was processed (time to first token).
+        sentFirst = true;
+        res.uncork();
+      }
+      if (!ok) await drained(res);
     }
   } catch (err) {
     // Nothing sent yet: the errors stage can still answer with a proper status.
