@@ -79,6 +79,9 @@ describe('keys', () => {
   test('1 and "1" in one mapping: the later wins, no duplicate error', () => {
     assert.deepStrictEqual(valueOf('1: a\n"1": b\n'), [{ '1': 'b' }]);
   });
+  test('<< is a plain key, not a merge (YAML 1.2 core)', () => {
+    assert.deepStrictEqual(valueOf('a: 1\n<<: {b: 2}\n'), [{ a: 1, '<<': { b: 2 } }]);
+  });
   test('__proto__ is an own key', () => {
     const [v] = valueOf('__proto__: a\n') as [Record<string, unknown>];
     assert.ok(Object.hasOwn(v, '__proto__'));
