@@ -117,7 +117,7 @@ describe('documents', () => {
   });
   test('CRLF line endings and a BOM read the same as LF', () => {
     const lf = 'kind: Provider\nmetadata:\n  name: p\nspec:\n  note: |\n    two\n    lines\n';
-    const want = valueOf(lf);
+    const want = valueOf(lf) as unknown[];
     assert.deepStrictEqual(valueOf(lf.replace(/\n/g, '\r\n')), want);
     assert.deepStrictEqual(valueOf('\uFEFF' + lf), want);
     assert.deepStrictEqual(valueOf('\uFEFF...\n' + lf), [null, ...want]);
