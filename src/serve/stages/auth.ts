@@ -20,24 +20,6 @@ export function callerKey(headers: IncomingHttpHeaders): string | undefined {
   return key === '' ? undefined : key;
 }
 
-/**
- * sha256 hex of keys that matched a key of a table, by the key as sent: most traffic comes from
- * a few keys, and a Map lookup costs well under a µs against ~2-7 µs for the hash. It holds
- * hashes, not access: every request still looks its key up in its own table, so a reload that
- * disables or removes a key takes effect at once. Keys that match nothing are never kept (junk
- * keys cannot crowd out real ones); FIFO-bounded.
- */
-const KNOWN_MAX = 1024;
-const knownHashes = new Map<string, string>();
-
-function remember(secret: string, hex: string): void {
-  if (knownHashes.size >= KNOWN_MAX) {
-    const oldest = knownHashes.keys().next().value;
-    if (oldest !== undefined) knownHashes.delete(oldest);
-  }
-  knownHashes.set(secret, hex);
-}
-
 export function authStage(): Stage {
   return async function auth(ctx: RequestContext, next: Next): Promise<void> {
     const secret = callerKey(ctx.req.headers);
@@ -45,10 +27,7 @@ export function authStage(): Stage {
       throw new GwError('GW_ERR_AUTH_MISSING_KEY', 'no API key: send Authorization: Bearer <key> or x-api-key: <key>');
     }
     // crypto.hash (one shot, Node >= 20.12): ~2 µs against ~7 µs for a createHash object.
-    const known = knownHashes.get(secret);
-    const hex = known ?? hash('sha256', secret, 'hex');
-    const access = keyAccess(ctx.table, hex, ctx.route.scope, Date.now());
-    if (known === undefined && access.key !== undefined) remember(secret, hex);
+    const access = keyAccess(ctx.table, hash('sha256', secret, 'hex'), ctx.route.scope, Date.now());
     if (!access.ok) throw access.error;
     ctx.key = access.key;
     ctx.workspace = ctx.table.workspaces.get(access.key.workspace);
