@@ -1,27 +1,16 @@
 // The anthropic adapter through the real executor against a fake Anthropic API on 127.0.0.1:
 // what reaches the upstream, what the caller gets back, streams with tool calls, usage and
 // cost, and fallback from an overloaded (529) Anthropic target to an OpenAI one.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CompiledProvider } from '../../src/compile/routing-table.js';
 import { costUsd } from '../../src/telemetry/cost.js';
 import { executeChat, type ChatOutcome } from '../../src/upstream/execute.js';
-import { PoolRegistry } from '../../src/upstream/pool.js';
-import { call, chatEndpoint, httpProvider, okJson, startUpstream, table, to, type Handler, type Upstream } from '../upstream/helpers.js';
+import { call, chatEndpoint, type Handler, httpProvider, okJson, table, to, upstreamHarness } from '../upstream/helpers.js';
 import { anthropicError, anthropicProvider, message, replyText, sendJson, sseEvent, streamEvents, textEvents } from './anthropic-server.js';
 
 type Obj = Record<string, unknown>;
-const pools = new PoolRegistry();
-const ups: Upstream[] = [];
-after(async () => {
-  await pools.close();
-  await Promise.all(ups.map((u) => u.close()));
-});
-async function upstream(handler: Handler): Promise<Upstream> {
-  const u = await startUpstream(handler);
-  ups.push(u);
-  return u;
-}
+const { pools, upstream } = upstreamHarness();
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
 const WEATHER_TOOL = { type: 'function', function: { name: 'get_weather', description: 'Weather by city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } };

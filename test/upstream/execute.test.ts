@@ -1,34 +1,10 @@
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GwError } from '../../src/errors.js';
 import { executeChat, executeEmbeddings } from '../../src/upstream/execute.js';
-import { PoolRegistry } from '../../src/upstream/pool.js';
-import {
-  call,
-  chatEndpoint,
-  closedPortUrl,
-  httpProvider,
-  mockProvider,
-  okJson,
-  startUpstream,
-  status,
-  table,
-  to,
-  toEndpoint,
-  type Upstream,
-} from './helpers.js';
+import { call, chatEndpoint, closedPortUrl, httpProvider, mockProvider, okJson, status, table, to, toEndpoint, type Upstream, upstreamHarness } from './helpers.js';
 
-const pools = new PoolRegistry();
-const ups: Upstream[] = [];
-async function upstream(...args: Parameters<typeof startUpstream>): Promise<Upstream> {
-  const u = await startUpstream(...args);
-  ups.push(u);
-  return u;
-}
-after(async () => {
-  await pools.close();
-  await Promise.all(ups.map((u) => u.close()));
-});
+const { pools, upstream } = upstreamHarness();
 
 async function rejects(p: Promise<unknown>): Promise<GwError> {
   try {

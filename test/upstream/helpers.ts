@@ -1,4 +1,5 @@
 // Hand-built routing tables and a recording upstream on 127.0.0.1 for the upstream tests.
+import { after } from 'node:test';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
@@ -11,6 +12,7 @@ import type {
   RoutingTable,
 } from '../../src/compile/routing-table.js';
 import type { ChatCall } from '../../src/upstream/execute.js';
+import { PoolRegistry } from '../../src/upstream/pool.js';
 
 export function httpProvider(name: string, baseUrl: string, extra: Partial<CompiledProvider> = {}): CompiledProvider {
   const u = new URL(baseUrl);
@@ -220,4 +222,25 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   let resolve!: (v: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/**
+ * One pool registry and the upstreams a test file starts, all closed after the file:
+ * `const { pools, upstream } = upstreamHarness();`
+ */
+export function upstreamHarness(): { pools: PoolRegistry; upstream: (handler?: Handler) => Promise<Upstream> } {
+  const pools = new PoolRegistry();
+  const ups: Upstream[] = [];
+  after(async () => {
+    await pools.close();
+    await Promise.all(ups.map((u) => u.close()));
+  });
+  return {
+    pools,
+    upstream: async (handler?: Handler) => {
+      const u = await startUpstream(handler);
+      ups.push(u);
+      return u;
+    },
+  };
 }

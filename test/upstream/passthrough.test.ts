@@ -2,26 +2,15 @@
 // target untouched but for the model, and the answer comes back untranslated (dialect
 // 'anthropic'), streams included, with hold-back, usage and timeouts as for OpenAI streams.
 // Targets of another dialect get the OpenAI translation (call.body) as before.
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GwError } from '../../src/errors.js';
 import { executeChat, type ChatCall, type ChatOutcome } from '../../src/upstream/execute.js';
-import { PoolRegistry } from '../../src/upstream/pool.js';
 import { anthropicError, anthropicProvider, message, sendJson, sseEvent, streamEvents, textEvents } from '../providers/anthropic-server.js';
-import { call, chatEndpoint, deferred, httpProvider, okJson, startUpstream, table, to, type Handler, type Upstream } from './helpers.js';
+import { call, chatEndpoint, deferred, httpProvider, okJson, table, to, upstreamHarness } from './helpers.js';
 
 type Obj = Record<string, unknown>;
-const pools = new PoolRegistry();
-const ups: Upstream[] = [];
-after(async () => {
-  await pools.close();
-  await Promise.all(ups.map((u) => u.close()));
-});
-async function upstream(handler: Handler): Promise<Upstream> {
-  const u = await startUpstream(handler);
-  ups.push(u);
-  return u;
-}
+const { pools, upstream } = upstreamHarness();
 
 const M = 'claude-haiku-4-5';
 const nativeBody = (stream: boolean): Obj => ({

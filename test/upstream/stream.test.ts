@@ -1,23 +1,11 @@
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { GwError } from '../../src/errors.js';
 import { executeChat } from '../../src/upstream/execute.js';
-import { PoolRegistry } from '../../src/upstream/pool.js';
-import { call, chatEndpoint, chunk, deferred, httpProvider, mockProvider, sseHead, startUpstream, table, to, type Upstream } from './helpers.js';
+import { call, chatEndpoint, chunk, deferred, httpProvider, mockProvider, sseHead, table, to, upstreamHarness } from './helpers.js';
 
-const pools = new PoolRegistry();
-const ups: Upstream[] = [];
-after(async () => {
-  await pools.close();
-  await Promise.all(ups.map((u) => u.close()));
-});
-
-async function upstream(handler: Parameters<typeof startUpstream>[0]): Promise<Upstream> {
-  const u = await startUpstream(handler);
-  ups.push(u);
-  return u;
-}
+const { pools, upstream } = upstreamHarness();
 
 type Chunk = Record<string, unknown>;
 const text = (chunks: Chunk[]): string =>
