@@ -1,9 +1,8 @@
 // Runs real `gw serve` processes for the control-plane tests: free ports, a temp gateway.yaml,
 // the "listening" line awaited, admin calls with or without the key.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { freePort, waitForLine } from '../helpers/gw.js';
+import { sha, freePort, waitForLine } from '../helpers/gw.js';
 
 export { freePort, waitForLine };
 
@@ -12,7 +11,7 @@ export const ADMIN_KEY = 'gw-admin-test-key-0123456789';
 export const CALLER_KEY = 'gw-c1-caller-key';
 export const UPSTREAM_SECRET = 'sk-c1-upstream-secret-value';
 
-export const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+export { sha };
 
 export function gatewayYaml(o: { proxyPort: number; adminListen: string; key?: boolean; manifests?: boolean }): string {
   return `apiVersion: gw/v1

@@ -1,8 +1,8 @@
 // Manifests shared by the `gw route` binary test and the access-decision unit test: one
 // endpoint with every kind of target and policy, and keys in each state.
-import { createHash } from 'node:crypto';
+import { sha } from '../helpers/gw.js';
 
-export const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+export { sha };
 export const KEYS = { app: 'gw-route-app', expired: 'gw-route-expired', disabled: 'gw-route-disabled', noscope: 'gw-route-noscope' };
 
 export const MANIFESTS = `apiVersion: gw/v1

@@ -2,14 +2,12 @@
 // no manifests (the config comes from `gw apply`), the listening line awaited, and a chat request
 // that proves which routing is in service. Needs `npm run build` (bin/gw runs dist/).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { GW_BIN, freePort } from '../helpers/gw.js';
+import { sha, GW_BIN, freePort } from '../helpers/gw.js';
 
 export const ADMIN_KEY = 'gw-e2e-admin-key-c2';
 export const CALLER_KEY = 'gw-e2e-caller-key-c2';
-const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
 export { freePort };
 

@@ -1,7 +1,6 @@
 // An in-process gw for the dialect tests: an OpenAI-type and an Anthropic-type provider (both
 // fake, on 127.0.0.1), one endpoint that serves a model through each, one whose first target is
 // an overloaded Anthropic model with an OpenAI fallback, and one with params and a prompt.
-import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,12 +11,12 @@ import { UsageLog } from '../../src/telemetry/usage-log.js';
 import type { StoredUsageRow } from '../../src/telemetry/usage-row.js';
 import { executeChat, executeEmbeddings } from '../../src/upstream/execute.js';
 import { PoolRegistry } from '../../src/upstream/pool.js';
+import { sha } from '../helpers/gw.js';
 
 export const CALLER_KEY = 'gw-dialects-test-key';
 export const OPENAI_UPSTREAM_KEY = 'sk-openai-upstream-secret';
 export const ANTHROPIC_UPSTREAM_KEY = 'sk-ant-upstream-secret';
 
-const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
 function manifests(openaiUrl: string, anthropicUrl: string): string {
   return `apiVersion: gw/v1

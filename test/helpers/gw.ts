@@ -1,5 +1,6 @@
 // Runs the real `gw` binary (bin/gw -> dist/, built by `npm install`).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
@@ -69,3 +70,6 @@ export function waitForLine(child: ChildProcess, re: RegExp): Promise<string> {
     child.once('exit', onExit);
   });
 }
+
+/** The keyHash a manifest carries for a plaintext caller key (computed here, not by gw). */
+export const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;

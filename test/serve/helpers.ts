@@ -1,6 +1,5 @@
 // Shared fixtures for the serve tests: a recording fake OpenAI upstream on 127.0.0.1, a temp
 // config folder with manifests pointing at it, and an in-process gateway on port 0.
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile, rename } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +12,7 @@ import { createLogger } from '../../src/telemetry/logger.js';
 import { UsageLog } from '../../src/telemetry/usage-log.js';
 import { executeChat, executeEmbeddings } from '../../src/upstream/execute.js';
 import { PoolRegistry } from '../../src/upstream/pool.js';
+import { sha } from '../helpers/gw.js';
 
 export const UPSTREAM_KEY = 'sk-upstream-test-secret';
 
@@ -26,7 +26,6 @@ export const KEYS = {
   other: 'gw-test-other-ws-key',
 } as const;
 
-const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 
 export interface Recorded {
   readonly method: string;
