@@ -11,6 +11,7 @@ export const NOTES: Readonly<Record<string, string>> = {
 
   'Gateway:spec.proxy': 'The listener callers use: OpenAI/Anthropic APIs, /api, /proxy, health checks.',
   'Gateway:spec.admin': 'The listener for /admin/v1/* and /metrics.',
+  'Gateway:spec.upstream': 'Bounds on what upstreams send, the longest Retry-After honoured, and the circuit breaker.',
   'Gateway:spec.storage': 'Where usage, applied revisions and spend are kept.',
   'Gateway:spec.limits': 'Where rate-limit counters and spend live.',
   'Gateway:spec.limits.backend': 'memory: per process; redis: shared by every instance, so a fleet enforces one limit.',

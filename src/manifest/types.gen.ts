@@ -10,13 +10,41 @@ export type Name = string;
  */
 export type Name1 = string;
 /**
- * Admin key; empty means the admin listener binds to loopback only.
+ * A caller must send the request line and headers within this (slowloris); 408 otherwise.
+ */
+export type Duration = string;
+/**
+ * A caller that sends no body bytes for this long gets 408.
+ */
+export type Duration1 = string;
+/**
+ * A caller that reads nothing of the answer for this long is disconnected, and the upstream request with it.
+ */
+export type Duration2 = string;
+/**
+ * An idle keep-alive connection is closed after this.
+ */
+export type Duration3 = string;
+/**
+ * Total deadline of one request, streams included: retries, fallback and the whole answer must fit in it.
+ */
+export type Duration4 = string;
+/**
+ * Admin key, at least 32 characters; empty means the admin listener binds to loopback only.
  */
 export type Value = string;
 /**
+ * Longest upstream Retry-After waited for before a retry; a longer one moves on to the next target.
+ */
+export type Duration5 = string;
+/**
+ * How long an open breaker skips its target before one probe.
+ */
+export type Duration6 = string;
+/**
  * How often batched usage rows are written.
  */
-export type Duration = string;
+export type Duration7 = string;
 /**
  * Redis URL when backend is redis.
  */
@@ -24,7 +52,7 @@ export type Value1 = string;
 /**
  * How long SIGTERM waits for in-flight requests.
  */
-export type Duration1 = string;
+export type Duration8 = string;
 /**
  * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock.
  */
@@ -44,11 +72,11 @@ export type Value5 = string;
 /**
  * Per attempt: no headers, or no bytes mid-body, for this long fails the attempt as a timeout.
  */
-export type Duration2 = string;
+export type Duration9 = string;
 /**
  * Delay before the first byte.
  */
-export type Duration3 = string;
+export type Duration10 = string;
 export type EndpointSpec = ChatEndpointSpec | ProxyEndpointSpec;
 export type Role = "admin" | "reviewer" | "editor" | "auditor";
 /**
@@ -58,11 +86,11 @@ export type Roles = Role[];
 /**
  * Per attempt; overrides the provider's.
  */
-export type Duration4 = string;
+export type Duration11 = string;
 /**
  * First backoff; doubles each try, with jitter.
  */
-export type Duration5 = string;
+export type Duration12 = string;
 /**
  * Lowercase letters, digits and '-', 2-63 characters, starting and ending with a letter or digit.
  */
@@ -72,7 +100,7 @@ export type BudgetUsd = number;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
-export type Duration6 = string;
+export type Duration13 = string;
 /**
  * Lowercase letters, digits and '-', 2-63 characters, starting and ending with a letter or digit.
  */
@@ -84,7 +112,7 @@ export type Value6 = string;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
-export type Duration7 = string;
+export type Duration14 = string;
 export type Roles1 = Role[];
 export type Roles2 = Role[];
 
@@ -117,6 +145,23 @@ export interface GatewaySpec {
      * Larger request bodies get 413.
      */
     maxBodyBytes?: number;
+    /**
+     * Deepest nesting of arrays and objects in a JSON request body; deeper bodies get 400 before they are parsed.
+     */
+    maxJsonDepth?: number;
+    /**
+     * Largest request line plus headers; larger requests get 431.
+     */
+    maxHeaderBytes?: number;
+    /**
+     * Open caller connections at most; further connections are closed at once.
+     */
+    maxConnections?: number;
+    headersTimeout?: Duration;
+    bodyTimeout?: Duration1;
+    sendTimeout?: Duration2;
+    keepAliveTimeout?: Duration3;
+    requestTimeout?: Duration4;
   };
   admin?: {
     /**
@@ -125,16 +170,46 @@ export interface GatewaySpec {
     listen?: string;
     key?: Value;
   };
+  upstream?: {
+    /**
+     * Largest non-streamed upstream answer; a larger one fails that attempt as a protocol error.
+     */
+    maxAnswerBytes?: number;
+    /**
+     * Largest line or event in an upstream event stream; a larger one fails the attempt (or ends the stream with an error event) as a protocol error.
+     */
+    maxEventBytes?: number;
+    maxRetryAfter?: Duration5;
+    /**
+     * Circuit breaker per target (provider and upstream model): after `failures` consecutive failures the target is skipped for `cooldown`, then one probe request is let through.
+     */
+    breaker?: {
+      /**
+       * Consecutive failures that open the breaker; 0 turns it off.
+       */
+      failures?: number;
+      cooldown?: Duration6;
+    };
+  };
   /**
    * Files, folders and globs, relative to this file. None: serve the last applied revision.
    */
   manifests?: string[];
+  /**
+   * What ${env:...} references in manifests may read. ${file:...} references are always confined to the folder of gateway.yaml.
+   */
+  references?: {
+    /**
+     * Environment variables manifests may reference: names, or prefixes ending in * (e.g. OPENAI_*). Absent: any variable.
+     */
+    env?: string[];
+  };
   storage?: {
     /**
      * SQLite file for usage, revisions and spend, relative to this file.
      */
     sqlite?: string;
-    flushInterval?: Duration;
+    flushInterval?: Duration7;
   };
   limits?: {
     backend?: "memory" | "redis";
@@ -144,7 +219,7 @@ export interface GatewaySpec {
     level?: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   };
   shutdown?: {
-    drainTimeout?: Duration1;
+    drainTimeout?: Duration8;
   };
 }
 /**
@@ -165,7 +240,7 @@ export interface ProviderSpec {
   auth?: UpstreamAuth;
   headers?: Headers;
   tls?: Tls;
-  timeout?: Duration2;
+  timeout?: Duration9;
   /**
    * Optional catalog keyed by upstream model name: pricing per 1k tokens in USD.
    */
@@ -216,7 +291,7 @@ export interface MockSettings {
    * Reply text; {{input}} is replaced by the last user message.
    */
   reply?: string;
-  latency?: Duration3;
+  latency?: Duration10;
   /**
    * Characters per streamed chunk.
    */
@@ -243,7 +318,7 @@ export interface ChatEndpointSpec {
   enabled?: boolean;
   description?: string;
   allowedRoles?: Roles;
-  timeout?: Duration4;
+  timeout?: Duration11;
   routing: Routing;
   /**
    * Exposed model used when the caller names the endpoint itself.
@@ -287,7 +362,7 @@ export interface ChatEndpointSpec {
    */
   streaming?: boolean;
   sessions?: {
-    ttl?: Duration6;
+    ttl?: Duration13;
     maxMessages?: number;
     maxTokens?: PositiveInt;
   };
@@ -303,7 +378,7 @@ export interface Routing {
      * Extra tries per target.
      */
     attempts?: number;
-    backoff?: Duration5;
+    backoff?: Duration12;
   };
   /**
    * Failure classes that move on to the next target. 429 may be written as a number or a string.
@@ -353,7 +428,7 @@ export interface ProxyEndpointSpec {
   auth?: UpstreamAuth1;
   headers?: Headers1;
   tls?: Tls;
-  timeout?: Duration7;
+  timeout?: Duration14;
   allowedRoles?: Roles1;
   limits?: {
     rpm?: PositiveInt;

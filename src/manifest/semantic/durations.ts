@@ -23,6 +23,10 @@ const BACKOFF: Bounds = { minMs: 0, maxMs: MINUTE, rule: 'a retry backoff must b
 const SESSION_TTL: Bounds = { minMs: SECOND, maxMs: 30 * DAY, rule: 'a session ttl must be between 1s and 30d' };
 const MOCK_LATENCY: Bounds = { minMs: 0, maxMs: 10 * MINUTE, rule: 'a mock latency must be between 0ms and 10m' };
 const FLUSH_INTERVAL: Bounds = { minMs: 1, maxMs: MINUTE, rule: 'a flush interval must be between 1ms and 60s' };
+const CALLER_TIMEOUT: Bounds = { minMs: 100, maxMs: HOUR, rule: 'a caller timeout must be between 100ms and 1h' };
+const REQUEST_TIMEOUT: Bounds = { minMs: SECOND, maxMs: 24 * HOUR, rule: 'a request timeout must be between 1s and 24h' };
+const RETRY_AFTER: Bounds = { minMs: 0, maxMs: 10 * MINUTE, rule: 'maxRetryAfter must be between 0ms and 10m' };
+const BREAKER_COOLDOWN: Bounds = { minMs: 100, maxMs: HOUR, rule: 'a breaker cooldown must be between 100ms and 1h' };
 const DRAIN_TIMEOUT: Bounds = { minMs: 0, maxMs: HOUR, rule: 'a drain timeout must be between 0ms and 1h' };
 
 function check(ctx: SemanticContext, r: Resource, path: Path, value: unknown, bounds: Bounds): void {
@@ -49,6 +53,14 @@ export function checkDurations(ctx: SemanticContext): void {
     } else if (isKind(r, 'Gateway')) {
       check(ctx, r, ['spec', 'storage', 'flushInterval'], r.manifest.spec.storage?.flushInterval, FLUSH_INTERVAL);
       check(ctx, r, ['spec', 'shutdown', 'drainTimeout'], r.manifest.spec.shutdown?.drainTimeout, DRAIN_TIMEOUT);
+      const proxy = r.manifest.spec.proxy;
+      for (const key of ['headersTimeout', 'bodyTimeout', 'sendTimeout', 'keepAliveTimeout'] as const) {
+        check(ctx, r, ['spec', 'proxy', key], proxy?.[key], CALLER_TIMEOUT);
+      }
+      check(ctx, r, ['spec', 'proxy', 'requestTimeout'], proxy?.requestTimeout, REQUEST_TIMEOUT);
+      const upstream = r.manifest.spec.upstream;
+      check(ctx, r, ['spec', 'upstream', 'maxRetryAfter'], upstream?.maxRetryAfter, RETRY_AFTER);
+      check(ctx, r, ['spec', 'upstream', 'breaker', 'cooldown'], upstream?.breaker?.cooldown, BREAKER_COOLDOWN);
     }
   }
 }
