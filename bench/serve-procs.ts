@@ -43,7 +43,7 @@ async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<
 }
 
 /** Runs bench/<script> as its own process and waits for its `listening <port>` line. */
-async function startScript(script: string, args: readonly string[] = []): Promise<Proc & { port: number }> {
+export async function startScript(script: string, args: readonly string[] = []): Promise<Proc & { port: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
