@@ -102,12 +102,6 @@ async function* asGenerator(chunks: AsyncIterable<OpenAIObject>): AsyncGenerator
 }
 
 async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<AttemptResult> {
-  const r = await httpExchange(input, adapter);
-  // Upstream text is scrubbed once here, so the caller's error, the attempt log and the log lines agree.
-  return r.ok ? r : { ok: false, failure: scrubFailure(r.failure, secretsOf(input.provider)) };
-}
-
-async function httpExchange(input: AttemptInput, adapter: HttpAdapter): Promise<AttemptResult> {
   const { provider, timeoutMs } = input;
   const native = input.op === 'chat' ? input.native : undefined;
   let spec;
@@ -141,7 +135,10 @@ async function httpExchange(input: AttemptInput, adapter: HttpAdapter): Promise<
     const text = await readCapped(res.body, MAX_ERROR_BODY, guard);
     guard.done();
     const info = adapter.parseError(status, text);
-    return { ok: false, failure: { cls: classOfStatus(status), status, message: info.message, retryAfterMs: parseRetryAfter(res.headers) } };
+    // Upstream text is scrubbed where the failure is made (here, in sseChunks and for protocol
+    // messages), so the caller's error, the attempt log and the log lines all get the clean text.
+    const failure: Failure = { cls: classOfStatus(status), status, message: info.message, retryAfterMs: parseRetryAfter(res.headers) };
+    return { ok: false, failure: scrubFailure(failure, secretsOf(provider)) };
   }
 
   if (input.stream && !contentType.includes('application/json')) {
@@ -168,7 +165,7 @@ async function httpExchange(input: AttemptInput, adapter: HttpAdapter): Promise<
     const parsed = input.op === 'chat'
       ? (native ?? adapter).parseChatResponse(json)
       : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
-    if (!parsed.ok) return { ok: false, failure: { cls: '5xx', status, protocol: true, message: parsed.message } };
+    if (!parsed.ok) return { ok: false, failure: scrubFailure({ cls: '5xx', status, protocol: true, message: parsed.message }, secretsOf(provider)) };
     if (parsed.value === json) rawAnswers.set(parsed.value, text);
     return { ok: true, status, headersAt, json: parsed.value };
   } catch (err) {
