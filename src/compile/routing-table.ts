@@ -46,6 +46,12 @@ export interface CompiledProvider {
   readonly mock: MockBehaviour | undefined;
   /** Path `gw test-connection` probes, relative to baseUrl. */
   readonly probePath: string;
+  /**
+   * Credential values (auth and secret-looking custom headers, 8+ characters, longest first)
+   * scrubbed from upstream error text. Set by compile; absent on hand-built providers, which
+   * fall back to what their headers reveal.
+   */
+  readonly secrets?: readonly string[];
 }
 
 export type CompiledTarget =

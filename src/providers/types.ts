@@ -45,6 +45,8 @@ export interface UpstreamErrorInfo {
   readonly message: string;
   readonly type?: string | undefined;
   readonly code?: string | undefined;
+  /** Set by stream decoders when the event was not the upstream's API at all (not JSON, not an object). */
+  readonly protocol?: boolean | undefined;
 }
 
 /**

@@ -35,7 +35,12 @@ export class AttemptGuard {
     if (this.#emitter.aborted) return;
     this.#reason = reason;
     this.#emitter.aborted = true;
-    this.#emitter.emit('abort');
+    // Runs inside a timer or the caller's abort event: a throwing listener must not escape to the process.
+    try {
+      this.#emitter.emit('abort');
+    } catch {
+      // the request is being torn down either way
+    }
     this.#ctrl?.abort(reason);
   }
 

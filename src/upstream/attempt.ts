@@ -1,6 +1,7 @@
 // One try against one provider: build the request through the adapter, send it on the
 // origin's pool (or let an in-process adapter answer), and turn whatever happens into either
 // a result or a Failure. Retries, fallback and streaming policy live in the callers.
+import { constants as bufferConstants } from 'node:buffer';
 import type { Dispatcher } from 'undici';
 import type { CompiledProvider } from '../compile/routing-table.js';
 import type { Dialect, HttpAdapter, InProcessAdapter, NativeCodec, OpenAIObject, ProviderAdapter } from '../providers/types.js';
@@ -9,6 +10,7 @@ import type { CallerSignal } from './caller-signal.js';
 import { classOfStatus, parseRetryAfter, type Failure } from './failure.js';
 import { upstreamHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';
+import { scrubFailure, secretsOf } from './scrub.js';
 import { sseChunks } from './sse-chunks.js';
 
 export interface AttemptInput {
@@ -25,7 +27,17 @@ export interface AttemptInput {
   readonly signal: CallerSignal;
   readonly requestId: string;
   readonly pools: PoolRegistry;
+  /** Largest non-streamed answer (gateway upstream.maxAnswerBytes); default DEFAULT_MAX_ANSWER_BYTES. */
+  readonly maxAnswerBytes?: number | undefined;
+  /** Largest stream line or event (gateway upstream.maxEventBytes); default DEFAULT_MAX_EVENT_BYTES. */
+  readonly maxEventBytes?: number | undefined;
 }
+
+/** The defaults of the gateway settings upstream.maxAnswerBytes / maxEventBytes. */
+export const DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_EVENT_BYTES = 8 * 1024 * 1024;
+/** A body of at most this many bytes always decodes to a string V8 can hold. */
+const MAX_DECODABLE = bufferConstants.MAX_STRING_LENGTH;
 
 export type AttemptResult =
   | { readonly ok: true; readonly status: number; readonly headersAt: number; readonly json: OpenAIObject }
@@ -33,6 +45,14 @@ export type AttemptResult =
   | { readonly ok: false; readonly failure: Failure };
 
 const MAX_ERROR_BODY = 64 * 1024; // enough for any error message; the rest is discarded
+
+/** A non-streamed answer went over its cap; the body was destroyed. */
+class AnswerTooLarge extends Error {
+  constructor(limit: number) {
+    super(`the upstream answer is larger than ${limit} bytes (upstream.maxAnswerBytes)`);
+    this.name = 'AnswerTooLarge';
+  }
+}
 
 /** The upstream's text of each JSON answer the adapter kept as parsed, by that object. */
 const rawAnswers = new WeakMap<object, string>();
@@ -115,16 +135,24 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     const text = await readCapped(res.body, MAX_ERROR_BODY, guard);
     guard.done();
     const info = adapter.parseError(status, text);
-    return { ok: false, failure: { cls: classOfStatus(status), status, message: info.message, retryAfterMs: parseRetryAfter(res.headers) } };
+    // Upstream text is scrubbed where the failure is made (here, in sseChunks and for protocol
+    // messages), so the caller's error, the attempt log and the log lines all get the clean text.
+    const failure: Failure = { cls: classOfStatus(status), status, message: info.message, retryAfterMs: parseRetryAfter(res.headers) };
+    return { ok: false, failure: scrubFailure(failure, secretsOf(provider)) };
   }
 
   if (input.stream && !contentType.includes('application/json')) {
     // The guard stays linked until the stream ends: a caller leaving mid-stream aborts the upstream.
-    return { ok: true, status, headersAt, chunks: sseChunks(res.body, (native ?? adapter).createStreamDecoder(), guard) };
+    const limits = { maxEventBytes: input.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, secrets: secretsOf(provider) };
+    return { ok: true, status, headersAt, chunks: sseChunks(res.body, (native ?? adapter).createStreamDecoder(), guard, limits) };
   }
 
+  const limit = Math.min(input.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, MAX_DECODABLE);
   try {
-    const text = await readAll(res.body, guard);
+    // A declared length over the cap fails before a byte is read.
+    const declared = Number(res.headers['content-length']);
+    if (declared > limit) throw new AnswerTooLarge(limit);
+    const text = await readAll(res.body, guard, limit);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -137,40 +165,62 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     const parsed = input.op === 'chat'
       ? (native ?? adapter).parseChatResponse(json)
       : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
-    if (!parsed.ok) return { ok: false, failure: { cls: '5xx', status, protocol: true, message: parsed.message } };
+    if (!parsed.ok) return { ok: false, failure: scrubFailure({ cls: '5xx', status, protocol: true, message: parsed.message }, secretsOf(provider)) };
     if (parsed.value === json) rawAnswers.set(parsed.value, text);
     return { ok: true, status, headersAt, json: parsed.value };
   } catch (err) {
+    if (err instanceof AnswerTooLarge) return { ok: false, failure: { cls: '5xx', status, protocol: true, message: err.message } };
     return { ok: false, failure: guard.failure(err) };
   } finally {
     guard.done();
+    if (!res.body.destroyed && !res.body.readableEnded) res.body.destroy(); // over the cap or failed: stop reading
   }
 }
 
 type Body = Dispatcher.ResponseData['body'];
 
 /**
- * Reads the whole body; the guard's clock restarts with every piece. Plain listeners rather
- * than `for await`: an async iterator per answer (with its end-of-stream watchers) cost more.
+ * Reads the whole body, at most limit bytes, as pieces decoded once at the end; the guard's
+ * clock restarts with every piece. Plain listeners rather than `for await`: an async iterator
+ * per answer (with its end-of-stream watchers) cost more. A listener must never throw (the
+ * throw would escape to the process): each settles the promise at most once, and decoding is
+ * guarded.
  */
-function readAll(body: Body, guard: AttemptGuard): Promise<string> {
+function readAll(body: Body, guard: AttemptGuard, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
-    let ended = false;
+    let size = 0;
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      parts.length = 0;
+      reject(err);
+    };
     body.on('data', (piece: Buffer) => {
+      if (settled) return;
       guard.arm();
+      size += piece.length;
+      if (size > limit) {
+        fail(new AnswerTooLarge(limit));
+        body.destroy(); // stop reading: the connection is closed, not drained
+        return;
+      }
       parts.push(piece);
     });
     body.on('end', () => {
-      ended = true;
-      const only = parts.length === 1 ? parts[0] : undefined;
-      resolve((only ?? Buffer.concat(parts)).toString('utf8'));
+      if (settled) return;
+      settled = true;
+      try {
+        const only = parts.length === 1 ? parts[0] : undefined;
+        resolve((only ?? Buffer.concat(parts, size)).toString('utf8'));
+      } catch (err) {
+        reject(err);
+      }
     });
-    body.on('error', reject);
+    body.on('error', fail);
     // Closed without an end or an error: what `for await` reports as a premature close.
-    body.on('close', () => {
-      if (!ended) reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    });
+    body.on('close', () => fail(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' })));
   });
 }
 

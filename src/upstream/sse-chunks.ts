@@ -1,21 +1,31 @@
 // An upstream SSE body as OpenAI chunks, pulled one piece at a time: nothing is buffered
 // beyond the current event, so every chunk reaches the caller as soon as it arrived.
 import type { Dispatcher } from 'undici';
-import type { OpenAIObject, StreamDecoder } from '../providers/types.js';
+import type { OpenAIObject, StreamDecoder, StreamStep } from '../providers/types.js';
 import type { AttemptGuard } from './attempt-guard.js';
-import { FailureError } from './failure.js';
-import { SseParser } from './sse-parse.js';
+import { FailureError, type Failure } from './failure.js';
+import { scrubFailure } from './scrub.js';
+import { SseEventTooLarge, SseParser } from './sse-parse.js';
 
 type Body = Dispatcher.ResponseData['body'];
 
 const DRAIN_LIMIT = 64 * 1024; // after [DONE], read at most this much more to keep the socket reusable
 
-export async function* sseChunks(body: Body, decode: StreamDecoder, guard: AttemptGuard): AsyncGenerator<OpenAIObject> {
-  const parser = new SseParser();
+export interface SseLimits {
+  /** Longest line or event data; a longer one fails the stream as a protocol error. */
+  readonly maxEventBytes: number;
+  /** Credential values to scrub from the upstream's error text. */
+  readonly secrets: readonly string[];
+}
+
+export async function* sseChunks(body: Body, decode: StreamDecoder, guard: AttemptGuard, limits: SseLimits): AsyncGenerator<OpenAIObject> {
+  const parser = new SseParser(limits.maxEventBytes);
+  const fail = (f: Failure): FailureError => new FailureError(scrubFailure(f, limits.secrets));
   // destroyOnReturn false: after [DONE] the rest of the body is drained, not cut, so the
   // keep-alive connection can serve the next request.
   const it = body.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>;
   let done = false;
+  let events = 0;
   try {
     for (;;) {
       let r: IteratorResult<Buffer>;
@@ -26,10 +36,25 @@ export async function* sseChunks(body: Body, decode: StreamDecoder, guard: Attem
         throw new FailureError(guard.failure(err));
       }
       guard.disarm();
-      const events = r.done ? parser.end() : parser.push(r.value);
-      for (const ev of events) {
-        const step = decode(ev);
-        if (step.error !== undefined) throw new FailureError({ cls: '5xx', message: `upstream stream error: ${step.error.message}` });
+      let batch;
+      try {
+        batch = r.done ? parser.end() : parser.push(r.value);
+      } catch (err) {
+        if (err instanceof SseEventTooLarge) throw fail({ cls: '5xx', protocol: true, message: err.message });
+        throw err;
+      }
+      for (const ev of batch) {
+        events++;
+        let step: StreamStep;
+        try {
+          step = decode(ev);
+        } catch (err) {
+          // An adapter bug on a strange event must end this stream, not the request handler.
+          throw fail({ cls: '5xx', protocol: true, message: `the upstream stream event could not be read: ${String(err)}` });
+        }
+        if (step.error !== undefined) {
+          throw fail({ cls: '5xx', protocol: step.error.protocol === true, message: `upstream stream error: ${step.error.message}` });
+        }
         for (const c of step.chunks) yield c;
         if (step.done) {
           done = true;
@@ -38,6 +63,8 @@ export async function* sseChunks(body: Body, decode: StreamDecoder, guard: Attem
       }
       if (r.done) break;
     }
+    // A body that ended cleanly without a single event was never an event stream (e.g. an HTML page).
+    if (events === 0) throw fail({ cls: '5xx', protocol: true, message: 'the upstream answer to a stream request is not an event stream' });
     // The body ended without the end-of-stream marker: the upstream cut the stream short.
     throw new FailureError({ cls: 'connect', message: 'the upstream stream ended before its end marker' });
   } finally {

@@ -1,19 +1,42 @@
 // Incremental Server-Sent Events parser (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation):
 // bytes arrive in arbitrary pieces, so lines, CRLF pairs and UTF-8 sequences may be split
 // across chunks. Nothing is buffered beyond the current incomplete line and event.
+//
+// Linear in the input for any line length: each piece is scanned once, and the pieces of an
+// incomplete line are kept in a list and joined once when its line end arrives (re-scanning a
+// growing buffer on every piece made one long line quadratic). A line or an event's data longer
+// than maxEventBytes throws SseEventTooLarge.
 import type { SseEvent } from '../providers/types.js';
+
+/** Sizes are counted in decoded characters: at most the bytes they came from. */
+export class SseEventTooLarge extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`an upstream stream event is larger than ${limit} bytes (upstream.maxEventBytes)`);
+    this.name = 'SseEventTooLarge';
+    this.limit = limit;
+  }
+}
 
 export class SseParser {
   readonly #decoder = new TextDecoder('utf-8');
-  #buf = '';
+  readonly #max: number;
+  /** The incomplete line, in the pieces it arrived in. */
+  #pending: string[] = [];
+  #pendingLen = 0;
   #data: string[] = [];
+  #dataLen = 0;
   #event = '';
   #id: string | undefined;
   #started = false;
   /** The previous piece ended in CR: a LF opening the next piece belongs to that line end. */
   #skipLf = false;
 
-  /** Feeds one piece of the body; returns the events it completed. */
+  constructor(maxEventBytes = Number.POSITIVE_INFINITY) {
+    this.#max = maxEventBytes;
+  }
+
+  /** Feeds one piece of the body; returns the events it completed. Throws SseEventTooLarge. */
   push(piece: Uint8Array | string): SseEvent[] {
     let text = typeof piece === 'string' ? piece : this.#decoder.decode(piece, { stream: true });
     const out: SseEvent[] = [];
@@ -26,32 +49,37 @@ export class SseParser {
       this.#skipLf = false;
       if (text.charCodeAt(0) === 10) text = text.slice(1);
     }
-    const buf = this.#buf === '' ? text : this.#buf + text;
+    const n = text.length;
     let pos = 0;
+    // Next CR / LF at or after pos; -1 once none is left in this piece (never searched again).
     let cr = -2;
     let lf = -2;
-    for (;;) {
-      if (cr !== -1 && cr < pos) cr = buf.indexOf('\r', pos);
-      if (lf !== -1 && lf < pos) lf = buf.indexOf('\n', pos);
+    while (pos < n) {
+      if (cr !== -1 && cr < pos) cr = text.indexOf('\r', pos);
+      if (lf !== -1 && lf < pos) lf = text.indexOf('\n', pos);
       if (cr === -1 && lf === -1) break;
       let next: number;
       let end: number;
       if (cr !== -1 && (lf === -1 || cr < lf)) {
         end = cr;
-        if (cr === buf.length - 1) {
-          next = cr + 1;
+        if (cr === n - 1) {
+          next = n;
           this.#skipLf = true;
         } else {
-          next = buf.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+          next = text.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
         }
       } else {
         end = lf;
         next = lf + 1;
       }
-      this.#line(buf.slice(pos, end), out);
+      this.#line(this.#takeLine(text, pos, end), out);
       pos = next;
     }
-    this.#buf = pos === 0 ? buf : buf.slice(pos);
+    if (pos < n) {
+      this.#pendingLen += n - pos;
+      if (this.#pendingLen > this.#max) throw new SseEventTooLarge(this.#max);
+      this.#pending.push(pos === 0 ? text : text.slice(pos));
+    }
     return out;
   }
 
@@ -61,11 +89,22 @@ export class SseParser {
    */
   end(): SseEvent[] {
     const out: SseEvent[] = [];
-    const rest = this.#buf + this.#decoder.decode();
-    this.#buf = '';
+    const tail = this.#decoder.decode();
+    const rest = this.#takeLine(tail, 0, tail.length);
     if (rest !== '') this.#line(rest, out);
     this.#line('', out);
     return out;
+  }
+
+  /** The pending pieces plus text[from, to) as one line; the pending list is emptied. */
+  #takeLine(text: string, from: number, to: number): string {
+    if (this.#pending.length === 0) return text.slice(from, to);
+    if (this.#pendingLen + (to - from) > this.#max) throw new SseEventTooLarge(this.#max);
+    if (to > from) this.#pending.push(text.slice(from, to));
+    const line = this.#pending.join('');
+    this.#pending = [];
+    this.#pendingLen = 0;
+    return line;
   }
 
   #line(line: string, out: SseEvent[]): void {
@@ -74,9 +113,11 @@ export class SseParser {
         out.push({ event: this.#event === '' ? 'message' : this.#event, data: this.#data.join('\n'), id: this.#id });
       }
       this.#data = [];
+      this.#dataLen = 0;
       this.#event = '';
       return;
     }
+    if (line.length > this.#max) throw new SseEventTooLarge(this.#max);
     if (line.charCodeAt(0) === 58) return; // ':' comment, e.g. keep-alive pings
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
@@ -84,6 +125,8 @@ export class SseParser {
     if (value.charCodeAt(0) === 32) value = value.slice(1);
     switch (field) {
       case 'data':
+        this.#dataLen += value.length + 1;
+        if (this.#dataLen > this.#max + 1) throw new SseEventTooLarge(this.#max);
         this.#data.push(value);
         break;
       case 'event':

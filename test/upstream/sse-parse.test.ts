@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SseParser } from '../../src/upstream/sse-parse.js';
+import { SseEventTooLarge, SseParser } from '../../src/upstream/sse-parse.js';
 import type { SseEvent } from '../../src/providers/types.js';
 
 function feed(pieces: (string | Uint8Array)[]): SseEvent[] {
@@ -46,5 +46,59 @@ describe('SseParser', () => {
     const p = new SseParser();
     assert.deepEqual(p.push('data: {"x":'), []);
     assert.deepEqual(p.push('1}\n\n').map((e) => e.data), ['{"x":1}']);
+  });
+
+  test('a 5 MB line in 64 KiB pieces parses whole', () => {
+    const line = 'y'.repeat(5 * 1024 * 1024);
+    const body = enc(`data: ${line}\n\ndata: [DONE]\n\n`);
+    const pieces: Uint8Array[] = [];
+    for (let i = 0; i < body.length; i += 64 * 1024) pieces.push(body.subarray(i, i + 64 * 1024));
+    const events = feed(pieces);
+    assert.equal(events.length, 2);
+    assert.equal(events[0]?.data.length, line.length);
+    assert.equal(events[1]?.data, '[DONE]');
+  });
+
+  test('a long line is scanned once, not once per piece (linear work, counted without a clock)', () => {
+    // Every search of the parser goes through String.prototype.indexOf: count the characters
+    // each call may look at. Re-scanning the growing line on every piece makes this quadratic
+    // (about 500x the input here); a linear parser stays within a few times the input.
+    const size = 1024 * 1024;
+    const piece = 'z'.repeat(1024);
+    const original = String.prototype.indexOf;
+    let scanned = 0;
+    String.prototype.indexOf = function (this: string, search: string, from?: number): number {
+      scanned += this.length - Math.max(0, Math.min(from ?? 0, this.length));
+      return original.call(this, search, from);
+    };
+    let events: SseEvent[] = [];
+    try {
+      const p = new SseParser();
+      p.push('data: ');
+      for (let n = 0; n < size; n += piece.length) p.push(piece);
+      events = p.push('\n\n');
+    } finally {
+      String.prototype.indexOf = original;
+    }
+    assert.equal(events[0]?.data.length, size);
+    assert.ok(scanned <= 4 * size, `scanned ${scanned} characters for a ${size}-character line`);
+  });
+
+  test('a line longer than maxEventBytes throws, even before its line end arrives', () => {
+    const p = new SseParser(1024);
+    p.push('data: ');
+    assert.throws(() => {
+      for (let i = 0; i < 10; i++) p.push('x'.repeat(200));
+    }, SseEventTooLarge);
+    assert.throws(() => new SseParser(1024).push(`data: ${'x'.repeat(2000)}\n`), SseEventTooLarge);
+  });
+
+  test('an event whose data lines add up past maxEventBytes throws; many small events do not', () => {
+    const line = `data: ${'x'.repeat(300)}\n`;
+    assert.throws(() => new SseParser(1024).push(line.repeat(5)), SseEventTooLarge);
+    const p = new SseParser(1024);
+    let n = 0;
+    for (let i = 0; i < 50; i++) n += p.push(`${line}\n`).length;
+    assert.equal(n, 50);
   });
 });

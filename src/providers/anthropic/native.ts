@@ -20,7 +20,7 @@ function createStreamDecoder(): StreamDecoder {
     if (ev.data === '') return NOTHING;
     if (ev.data === '[DONE]') return DONE; // a compatible server's end marker instead of message_stop
     const parsed = eventObject(ev);
-    if (!parsed.ok) return { chunks: [], done: false, error: { message: parsed.message } };
+    if (!parsed.ok) return { chunks: [], done: false, error: { message: parsed.message, protocol: true } };
     const e = parsed.value;
     if (e.type === 'error') return { chunks: [], done: false, error: errorInfo(e) ?? { message: 'the upstream stream reported an error' } };
     return { chunks: [e], done: e.type === 'message_stop' };

@@ -71,7 +71,7 @@ export function createStreamDecoder(): StreamDecoder {
     // Some Anthropic-compatible servers end with OpenAI's marker instead of message_stop.
     if (ev.data === '[DONE]') return end();
     const parsed = eventObject(ev);
-    if (!parsed.ok) return { chunks: [], done: false, error: { message: parsed.message } };
+    if (!parsed.ok) return { chunks: [], done: false, error: { message: parsed.message, protocol: true } };
     const e = parsed.value;
     switch (e.type) {
       case 'message_start': {
