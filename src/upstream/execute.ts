@@ -277,7 +277,7 @@ function midStreamError(run: Run, attempt: Attempt, err: unknown): Error {
   }
   const f: Failure = err instanceof FailureError ? err.failure : { cls: 'connect', message: String(err) };
   attempt.error = `${f.cls}: ${f.message} (mid-stream)`;
-  const code = f.cls === 'timeout' ? 'GW_ERR_UPSTREAM_TIMEOUT' : 'GW_ERR_UPSTREAM_EXHAUSTED';
+  const code = f.cls === 'timeout' ? 'GW_ERR_UPSTREAM_TIMEOUT' : f.protocol === true ? 'GW_ERR_UPSTREAM_PROTOCOL' : 'GW_ERR_UPSTREAM_EXHAUSTED';
   return new GwError(code, `the upstream stream broke: ${f.message}`, { attempts: run.attempts, midStream: true });
 }
 

@@ -51,6 +51,9 @@ function noteSettingChanges(running: GatewaySettings, next: GatewaySettings, log
   if (p.host !== q.host || p.port !== q.port || p.maxBodyBytes !== q.maxBodyBytes || running.storage.sqlitePath !== next.storage.sqlitePath) {
     logger.warn('proxy.listen, proxy.maxBodyBytes and storage changed in gateway.yaml take effect after a restart');
   }
+  if (JSON.stringify(running.upstream) !== JSON.stringify(next.upstream)) {
+    logger.warn('upstream settings (maxRetryAfter, breaker, ...) changed in gateway.yaml take effect after a restart');
+  }
 }
 
 function waitForSignal(): Promise<NodeJS.Signals> {
