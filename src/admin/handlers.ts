@@ -9,6 +9,7 @@ import type { RecentQuery, SummaryBy } from '../telemetry/usage-queries.js';
 import type { StoredUsageRow } from '../telemetry/usage-row.js';
 import { parseSince } from '../ops/usage-report.js';
 import type { ControlPlane } from './control.js';
+import type { BreakerStatus } from '../upstream/breaker.js';
 import type { StatusQuery, StatusSource } from './status.js';
 
 export interface AdminRequest {
@@ -37,6 +38,8 @@ export interface AdminDeps {
   readonly table: () => RoutingTable | undefined;
   /** Epoch ms the process started serving. */
   readonly startedAt: number;
+  /** Circuit breakers with failures on record (the process's BreakerRegistry). */
+  readonly breakers?: (() => readonly BreakerStatus[]) | undefined;
 }
 
 /** The error envelope; `extra` fields sit next to `error` (currentRevision, diagnostics). */
@@ -126,7 +129,7 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
       handle: () => {
         const rev = d.control.current;
         const endpoints = d.status.endpoints(d.table(), d.usage);
-        return { status: 200, json: { revision: rev?.number ?? null, hash: rev?.hash ?? null, uptimeS: Math.floor((Date.now() - d.startedAt) / 1000), endpoints } };
+        return { status: 200, json: { revision: rev?.number ?? null, hash: rev?.hash ?? null, uptimeS: Math.floor((Date.now() - d.startedAt) / 1000), endpoints, breakers: d.breakers?.() ?? [] } };
       },
     },
     {

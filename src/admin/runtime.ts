@@ -12,7 +12,7 @@ import type { UsageLog } from '../telemetry/usage-log.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
 import { createAdminAuth, isLoopbackHost } from './auth.js';
 import { ControlPlane } from './control.js';
-import { adminRoutes } from './handlers.js';
+import { adminRoutes, type AdminDeps } from './handlers.js';
 import { createAdminListener } from './server.js';
 import { StatusQuery } from './status.js';
 
@@ -34,6 +34,8 @@ export interface AdminRuntimeOptions {
   /** The table in service. */
   readonly table: () => RoutingTable | undefined;
   readonly build: (manifests: readonly unknown[], label: string) => Promise<BuildResult>;
+  /** The circuit breakers with failures on record, for the status answer. */
+  readonly breakers?: AdminDeps['breakers'];
 }
 
 export interface AdminRuntime {
@@ -58,7 +60,7 @@ export function meteredUsageLog(usageLog: UsageLog, metrics: GatewayMetrics): { 
 export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
   const control = new ControlPlane({ store: o.store, swap: o.swap, build: o.build, logger: o.logger, metrics: o.metrics });
   const startedAt = Date.now();
-  const routes = adminRoutes({ control, store: o.store, usage: o.usageLog, status: new StatusQuery(o.store.db), metrics: o.metrics, table: o.table, startedAt });
+  const routes = adminRoutes({ control, store: o.store, usage: o.usageLog, status: new StatusQuery(o.store.db), metrics: o.metrics, table: o.table, startedAt, breakers: o.breakers });
   const listener: Listener = createAdminListener({ routes, auth: createAdminAuth(o.settings.admin.key), logger: o.logger });
   return {
     control,

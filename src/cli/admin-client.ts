@@ -53,6 +53,17 @@ export interface StatusResponse {
   readonly hash: string | null;
   readonly uptimeS: number;
   readonly endpoints: readonly EndpointStatus[];
+  /** Circuit breakers with failures on record (absent from older gateways). */
+  readonly breakers?: readonly BreakerStatus[];
+}
+
+export interface BreakerStatus {
+  readonly provider: string;
+  readonly workspace: string;
+  readonly model: string;
+  readonly state: 'closed' | 'open' | 'half-open';
+  readonly failures: number;
+  readonly reopensAt: string | null;
 }
 
 export interface AdminClientOptions {

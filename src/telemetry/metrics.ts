@@ -4,6 +4,7 @@
 // Label values are bounded: endpoint and provider names come from the config, statuses and
 // failure classes from small sets.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerStatus } from '../upstream/breaker.js';
 import type { UsageRow } from './usage-row.js';
 
 // Seconds; chat answers span milliseconds (cached, mock) to minutes (long generations).
@@ -20,6 +21,8 @@ export interface GatewayMetrics {
   setRevision(n: number): void;
   /** A reload or apply whose config was invalid, or that failed to load. */
   reloadFailed(source: string): void;
+  /** Where the breaker gauges read their state at each scrape (the process's BreakerRegistry). */
+  watchBreakers(source: { snapshot(): readonly BreakerStatus[] }): void;
   /** Prometheus text exposition. */
   text(): Promise<string>;
   readonly contentType: string;
@@ -43,6 +46,27 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   const cost = new Counter({ name: 'gw_cost_usd_total', help: 'Cost in USD from the providers\' model catalogs', labelNames: ['endpoint'] as const, registers });
   const revision = new Gauge({ name: 'gw_config_revision', help: 'Number of the config revision in service (0: none)', registers });
   const reloadFailures = new Counter({ name: 'gw_config_reload_failures_total', help: 'Config changes refused as invalid or failed to load, by source', labelNames: ['source'] as const, registers });
+  const breakerSkips = new Counter({ name: 'gw_upstream_breaker_skips_total', help: 'Targets skipped without a network call because their circuit breaker was open', labelNames: ['provider', 'model'] as const, registers });
+  let breakers: { snapshot(): readonly BreakerStatus[] } | undefined;
+  // Read at scrape time; only targets with failures on record have a series (a closed breaker
+  // with failures reads 0), and targets a reload removed disappear with their entry.
+  new Gauge({
+    name: 'gw_upstream_breaker_open',
+    help: 'Circuit breaker per target: 1 open or half-open (skipped but for one probe), 0 closed',
+    labelNames: ['provider', 'model'] as const,
+    registers,
+    collect() {
+      this.reset();
+      // Same-named providers of two workspaces share a series: open wins.
+      const open = new Map<string, { provider: string; model: string; v: number }>();
+      for (const b of breakers?.snapshot() ?? []) {
+        const key = `${b.provider}\n${b.model}`;
+        const v = b.state === 'closed' ? 0 : 1;
+        if ((open.get(key)?.v ?? -1) < v) open.set(key, { provider: b.provider, model: b.model, v });
+      }
+      for (const x of open.values()) this.set({ provider: x.provider, model: x.model }, x.v);
+    },
+  });
 
   return {
     registry,
@@ -57,6 +81,7 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
         const a = list[i]!;
         const outcome = a.error === null ? 'ok' : PLAIN_CLASS.test(a.error) ? a.error : 'error';
         attempts.inc({ provider: a.provider, outcome });
+        if (a.error !== null && a.error.startsWith('circuit open')) breakerSkips.inc({ provider: a.provider, model: a.model });
         const prev = list[i - 1];
         if (prev !== undefined && (prev.provider !== a.provider || prev.model !== a.model)) fallbacks.inc({ endpoint });
       }
@@ -69,6 +94,9 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     },
     reloadFailed(source: string): void {
       reloadFailures.inc({ source });
+    },
+    watchBreakers(source): void {
+      breakers = source;
     },
     text: () => registry.metrics(),
   };

@@ -1,5 +1,6 @@
 // Waits between tries of one target: exponential from the endpoint's backoff, with jitter so
-// many gateways do not retry in lock-step, and never shorter than what the upstream asked for.
+// many gateways do not retry in lock-step, and never shorter than what the upstream asked for
+// (the executor moves on instead of retrying when that is over upstream.maxRetryAfter).
 
 const MAX_BACKOFF_MS = 30_000; // 30s
 

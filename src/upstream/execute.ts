@@ -2,11 +2,13 @@
 // endpoint refs until one answers. Every attempt is recorded. The table the request started
 // on is the only one consulted, so a reload never changes a request in flight.
 import type { CompiledChatEndpoint, CompiledProvider, RoutingTable } from '../compile/routing-table.js';
+import type { UpstreamSettings } from '../config/settings.js';
 import { GwError } from '../errors.js';
 import { getAdapter } from '../providers/registry.js';
-import type { Dialect, NativeCodec, OpenAIObject } from '../providers/types.js';
+import type { Dialect, NativeCodec, OpenAIObject, ProviderAdapter } from '../providers/types.js';
 import { nativeCodecFor, runAttempt } from './attempt.js';
 import { backoffDelay } from './backoff.js';
+import { isUnhealthy, type BreakerRegistry } from './breaker.js';
 import { pause, type CallerSignal } from './caller-signal.js';
 import { CallerAbort, FailureError, isTransient, type Failure } from './failure.js';
 import type { PoolRegistry } from './pool.js';
@@ -72,7 +74,13 @@ export interface ExecuteDeps {
   readonly pools: PoolRegistry;
   /** For tests of load balancing and jitter; default Math.random. */
   readonly random?: () => number;
+  /** maxRetryAfterMs is read here (default 30 s); the breaker settings live in `breakers`. */
+  readonly upstream?: Pick<UpstreamSettings, 'maxRetryAfterMs'> | undefined;
+  /** The process's circuit breakers; none: every target is always tried. */
+  readonly breakers?: BreakerRegistry | undefined;
 }
+
+const DEFAULT_MAX_RETRY_AFTER_MS = 30_000; // 30s, as GatewaySettings.upstream.maxRetryAfter
 
 interface Run {
   readonly call: Omit<ChatCall, 'stream'>;
@@ -81,8 +89,12 @@ interface Run {
   readonly keepUsage: boolean;
   readonly deps: ExecuteDeps;
   readonly random: () => number;
+  readonly maxRetryAfterMs: number;
   readonly attempts: Attempt[];
+  /** Failures of attempts that reached a target (circuit skips are not among them). */
   readonly failures: Failure[];
+  /** Per target skipped because its breaker was open: ms until it may be probed. */
+  readonly circuitWaits: number[];
 }
 
 interface Success {
@@ -144,55 +156,101 @@ async function runProvider(
   const native = run.op === 'chat' ? nativeCodecFor(adapter, run.call.native?.dialect) : undefined;
   const body = { ...(native !== undefined ? run.call.native?.body : run.call.body), model: upstreamModel };
   const tries = 1 + Math.max(0, endpoint.retries.attempts);
+  const breakers = run.deps.breakers;
   let last: Failure | undefined;
   for (let i = 0; i < tries; i++) {
     if (i > 0 && last !== undefined) {
+      // An upstream asking for more patience than maxRetryAfter is not waited for: the next target is.
+      if (last.retryAfterMs !== undefined && last.retryAfterMs > run.maxRetryAfterMs) break;
       try {
         await pause(backoffDelay(endpoint.retries.backoffMs, i - 1, last.retryAfterMs, run.random), run.call.signal);
       } catch {
         throw new CallerAbort();
       }
     }
-    const started = performance.now();
-    const r = await recordAbort(run, provider.name, upstreamModel, started, runAttempt({
-      provider,
-      adapter,
-      op: run.op,
-      body,
-      native,
-      stream: run.stream,
-      timeoutMs: timeoutMs ?? provider.timeoutMs,
-      signal: run.call.signal,
-      requestId: run.call.requestId,
-      pools: run.deps.pools,
-    }));
-    let failure: Failure;
-    if (r.ok && 'json' in r) {
-      const attempt = record(run, provider.name, upstreamModel, started, r.status);
-      return { ok: true, s: { provider, upstreamModel, attempt, readyAt: r.headersAt, json: r.json, native } };
-    } else if (r.ok) {
-      // Until the first content chunk nothing reached the caller: a break here is retryable.
-      const attempt: Attempt = { provider: provider.name, model: upstreamModel, status: r.status, ms: 0 };
-      try {
-        const reader = native !== undefined ? nativeReader(native) : undefined;
-        const stream = await primeStream(r.chunks, run.keepUsage, (err) => midStreamError(run, attempt, err), reader);
-        attempt.ms = Math.round((performance.now() - started) * 10) / 10;
-        run.attempts.push(attempt);
-        return { ok: true, s: { provider, upstreamModel, attempt, readyAt: performance.now(), stream, native } };
-      } catch (err) {
-        if (err instanceof CallerAbort) recordAborted(run, provider.name, upstreamModel, started, r.status);
-        if (!(err instanceof FailureError)) throw err;
-        failure = err.failure;
+    let probe = false;
+    if (breakers !== undefined) {
+      const admission = breakers.admit(provider, upstreamModel);
+      if (!admission.ok) {
+        if (i > 0) break; // this request's own failures opened it: no more retries here
+        return circuitOpen(run, provider, upstreamModel, admission.retryInMs);
       }
-      record(run, provider.name, upstreamModel, started, r.status, failure);
-    } else {
-      failure = r.failure;
-      record(run, provider.name, upstreamModel, started, failure.status, failure);
+      probe = admission.probe;
     }
-    last = failure;
+    let out: Outcome;
+    try {
+      out = await tryOnce(run, provider, adapter, native, body, upstreamModel, timeoutMs);
+    } catch (err) {
+      if (probe) breakers?.released(provider, upstreamModel);
+      throw err;
+    }
+    if (breakers !== undefined) {
+      if (out.ok || !isUnhealthy(out.f.cls)) breakers.succeeded(provider, upstreamModel);
+      else breakers.failed(provider, upstreamModel);
+    }
+    if (out.ok) return out;
+    last = out.f;
     if (!isTransient(last.cls)) break;
   }
   return { ok: false, f: last ?? { cls: '5xx', message: 'no attempt was made' } };
+}
+
+/** A target skipped because its breaker is open: recorded, no network call, the next target is tried. */
+function circuitOpen(run: Run, provider: CompiledProvider, upstreamModel: string, retryInMs: number): Outcome {
+  const secs = Math.max(1, Math.ceil(retryInMs / 1000));
+  const message = `circuit open: ${provider.name}/${upstreamModel} failed repeatedly; probed again in ${secs} s`;
+  run.attempts.push({ provider: provider.name, model: upstreamModel, ms: 0, error: message });
+  run.circuitWaits.push(retryInMs);
+  return { ok: false, f: { cls: 'connect', message }, skip: true };
+}
+
+/** One try: the attempt, and for a stream its priming up to the first content chunk. */
+async function tryOnce(
+  run: Run,
+  provider: CompiledProvider,
+  adapter: ProviderAdapter,
+  native: NativeCodec | undefined,
+  body: Record<string, unknown>,
+  upstreamModel: string,
+  timeoutMs: number | undefined,
+): Promise<Outcome> {
+  const started = performance.now();
+  const r = await recordAbort(run, provider.name, upstreamModel, started, runAttempt({
+    provider,
+    adapter,
+    op: run.op,
+    body,
+    native,
+    stream: run.stream,
+    timeoutMs: timeoutMs ?? provider.timeoutMs,
+    signal: run.call.signal,
+    requestId: run.call.requestId,
+    pools: run.deps.pools,
+  }));
+  let failure: Failure;
+  if (r.ok && 'json' in r) {
+    const attempt = record(run, provider.name, upstreamModel, started, r.status);
+    return { ok: true, s: { provider, upstreamModel, attempt, readyAt: r.headersAt, json: r.json, native } };
+  } else if (r.ok) {
+    // Until the first content chunk nothing reached the caller: a break here is retryable.
+    const attempt: Attempt = { provider: provider.name, model: upstreamModel, status: r.status, ms: 0 };
+    try {
+      const reader = native !== undefined ? nativeReader(native) : undefined;
+      const stream = await primeStream(r.chunks, run.keepUsage, (err) => midStreamError(run, attempt, err), reader);
+      attempt.ms = Math.round((performance.now() - started) * 10) / 10;
+      run.attempts.push(attempt);
+      return { ok: true, s: { provider, upstreamModel, attempt, readyAt: performance.now(), stream, native } };
+    } catch (err) {
+      if (err instanceof CallerAbort) recordAborted(run, provider.name, upstreamModel, started, r.status);
+      if (!(err instanceof FailureError)) throw err;
+      failure = err.failure;
+    }
+    record(run, provider.name, upstreamModel, started, r.status, failure);
+  } else {
+    failure = r.failure;
+    record(run, provider.name, upstreamModel, started, failure.status, failure);
+  }
+  return { ok: false, f: failure };
 }
 
 async function runEndpoint(run: Run, endpoint: CompiledChatEndpoint, model: string, visited: ReadonlySet<string>, inheritedTimeout: number | undefined): Promise<Outcome> {
@@ -219,7 +277,7 @@ function midStreamError(run: Run, attempt: Attempt, err: unknown): Error {
   }
   const f: Failure = err instanceof FailureError ? err.failure : { cls: 'connect', message: String(err) };
   attempt.error = `${f.cls}: ${f.message} (mid-stream)`;
-  const code = f.cls === 'timeout' ? 'GW_ERR_UPSTREAM_TIMEOUT' : 'GW_ERR_UPSTREAM_EXHAUSTED';
+  const code = f.cls === 'timeout' ? 'GW_ERR_UPSTREAM_TIMEOUT' : f.protocol === true ? 'GW_ERR_UPSTREAM_PROTOCOL' : 'GW_ERR_UPSTREAM_EXHAUSTED';
   return new GwError(code, `the upstream stream broke: ${f.message}`, { attempts: run.attempts, midStream: true });
 }
 
@@ -237,15 +295,40 @@ async function runRef(run: Run, from: CompiledChatEndpoint, name: string, model:
   return runEndpoint(run, ref, model, new Set([...visited, ref.id]), timeoutMs);
 }
 
+const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
+
+/**
+ * The caller's error once every target failed. The failures of attempts that reached a target
+ * decide (circuit skips do not): all timed out → GW_ERR_UPSTREAM_TIMEOUT; all were 429 →
+ * GW_ERR_UPSTREAM_RATE_LIMITED with the soonest Retry-After hint; all were protocol failures (an
+ * answer that is not the API) → GW_ERR_UPSTREAM_PROTOCOL; else GW_ERR_UPSTREAM_EXHAUSTED. No
+ * attempt reached a target because every breaker was open → GW_ERR_UPSTREAM_CIRCUIT_OPEN with
+ * Retry-After until the first probe. details.retryAfterSec becomes the answer's Retry-After.
+ */
 function finalError(run: Run, f: Failure): GwError {
   const details: Record<string, unknown> = { attempts: run.attempts };
-  if (run.failures.length > 0 && run.failures.every((x) => x.cls === 'timeout')) {
-    return new GwError('GW_ERR_UPSTREAM_TIMEOUT', `every upstream attempt timed out (${run.attempts.length} attempts)`, details);
-  }
-  if (f.status !== undefined) details.upstreamStatus = f.status;
-  details.upstreamMessage = f.message;
+  const real = run.failures;
   const n = run.attempts.length;
-  return new GwError('GW_ERR_UPSTREAM_EXHAUSTED', `upstream failed after ${n} attempt${n === 1 ? '' : 's'}: ${f.message}`, details);
+  if (real.length === 0 && run.circuitWaits.length > 0) {
+    details.retryAfterSec = seconds(Math.min(...run.circuitWaits));
+    return new GwError('GW_ERR_UPSTREAM_CIRCUIT_OPEN', `every target's circuit breaker is open; the first probe goes in ${String(details.retryAfterSec)} s`, details);
+  }
+  if (real.length > 0 && real.every((x) => x.cls === 'timeout')) {
+    return new GwError('GW_ERR_UPSTREAM_TIMEOUT', `every upstream attempt timed out (${n} attempts)`, details);
+  }
+  const lastReal = real.at(-1) ?? f;
+  if (lastReal.status !== undefined) details.upstreamStatus = lastReal.status;
+  details.upstreamMessage = lastReal.message;
+  if (real.length > 0 && real.every((x) => x.cls === '429')) {
+    let hint: number | undefined;
+    for (const x of real) if (x.retryAfterMs !== undefined) hint = Math.min(hint ?? Infinity, x.retryAfterMs);
+    if (hint !== undefined) details.retryAfterSec = seconds(hint);
+    return new GwError('GW_ERR_UPSTREAM_RATE_LIMITED', `every upstream attempt was rate-limited (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`, details);
+  }
+  if (real.length > 0 && real.every((x) => x.protocol === true)) {
+    return new GwError('GW_ERR_UPSTREAM_PROTOCOL', `the upstream answered something that is not its API (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`, details);
+  }
+  return new GwError('GW_ERR_UPSTREAM_EXHAUSTED', `upstream failed after ${n} attempt${n === 1 ? '' : 's'}: ${lastReal.message}`, details);
 }
 
 async function execute(run: Run): Promise<Success> {
@@ -264,12 +347,14 @@ async function execute(run: Run): Promise<Success> {
 function newRun(call: Omit<ChatCall, 'stream'>, op: Run['op'], stream: boolean, deps: ExecuteDeps): Run {
   const opts = call.body.stream_options;
   const keepUsage = typeof opts === 'object' && opts !== null && (opts as Record<string, unknown>).include_usage === true;
-  return { call, op, stream, keepUsage, deps, random: deps.random ?? Math.random, attempts: [], failures: [] };
+  const maxRetryAfterMs = deps.upstream?.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
+  return { call, op, stream, keepUsage, deps, random: deps.random ?? Math.random, maxRetryAfterMs, attempts: [], failures: [], circuitWaits: [] };
 }
 
 /**
- * Throws GwError GW_ERR_UPSTREAM_TIMEOUT (every attempt timed out) or GW_ERR_UPSTREAM_EXHAUSTED
- * (details: attempts, upstreamStatus, upstreamMessage; callerAborted when the signal aborted).
+ * Throws GwError GW_ERR_UPSTREAM_TIMEOUT, _RATE_LIMITED, _PROTOCOL, _CIRCUIT_OPEN or _EXHAUSTED
+ * (see finalError; details: attempts, upstreamStatus, upstreamMessage, retryAfterSec;
+ * callerAborted when the signal aborted).
  */
 export async function executeChat(call: ChatCall, deps: ExecuteDeps): Promise<ChatOutcome> {
   const t0 = performance.now();

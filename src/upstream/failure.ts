@@ -7,7 +7,7 @@ export interface Failure {
   readonly message: string;
   /** HTTP status when the upstream answered. */
   readonly status?: number | undefined;
-  /** From Retry-After / retry-after-ms, already capped. */
+  /** From Retry-After / retry-after-ms (at most a day); the executor compares it with maxRetryAfter. */
   readonly retryAfterMs?: number | undefined;
   /** The answer was not the upstream's API (bad JSON, wrong shape). */
   readonly protocol?: boolean;
@@ -80,7 +80,9 @@ export function classifyNetworkError(err: unknown): Failure {
   return { cls: 'connect', message: msg.includes(code) ? msg : `${code}: ${msg}` };
 }
 
-const MAX_RETRY_AFTER_MS = 30_000; // an upstream may ask for at most 30 s of patience
+// Only a sanity bound (and one setTimeout can hold): whether gw waits that long is the
+// executor's call (upstream.maxRetryAfter); the caller may still get the hint as it came.
+const MAX_RETRY_AFTER_MS = 86_400_000; // 24h
 const DECIMAL = /^\d+(\.\d+)?$/;
 const INTEGER = /^\d+$/;
 

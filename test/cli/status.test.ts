@@ -46,6 +46,31 @@ test('the status table: one aligned row per endpoint, "-" where there is no traf
   );
 });
 
+test('open and half-open circuit breakers are listed under the table; closed ones are not', () => {
+  const out = renderStatus({
+    ...STATUS,
+    endpoints: [],
+    breakers: [
+      { provider: 'openai', workspace: 'default', model: 'gpt-4o', state: 'open', failures: 5, reopensAt: '2026-01-02T03:04:35.000Z' },
+      { provider: 'local', workspace: 'lab', model: 'llama', state: 'half-open', failures: 7, reopensAt: '2026-01-02T03:04:00.000Z' },
+      { provider: 'other', workspace: 'default', model: 'm', state: 'closed', failures: 1, reopensAt: null },
+    ],
+  }, 'http://127.0.0.1:3001');
+  assert.equal(
+    out,
+    [
+      'http://127.0.0.1:3001: revision 4 (0123456789ab), up 1h2m; last hour per endpoint',
+      'no endpoints',
+      '',
+      'circuit breakers (targets skipped until their probe)',
+      'PROVIDER   MODEL   BREAKER    FAILURES  PROBE AT',
+      'openai     gpt-4o  open              5  2026-01-02T03:04:35.000Z',
+      'lab/local  llama   half-open         7  2026-01-02T03:04:00.000Z',
+      '',
+    ].join('\n'),
+  );
+});
+
 const skip = !existsSync('dist/cli/main.js') && 'run npm run build first';
 
 test('gw status reads admin.listen from gateway.yaml; --output json prints the API answer', { skip }, async () => {

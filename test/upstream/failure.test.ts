@@ -25,12 +25,13 @@ describe('failure classes', () => {
 });
 
 describe('Retry-After and backoff', () => {
-  test('seconds, HTTP dates and retry-after-ms are read; longer waits are capped at 30 s', () => {
+  test('seconds, HTTP dates and retry-after-ms are read; kept as sent up to a day (the executor decides what to wait)', () => {
     assert.equal(parseRetryAfter({ 'retry-after': '2' }), 2000);
     const now = Date.parse('2026-01-01T00:00:00Z');
     assert.equal(parseRetryAfter({ 'retry-after': 'Thu, 01 Jan 2026 00:00:05 GMT' }, now), 5000);
     assert.equal(parseRetryAfter({ 'retry-after-ms': '250' }), 250);
-    assert.equal(parseRetryAfter({ 'retry-after': '3600' }), 30_000);
+    assert.equal(parseRetryAfter({ 'retry-after': '3600' }), 3_600_000);
+    assert.equal(parseRetryAfter({ 'retry-after': '9999999' }), 86_400_000);
     assert.equal(parseRetryAfter({ 'retry-after': 'soon' }), undefined);
     assert.equal(parseRetryAfter({}), undefined);
   });

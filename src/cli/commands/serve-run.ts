@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../../telemetry/logger.js';
 import { createMetrics } from '../../telemetry/metrics.js';
 import { UsageLog } from '../../telemetry/usage-log.js';
 import { executeChat, executeEmbeddings } from '../../upstream/execute.js';
+import { BreakerRegistry } from '../../upstream/breaker.js';
 import { PoolRegistry } from '../../upstream/pool.js';
 import type { CliIO } from '../io.js';
 
@@ -49,6 +50,9 @@ function noteSettingChanges(running: GatewaySettings, next: GatewaySettings, log
   const q = next.proxy;
   if (p.host !== q.host || p.port !== q.port || p.maxBodyBytes !== q.maxBodyBytes || running.storage.sqlitePath !== next.storage.sqlitePath) {
     logger.warn('proxy.listen, proxy.maxBodyBytes and storage changed in gateway.yaml take effect after a restart');
+  }
+  if (JSON.stringify(running.upstream) !== JSON.stringify(next.upstream)) {
+    logger.warn('upstream settings (maxRetryAfter, breaker, ...) changed in gateway.yaml take effect after a restart');
   }
 }
 
@@ -101,12 +105,20 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
   }
   const metrics = createMetrics();
   const pools = new PoolRegistry();
-  const gateway = createGateway({ settings, usageLog: meteredUsageLog(usageLog, metrics), logger, pools, upstream: { executeChat, executeEmbeddings } });
+  // Breaker settings are read at start (a restart applies new ones); the state survives reloads.
+  const breakers = new BreakerRegistry(settings.upstream.breaker);
+  metrics.watchBreakers(breakers);
+  const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
+  const gateway = createGateway({ settings, usageLog: meteredUsageLog(usageLog, metrics), logger, pools, upstream });
   let base = baseOf(first);
   const admin = createAdminRuntime({
     settings, store, usageLog, metrics, logger,
-    swap: (table) => gateway.swap(table),
+    swap: (table) => {
+      gateway.swap(table);
+      breakers.sync(table);
+    },
     table: () => gateway.table,
+    breakers: () => breakers.snapshot(),
     build: (manifests, label) => buildFromManifests(manifests, base, { label }),
   });
   const { control } = admin;

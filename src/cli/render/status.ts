@@ -1,6 +1,7 @@
-// `gw status`: one row per endpoint over the last hour (RPS, p95, error rate, last error).
+// `gw status`: one row per endpoint over the last hour (RPS, p95, error rate, last error), then
+// the targets whose circuit breaker is open or half-open, if any.
 import chalk from 'chalk';
-import type { EndpointStatus, StatusResponse } from '../admin-client.js';
+import type { BreakerStatus, EndpointStatus, StatusResponse } from '../admin-client.js';
 import { renderTable, type CellInput } from './table.js';
 
 const plain = (s: string): string => s;
@@ -35,10 +36,26 @@ function row(e: EndpointStatus): CellInput[] {
   ];
 }
 
+function breakerRow(b: BreakerStatus): CellInput[] {
+  const provider = b.workspace === 'default' ? b.provider : `${b.workspace}/${b.provider}`;
+  return [provider, b.model, { text: b.state, paint: b.state === 'open' ? chalk.red : chalk.yellow }, b.failures, b.reopensAt ?? '-'];
+}
+
+/** Open and half-open breakers only: a closed one with a few failures is not news. */
+function renderBreakers(s: StatusResponse): string {
+  const tripped = (s.breakers ?? []).filter((b) => b.state !== 'closed');
+  if (tripped.length === 0) return '';
+  const table = renderTable(
+    [{ title: 'PROVIDER' }, { title: 'MODEL' }, { title: 'BREAKER' }, { title: 'FAILURES', align: 'right' }, { title: 'PROBE AT' }],
+    tripped.map(breakerRow),
+  );
+  return `\ncircuit breakers (targets skipped until their probe)\n${table}`;
+}
+
 export function renderStatus(s: StatusResponse, server: string): string {
   const revision = s.revision === null ? 'no revision (never configured)' : `revision ${s.revision}${s.hash ? ` (${s.hash.replace(/^sha256:/, '').slice(0, 12)})` : ''}`;
   const head = `${server}: ${revision}, up ${duration(s.uptimeS)}; last hour per endpoint\n`;
-  if (s.endpoints.length === 0) return `${head}no endpoints\n`;
+  if (s.endpoints.length === 0) return `${head}no endpoints\n${renderBreakers(s)}`;
   const table = renderTable(
     [
       { title: 'ENDPOINT' },
@@ -50,5 +67,5 @@ export function renderStatus(s: StatusResponse, server: string): string {
     ],
     s.endpoints.map(row),
   );
-  return head + table;
+  return head + table + renderBreakers(s);
 }

@@ -1,6 +1,8 @@
 // Sends the request upstream through U's executor (retries, fallback, load balancing live
 // there). The caller's disconnect reaches the upstream through ctx.caller.
-import type { executeChat, executeEmbeddings, Attempt } from '../../upstream/execute.js';
+import type { UpstreamSettings } from '../../config/settings.js';
+import type { BreakerRegistry } from '../../upstream/breaker.js';
+import type { executeChat, executeEmbeddings, Attempt, ExecuteDeps } from '../../upstream/execute.js';
 import { GwError, isGwError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage, StageDeps } from '../pipeline.js';
@@ -9,6 +11,10 @@ import type { Next, Stage, StageDeps } from '../pipeline.js';
 export interface UpstreamPort {
   readonly executeChat: typeof executeChat;
   readonly executeEmbeddings: typeof executeEmbeddings;
+  /** The process's circuit breakers (one registry for the process, kept across reloads). */
+  readonly breakers?: BreakerRegistry | undefined;
+  /** upstream.maxRetryAfter and friends; defaults when absent. */
+  readonly settings?: UpstreamSettings | undefined;
 }
 
 function attemptsOf(err: unknown): readonly Attempt[] {
@@ -18,6 +24,8 @@ function attemptsOf(err: unknown): readonly Attempt[] {
 
 export function upstreamStage(deps: StageDeps): Stage {
   const { upstream: port, pools } = deps;
+  // One deps object for every request: built here, not per call.
+  const exec: ExecuteDeps = { pools, breakers: port.breakers, upstream: port.settings };
   return async function upstream(ctx: RequestContext, next: Next): Promise<void> {
     const endpoint = ctx.endpoint;
     const model = ctx.model;
@@ -37,7 +45,7 @@ export function upstreamStage(deps: StageDeps): Stage {
     try {
       if (ctx.route.api === 'embeddings') {
         const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id };
-        const r = await port.executeEmbeddings(call, { pools });
+        const r = await port.executeEmbeddings(call, exec);
         ctx.attempts = r.attempts;
         ctx.outcome = {
           provider: r.provider,
@@ -49,7 +57,7 @@ export function upstreamStage(deps: StageDeps): Stage {
         };
       } else {
         const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id, stream: ctx.stream, native: ctx.native };
-        const o = await port.executeChat(call, { pools });
+        const o = await port.executeChat(call, exec);
         ctx.attempts = o.attempts;
         ctx.outcome = o;
       }
