@@ -75,7 +75,7 @@ export interface ExecuteDeps {
   /** For tests of load balancing and jitter; default Math.random. */
   readonly random?: () => number;
   /** maxRetryAfterMs is read here (default 30 s); the breaker settings live in `breakers`. */
-  readonly upstream?: Pick<UpstreamSettings, 'maxRetryAfterMs'> | undefined;
+  readonly upstream?: Pick<UpstreamSettings, 'maxRetryAfterMs' | 'maxAnswerBytes' | 'maxEventBytes'> | undefined;
   /** The process's circuit breakers; none: every target is always tried. */
   readonly breakers?: BreakerRegistry | undefined;
 }
@@ -226,6 +226,8 @@ async function tryOnce(
     signal: run.call.signal,
     requestId: run.call.requestId,
     pools: run.deps.pools,
+    maxAnswerBytes: run.deps.upstream?.maxAnswerBytes,
+    maxEventBytes: run.deps.upstream?.maxEventBytes,
   }));
   let failure: Failure;
   if (r.ok && 'json' in r) {
