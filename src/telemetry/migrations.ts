@@ -6,6 +6,56 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { GwError } from '../errors.js';
+import { BUCKET_COLUMNS, bucketSql } from './latency-histogram.js';
+
+/** The series columns of usage_minutes; '' stands for "none" (NULL would defeat the upsert). */
+const SERIES = ['workspace', 'endpoint', 'key_name', 'model'] as const;
+
+// 2: the per-minute roll-up that status and usage read, back-filled from existing requests.
+// Generated from latency-histogram.ts, whose bounds are frozen for that reason.
+const ROLLUP = `
+  CREATE TABLE usage_minutes (
+    minute          INTEGER NOT NULL,         -- floor(ts / 60000): the request start's UTC minute
+    workspace       TEXT    NOT NULL,
+    endpoint        TEXT    NOT NULL,         -- '' when the request had none; likewise below
+    key_name        TEXT    NOT NULL,
+    model           TEXT    NOT NULL,
+    requests        INTEGER NOT NULL DEFAULT 0,
+    errors          INTEGER NOT NULL DEFAULT 0,  -- status >= 400
+    tokens_in       INTEGER NOT NULL DEFAULT 0,
+    tokens_out      INTEGER NOT NULL DEFAULT 0,
+    cost_usd        REAL    NOT NULL DEFAULT 0,
+    latency_sum_ms  REAL    NOT NULL DEFAULT 0,
+    latency_min_ms  REAL,
+    latency_max_ms  REAL,
+    last_error_ts   INTEGER,                  -- newest request with status >= 400
+    last_error_code TEXT,                     -- its error_code, or 'HTTP_<status>'
+    ${BUCKET_COLUMNS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(',\n    ')},
+    PRIMARY KEY (minute, ${SERIES.join(', ')})
+  ) WITHOUT ROWID;
+  -- /admin/v1/requests?workspace=[&endpoint=]: newest first straight from an index.
+  CREATE INDEX requests_workspace_ts ON requests (workspace, ts);
+  CREATE INDEX requests_workspace_endpoint_ts ON requests (workspace, endpoint, ts);
+
+  INSERT INTO usage_minutes (minute, ${SERIES.join(', ')}, requests, errors, tokens_in, tokens_out, cost_usd,
+    latency_sum_ms, latency_min_ms, latency_max_ms, last_error_ts, ${BUCKET_COLUMNS.join(', ')})
+  SELECT minute, ${SERIES.join(', ')}, COUNT(*), SUM(status >= 400), SUM(tokens_in), SUM(tokens_out), SUM(cost_usd),
+    SUM(latency_ms), MIN(latency_ms), MAX(latency_ms), MAX(CASE WHEN status >= 400 THEN ts END),
+    ${BUCKET_COLUMNS.map((_, i) => `SUM(b = ${i})`).join(', ')}
+  FROM (SELECT CAST(ts AS INTEGER) / 60000 AS minute, workspace, COALESCE(endpoint, '') AS endpoint,
+          COALESCE(key_name, '') AS key_name, COALESCE(model, '') AS model, status, tokens_in, tokens_out,
+          cost_usd, latency_ms, ts, ${bucketSql('latency_ms')} AS b
+        FROM requests)
+  GROUP BY minute, ${SERIES.join(', ')};
+
+  UPDATE usage_minutes SET last_error_code = (
+    SELECT COALESCE(r.error_code, 'HTTP_' || r.status) FROM requests r
+    WHERE r.ts = usage_minutes.last_error_ts AND r.status >= 400 AND r.workspace = usage_minutes.workspace
+      AND COALESCE(r.endpoint, '') = usage_minutes.endpoint AND COALESCE(r.key_name, '') = usage_minutes.key_name
+      AND COALESCE(r.model, '') = usage_minutes.model
+    ORDER BY r.id DESC LIMIT 1)
+  WHERE last_error_ts IS NOT NULL;
+`;
 
 export const MIGRATIONS: readonly string[] = [
   // 1: request log, monthly spend, applied revisions.
@@ -53,6 +103,7 @@ export const MIGRATIONS: readonly string[] = [
     source     TEXT    NOT NULL               -- e.g. 'file', 'watch', 'sighup', 'apply', 'rollback'
   );
   `,
+  ROLLUP,
 ];
 
 export interface MigrationResult {
@@ -75,6 +126,8 @@ export function migrate(db: Database, steps: readonly string[] = MIGRATIONS): Mi
   for (let v = from; v < steps.length; v++) {
     const sql = steps[v] as string;
     db.transaction(() => {
+      // Another process may have run this step between our read and our lock.
+      if (Number(db.pragma('user_version', { simple: true })) > v) return;
       db.exec(sql);
       // PRAGMA takes no bound parameters; v is an integer we control.
       db.pragma(`user_version = ${v + 1}`);
