@@ -37,15 +37,23 @@ const ROLLUP = `
   CREATE INDEX requests_workspace_ts ON requests (workspace, ts);
   CREATE INDEX requests_workspace_endpoint_ts ON requests (workspace, endpoint, ts);
 
+  -- Two stages: group by series, minute and latency bucket first (one COUNT per row), then
+  -- spread the few resulting rows over the bucket columns (sixty SUMs per row would be ~20× slower).
   INSERT INTO usage_minutes (minute, ${SERIES.join(', ')}, requests, errors, tokens_in, tokens_out, cost_usd,
     latency_sum_ms, latency_min_ms, latency_max_ms, last_error_ts, ${BUCKET_COLUMNS.join(', ')})
-  SELECT minute, ${SERIES.join(', ')}, COUNT(*), SUM(status >= 400), SUM(tokens_in), SUM(tokens_out), SUM(cost_usd),
-    SUM(latency_ms), MIN(latency_ms), MAX(latency_ms), MAX(CASE WHEN status >= 400 THEN ts END),
-    ${BUCKET_COLUMNS.map((_, i) => `SUM(b = ${i})`).join(', ')}
-  FROM (SELECT CAST(ts AS INTEGER) / 60000 AS minute, workspace, COALESCE(endpoint, '') AS endpoint,
-          COALESCE(key_name, '') AS key_name, COALESCE(model, '') AS model, status, tokens_in, tokens_out,
-          cost_usd, latency_ms, ts, ${bucketSql('latency_ms')} AS b
-        FROM requests)
+  SELECT minute, ${SERIES.join(', ')}, SUM(n), SUM(errors), SUM(tokens_in), SUM(tokens_out), SUM(cost_usd),
+    SUM(latency_sum_ms), MIN(latency_min_ms), MAX(latency_max_ms), MAX(last_error_ts),
+    ${BUCKET_COLUMNS.map((_, i) => `SUM(CASE WHEN b = ${i} THEN n ELSE 0 END)`).join(', ')}
+  FROM (
+    SELECT minute, ${SERIES.join(', ')}, b, COUNT(*) AS n, SUM(status >= 400) AS errors, SUM(tokens_in) AS tokens_in,
+      SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd, SUM(latency_ms) AS latency_sum_ms,
+      MIN(latency_ms) AS latency_min_ms, MAX(latency_ms) AS latency_max_ms,
+      MAX(CASE WHEN status >= 400 THEN ts END) AS last_error_ts
+    FROM (SELECT CAST(ts AS INTEGER) / 60000 AS minute, workspace, COALESCE(endpoint, '') AS endpoint,
+            COALESCE(key_name, '') AS key_name, COALESCE(model, '') AS model, status, tokens_in, tokens_out,
+            cost_usd, latency_ms, ts, ${bucketSql('latency_ms')} AS b
+          FROM requests)
+    GROUP BY minute, ${SERIES.join(', ')}, b)
   GROUP BY minute, ${SERIES.join(', ')};
 
   UPDATE usage_minutes SET last_error_code = (
