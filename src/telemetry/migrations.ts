@@ -11,15 +11,9 @@ import { BUCKET_COLUMNS, bucketSql } from './latency-histogram.js';
 /** The series columns of usage_minutes; '' stands for "none" (NULL would defeat the upsert). */
 const SERIES = ['workspace', 'endpoint', 'key_name', 'model'] as const;
 
-// 2: the per-minute roll-up that status and usage read, back-filled from existing requests.
-// Generated from latency-histogram.ts, whose bounds are frozen for that reason.
-const ROLLUP = `
-  CREATE TABLE usage_minutes (
-    minute          INTEGER NOT NULL,         -- floor(ts / 60000): the request start's UTC minute
-    workspace       TEXT    NOT NULL,
-    endpoint        TEXT    NOT NULL,         -- '' when the request had none; likewise below
-    key_name        TEXT    NOT NULL,
-    model           TEXT    NOT NULL,
+/** A roll-up table's columns after its time unit and series. */
+function rollupColumns(lastError: boolean): string {
+  return `
     requests        INTEGER NOT NULL DEFAULT 0,
     errors          INTEGER NOT NULL DEFAULT 0,  -- status >= 400
     tokens_in       INTEGER NOT NULL DEFAULT 0,
@@ -27,11 +21,31 @@ const ROLLUP = `
     cost_usd        REAL    NOT NULL DEFAULT 0,
     latency_sum_ms  REAL    NOT NULL DEFAULT 0,
     latency_min_ms  REAL,
-    latency_max_ms  REAL,
+    latency_max_ms  REAL,${lastError ? `
     last_error_ts   INTEGER,                  -- newest request with status >= 400
-    last_error_code TEXT,                     -- its error_code, or 'HTTP_<status>'
-    ${BUCKET_COLUMNS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(',\n    ')},
+    last_error_code TEXT,                     -- its error_code, or 'HTTP_<status>'` : ''}
+    ${BUCKET_COLUMNS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(',\n    ')},`;
+}
+
+// 2: the roll-ups that status and usage read, back-filled from existing requests: per minute
+// (status's last hour, the edges of a usage window) and per hour (the rest of a usage window).
+// Generated from latency-histogram.ts, whose bounds are frozen for that reason.
+const ROLLUP = `
+  CREATE TABLE usage_minutes (
+    minute          INTEGER NOT NULL,         -- floor(ts / 60000): the request start's UTC minute
+    workspace       TEXT    NOT NULL,
+    endpoint        TEXT    NOT NULL,         -- '' when the request had none; likewise below
+    key_name        TEXT    NOT NULL,
+    model           TEXT    NOT NULL,${rollupColumns(true)}
     PRIMARY KEY (minute, ${SERIES.join(', ')})
+  ) WITHOUT ROWID;
+  CREATE TABLE usage_hours (
+    hour            INTEGER NOT NULL,         -- floor(minute / 60)
+    workspace       TEXT    NOT NULL,
+    endpoint        TEXT    NOT NULL,
+    key_name        TEXT    NOT NULL,
+    model           TEXT    NOT NULL,${rollupColumns(false)}
+    PRIMARY KEY (hour, ${SERIES.join(', ')})
   ) WITHOUT ROWID;
   -- /admin/v1/requests?workspace=[&endpoint=]: newest first straight from an index.
   CREATE INDEX requests_workspace_ts ON requests (workspace, ts);
@@ -63,6 +77,12 @@ const ROLLUP = `
       AND COALESCE(r.model, '') = usage_minutes.model
     ORDER BY r.id DESC LIMIT 1)
   WHERE last_error_ts IS NOT NULL;
+
+  INSERT INTO usage_hours (hour, ${SERIES.join(', ')}, requests, errors, tokens_in, tokens_out, cost_usd,
+    latency_sum_ms, latency_min_ms, latency_max_ms, ${BUCKET_COLUMNS.join(', ')})
+  SELECT minute / 60, ${SERIES.join(', ')}, SUM(requests), SUM(errors), SUM(tokens_in), SUM(tokens_out), SUM(cost_usd),
+    SUM(latency_sum_ms), MIN(latency_min_ms), MAX(latency_max_ms), ${BUCKET_COLUMNS.map((c) => `SUM(${c})`).join(', ')}
+  FROM usage_minutes GROUP BY minute / 60, ${SERIES.join(', ')};
 `;
 
 export const MIGRATIONS: readonly string[] = [

@@ -1,6 +1,7 @@
-// The usage log: one SQLite row per request, a per-minute roll-up (usage_minutes: counts, tokens,
-// cost and a latency histogram per workspace × endpoint × key × model) that status and usage
-// read instead of the raw rows, and monthly spend per key and endpoint.
+// The usage log: one SQLite row per request, per-minute and per-hour roll-ups (usage_minutes,
+// usage_hours: counts, tokens, cost and a latency histogram per workspace × endpoint × key ×
+// model) that status and usage read instead of the raw rows, and monthly spend per key and
+// endpoint. Raw rows are kept (no retention yet); /admin/v1/requests reads them by index.
 // record() only pushes to an in-memory batch; a timer writes the batch in one transaction.
 // So the request path never touches SQLite, and a crash loses at most one batch window
 // (WAL + synchronous=NORMAL keeps the file consistent, never corrupt).
@@ -62,19 +63,22 @@ interface MinuteAcc {
 
 const ROLLUP_SUMS = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost_usd', 'latency_sum_ms', ...BUCKET_COLUMNS];
 
-// Adds a batch's sums to the stored minute. Every right-hand side reads the row's old values.
-const UPSERT_MINUTE = `INSERT INTO usage_minutes (minute, workspace, endpoint, key_name, model, requests, errors,
-    tokens_in, tokens_out, cost_usd, latency_sum_ms, latency_min_ms, latency_max_ms, last_error_ts, last_error_code,
-    ${BUCKET_COLUMNS.join(', ')})
-  VALUES (${Array.from({ length: 15 + BUCKETS }, () => '?').join(', ')})
-  ON CONFLICT (minute, workspace, endpoint, key_name, model) DO UPDATE SET
+/**
+ * Adds a batch's sums to a stored minute (with the last error) or hour (without). Every
+ * right-hand side reads the row's old values.
+ */
+function upsertRollup(table: string, unit: string, lastError: boolean): string {
+  const cols = [unit, 'workspace', 'endpoint', 'key_name', 'model', 'requests', 'errors', 'tokens_in', 'tokens_out', 'cost_usd',
+    'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', ...(lastError ? ['last_error_ts', 'last_error_code'] : []), ...BUCKET_COLUMNS];
+  const newer = 'excluded.last_error_ts >= COALESCE(last_error_ts, excluded.last_error_ts)';
+  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
+  ON CONFLICT (${unit}, workspace, endpoint, key_name, model) DO UPDATE SET
     ${ROLLUP_SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')},
     latency_min_ms = MIN(COALESCE(latency_min_ms, excluded.latency_min_ms), excluded.latency_min_ms),
-    latency_max_ms = MAX(COALESCE(latency_max_ms, excluded.latency_max_ms), excluded.latency_max_ms),
-    last_error_code = CASE WHEN excluded.last_error_ts >= COALESCE(last_error_ts, excluded.last_error_ts)
-      THEN excluded.last_error_code ELSE last_error_code END,
-    last_error_ts = CASE WHEN excluded.last_error_ts >= COALESCE(last_error_ts, excluded.last_error_ts)
-      THEN excluded.last_error_ts ELSE last_error_ts END`;
+    latency_max_ms = MAX(COALESCE(latency_max_ms, excluded.latency_max_ms), excluded.latency_max_ms)${lastError ? `,
+    last_error_code = CASE WHEN ${newer} THEN excluded.last_error_code ELSE last_error_code END,
+    last_error_ts = CASE WHEN ${newer} THEN excluded.last_error_ts ELSE last_error_ts END` : ''}`;
+}
 
 const spendKey = (ws: string, kind: SpendSubjectKind, subject: string, month: string): string =>
   ws + SEP + kind + SEP + subject + SEP + month;
@@ -86,6 +90,7 @@ export class UsageLog {
   readonly #addSpend: Statement;
   readonly #readSpend: Statement;
   readonly #upsertMinute: Statement;
+  readonly #upsertHour: Statement;
   readonly #writeBatch: (rows: readonly UsageRow[]) => void;
   readonly #intervalMs: number;
   readonly #maxBatch: number;
@@ -129,7 +134,8 @@ export class UsageLog {
     this.#readSpend = db.prepare(
       'SELECT cost_usd FROM spend WHERE workspace = ? AND subject_kind = ? AND subject = ? AND month = ?',
     ).pluck();
-    this.#upsertMinute = db.prepare(UPSERT_MINUTE);
+    this.#upsertMinute = db.prepare(upsertRollup('usage_minutes', 'minute', true));
+    this.#upsertHour = db.prepare(upsertRollup('usage_hours', 'hour', false));
     this.#writeBatch = db.transaction((rows: readonly UsageRow[]) => this.#write(rows));
   }
 
@@ -313,10 +319,10 @@ export class UsageLog {
     }
     for (const e of spend.values()) this.#addSpend.run(...e);
     for (const m of minutes.values()) {
-      this.#upsertMinute.run(
-        ...m.series, m.requests, m.errors, m.tokensIn, m.tokensOut, m.costUsd, m.latencySum, m.latencyMin,
-        m.latencyMax, m.lastErrorTs, m.lastErrorCode, ...m.hist,
-      );
+      const sums = [m.requests, m.errors, m.tokensIn, m.tokensOut, m.costUsd, m.latencySum, m.latencyMin, m.latencyMax];
+      const [minute, ...series] = m.series;
+      this.#upsertMinute.run(minute, ...series, ...sums, m.lastErrorTs, m.lastErrorCode, ...m.hist);
+      this.#upsertHour.run(Math.floor(minute / 60), ...series, ...sums, ...m.hist);
     }
   }
 

@@ -1,7 +1,7 @@
 // Read side of the usage log, and the only module that queries it: recent requests (from
 // `requests`, by index, capped) and per-group summaries for `gw usage`, `gw status` and the admin
-// API, which read only the per-minute roll-up usage_minutes, so their cost follows the number of
-// minutes × series in the window, not the number of requests. Statements are prepared once per
+// API, which read only the roll-ups usage_minutes and usage_hours, so their cost follows the
+// number of minutes/hours × series in the window, not the number of requests. Statements are prepared once per
 // shape and reused.
 import type { Database, Statement } from 'better-sqlite3';
 import { BUCKET_COLUMNS, histogramPercentile } from './latency-histogram.js';
@@ -126,14 +126,23 @@ export class UsageQueries {
     const col = GROUP_COLUMN[q.by];
     if (col === undefined) throw new Error(`unknown summary grouping: ${String(q.by)}`);
     const ws = q.workspace !== undefined ? 'AND workspace = ?' : '';
+    // Whole hours from usage_hours (the current one included), the minutes before the first
+    // whole hour from usage_minutes: at most (hours + 59) rows per series.
+    const cols = `CASE WHEN ${col} = '' THEN '(none)' ELSE ${col} END AS grp, requests, errors, tokens_in, tokens_out,
+      cost_usd, latency_min_ms, latency_max_ms, ${BUCKET_COLUMNS.join(', ')}`;
     const stmt = this.#stmt(
       `summary:${q.by}:${ws}`,
-      `SELECT CASE WHEN ${col} = '' THEN '(none)' ELSE ${col} END AS grp, SUM(requests) AS requests,
-         SUM(errors) AS errors, SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd,
-         ${HISTOGRAM_SUMS}
-       FROM usage_minutes WHERE minute >= ? ${ws} GROUP BY grp`,
+      `SELECT grp, SUM(requests) AS requests, SUM(errors) AS errors, SUM(tokens_in) AS tokens_in,
+         SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd, ${HISTOGRAM_SUMS}
+       FROM (SELECT ${cols} FROM usage_hours WHERE hour >= ? ${ws}
+             UNION ALL
+             SELECT ${cols} FROM usage_minutes WHERE minute >= ? AND minute < ? ${ws})
+       GROUP BY grp`,
     );
-    const params: unknown[] = q.workspace !== undefined ? [minuteOf(q.sinceMs), q.workspace] : [minuteOf(q.sinceMs)];
+    const minute = minuteOf(q.sinceMs);
+    const hour = Math.ceil(minute / 60);
+    const w = q.workspace !== undefined ? [q.workspace] : [];
+    const params: unknown[] = [hour, ...w, minute, hour * 60, ...w];
     const out: UsageSummaryRow[] = (stmt.all(...params) as SummaryRaw[]).map((r) => {
       const [p50, p95] = percentiles(r, 50, 95) as [number, number];
       return {

@@ -161,7 +161,10 @@ describe('usage_minutes', () => {
     UsageLog.open(old).close(); // runs migration 2: the back-fill
     const dump = (path: string): Record<string, unknown>[] => {
       const db = new BetterSqlite3(path, { readonly: true });
-      const out = db.prepare('SELECT * FROM usage_minutes ORDER BY minute, workspace, endpoint, key_name, model').all() as Record<string, unknown>[];
+      const out = [
+        ...(db.prepare('SELECT * FROM usage_minutes ORDER BY minute, workspace, endpoint, key_name, model').all() as Record<string, unknown>[]),
+        ...(db.prepare('SELECT * FROM usage_hours ORDER BY hour, workspace, endpoint, key_name, model').all() as Record<string, unknown>[]),
+      ];
       db.close();
       return out.map((r) => ({ ...r, cost_usd: Math.round((r['cost_usd'] as number) * 1e9), latency_sum_ms: Math.round((r['latency_sum_ms'] as number) * 1e6) }));
     };
@@ -186,6 +189,9 @@ describe('usage_minutes', () => {
     const queries = new UsageQueries(db);
     const since24h = NOW - 86_400_000;
     for (const by of ['key', 'endpoint', 'model'] as const) assertSummary(queries.summary({ sinceMs: since24h, by }), all, since24h, by);
+    // 100 minutes back: 10 minutes from usage_minutes before the first whole hour, then usage_hours.
+    const since100m = NOW - 6_000_000;
+    assertSummary(queries.summary({ sinceMs: since100m, by: 'model' }), all, since100m, 'model');
     const sinceHalfHour = NOW - 1_800_000;
     assertSummary(queries.summary({ sinceMs: sinceHalfHour, by: 'endpoint', workspace: 'team-b' }), all.filter((r) => r.workspace === 'team-b'), sinceHalfHour, 'endpoint');
 
@@ -209,13 +215,16 @@ describe('usage_minutes', () => {
     assert.deepEqual(status.map((s) => `${s.workspace}/${s.name}`), ['default/idle', 'default/search', 'default/summarize', 'default/support', 'team-b/support']);
     assert.ok(status.find((s) => s.name === 'support')!.requests > 3_000, 'a busy hour');
 
-    // Every statement the status and usage queries ran: none touches `requests`; each reads
-    // usage_minutes by its primary key (the minute range), so the rows read are minutes × series.
+    // Every statement the status and usage queries ran: none touches `requests`; each reads the
+    // roll-ups by their primary key (the time range), so the rows read are minutes/hours × series.
     assert.ok(statements.length >= 6, statements.join('\n'));
     for (const sql of [...statements]) {
       const steps = plan(db, sql);
-      assert.ok(!steps.some((s) => /\brequests\b/.test(s)), `${sql}\n${steps.join('\n')}`);
-      assert.ok(steps.some((s) => /^SEARCH usage_minutes USING PRIMARY KEY \(minute>\?\)/.test(s)), `${sql}\n${steps.join('\n')}`);
+      const why = `${sql}\n${steps.join('\n')}`;
+      assert.ok(!steps.some((s) => /\brequests\b/.test(s)), why);
+      const reads = steps.filter((s) => /\busage_(minutes|hours)\b/.test(s));
+      assert.ok(reads.length > 0, why);
+      for (const r of reads) assert.match(r, /^SEARCH usage_(minutes USING PRIMARY KEY \(minute>\?( AND minute<\?)?\)|hours USING PRIMARY KEY \(hour>\?\))/, why);
     }
     const series = db.prepare('SELECT COUNT(*) FROM usage_minutes WHERE minute >= ?').pluck().get(start / 60_000) as number;
     assert.ok(series <= 60 * 2 * 4 * 5 * 3, `status read ${series} roll-up rows for ${all.length} requests`);
