@@ -5,8 +5,8 @@ import type { RoutingTable } from '../compile/routing-table.js';
 import { ERRORS, GwError, type ErrorCode, type ErrorInfo } from '../errors.js';
 import type { Revision, RevisionStore } from '../state/revisions.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
-import type { RecentQuery, SummaryBy } from '../telemetry/usage-queries.js';
-import type { StoredUsageRow } from '../telemetry/usage-row.js';
+import type { RecentQuery, SummaryBy, SummaryQuery } from '../telemetry/usage-queries.js';
+import type { StoredUsageRow, UsageSummaryRow } from '../telemetry/usage-row.js';
 import { parseSince } from '../ops/usage-report.js';
 import type { ControlPlane } from './control.js';
 import type { BreakerStatus } from '../upstream/breaker.js';
@@ -31,7 +31,7 @@ export interface AdminRoute {
 export interface AdminDeps {
   readonly control: ControlPlane;
   readonly store: RevisionStore;
-  readonly usage: StatusSource & { recent(q: RecentQuery): StoredUsageRow[] };
+  readonly usage: StatusSource & { recent(q: RecentQuery): StoredUsageRow[]; summary(q: SummaryQuery): UsageSummaryRow[] };
   readonly status: StatusQuery;
   readonly metrics: GatewayMetrics;
   /** The table in service right now. */

@@ -60,7 +60,7 @@ export function meteredUsageLog(usageLog: UsageLog, metrics: GatewayMetrics): { 
 export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
   const control = new ControlPlane({ store: o.store, swap: o.swap, build: o.build, logger: o.logger, metrics: o.metrics });
   const startedAt = Date.now();
-  const routes = adminRoutes({ control, store: o.store, usage: o.usageLog, status: new StatusQuery(o.store.db), metrics: o.metrics, table: o.table, startedAt, breakers: o.breakers });
+  const routes = adminRoutes({ control, store: o.store, usage: o.usageLog, status: new StatusQuery(), metrics: o.metrics, table: o.table, startedAt, breakers: o.breakers });
   const listener: Listener = createAdminListener({ routes, auth: createAdminAuth(o.settings.admin.key), logger: o.logger });
   return {
     control,

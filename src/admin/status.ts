@@ -1,9 +1,8 @@
 // `GET /admin/v1/status`: per endpoint of the config in service, the last hour's traffic from
-// the usage log (requests, errors, p95, rate) and its most recent failure.
-import type { Database, Statement } from 'better-sqlite3';
+// the usage log's per-minute roll-up (requests, errors, p95, rate) and its most recent failure.
+// The SQL lives in telemetry/usage-queries.ts; this module only lays the figures over the table.
 import type { RoutingTable } from '../compile/routing-table.js';
-import type { SummaryQuery } from '../telemetry/usage-queries.js';
-import type { UsageSummaryRow } from '../telemetry/usage-row.js';
+import type { EndpointStats } from '../telemetry/usage-queries.js';
 
 export const STATUS_WINDOW_MS = 3_600_000; // 1h
 
@@ -20,44 +19,27 @@ export interface EndpointStatus {
   readonly lastError: { readonly code: string; readonly at: string } | null;
 }
 
-interface LastErrorRow {
-  workspace: string;
-  endpoint: string;
-  error_code: string | null;
-  status: number;
-  at: number;
-}
-
 export interface StatusSource {
-  summary(q: SummaryQuery): UsageSummaryRow[];
+  /** Flushes pending rows first, so they are counted. */
+  endpointStats(sinceMs: number): EndpointStats[];
 }
 
 const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
+/** The window's first minute: the current minute and the 59 before it (whole roll-up minutes). */
+export function statusSince(now: number): number {
+  return (Math.floor(now / 60_000) + 1) * 60_000 - STATUS_WINDOW_MS;
+}
+
 export class StatusQuery {
-  readonly #lastErrors: Statement;
-
-  constructor(db: Database) {
-    // SQLite returns the other columns of the row that holds MAX(ts) in each group.
-    this.#lastErrors = db.prepare(`SELECT workspace, endpoint, error_code, status, MAX(ts) AS at FROM requests
-      WHERE ts >= ? AND status >= 400 AND endpoint IS NOT NULL GROUP BY workspace, endpoint`);
-  }
-
-  /** `usage.summary` flushes pending rows first, so the last-error query sees them too. */
   endpoints(table: RoutingTable | undefined, usage: StatusSource, now = Date.now()): EndpointStatus[] {
     if (table === undefined) return [];
-    const since = now - STATUS_WINDOW_MS;
+    const stats = new Map<string, EndpointStats>();
+    for (const s of usage.endpointStats(statusSince(now))) stats.set(`${s.workspace}/${s.endpoint}`, s);
     const out: EndpointStatus[] = [];
-    const stats = new Map<string, UsageSummaryRow>();
-    for (const ws of table.workspaces.keys()) {
-      for (const row of usage.summary({ sinceMs: since, by: 'endpoint', workspace: ws })) stats.set(`${ws}/${row.group}`, row);
-    }
-    const lastErrors = new Map<string, LastErrorRow>();
-    for (const r of this.#lastErrors.all(since) as LastErrorRow[]) lastErrors.set(`${r.workspace}/${r.endpoint}`, r);
     for (const [wsName, ws] of table.workspaces) {
       for (const name of [...ws.endpoints.keys()].sort()) {
         const s = stats.get(`${wsName}/${name}`);
-        const e = lastErrors.get(`${wsName}/${name}`);
         const requests = s?.requests ?? 0;
         const errors = s?.errors ?? 0;
         out.push({
@@ -68,7 +50,7 @@ export class StatusQuery {
           errorRate: requests === 0 ? 0 : round(errors / requests, 4),
           requests,
           errors,
-          lastError: e === undefined ? null : { code: e.error_code ?? `HTTP_${e.status}`, at: new Date(e.at).toISOString() },
+          lastError: s?.lastError == null ? null : { code: s.lastError.code, at: new Date(s.lastError.at).toISOString() },
         });
       }
     }

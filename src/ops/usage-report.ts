@@ -1,5 +1,6 @@
 // `gw usage`: per key, endpoint or model totals since a point in time, read from the SQLite
-// usage log that `gw serve` writes. A missing file is an empty report, not an error: a fresh
+// usage log's roll-ups that `gw serve` writes (whole UTC minutes: the window starts at the
+// beginning of the minute that holds --since). Opening an older file migrates it once (back-fill). A missing file is an empty report, not an error: a fresh
 // gateway simply has served nothing yet.
 import { stat } from 'node:fs/promises';
 import { parseDuration } from '../compile/duration.js';

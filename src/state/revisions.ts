@@ -123,11 +123,6 @@ export class RevisionStore {
     return r === undefined ? undefined : toRevision(r);
   }
 
-  /** The connection, for read-only queries of the admin API over the same file. */
-  get db(): Database {
-    return this.#db;
-  }
-
   close(): void {
     if (this.#db.open) this.#db.close();
   }

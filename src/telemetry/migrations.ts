@@ -6,6 +6,84 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { GwError } from '../errors.js';
+import { BUCKET_COLUMNS, bucketSql } from './latency-histogram.js';
+
+/** The series columns of usage_minutes; '' stands for "none" (NULL would defeat the upsert). */
+const SERIES = ['workspace', 'endpoint', 'key_name', 'model'] as const;
+
+/** A roll-up table's columns after its time unit and series. */
+function rollupColumns(lastError: boolean): string {
+  return `
+    requests        INTEGER NOT NULL DEFAULT 0,
+    errors          INTEGER NOT NULL DEFAULT 0,  -- status >= 400
+    tokens_in       INTEGER NOT NULL DEFAULT 0,
+    tokens_out      INTEGER NOT NULL DEFAULT 0,
+    cost_usd        REAL    NOT NULL DEFAULT 0,
+    latency_sum_ms  REAL    NOT NULL DEFAULT 0,
+    latency_min_ms  REAL,
+    latency_max_ms  REAL,${lastError ? `
+    last_error_ts   INTEGER,                  -- newest request with status >= 400
+    last_error_code TEXT,                     -- its error_code, or 'HTTP_<status>'` : ''}
+    ${BUCKET_COLUMNS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(',\n    ')},`;
+}
+
+// 2: the roll-ups that status and usage read, back-filled from existing requests: per minute
+// (status's last hour, the edges of a usage window) and per hour (the rest of a usage window).
+// Generated from latency-histogram.ts, whose bounds are frozen for that reason.
+const ROLLUP = `
+  CREATE TABLE usage_minutes (
+    minute          INTEGER NOT NULL,         -- floor(ts / 60000): the request start's UTC minute
+    workspace       TEXT    NOT NULL,
+    endpoint        TEXT    NOT NULL,         -- '' when the request had none; likewise below
+    key_name        TEXT    NOT NULL,
+    model           TEXT    NOT NULL,${rollupColumns(true)}
+    PRIMARY KEY (minute, ${SERIES.join(', ')})
+  ) WITHOUT ROWID;
+  CREATE TABLE usage_hours (
+    hour            INTEGER NOT NULL,         -- floor(minute / 60)
+    workspace       TEXT    NOT NULL,
+    endpoint        TEXT    NOT NULL,
+    key_name        TEXT    NOT NULL,
+    model           TEXT    NOT NULL,${rollupColumns(false)}
+    PRIMARY KEY (hour, ${SERIES.join(', ')})
+  ) WITHOUT ROWID;
+  -- /admin/v1/requests?workspace=[&endpoint=]: newest first straight from an index.
+  CREATE INDEX requests_workspace_ts ON requests (workspace, ts);
+  CREATE INDEX requests_workspace_endpoint_ts ON requests (workspace, endpoint, ts);
+
+  -- Two stages: group by series, minute and latency bucket first (one COUNT per row), then
+  -- spread the few resulting rows over the bucket columns (sixty SUMs per row would be ~20× slower).
+  INSERT INTO usage_minutes (minute, ${SERIES.join(', ')}, requests, errors, tokens_in, tokens_out, cost_usd,
+    latency_sum_ms, latency_min_ms, latency_max_ms, last_error_ts, ${BUCKET_COLUMNS.join(', ')})
+  SELECT minute, ${SERIES.join(', ')}, SUM(n), SUM(errors), SUM(tokens_in), SUM(tokens_out), SUM(cost_usd),
+    SUM(latency_sum_ms), MIN(latency_min_ms), MAX(latency_max_ms), MAX(last_error_ts),
+    ${BUCKET_COLUMNS.map((_, i) => `SUM(CASE WHEN b = ${i} THEN n ELSE 0 END)`).join(', ')}
+  FROM (
+    SELECT minute, ${SERIES.join(', ')}, b, COUNT(*) AS n, SUM(status >= 400) AS errors, SUM(tokens_in) AS tokens_in,
+      SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd, SUM(latency_ms) AS latency_sum_ms,
+      MIN(latency_ms) AS latency_min_ms, MAX(latency_ms) AS latency_max_ms,
+      MAX(CASE WHEN status >= 400 THEN ts END) AS last_error_ts
+    FROM (SELECT CAST(ts AS INTEGER) / 60000 AS minute, workspace, COALESCE(endpoint, '') AS endpoint,
+            COALESCE(key_name, '') AS key_name, COALESCE(model, '') AS model, status, tokens_in, tokens_out,
+            cost_usd, latency_ms, ts, ${bucketSql('latency_ms')} AS b
+          FROM requests)
+    GROUP BY minute, ${SERIES.join(', ')}, b)
+  GROUP BY minute, ${SERIES.join(', ')};
+
+  UPDATE usage_minutes SET last_error_code = (
+    SELECT COALESCE(r.error_code, 'HTTP_' || r.status) FROM requests r
+    WHERE r.ts = usage_minutes.last_error_ts AND r.status >= 400 AND r.workspace = usage_minutes.workspace
+      AND COALESCE(r.endpoint, '') = usage_minutes.endpoint AND COALESCE(r.key_name, '') = usage_minutes.key_name
+      AND COALESCE(r.model, '') = usage_minutes.model
+    ORDER BY r.id DESC LIMIT 1)
+  WHERE last_error_ts IS NOT NULL;
+
+  INSERT INTO usage_hours (hour, ${SERIES.join(', ')}, requests, errors, tokens_in, tokens_out, cost_usd,
+    latency_sum_ms, latency_min_ms, latency_max_ms, ${BUCKET_COLUMNS.join(', ')})
+  SELECT minute / 60, ${SERIES.join(', ')}, SUM(requests), SUM(errors), SUM(tokens_in), SUM(tokens_out), SUM(cost_usd),
+    SUM(latency_sum_ms), MIN(latency_min_ms), MAX(latency_max_ms), ${BUCKET_COLUMNS.map((c) => `SUM(${c})`).join(', ')}
+  FROM usage_minutes GROUP BY minute / 60, ${SERIES.join(', ')};
+`;
 
 export const MIGRATIONS: readonly string[] = [
   // 1: request log, monthly spend, applied revisions.
@@ -53,6 +131,7 @@ export const MIGRATIONS: readonly string[] = [
     source     TEXT    NOT NULL               -- e.g. 'file', 'watch', 'sighup', 'apply', 'rollback'
   );
   `,
+  ROLLUP,
 ];
 
 export interface MigrationResult {
@@ -75,6 +154,8 @@ export function migrate(db: Database, steps: readonly string[] = MIGRATIONS): Mi
   for (let v = from; v < steps.length; v++) {
     const sql = steps[v] as string;
     db.transaction(() => {
+      // Another process may have run this step between our read and our lock.
+      if (Number(db.pragma('user_version', { simple: true })) > v) return;
       db.exec(sql);
       // PRAGMA takes no bound parameters; v is an integer we control.
       db.pragma(`user_version = ${v + 1}`);

@@ -1,12 +1,16 @@
-// The usage log: one SQLite row per request plus monthly spend per key and endpoint.
+// The usage log: one SQLite row per request, per-minute and per-hour roll-ups (usage_minutes,
+// usage_hours: counts, tokens, cost and a latency histogram per workspace × endpoint × key ×
+// model) that status and usage read instead of the raw rows, and monthly spend per key and
+// endpoint. Raw rows are kept (no retention yet); /admin/v1/requests reads them by index.
 // record() only pushes to an in-memory batch; a timer writes the batch in one transaction.
 // So the request path never touches SQLite, and a crash loses at most one batch window
 // (WAL + synchronous=NORMAL keeps the file consistent, never corrupt).
 import { performance } from 'node:perf_hooks';
 import type { Database, Statement } from 'better-sqlite3';
+import { BUCKET_COLUMNS, BUCKETS, bucketOf } from './latency-histogram.js';
 import { openDatabase } from './migrations.js';
 import { UsageQueries } from './usage-queries.js';
-import type { RecentQuery, SummaryQuery } from './usage-queries.js';
+import type { EndpointStats, RecentQuery, SummaryQuery } from './usage-queries.js';
 import { monthOf } from './usage-row.js';
 import type { SpendSubjectKind, StoredUsageRow, UsageRow, UsageSummaryRow } from './usage-row.js';
 
@@ -40,6 +44,42 @@ export interface UsageLogStats {
 }
 
 const SEP = '\u0000';
+
+/** One roll-up row being built from a batch: the series, then the sums. */
+interface MinuteAcc {
+  readonly series: [minute: number, workspace: string, endpoint: string, keyName: string, model: string];
+  requests: number;
+  errors: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  latencySum: number;
+  latencyMin: number;
+  latencyMax: number;
+  lastErrorTs: number | null;
+  lastErrorCode: string | null;
+  readonly hist: number[];
+}
+
+const ROLLUP_SUMS = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost_usd', 'latency_sum_ms', ...BUCKET_COLUMNS];
+
+/**
+ * Adds a batch's sums to a stored minute (with the last error) or hour (without). Every
+ * right-hand side reads the row's old values.
+ */
+function upsertRollup(table: string, unit: string, lastError: boolean): string {
+  const cols = [unit, 'workspace', 'endpoint', 'key_name', 'model', 'requests', 'errors', 'tokens_in', 'tokens_out', 'cost_usd',
+    'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', ...(lastError ? ['last_error_ts', 'last_error_code'] : []), ...BUCKET_COLUMNS];
+  const newer = 'excluded.last_error_ts >= COALESCE(last_error_ts, excluded.last_error_ts)';
+  return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
+  ON CONFLICT (${unit}, workspace, endpoint, key_name, model) DO UPDATE SET
+    ${ROLLUP_SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')},
+    latency_min_ms = MIN(COALESCE(latency_min_ms, excluded.latency_min_ms), excluded.latency_min_ms),
+    latency_max_ms = MAX(COALESCE(latency_max_ms, excluded.latency_max_ms), excluded.latency_max_ms)${lastError ? `,
+    last_error_code = CASE WHEN ${newer} THEN excluded.last_error_code ELSE last_error_code END,
+    last_error_ts = CASE WHEN ${newer} THEN excluded.last_error_ts ELSE last_error_ts END` : ''}`;
+}
+
 const spendKey = (ws: string, kind: SpendSubjectKind, subject: string, month: string): string =>
   ws + SEP + kind + SEP + subject + SEP + month;
 
@@ -49,6 +89,8 @@ export class UsageLog {
   readonly #insert: Statement;
   readonly #addSpend: Statement;
   readonly #readSpend: Statement;
+  readonly #upsertMinute: Statement;
+  readonly #upsertHour: Statement;
   readonly #writeBatch: (rows: readonly UsageRow[]) => void;
   readonly #intervalMs: number;
   readonly #maxBatch: number;
@@ -92,6 +134,8 @@ export class UsageLog {
     this.#readSpend = db.prepare(
       'SELECT cost_usd FROM spend WHERE workspace = ? AND subject_kind = ? AND subject = ? AND month = ?',
     ).pluck();
+    this.#upsertMinute = db.prepare(upsertRollup('usage_minutes', 'minute', true));
+    this.#upsertHour = db.prepare(upsertRollup('usage_hours', 'hour', false));
     this.#writeBatch = db.transaction((rows: readonly UsageRow[]) => this.#write(rows));
   }
 
@@ -193,10 +237,19 @@ export class UsageLog {
     return this.#queries.recent(q);
   }
 
-  /** Totals and latency percentiles per key, endpoint or model asked, since q.sinceMs. */
+  /**
+   * Totals and latency percentiles per key, endpoint or model asked, from the minute that holds
+   * q.sinceMs on (read from the roll-up; see UsageQueries.summary).
+   */
   summary(q: SummaryQuery): UsageSummaryRow[] {
     this.flush();
     return this.#queries.summary(q);
+  }
+
+  /** Per workspace and endpoint, from the minute that holds sinceMs on: counts, p95, last error. */
+  endpointStats(sinceMs: number): EndpointStats[] {
+    this.flush();
+    return this.#queries.endpointStats(sinceMs);
   }
 
   get stats(): UsageLogStats {
@@ -247,9 +300,11 @@ export class UsageLog {
       if (e === undefined) spend.set(k, [ws, kind, subject, m, cost]);
       else e[4] += cost;
     };
+    const minutes = new Map<string, MinuteAcc>();
     for (const r of rows) {
       const attempts = r.attempts ?? [];
       const cost = r.costUsd ?? 0;
+      this.#addToMinute(minutes, r, cost);
       this.#insert.run(
         r.ts, r.requestId, r.workspace, r.endpoint ?? null, r.keyName ?? null, r.model ?? null,
         r.provider ?? null, r.upstreamModel ?? null, attempts.length, JSON.stringify(attempts),
@@ -263,6 +318,46 @@ export class UsageLog {
       }
     }
     for (const e of spend.values()) this.#addSpend.run(...e);
+    for (const m of minutes.values()) {
+      const sums = [m.requests, m.errors, m.tokensIn, m.tokensOut, m.costUsd, m.latencySum, m.latencyMin, m.latencyMax];
+      const [minute, ...series] = m.series;
+      this.#upsertMinute.run(minute, ...series, ...sums, m.lastErrorTs, m.lastErrorCode, ...m.hist);
+      this.#upsertHour.run(Math.floor(minute / 60), ...series, ...sums, ...m.hist);
+    }
+  }
+
+  /** Adds one row to its minute's accumulator (what migration 2's back-fill does in SQL). */
+  #addToMinute(minutes: Map<string, MinuteAcc>, r: UsageRow, cost: number): void {
+    const minute = Math.floor(r.ts / 60_000);
+    const endpoint = r.endpoint ?? '';
+    const keyName = r.keyName ?? '';
+    const model = r.model ?? '';
+    const k = minute + SEP + r.workspace + SEP + endpoint + SEP + keyName + SEP + model;
+    let m = minutes.get(k);
+    if (m === undefined) {
+      m = {
+        series: [minute, r.workspace, endpoint, keyName, model], requests: 0, errors: 0, tokensIn: 0, tokensOut: 0,
+        costUsd: 0, latencySum: 0, latencyMin: r.latencyMs, latencyMax: r.latencyMs, lastErrorTs: null,
+        lastErrorCode: null, hist: new Array<number>(BUCKETS).fill(0),
+      };
+      minutes.set(k, m);
+    }
+    m.requests++;
+    m.tokensIn += r.tokensIn ?? 0;
+    m.tokensOut += r.tokensOut ?? 0;
+    m.costUsd += cost;
+    m.latencySum += r.latencyMs;
+    if (r.latencyMs < m.latencyMin) m.latencyMin = r.latencyMs;
+    if (r.latencyMs > m.latencyMax) m.latencyMax = r.latencyMs;
+    const b = bucketOf(r.latencyMs);
+    m.hist[b] = (m.hist[b] ?? 0) + 1;
+    if (r.status >= 400) {
+      m.errors++;
+      if (m.lastErrorTs === null || r.ts >= m.lastErrorTs) {
+        m.lastErrorTs = r.ts;
+        m.lastErrorCode = r.errorCode ?? `HTTP_${r.status}`;
+      }
+    }
   }
 
   #report(err: unknown, dropped: number): void {

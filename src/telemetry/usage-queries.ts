@@ -1,6 +1,10 @@
-// Read side of the usage log: recent requests and per-group summaries for `gw usage`,
-// `gw status` and the admin API. Statements are prepared once per shape and reused.
+// Read side of the usage log, and the only module that queries it: recent requests (from
+// `requests`, by index, capped) and per-group summaries for `gw usage`, `gw status` and the admin
+// API, which read only the roll-ups usage_minutes and usage_hours, so their cost follows the
+// number of minutes/hours × series in the window, not the number of requests. Statements are prepared once per
+// shape and reused.
 import type { Database, Statement } from 'better-sqlite3';
+import { BUCKET_COLUMNS, histogramPercentile } from './latency-histogram.js';
 import type { AttemptRecord, StoredUsageRow, UsageSummaryRow } from './usage-row.js';
 
 export type SummaryBy = 'key' | 'endpoint' | 'model';
@@ -13,7 +17,10 @@ export interface RecentQuery {
 }
 
 export interface SummaryQuery {
-  /** Only rows with ts >= sinceMs (epoch ms). */
+  /**
+   * Window start, epoch ms. The roll-up counts whole UTC minutes, so the window starts at the
+   * beginning of the minute that holds sinceMs (up to 59.999 s earlier).
+   */
   readonly sinceMs: number;
   readonly by: SummaryBy;
   readonly workspace?: string;
@@ -33,13 +40,35 @@ interface RawRow {
   ttfb_ms: number | null; stream: number; route: string;
 }
 
-interface LatencyRow { grp: string; status: number; tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number }
+/** A workspace's endpoint over a window, for `gw status`. */
+export interface EndpointStats {
+  readonly workspace: string;
+  readonly endpoint: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly p95_ms: number;
+  /** The newest request answered with status >= 400: its GW_ERR_* code (or HTTP_<status>), epoch ms. */
+  readonly lastError: { readonly code: string; readonly at: number } | null;
+}
 
-/** Nearest-rank percentile of an ascending array; 0 for an empty one. */
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1] as number;
+/** Sums over roll-up rows: counts, observed min/max and the histogram's bucket sums. */
+const HISTOGRAM_SUMS = `MIN(latency_min_ms) AS min_ms, MAX(latency_max_ms) AS max_ms, ${BUCKET_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}`;
+
+interface HistogramRow { min_ms: number | null; max_ms: number | null; [bucket: string]: unknown }
+
+interface SummaryRaw extends HistogramRow { grp: string; requests: number; errors: number; tokens_in: number; tokens_out: number; cost_usd: number }
+
+interface EndpointRaw extends HistogramRow { workspace: string; endpoint: string; requests: number; errors: number }
+
+interface LastErrorRaw { workspace: string; endpoint: string; code: string | null; at: number }
+
+const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
+
+function percentiles(r: HistogramRow, ...ps: number[]): number[] {
+  const counts = BUCKET_COLUMNS.map((c) => Number(r[c] ?? 0));
+  const min = r.min_ms ?? 0;
+  const max = r.max_ms ?? 0;
+  return ps.map((p) => histogramPercentile(counts, p, min, max));
 }
 
 function parseAttempts(json: string): AttemptRecord[] {
@@ -89,40 +118,64 @@ export class UsageQueries {
     return (stmt.all(...params, limit) as RawRow[]).map(toStored);
   }
 
+  /**
+   * Per group: requests, errors (status >= 400), tokens, cost, and p50/p95 latency read from the
+   * roll-up's histogram (see histogramPercentile: within one bucket of the exact nearest-rank value).
+   */
   summary(q: SummaryQuery): UsageSummaryRow[] {
     const col = GROUP_COLUMN[q.by];
     if (col === undefined) throw new Error(`unknown summary grouping: ${String(q.by)}`);
     const ws = q.workspace !== undefined ? 'AND workspace = ?' : '';
+    // Whole hours from usage_hours (the current one included), the minutes before the first
+    // whole hour from usage_minutes: at most (hours + 59) rows per series.
+    const cols = `CASE WHEN ${col} = '' THEN '(none)' ELSE ${col} END AS grp, requests, errors, tokens_in, tokens_out,
+      cost_usd, latency_min_ms, latency_max_ms, ${BUCKET_COLUMNS.join(', ')}`;
     const stmt = this.#stmt(
       `summary:${q.by}:${ws}`,
-      `SELECT COALESCE(${col}, '(none)') AS grp, status, tokens_in, tokens_out, cost_usd, latency_ms
-       FROM requests WHERE ts >= ? ${ws} ORDER BY grp, latency_ms`,
+      `SELECT grp, SUM(requests) AS requests, SUM(errors) AS errors, SUM(tokens_in) AS tokens_in,
+         SUM(tokens_out) AS tokens_out, SUM(cost_usd) AS cost_usd, ${HISTOGRAM_SUMS}
+       FROM (SELECT ${cols} FROM usage_hours WHERE hour >= ? ${ws}
+             UNION ALL
+             SELECT ${cols} FROM usage_minutes WHERE minute >= ? AND minute < ? ${ws})
+       GROUP BY grp`,
     );
-    const params: unknown[] = q.workspace !== undefined ? [q.sinceMs, q.workspace] : [q.sinceMs];
-    const out: UsageSummaryRow[] = [];
-    let group: string | undefined;
-    let acc = { requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0 };
-    let latencies: number[] = [];
-    const emit = (): void => {
-      if (group === undefined) return;
-      out.push({ group, ...acc, p50_ms: percentile(latencies, 50), p95_ms: percentile(latencies, 95) });
-    };
-    // Rows arrive sorted by group then latency, so each group's latencies are already ascending.
-    for (const r of stmt.iterate(...params) as IterableIterator<LatencyRow>) {
-      if (r.grp !== group) {
-        emit();
-        group = r.grp;
-        acc = { requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0 };
-        latencies = [];
-      }
-      acc.requests++;
-      if (r.status >= 400) acc.errors++;
-      acc.tokens_in += r.tokens_in;
-      acc.tokens_out += r.tokens_out;
-      acc.cost_usd += r.cost_usd;
-      latencies.push(r.latency_ms);
-    }
-    emit();
+    const minute = minuteOf(q.sinceMs);
+    const hour = Math.ceil(minute / 60);
+    const w = q.workspace !== undefined ? [q.workspace] : [];
+    const params: unknown[] = [hour, ...w, minute, hour * 60, ...w];
+    const out: UsageSummaryRow[] = (stmt.all(...params) as SummaryRaw[]).map((r) => {
+      const [p50, p95] = percentiles(r, 50, 95) as [number, number];
+      return {
+        group: r.grp, requests: r.requests, errors: r.errors, tokens_in: r.tokens_in, tokens_out: r.tokens_out,
+        cost_usd: r.cost_usd, p50_ms: p50, p95_ms: p95,
+      };
+    });
     return out.sort((a, b) => b.requests - a.requests || a.group.localeCompare(b.group));
+  }
+
+  /** Per workspace and endpoint (requests without one left out), from the minute holding sinceMs on. */
+  endpointStats(sinceMs: number): EndpointStats[] {
+    const totals = this.#stmt(
+      'endpoints',
+      `SELECT workspace, endpoint, SUM(requests) AS requests, SUM(errors) AS errors, ${HISTOGRAM_SUMS}
+       FROM usage_minutes WHERE minute >= ? AND endpoint <> '' GROUP BY workspace, endpoint`,
+    );
+    // SQLite returns the other columns of the row that holds MAX(...) in each group.
+    const lastErrors = this.#stmt(
+      'endpoints:last-error',
+      `SELECT workspace, endpoint, last_error_code AS code, MAX(last_error_ts) AS at
+       FROM usage_minutes WHERE minute >= ? AND endpoint <> '' AND last_error_ts IS NOT NULL GROUP BY workspace, endpoint`,
+    );
+    const minute = minuteOf(sinceMs);
+    const errors = new Map<string, LastErrorRaw>();
+    for (const e of lastErrors.all(minute) as LastErrorRaw[]) errors.set(e.workspace + '\u0000' + e.endpoint, e);
+    return (totals.all(minute) as EndpointRaw[]).map((r) => {
+      const e = errors.get(r.workspace + '\u0000' + r.endpoint);
+      return {
+        workspace: r.workspace, endpoint: r.endpoint, requests: r.requests, errors: r.errors,
+        p95_ms: percentiles(r, 95)[0] as number,
+        lastError: e === undefined ? null : { code: e.code ?? 'HTTP_ERROR', at: e.at },
+      };
+    });
   }
 }

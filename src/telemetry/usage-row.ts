@@ -1,5 +1,6 @@
 // What one proxied request leaves in the usage log. The pipeline fills a UsageRow and hands it to
-// UsageLog.record(); `gw usage`, `gw status` and the admin API read the same rows back.
+// UsageLog.record(); the admin API lists them back, and `gw usage` / `gw status` read their
+// per-minute and per-hour roll-ups.
 
 /** One try against one upstream target, in the order they happened. */
 export interface AttemptRecord {
@@ -84,7 +85,11 @@ export interface UsageSummaryRow {
   readonly tokens_in: number;
   readonly tokens_out: number;
   readonly cost_usd: number;
-  /** Nearest-rank percentiles of latency_ms. */
+  /**
+   * Nearest-rank percentiles of latency_ms, read from the roll-up's latency histogram
+   * (latency-histogram.ts): interpolated inside the bucket that holds the rank and clamped to the
+   * observed min/max, so within that bucket (≤ 1/3 of the value) of the exact figure.
+   */
   readonly p50_ms: number;
   readonly p95_ms: number;
 }

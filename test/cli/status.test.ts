@@ -1,15 +1,19 @@
 // `gw status` against a fake admin API: a row per endpoint (RPS, p95, error rate, requests,
 // last error), the JSON as the API sends it, and the admin address taken from gateway.yaml.
+// Then against a real `gw serve` after a burst of requests: the figures come from the usage
+// log's per-minute roll-up and must match what the callers saw.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderStatus } from '../../src/cli/render/status.js';
 import type { StatusResponse } from '../../src/cli/admin-client.js';
 import { runGw } from '../helpers/gw.js';
 import { startFakeAdmin, type FakeAdmin } from './control-helpers.js';
+import { startUpstream, echoHandler } from '../serve/helpers.js';
+import { ADMIN_KEY, CALLER_KEY, admin, freePort, gatewayYaml, manifestsYaml, startGw } from '../admin/helpers.js';
 
 const STATUS: StatusResponse = {
   revision: 4,
@@ -91,4 +95,61 @@ test('gw status with nothing listening → exit 1, "cannot reach the gateway at 
   const r = await runGw(['status', '--server', url]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, new RegExp(`cannot reach the gateway at ${url.replace(/\./g, '\\.')} \\(connection refused\\); is \`gw serve\` running there\\?`));
+});
+
+test('a real gw serve: after a burst of requests, /admin/v1/status and gw status count them right', { skip }, async () => {
+  // Requests saying "fail" get a 500 from the upstream; the rest an answer.
+  const up = await startUpstream((r, res, req) => {
+    if (JSON.stringify(r.body).includes('fail')) {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'boom', type: 'server_error' } }));
+    } else echoHandler(r, res, req);
+  });
+  const work = await mkdtemp(join(tmpdir(), 'gw-status-live-'));
+  const [proxyPort, adminPort] = [await freePort(), await freePort()];
+  await mkdir(join(work, 'manifests'));
+  await writeFile(join(work, 'manifests', 'all.yaml'), manifestsYaml(up.url, 'up-one'));
+  await writeFile(join(work, 'gateway.yaml'), gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}` }));
+  const gw = await startGw(work, { proxyPort, adminPort });
+  try {
+    const send = async (content: string): Promise<number> => {
+      const res = await fetch(`${gw.proxy}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CALLER_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content }] }),
+      });
+      await res.arrayBuffer();
+      return res.status;
+    };
+    const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => send(i % 10 === 0 ? 'fail' : `hello ${i}`)));
+    const errors = statuses.filter((s) => s >= 400).length;
+    assert.equal(errors, 6, JSON.stringify(statuses));
+
+    const r = await admin(gw.admin, '/admin/v1/status');
+    assert.equal(r.status, 200, r.text);
+    const support = (r.body['endpoints'] as { name: string; requests: number; errors: number; errorRate: number; rps: number; p95Ms: number; lastError: { code: string; at: string } | null }[]).find((e) => e.name === 'support');
+    assert.ok(support !== undefined, r.text);
+    assert.equal(support.requests, 60);
+    assert.equal(support.errors, 6);
+    assert.equal(support.errorRate, 0.1);
+    assert.equal(support.rps, Math.round((60 / 3600) * 1e4) / 1e4);
+    assert.ok(support.p95Ms > 0);
+    assert.match(support.lastError?.code ?? '', /^(GW_ERR_|HTTP_5)/);
+    assert.ok(Math.abs(Date.parse(support.lastError?.at ?? '') - Date.now()) < 600_000, 'the last error is from this burst');
+
+    const usage = await admin(gw.admin, '/admin/v1/usage?since=1h&by=key');
+    assert.deepEqual((usage.body['rows'] as { group: string; requests: number; errors: number }[]).map((g) => [g.group, g.requests, g.errors]), [['app', 60, 6]]);
+    const recent = await admin(gw.admin, '/admin/v1/requests?endpoint=support&limit=3');
+    assert.equal((recent.body['requests'] as unknown[]).length, 3);
+    assert.equal((await admin(gw.admin, '/admin/v1/requests?limit=5000')).status, 400, 'the limit is capped');
+
+    const cli = await runGw(['status', '--server', gw.admin, '-o', 'json'], { env: { GW_ADMIN_KEY: ADMIN_KEY } });
+    assert.equal(cli.code, 0, cli.stderr);
+    const fromCli = (JSON.parse(cli.stdout) as { endpoints: { name: string; requests: number; errors: number }[] }).endpoints.find((e) => e.name === 'support');
+    assert.deepEqual([fromCli?.requests, fromCli?.errors], [60, 6]);
+  } finally {
+    await gw.stop();
+    await up.close();
+    await rm(work, { recursive: true, force: true });
+  }
 });

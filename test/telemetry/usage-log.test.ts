@@ -126,7 +126,7 @@ describe('UsageLog writes', () => {
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
-    assert.deepEqual(tables, ['requests', 'revisions', 'spend']);
+    assert.deepEqual(tables, ['requests', 'revisions', 'spend', 'usage_hours', 'usage_minutes']);
     db.close();
   });
 
