@@ -7,7 +7,7 @@ import { sha, freePort, waitForLine } from '../helpers/gw.js';
 export { freePort, waitForLine };
 
 export const BIN = resolve('bin/gw');
-export const ADMIN_KEY = 'gw-admin-test-key-0123456789';
+export const ADMIN_KEY = 'gw-admin-test-key-0123456789abcdefghij';
 export const CALLER_KEY = 'gw-c1-caller-key';
 export const UPSTREAM_SECRET = 'sk-c1-upstream-secret-value';
 
