@@ -52,6 +52,8 @@ export interface AdminRuntimeOptions {
   /** The table in service. */
   readonly table: () => RoutingTable | undefined;
   readonly build: (manifests: readonly unknown[], label: string) => Promise<BuildResult>;
+  /** The failed admin-key throttle; tests pass one with their own clock. */
+  readonly authThrottle?: AuthThrottle;
 }
 
 export interface AdminRuntime {
@@ -82,7 +84,7 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
     routes,
     auth: createAdminAuth(key),
     guard: createAdminGuard({ bindHost: host, keyed: key !== undefined }),
-    throttle: new AuthThrottle(),
+    throttle: o.authThrottle ?? new AuthThrottle(),
     logger: o.logger,
   });
   return {
