@@ -91,8 +91,9 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
       .catch((err: unknown) => fromError(err, logger))
       .then((answer) => {
         if (res.headersSent) return;
-        // The rest of a refused oversized body is never read: close rather than reuse the socket.
-        if (answer.status === 413) res.setHeader('connection', 'close');
+        // The rest of a refused body (oversized, not JSON, cross-site, no key) is not worth
+        // reading: close rather than reuse the socket.
+        if (answer.status === 413 || !req.complete) res.setHeader('connection', 'close');
         send(res, answer);
         const ms = Math.round((performance.now() - t0) * 100) / 100;
         logger.info({ admin: true, method: req.method, path: (req.url ?? '/').split('?')[0], status: answer.status, ms }, 'admin request');

@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { createAdminClient } from '../../src/cli/admin-client.js';
 import { createAdminGuard } from '../../src/admin/guard.js';
 import type { Manifest } from '../../src/manifest/types.js';
@@ -51,6 +52,23 @@ test('a text/plain POST (a simple request, no preflight) is refused with 415 and
   }
   const rollback = await raw(gw.url, '/admin/v1/rollback', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' });
   assert.equal(rollback.status, 415);
+  await unchanged();
+});
+
+test('a large text/plain upload is answered 415 before it is sent, and its connection closed', async () => {
+  const socket = connect(gw.port, '127.0.0.1');
+  let text = '';
+  socket.setEncoding('utf8');
+  const closed = new Promise<void>((done) => socket.on('close', () => done()));
+  const answered = new Promise<void>((done) => socket.on('data', (d: string) => ((text += d), text.includes('\r\n\r\n') && done())));
+  socket.on('error', () => {}); // the server may reset once it closes
+  socket.write(`POST /admin/v1/apply HTTP/1.1\r\nHost: ${host}\r\nContent-Type: text/plain\r\nContent-Length: 104857600\r\n\r\n`);
+  socket.write('x'.repeat(64 * 1024));
+  // The rest of the 100 MiB is never sent: the answer comes while the upload is still in flight.
+  await answered;
+  assert.match(text, /^HTTP\/1\.1 415 /);
+  assert.match(text, /connection: close/i);
+  await closed;
   await unchanged();
 });
 
