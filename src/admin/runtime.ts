@@ -10,17 +10,35 @@ import type { Logger } from '../telemetry/logger.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { UsageLog } from '../telemetry/usage-log.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
+import { GwError } from '../errors.js';
+import { ADMIN_KEY_MIN_LENGTH, keyLength } from '../manifest/semantic/admin-key.js';
 import { createAdminAuth, isLoopbackHost } from './auth.js';
+import { createAdminGuard } from './guard.js';
 import { ControlPlane } from './control.js';
 import { adminRoutes, type AdminDeps } from './handlers.js';
 import { createAdminListener } from './server.js';
 import { StatusQuery } from './status.js';
+import { AuthThrottle } from './throttle.js';
 
-/** Why the admin listener must not start with these settings; undefined when it may. */
-export function adminListenProblem(settings: Pick<GatewaySettings, 'admin'>): string | undefined {
+/**
+ * Why the admin listener must not start with these settings (the key as resolved from its
+ * reference); undefined when it may. A key shorter than ADMIN_KEY_MIN_LENGTH is refused anywhere;
+ * no key at all is allowed on loopback only.
+ */
+export function adminListenProblem(settings: Pick<GatewaySettings, 'admin'>): GwError | undefined {
   const { host, port, key } = settings.admin;
+  if (key !== undefined && keyLength(key) < ADMIN_KEY_MIN_LENGTH) {
+    return new GwError(
+      'GW_ERR_ADMIN_KEY_WEAK',
+      `the admin key (spec.admin.key, as resolved) has ${keyLength(key)} characters; it needs at least ${ADMIN_KEY_MIN_LENGTH}: ` +
+        'set GW_ADMIN_KEY to e.g. the output of `openssl rand -base64 32`',
+    );
+  }
   if (key !== undefined || isLoopbackHost(host)) return undefined;
-  return `admin.listen is ${host}:${port}, but no admin key is set: without a key the admin API may listen on loopback only (127.0.0.1, ::1). Set spec.admin.key (e.g. \${env:GW_ADMIN_KEY}) or listen on 127.0.0.1`;
+  return new GwError(
+    'GW_ERR_ADMIN_LISTEN',
+    `admin.listen is ${host}:${port}, but no admin key is set: without a key the admin API may listen on loopback only (127.0.0.1, ::1). Set spec.admin.key (e.g. \${env:GW_ADMIN_KEY}, at least ${ADMIN_KEY_MIN_LENGTH} characters) or listen on 127.0.0.1`,
+  );
 }
 
 export interface AdminRuntimeOptions {
@@ -36,6 +54,8 @@ export interface AdminRuntimeOptions {
   readonly build: (manifests: readonly unknown[], label: string) => Promise<BuildResult>;
   /** The circuit breakers with failures on record, for the status answer. */
   readonly breakers?: AdminDeps['breakers'];
+  /** The failed admin-key throttle; tests pass one with their own clock. */
+  readonly authThrottle?: AuthThrottle;
 }
 
 export interface AdminRuntime {
@@ -61,7 +81,14 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
   const control = new ControlPlane({ store: o.store, swap: o.swap, build: o.build, logger: o.logger, metrics: o.metrics });
   const startedAt = Date.now();
   const routes = adminRoutes({ control, store: o.store, usage: o.usageLog, status: new StatusQuery(), metrics: o.metrics, table: o.table, startedAt, breakers: o.breakers });
-  const listener: Listener = createAdminListener({ routes, auth: createAdminAuth(o.settings.admin.key), logger: o.logger });
+  const { host, key } = o.settings.admin;
+  const listener: Listener = createAdminListener({
+    routes,
+    auth: createAdminAuth(key),
+    guard: createAdminGuard({ bindHost: host, keyed: key !== undefined }),
+    throttle: o.authThrottle ?? new AuthThrottle(),
+    logger: o.logger,
+  });
   return {
     control,
     listen: () => listener.listen(o.settings.admin.host, o.settings.admin.port),

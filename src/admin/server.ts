@@ -1,6 +1,6 @@
-// The admin listener: its own node:http server (spec.admin.listen), the admin key check, JSON
-// bodies and the route table of handlers.ts. It shares the proxy's listener shape, so
-// shutdown closes it the same two-step way.
+// The admin listener: its own node:http server (spec.admin.listen), the cross-site checks
+// (guard.ts), the failed-key throttle, the admin key check, JSON bodies and the route table of
+// handlers.ts. It shares the proxy's listener shape, so shutdown closes it the same two-step way.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isGwError } from '../errors.js';
@@ -9,6 +9,8 @@ import { createListener, type Listener } from '../serve/listener.js';
 import { sendJson } from '../serve/send.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { AdminAuth } from './auth.js';
+import type { AdminGuard } from './guard.js';
+import type { AuthThrottle } from './throttle.js';
 import { errorAnswer, type AdminAnswer, type AdminRoute } from './handlers.js';
 
 /** Manifest sets are small, but a large fleet's full set is sent in one apply. */
@@ -17,6 +19,10 @@ export const ADMIN_MAX_BODY_BYTES = 32 * 1024 * 1024; // 32 MiB
 export interface AdminServerOptions {
   readonly routes: readonly AdminRoute[];
   readonly auth: AdminAuth;
+  /** Cross-site refusals (Host, Origin, Sec-Fetch-Site, Content-Type). */
+  readonly guard: AdminGuard;
+  /** Failed admin-key attempts per remote address. */
+  readonly throttle: AuthThrottle;
   readonly logger: Logger;
 }
 
@@ -33,7 +39,7 @@ function fromError(err: unknown, logger: Logger): AdminAnswer {
 }
 
 export function createAdminListener(opts: AdminServerOptions): Listener {
-  const { logger, auth } = opts;
+  const { logger, auth, guard, throttle } = opts;
   const byPath = new Map<string, Map<string, AdminRoute>>();
   for (const r of opts.routes) {
     const methods = byPath.get(r.path) ?? new Map<string, AdminRoute>();
@@ -43,8 +49,23 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<AdminAnswer> => {
     // Checked before routing, so an unauthenticated caller learns nothing about the routes.
-    if (!auth(req.headers.authorization)) {
+    // Cross-site first: a hostile page's request never reaches the key check or the throttle.
+    const refused = guard(req);
+    if (refused !== undefined) {
       req.resume();
+      return refused;
+    }
+    const addr = req.socket.remoteAddress;
+    const wait = throttle.blockedFor(addr);
+    if (wait > 0) {
+      req.resume();
+      res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
+      return errorAnswer('GW_ERR_ADMIN_AUTH_THROTTLED', `too many failed admin-key attempts from ${addr ?? 'this address'}; retry in ${Math.ceil(wait / 1000)}s`);
+    }
+    const authorization = req.headers.authorization;
+    if (!auth(authorization)) {
+      req.resume();
+      if (authorization !== undefined) throttle.fail(addr);
       return errorAnswer('GW_ERR_ADMIN_AUTH', 'the admin API needs the admin key: Authorization: Bearer <key> (GW_ADMIN_KEY)');
     }
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
@@ -70,8 +91,9 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
       .catch((err: unknown) => fromError(err, logger))
       .then((answer) => {
         if (res.headersSent) return;
-        // The rest of a refused oversized body is never read: close rather than reuse the socket.
-        if (answer.status === 413) res.setHeader('connection', 'close');
+        // The rest of a refused body (oversized, not JSON, cross-site, no key) is not worth
+        // reading: close rather than reuse the socket.
+        if (answer.status === 413 || !req.complete) res.setHeader('connection', 'close');
         send(res, answer);
         const ms = Math.round((performance.now() - t0) * 100) / 100;
         logger.info({ admin: true, method: req.method, path: (req.url ?? '/').split('?')[0], status: answer.status, ms }, 'admin request');

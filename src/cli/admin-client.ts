@@ -131,6 +131,8 @@ function refusal(baseUrl: string, route: string, status: number, body: ErrorBody
     message = hasKey
       ? `the gateway at ${baseUrl} refused the admin key in GW_ADMIN_KEY (401)`
       : `the gateway at ${baseUrl} requires an admin key (401): set GW_ADMIN_KEY`;
+  } else if (status === 403 && serverCode === 'GW_ERR_ADMIN_CROSS_SITE') {
+    message = `${serverMessage ?? 'cross-site request refused'} (${route} answered 403); reach a loopback admin listener as --server http://127.0.0.1:PORT`;
   } else if (body === undefined) {
     // Not our JSON at all: usually the proxy port, or another program on that port.
     message = `${baseUrl} answered ${route} with HTTP ${status} and no admin API error; is it the admin listener (admin.listen), not the proxy?`;

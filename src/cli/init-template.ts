@@ -48,7 +48,7 @@ spec:
     maxBodyBytes: 10485760       # 10 MiB; larger request bodies get 413
   admin:
     listen: 127.0.0.1:3001       # host:port for /admin/v1/* and /metrics
-    key: \${env:GW_ADMIN_KEY:-}   # admin key from the environment; empty = loopback-only, no key
+    key: \${env:GW_ADMIN_KEY:-}   # admin key (32+ characters) from the environment; unset = loopback only, no key
   manifests:                     # files, folders and globs, relative to this file
     - manifests
   storage:

@@ -4,6 +4,7 @@
 // (baseUrl, regex, JSON Schema, duration ranges, key hashes, no literal credentials).
 // Every problem is collected; nothing stops at the first. Pure: no I/O.
 import type { Diagnostic } from './diagnostics.js';
+import { checkAdminKey } from './semantic/admin-key.js';
 import { createContext, type DuplicateFound, type SemanticContext } from './semantic/context.js';
 import { checkCycles } from './semantic/cycles.js';
 import { checkDurations } from './semantic/durations.js';
@@ -41,5 +42,6 @@ export function checkSemantics(resources: readonly Resource[], opts: SemanticOpt
   checkSecrets(ctx);
   checkValues(ctx);
   checkDurations(ctx);
+  checkAdminKey(ctx);
   return ctx.diagnostics;
 }

@@ -1,13 +1,25 @@
 // Runs real `gw serve` processes for the control-plane tests: free ports, a temp gateway.yaml,
-// the "listening" line awaited, admin calls with or without the key.
+// the "listening" line awaited, admin calls with or without the key; and an admin listener in
+// process with raw requests (any Host, Origin, Content-Type) for the cross-site tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createAdminRuntime } from '../../src/admin/runtime.js';
+import type { AuthThrottle } from '../../src/admin/throttle.js';
+import type { RoutingTable } from '../../src/compile/routing-table.js';
+import { buildFromManifests } from '../../src/config/from-manifests.js';
+import { RevisionStore } from '../../src/state/revisions.js';
+import { createLogger } from '../../src/telemetry/logger.js';
+import { createMetrics } from '../../src/telemetry/metrics.js';
+import { UsageLog } from '../../src/telemetry/usage-log.js';
 import { sha, freePort, waitForLine } from '../helpers/gw.js';
 
 export { freePort, waitForLine };
 
 export const BIN = resolve('bin/gw');
-export const ADMIN_KEY = 'gw-admin-test-key-0123456789';
+export const ADMIN_KEY = 'gw-admin-test-key-0123456789abcdefghij';
 export const CALLER_KEY = 'gw-c1-caller-key';
 export const UPSTREAM_SECRET = 'sk-c1-upstream-secret-value';
 
@@ -120,4 +132,68 @@ export async function chat(proxy: string): Promise<{ status: number; model: stri
   });
   const body = (await res.json()) as { model?: string };
   return { status: res.status, model: body.model };
+}
+
+/** An admin listener in this process (the real runtime, a temp SQLite file) on 127.0.0.1:0. */
+export interface InProcessAdmin {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startAdminInProcess(o: { key?: string; authThrottle?: AuthThrottle } = {}): Promise<InProcessAdmin> {
+  const dir = await mkdtemp(join(tmpdir(), 'gw-admin-ip-'));
+  const db = join(dir, 'gw.db');
+  const usageLog = UsageLog.open(db, { flushIntervalMs: 20 });
+  const store = RevisionStore.open(db);
+  let table: RoutingTable | undefined;
+  const runtime = createAdminRuntime({
+    settings: { admin: { host: '127.0.0.1', port: 0, key: o.key } },
+    store,
+    usageLog,
+    metrics: createMetrics({ processMetrics: false }),
+    logger: createLogger({ level: 'silent' }),
+    swap: (t) => (table = t),
+    table: () => table,
+    build: (m, label) => buildFromManifests(m, { gateway: undefined, configPath: undefined }, { label }),
+    ...(o.authThrottle !== undefined ? { authThrottle: o.authThrottle } : {}),
+  });
+  const url = await runtime.listen();
+  return {
+    url,
+    port: Number(new URL(url).port),
+    async close(): Promise<void> {
+      await runtime.close();
+      usageLog.close();
+      store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One request through node:http, which (unlike fetch) sends any Host, Origin or Sec-Fetch-Site given. */
+export function raw(
+  base: string,
+  path: string,
+  o: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<Answer & { headers: IncomingHttpHeaders }> {
+  const u = new URL(base);
+  return new Promise((done, fail) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: o.method ?? 'GET', headers: o.headers ?? {}, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        let body: Record<string, unknown> = {};
+        try {
+          body = JSON.parse(text) as Record<string, unknown>;
+        } catch {
+          // not JSON
+        }
+        done({ status: res.statusCode ?? 0, body, text, headers: res.headers });
+      });
+    });
+    req.on('error', fail);
+    req.end(o.body);
+  });
 }

@@ -88,6 +88,14 @@ describe('gw init', () => {
     for (const [file, text] of await snapshot(dir)) assert.ok(!text.includes(key), `${file} holds the plaintext key`);
   });
 
+  test('says honestly how the admin API is protected: loopback without a key, GW_ADMIN_KEY of 32+ characters to require one', async () => {
+    assert.match(first.stdout, /Admin API .*127\.0\.0\.1:3001, loopback only and without a key/);
+    assert.match(first.stdout, /refuses requests from web pages/);
+    assert.match(first.stdout, /GW_ADMIN_KEY with at least 32 characters/);
+    const yaml = (await snapshot(dir)).get(join(dir, 'gateway.yaml')) ?? '';
+    assert.match(yaml, /key: \$\{env:GW_ADMIN_KEY:-\} +# admin key \(32\+ characters\)/);
+  });
+
   test('every field carries a comment, and the schema modeline resolves', async () => {
     for (const [file, text] of await snapshot(dir)) {
       const modeline = /^# yaml-language-server: \$schema=(\S+gw\.schema\.json)$/m.exec(text);

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha, GW_BIN, freePort } from '../helpers/gw.js';
 
-export const ADMIN_KEY = 'gw-e2e-admin-key-c2';
+export const ADMIN_KEY = 'gw-e2e-admin-key-c2-0123456789abcdef';
 export const CALLER_KEY = 'gw-e2e-caller-key-c2';
 
 export { freePort };

@@ -81,7 +81,7 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
   const { settings } = first;
   const refusal = adminListenProblem(settings);
   if (refusal !== undefined) {
-    io.err(`gw serve: ${refusal}; nothing was started (GW_ERR_ADMIN_LISTEN)\n`);
+    io.err(`gw serve: ${refusal.message}; nothing was started (${refusal.code})\n`);
     return 1;
   }
   const logger = createLogger({ level: settings.log.level });
