@@ -47,6 +47,15 @@ export interface OffThreadBuilder {
   close(): Promise<void>;
 }
 
+/**
+ * Run from source (tsx: tests, benchmarks), a worker does not get tsx's loader on Node 20 even
+ * with --import tsx inherited: the entry registers it, then imports the .ts worker script.
+ */
+function fromSource(url: URL): string {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+}
+
 function failure(file: string, message: string): BuildResult {
   const d: Diagnostic = { code: 'GW_ERR_INTERNAL', severity: 'error', message: `the config build failed: ${message}; nothing was changed`, file, line: 0, col: 0, path: '' };
   return { ok: false, diagnostics: [d] };
@@ -68,7 +77,9 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
   let closed = false;
 
   const start = (): Worker => {
-    const w = new Worker(opts.workerUrl ?? DEFAULT_WORKER, { ...(opts.resourceLimits !== undefined ? { resourceLimits: opts.resourceLimits } : {}) });
+    const url = opts.workerUrl ?? DEFAULT_WORKER;
+    const limits = opts.resourceLimits !== undefined ? { resourceLimits: opts.resourceLimits } : {};
+    const w = url.pathname.endsWith('.ts') ? new Worker(fromSource(url), { eval: true, ...limits }) : new Worker(url, limits);
     // Never what keeps the process alive: the listeners do that while gw serves.
     w.unref();
     let lastError: Error | undefined;
