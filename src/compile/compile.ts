@@ -32,13 +32,12 @@ interface MutableWorkspace {
   readonly models: Map<string, CompiledChatEndpoint>;
 }
 
-function byKind<M>(resources: readonly Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>[], kind: string): { workspace: string; name: string; manifest: M }[] {
-  const out: { workspace: string; name: string; manifest: M }[] = [];
+/** Lazily, one resource at a time (defaults are not cheap: compileSteps yields between two). */
+function* byKind<M>(resources: readonly Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>[], kind: string): Generator<{ workspace: string; name: string; manifest: M }> {
   for (const r of resources) {
     if (r.kind !== kind || typeof r.manifest !== 'object' || r.manifest === null) continue;
-    out.push({ workspace: r.workspace, name: r.name, manifest: withDefaults(r.manifest) as M });
+    yield { workspace: r.workspace, name: r.name, manifest: withDefaults(r.manifest) as M };
   }
-  return out;
 }
 
 /** Builds the deep-frozen routing table for `resources`. */

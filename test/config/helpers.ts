@@ -39,3 +39,19 @@ export async function chatBig(proxyUrl: string, model: string): Promise<{ status
   const body = (await res.json()) as { choices?: { message: { content: string } }[]; error?: { code: string } };
   return { status: res.status, text: body.choices?.[0]?.message.content ?? body.error?.code ?? '' };
 }
+
+/**
+ * GETs `url` (/healthz) one request after another, paced ~10 ms apart, until `finished()` is true;
+ * returns how many were answered (200) while it was still false. Any other answer throws.
+ */
+export async function probeUntil(url: string, finished: () => boolean): Promise<number> {
+  let answered = 0;
+  while (!finished()) {
+    const res = await fetch(url);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+    if (!finished()) answered++;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return answered;
+}
