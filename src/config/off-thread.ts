@@ -16,6 +16,11 @@ import type { ServerBase } from './from-manifests.js';
 const DEFAULT_WORKER = new URL(import.meta.url.endsWith('.ts') ? './build-worker.ts' : './build-worker.js', import.meta.url);
 /** A build's worker half that takes longer than this is stopped and fails. */
 export const BUILD_TIMEOUT_MS = 120_000;
+/**
+ * The worker's heap. With an explicit limit, a build that runs out of memory ends the worker
+ * (ERR_WORKER_OUT_OF_MEMORY: a failed build), not the whole process.
+ */
+export const BUILD_HEAP_MB = 2048;
 
 export interface OffThreadOptions {
   /** The worker script (tests start one that crashes); default build-worker next to this module. */
@@ -78,7 +83,7 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
 
   const start = (): Worker => {
     const url = opts.workerUrl ?? DEFAULT_WORKER;
-    const limits = opts.resourceLimits !== undefined ? { resourceLimits: opts.resourceLimits } : {};
+    const limits = { resourceLimits: opts.resourceLimits ?? { maxOldGenerationSizeMb: BUILD_HEAP_MB } };
     const w = url.pathname.endsWith('.ts') ? new Worker(fromSource(url), { eval: true, ...limits }) : new Worker(url, limits);
     // Never what keeps the process alive: the listeners do that while gw serves.
     w.unref();

@@ -140,6 +140,17 @@ test('a build worker that never finishes is stopped at the time limit; the next 
   }
 });
 
+test('a build worker that runs out of memory fails that build; this process lives on', async () => {
+  const small = createOffThreadBuilder({ resourceLimits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1 } });
+  try {
+    const r = await small.buildManifests(bigManifests(5001, 'oom'), base);
+    assert.ok(!r.ok && /memory/i.test(r.diagnostics[0]?.message ?? ''), JSON.stringify(r.ok ? 'built' : r.diagnostics));
+  } finally {
+    await small.close();
+  }
+  assert.deepEqual(await chatBig(url, 'm-0'), { status: 200, text: 'three-0' });
+});
+
 test('after close() a build fails with a message instead of starting a worker', async () => {
   const b = createOffThreadBuilder();
   await b.close();
