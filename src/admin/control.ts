@@ -5,6 +5,7 @@
 import type { RoutingTable } from '../compile/routing-table.js';
 import type { BuildResult } from '../config/build.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
+import type { Manifest } from '../manifest/types.js';
 import { plan, isEmptyPlan } from '../state/plan.js';
 import { planJson, type PlanJson } from '../state/report.js';
 import type { Revision, RevisionStore } from '../state/revisions.js';
@@ -14,12 +15,23 @@ import type { GatewayMetrics } from '../telemetry/metrics.js';
 
 type Built = Extract<BuildResult, { ok: true }>;
 
+/** The plan from `live` to what was built: the builder's when it made one, else made here. */
+function planOf(built: Built, live: readonly Manifest[]): { empty: boolean; summary: PlanJson['summary']; report: PlanJson } {
+  if (built.plan !== undefined) return built.plan;
+  const p = plan(buildSnapshot(built.manifests), buildSnapshot(live));
+  return { empty: isEmptyPlan(p), summary: p.summary, report: planJson(p, { diagnostics: built.diagnostics }) };
+}
+
 export interface ControlPlaneOptions {
   readonly store: RevisionStore;
   /** Puts a table in service for requests that arrive from now on. */
   readonly swap: (table: RoutingTable) => void;
-  /** Validates and compiles manifests (as written) with the server's gateway settings. */
-  readonly build: (manifests: readonly unknown[], label: string) => Promise<BuildResult>;
+  /**
+   * Validates and compiles manifests (as written) with the server's gateway settings. `live` is
+   * the set in service: a builder may plan against it (off the serving thread) and return the
+   * plan with the result; otherwise the control plane plans itself.
+   */
+  readonly build: (manifests: readonly unknown[], label: string, live: readonly Manifest[]) => Promise<BuildResult>;
   readonly logger: Logger;
   readonly metrics?: GatewayMetrics | undefined;
 }
@@ -109,14 +121,15 @@ export class ControlPlane {
       const currentNumber = this.#current?.number ?? 0;
       if (req.ifRevision !== undefined && req.ifRevision !== currentNumber) return { kind: 'conflict', currentRevision: currentNumber };
       const source = req.source ?? 'apply';
-      const built = await this.#opts.build(req.manifests, 'apply');
+      const live = this.#current?.manifests ?? [];
+      const built = await this.#opts.build(req.manifests, 'apply', live);
       if (!built.ok) {
         this.failed(source);
         return { kind: 'invalid', diagnostics: built.diagnostics };
       }
-      const p = plan(buildSnapshot(built.manifests), buildSnapshot(this.#current?.manifests ?? []));
-      const report = planJson(p, { diagnostics: built.diagnostics });
-      if (req.dryRun === true || isEmptyPlan(p)) return { kind: 'done', applied: false, revision: currentNumber, plan: report, diagnostics: built.diagnostics };
+      const p = planOf(built, live);
+      const report = p.report;
+      if (req.dryRun === true || p.empty) return { kind: 'done', applied: false, revision: currentNumber, plan: report, diagnostics: built.diagnostics };
       const rev = this.commit(built, source, { strict: true });
       this.#opts.logger.info({ source, revision: rev?.number, config: built.table.hash, ...p.summary }, 'configuration applied');
       return { kind: 'done', applied: true, revision: rev?.number ?? currentNumber, plan: report, diagnostics: built.diagnostics };
@@ -133,13 +146,13 @@ export class ControlPlane {
         const message = number !== undefined ? `there is no revision ${number}` : 'there is no revision before the current one';
         return { kind: 'not-found', message };
       }
-      const built = await this.#opts.build(target.manifests, `revision-${target.number}`);
+      const live = current?.manifests ?? [];
+      const built = await this.#opts.build(target.manifests, `revision-${target.number}`, live);
       if (!built.ok) {
         this.failed('rollback');
         return { kind: 'invalid', diagnostics: built.diagnostics };
       }
-      const p = plan(buildSnapshot(built.manifests), buildSnapshot(current?.manifests ?? []));
-      const report = planJson(p, { diagnostics: built.diagnostics });
+      const report = planOf(built, live).report;
       if (current !== undefined && current.hash === built.table.hash) {
         return { kind: 'done', applied: false, revision: current.number, rolledBackTo: target.number, plan: report };
       }

@@ -5,7 +5,7 @@
 import type { ApiKey, Endpoint, Guardrail, Provider, Resource } from '../manifest/types.js';
 import { withDefaults } from './defaults.js';
 import { compileChatEndpoint, compileProxyEndpoint, type EndpointContext } from './endpoints.js';
-import { deepFreeze, lockCollection } from './freeze.js';
+import { deepFreezeSteps, lockCollection } from './freeze.js';
 import { compileGuardrail } from './guardrails.js';
 import { manifestsHash } from './hash.js';
 import { createSchemaCompiler } from './json-validator.js';
@@ -32,17 +32,29 @@ interface MutableWorkspace {
   readonly models: Map<string, CompiledChatEndpoint>;
 }
 
-function byKind<M>(resources: readonly Resource[], kind: string): { workspace: string; name: string; manifest: M }[] {
-  const out: { workspace: string; name: string; manifest: M }[] = [];
+/** Lazily, one resource at a time (defaults are not cheap: compileSteps yields between two). */
+function* byKind<M>(resources: readonly Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>[], kind: string): Generator<{ workspace: string; name: string; manifest: M }> {
   for (const r of resources) {
     if (r.kind !== kind || typeof r.manifest !== 'object' || r.manifest === null) continue;
-    out.push({ workspace: r.workspace, name: r.name, manifest: withDefaults(r.manifest) as M });
+    yield { workspace: r.workspace, name: r.name, manifest: withDefaults(r.manifest) as M };
   }
-  return out;
 }
 
 /** Builds the deep-frozen routing table for `resources`. */
 export function compile(resources: readonly Resource[], options: CompileOptions = {}): RoutingTable {
+  const steps = compileSteps(resources, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * compile() in small steps: it yields after each resource (and every few hundred objects frozen),
+ * so a caller on the serving thread can pause between slices (config/sliced.ts). Nothing is
+ * visible before the end: the table is returned whole, already frozen.
+ */
+export function* compileSteps(resources: readonly Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>[], options: CompileOptions = {}): Generator<void, RoutingTable> {
   const workspaces = new Map<string, MutableWorkspace>();
   const workspace = (name: string): MutableWorkspace => {
     let ws = workspaces.get(name);
@@ -63,12 +75,14 @@ export function compile(resources: readonly Resource[], options: CompileOptions 
     if (compiled === undefined) continue;
     providerParts.set(id, compiled);
     providers.set(id, compiled.provider);
+    yield;
   }
 
   const guardrails = new Map<string, CompiledGuardrail>();
   for (const { workspace: ws, name, manifest } of byKind<Guardrail>(resources, 'Guardrail')) {
     const id = `${ws}/${name}`;
     if (!guardrails.has(id)) guardrails.set(id, compileGuardrail(name, manifest.spec));
+    yield;
   }
 
   const ctx: EndpointContext = { providers: providerParts, guardrails, compileSchema: createSchemaCompiler() };
@@ -83,6 +97,7 @@ export function compile(resources: readonly Resource[], options: CompileOptions 
         : spec.type === 'proxy'
           ? compileProxyEndpoint(ctx, ws, name, spec)
           : undefined;
+    yield;
     if (endpoint === undefined) continue;
     target.endpoints.set(name, endpoint);
     endpointCount++;
@@ -95,6 +110,7 @@ export function compile(resources: readonly Resource[], options: CompileOptions 
   for (const { workspace: ws, name, manifest } of byKind<ApiKey>(resources, 'ApiKey')) {
     const key = compileKey(ws, name, manifest.spec);
     if (key !== undefined && !keys.has(key.hash)) keys.set(key.hash, key);
+    yield;
   }
 
   const table: RoutingTable = {
@@ -109,5 +125,5 @@ export function compile(resources: readonly Resource[], options: CompileOptions 
     lockCollection(ws.models);
   }
   for (const index of [table.workspaces, providers, keys]) lockCollection(index);
-  return deepFreeze(table);
+  return yield* deepFreezeSteps(table);
 }

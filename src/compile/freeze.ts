@@ -21,6 +21,19 @@ export function lockCollection(c: ReadonlyMap<unknown, unknown> | ReadonlySet<un
 
 /** Freezes `value` and everything reachable from it (objects, arrays, Map/Set contents); returns it. */
 export function deepFreeze<T>(value: T): T {
+  const steps = deepFreezeSteps(value);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Objects frozen between two yields of deepFreezeSteps. */
+const FREEZE_STEP = 512;
+
+/** deepFreeze() that yields every FREEZE_STEP objects (see compileSteps). */
+export function* deepFreezeSteps<T>(value: T): Generator<void, T> {
+  let n = 0;
   // A Set, not a WeakSet: it lives for one call and is markedly faster on large tables.
   const seen = new Set<object>();
   const stack: unknown[] = [value];
@@ -47,6 +60,7 @@ export function deepFreeze<T>(value: T): T {
       for (const k of Object.keys(o)) push(o[k]);
     }
     Object.freeze(v);
+    if (++n % FREEZE_STEP === 0) yield;
   }
   return value;
 }

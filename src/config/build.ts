@@ -3,14 +3,29 @@
 // manifests handed to the admin API (from-manifests.ts). Both end in finishBuild(), so a
 // config is resolved and compiled one way whatever its source. A result with errors never
 // yields a table, so an invalid config can never replace a valid one.
-import { compile } from '../compile/compile.js';
+// finishBuild() is two halves: prepareBuild() (resolve, hash: plain data in, plain data out, so
+// it can run in the build worker, see build-worker.ts) and compilePrepared() (the RoutingTable,
+// which holds RegExps and validator functions and so is made on the thread that serves it).
+import { dirname } from 'node:path';
+import { compileSteps } from '../compile/compile.js';
 import { manifestsHash } from '../compile/hash.js';
 import type { RoutingTable } from '../compile/routing-table.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../manifest/diagnostics.js';
 import { resolveReferences } from '../manifest/env.js';
-import type { GatewayResource, Manifest, Resource } from '../manifest/types.js';
+import type { Gateway, GatewayResource, Manifest, Resource, SourceDoc } from '../manifest/types.js';
 import { validateConfig, type ValidateOptions } from '../manifest/validate.js';
+import type { PlanSummary } from '../state/plan.js';
+import type { PlanJson } from '../state/report.js';
 import { gatewaySettings, type GatewaySettings } from './settings.js';
+import { runSliced } from './sliced.js';
+
+/** A plan against the config in service, made where the build ran (the control plane's diff). */
+export interface BuiltPlan {
+  readonly empty: boolean;
+  readonly summary: PlanSummary;
+  /** planJson() of the plan, with the build's warnings. */
+  readonly report: PlanJson;
+}
 
 export type BuildResult =
   | {
@@ -22,6 +37,8 @@ export type BuildResult =
       readonly gateway: GatewayResource | undefined;
       /** The non-Gateway manifests as written: what a revision keeps. Their hash is table.hash. */
       readonly manifests: readonly Manifest[];
+      /** Set when the builder already planned against the manifests in service (off-thread builds). */
+      readonly plan?: BuiltPlan | undefined;
     }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
@@ -40,19 +57,92 @@ export interface FinishOptions {
   readonly cwd?: string | undefined;
 }
 
-/** The shared second half: resolve references, derive settings, compile. */
-export async function finishBuild(c: CheckedConfig, opts: FinishOptions): Promise<BuildResult> {
+/** What compile() reads of a resource: plain data (no source positions), cloneable across threads. */
+export type PlainResource = Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>;
+
+/** A checked and resolved config, everything but the table: plain data. */
+export interface PreparedConfig {
+  /** The Gateway document as written, and with its references resolved (settings come from it). */
+  readonly gateway: Gateway | undefined;
+  readonly resolvedGateway: Gateway | undefined;
+  readonly configPath: string | undefined;
+  readonly cwd: string | undefined;
+  /** The non-Gateway resources, references resolved: compile()'s input. */
+  readonly resolved: readonly PlainResource[];
+  /** The non-Gateway manifests as written. */
+  readonly manifests: readonly Manifest[];
+  readonly hash: string;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export type PrepareResult = { readonly ok: true; readonly config: PreparedConfig } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+
+/** The first half of finishBuild(): resolve references, hash. No table yet. */
+export async function prepareBuild(c: CheckedConfig, opts: FinishOptions): Promise<PrepareResult> {
   if (hasErrors(c.diagnostics)) return { ok: false, diagnostics: sortDiagnostics(c.diagnostics) };
   const all = c.gateway ? [c.gateway, ...c.resources] : [...c.resources];
   const resolved = await resolveReferences(all, opts.env);
   if (hasErrors(resolved.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...c.diagnostics, ...resolved.diagnostics]) };
-  const gateway = resolved.resources.find((r): r is GatewayResource => r.kind === 'Gateway');
-  const resources = resolved.resources.filter((r) => r.kind !== 'Gateway');
-  const settings = gatewaySettings(gateway?.manifest, c.configPath, opts.cwd);
+  const resolvedGateway = resolved.resources.find((r): r is GatewayResource => r.kind === 'Gateway');
+  const resources = resolved.resources.filter((r) => r.kind !== 'Gateway').map(({ kind, name, workspace, manifest }) => ({ kind, name, workspace, manifest }));
   // The hash is of the manifests as written, so secrets never feed it and it is stable.
   const manifests = c.resources.map((r) => r.manifest);
-  const table = compile(resources, { hash: manifestsHash(manifests) });
-  return { ok: true, settings, table, diagnostics: c.diagnostics, gateway: c.gateway, manifests };
+  return {
+    ok: true,
+    config: {
+      gateway: c.gateway?.manifest,
+      resolvedGateway: resolvedGateway?.manifest,
+      configPath: c.configPath,
+      cwd: opts.cwd,
+      resolved: resources,
+      manifests,
+      hash: manifestsHash(manifests),
+      diagnostics: c.diagnostics,
+    },
+  };
+}
+
+/**
+ * A Gateway resource for a document that crossed a thread (its source positions stayed behind):
+ * diagnostics about it name gateway.yaml without a line; ${file:} still resolves from its folder.
+ */
+export function gatewayResource(manifest: Gateway, configPath: string | undefined, cwd?: string): GatewayResource {
+  const source: SourceDoc = {
+    file: configPath ?? 'gateway.yaml',
+    index: 0,
+    dir: configPath !== undefined ? dirname(configPath) : (cwd ?? process.cwd()),
+    locate: () => ({ line: 0, col: 0 }),
+  };
+  return { kind: 'Gateway', name: manifest.metadata.name, workspace: manifest.metadata.workspace ?? 'default', manifest, source };
+}
+
+type Built = Extract<BuildResult, { ok: true }>;
+
+function built(p: PreparedConfig, table: RoutingTable, gateway: GatewayResource | undefined, plan?: BuiltPlan): Built {
+  const settings = gatewaySettings(p.resolvedGateway, p.configPath, p.cwd);
+  return { ok: true, settings, table, diagnostics: p.diagnostics, gateway, manifests: p.manifests, ...(plan !== undefined ? { plan } : {}) };
+}
+
+/** The second half, in one go (start-up, CLI commands). */
+export function compilePrepared(p: PreparedConfig, gateway: GatewayResource | undefined): Built {
+  const steps = compileSteps(p.resolved, { hash: p.hash });
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return built(p, step.value, gateway);
+  }
+}
+
+/** The second half on the serving thread: compiles in slices, so requests are answered meanwhile. */
+export async function compilePreparedSliced(p: PreparedConfig, gateway: GatewayResource | undefined, plan?: BuiltPlan): Promise<Built> {
+  const table = await runSliced(compileSteps(p.resolved, { hash: p.hash }));
+  return built(p, table, gateway, plan);
+}
+
+/** The shared second half: resolve references, derive settings, compile. */
+export async function finishBuild(c: CheckedConfig, opts: FinishOptions): Promise<BuildResult> {
+  const prepared = await prepareBuild(c, opts);
+  if (!prepared.ok) return prepared;
+  return compilePrepared(prepared.config, c.gateway);
 }
 
 /** gateway.yaml (or -c) and the manifests it names (or -f), checked with the environment. */
@@ -60,4 +150,11 @@ export async function buildConfig(opts: ValidateOptions): Promise<BuildResult> {
   const env = opts.env ?? process.env;
   const v = await validateConfig({ ...opts, env, checkEnv: true });
   return finishBuild(v, { env, cwd: opts.cwd });
+}
+
+/** buildConfig() up to (not including) compile: what the build worker runs for a file reload. */
+export async function prepareConfig(opts: ValidateOptions): Promise<PrepareResult> {
+  const env = opts.env ?? process.env;
+  const v = await validateConfig({ ...opts, env, checkEnv: true });
+  return prepareBuild(v, { env, cwd: opts.cwd });
 }

@@ -11,7 +11,7 @@ import { parseYaml } from '../manifest/parse.js';
 import { validateDocument } from '../manifest/schema.js';
 import { checkSemantics } from '../manifest/semantic.js';
 import type { GatewayResource, Manifest, Resource } from '../manifest/types.js';
-import { finishBuild, type BuildResult } from './build.js';
+import { finishBuild, prepareBuild, type BuildResult, type CheckedConfig, type PrepareResult } from './build.js';
 
 export interface ServerBase {
   /** The server's own Gateway document as written (from gateway.yaml); settings come from it. */
@@ -59,12 +59,23 @@ function readManifests(manifests: readonly unknown[], base: ServerBase, label: s
   return { resources, diagnostics };
 }
 
-/** Validates and compiles `manifests` (the full desired set) with the server's gateway settings. */
-export async function buildFromManifests(manifests: readonly unknown[], base: ServerBase, opts: FromManifestsOptions = {}): Promise<BuildResult> {
-  const env = base.env ?? process.env;
-  const { resources, diagnostics } = readManifests(manifests, base, opts.label ?? 'apply');
+/** Loads and checks `manifests` against the server base: the CheckedConfig finishBuild() takes. */
+async function checkManifests(manifests: readonly unknown[], base: ServerBase, label: string, env: NodeJS.ProcessEnv): Promise<CheckedConfig> {
+  const { resources, diagnostics } = readManifests(manifests, base, label);
   const all: Resource[] = base.gateway ? [base.gateway, ...resources] : [...resources];
   diagnostics.push(...(await checkReferences(all, { checkEnv: true, env })));
   diagnostics.push(...checkSemantics(all, { strict: false }));
-  return finishBuild({ gateway: base.gateway, configPath: base.configPath, resources, diagnostics }, { env, cwd: base.cwd });
+  return { gateway: base.gateway, configPath: base.configPath, resources, diagnostics };
+}
+
+/** Validates and compiles `manifests` (the full desired set) with the server's gateway settings. */
+export async function buildFromManifests(manifests: readonly unknown[], base: ServerBase, opts: FromManifestsOptions = {}): Promise<BuildResult> {
+  const env = base.env ?? process.env;
+  return finishBuild(await checkManifests(manifests, base, opts.label ?? 'apply', env), { env, cwd: base.cwd });
+}
+
+/** buildFromManifests() up to (not including) compile: what the build worker runs for an apply. */
+export async function prepareFromManifests(manifests: readonly unknown[], base: ServerBase, opts: FromManifestsOptions = {}): Promise<PrepareResult> {
+  const env = base.env ?? process.env;
+  return prepareBuild(await checkManifests(manifests, base, opts.label ?? 'apply', env), { env, cwd: base.cwd });
 }

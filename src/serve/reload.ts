@@ -2,7 +2,8 @@
 // function: load -> validate -> compile (the `load` callback the CLI wires to the config
 // builder) -> swap. A config with errors never replaces the table in service: the old one keeps
 // serving and each diagnostic is logged with file:line. Reloads never overlap; triggers that
-// arrive during one are folded into a single follow-up run.
+// arrive during one are folded into a single follow-up run. `load` may take long (gw serve runs
+// it in a worker thread, config/off-thread.ts): requests keep being served on the old table.
 import { dirname, sep } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { RoutingTable } from '../compile/routing-table.js';
@@ -50,6 +51,7 @@ export function createReloader(opts: {
   const run = (source: string): Promise<boolean> => (opts.exclusive ? opts.exclusive(() => runOnce(source)) : runOnce(source));
   const runOnce = async (source: string): Promise<boolean> => {
     const t0 = Date.now();
+    logger.info({ source }, 'reloading the configuration');
     let result: ReloadResult;
     try {
       result = await opts.load(source);

@@ -3,10 +3,14 @@
 // only place where the config builder (manifest/, compile/) meets the server (serve/).
 // The config comes from the manifests gateway.yaml (or -f) names; with none, from the last
 // revision applied through the admin API. Every change ends in the control plane's commit().
+// Start-up builds in-process; every later build (reloads, apply, rollback) runs off the serving
+// thread (config/off-thread.ts), so a large config never stalls requests.
 import { resolve } from 'node:path';
 import { adminListenProblem, createAdminRuntime, meteredUsageLog } from '../../admin/runtime.js';
 import { buildConfig, type BuildResult } from '../../config/build.js';
 import { buildFromManifests, type ServerBase } from '../../config/from-manifests.js';
+import { createOffThreadBuilder } from '../../config/off-thread.js';
+import type { Manifest } from '../../manifest/types.js';
 import type { GatewaySettings } from '../../config/settings.js';
 import { summarize, renderDiagnostics } from '../render/diagnostics.js';
 import { createReloader, watchConfig, type ConfigWatcher, type ReloadResult } from '../../serve/reload.js';
@@ -70,9 +74,8 @@ function waitForSignal(): Promise<NodeJS.Signals> {
 
 /** Runs until SIGTERM/SIGINT; returns the exit code. */
 export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
-  const build = (): Promise<BuildResult> =>
-    buildConfig({ ...(o.config !== undefined ? { configPath: o.config } : {}), ...(o.file !== undefined ? { files: o.file } : {}) });
-  const first = await build();
+  const fileOptions = { ...(o.config !== undefined ? { configPath: o.config } : {}), ...(o.file !== undefined ? { files: o.file } : {}) };
+  const first = await buildConfig(fileOptions);
   if (!first.ok) {
     io.err(renderDiagnostics('pretty', first.diagnostics, summarize(first.diagnostics, 0, 0)));
     io.err('gw serve: the configuration is invalid; nothing was started\n');
@@ -111,6 +114,8 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
   const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
   const gateway = createGateway({ settings, usageLog: meteredUsageLog(usageLog, metrics), logger, pools, upstream });
   let base = baseOf(first);
+  const builder = createOffThreadBuilder();
+  const build = (): Promise<BuildResult> => builder.buildFiles(fileOptions);
   const admin = createAdminRuntime({
     settings, store, usageLog, metrics, logger,
     swap: (table) => {
@@ -119,11 +124,12 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
     },
     table: () => gateway.table,
     breakers: () => breakers.snapshot(),
-    build: (manifests, label) => buildFromManifests(manifests, base, { label }),
+    build: (manifests, label, live?: readonly Manifest[]) => builder.buildManifests(manifests, base, { label, live }),
   });
   const { control } = admin;
   const stop = async (): Promise<void> => {
     await admin.close();
+    await builder.close();
     await gateway.close();
     store.close();
   };
@@ -175,7 +181,7 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
             logger.info({ source }, 'no manifests named and no revision applied: nothing to reload');
             return { ok: false, diagnostics: [] };
           }
-          r = await buildFromManifests(cur.manifests, base, { label: `revision-${cur.number}` });
+          r = await builder.buildManifests(cur.manifests, base, { label: `revision-${cur.number}` });
         }
       } catch (err) {
         control.failed(source);

@@ -1,0 +1,217 @@
+// Config builds while gw serves: the heavy half runs in one worker thread (build-jobs.ts), the
+// RoutingTable is compiled here in slices (compilePreparedSliced), so no config input, however
+// large, keeps the serving thread busy for long. One worker, started on the first build, reused,
+// terminated by close(). Builds run one at a time. A worker that crashes, runs out of memory or
+// overruns the time limit fails that build with a diagnostic (the config in service stays) and is
+// replaced by a fresh one on the next build. Start-up and CLI commands build in-process (build.ts).
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Diagnostic } from '../manifest/diagnostics.js';
+import type { Manifest } from '../manifest/types.js';
+import type { Change } from '../state/plan.js';
+import { compilePreparedSliced, gatewayResource, type BuildResult, type BuiltPlan, type PlainResource } from './build.js';
+import type { BuildJob, FromWorker, PlanHead, PreparedHead, ToWorker } from './build-jobs.js';
+import type { ServerBase } from './from-manifests.js';
+
+/** The worker script next to this module: .ts when run from source (tsx), .js when built. */
+const DEFAULT_WORKER = new URL(import.meta.url.endsWith('.ts') ? './build-worker.ts' : './build-worker.js', import.meta.url);
+/** A build's worker half that takes longer than this is stopped and fails. */
+export const BUILD_TIMEOUT_MS = 120_000;
+/**
+ * The worker's heap. With an explicit limit, a build that runs out of memory ends the worker
+ * (ERR_WORKER_OUT_OF_MEMORY: a failed build), not the whole process.
+ */
+export const BUILD_HEAP_MB = 2048;
+
+export interface OffThreadOptions {
+  /** The worker script (tests start one that crashes); default build-worker next to this module. */
+  readonly workerUrl?: URL;
+  readonly timeoutMs?: number;
+  readonly resourceLimits?: ResourceLimits;
+}
+
+export interface FilesJob {
+  readonly configPath?: string | undefined;
+  readonly files?: readonly string[] | undefined;
+  readonly cwd?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv | undefined;
+}
+
+export interface ManifestsJob {
+  /** Diagnostics name manifests `${label}[i]`; default 'apply'. */
+  readonly label?: string;
+  /** The manifests in service: when given, the result carries the plan against them. */
+  readonly live?: readonly Manifest[] | undefined;
+}
+
+export interface OffThreadBuilder {
+  /** buildConfig() off the serving thread (a --watch or SIGHUP reload). */
+  buildFiles(job: FilesJob): Promise<BuildResult>;
+  /** buildFromManifests() off the serving thread (an admin apply or rollback). */
+  buildManifests(manifests: readonly unknown[], base: ServerBase, job?: ManifestsJob): Promise<BuildResult>;
+  /** Terminates the worker; a build in progress fails. */
+  close(): Promise<void>;
+}
+
+/**
+ * Run from source (tsx: tests, benchmarks), a worker does not get tsx's loader on Node 20 even
+ * with --import tsx inherited: the entry registers it, then imports the .ts worker script.
+ */
+function fromSource(url: URL): string {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+}
+
+function failure(file: string, message: string): BuildResult {
+  const d: Diagnostic = { code: 'GW_ERR_INTERNAL', severity: 'error', message: `the config build failed: ${message}; nothing was changed`, file, line: 0, col: 0, path: '' };
+  return { ok: false, diagnostics: [d] };
+}
+
+interface Running {
+  readonly id: number;
+  readonly worker: Worker;
+  onMessage(m: FromWorker): void;
+  fail(message: string): void;
+}
+
+export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBuilder {
+  const timeoutMs = opts.timeoutMs ?? BUILD_TIMEOUT_MS;
+  let worker: Worker | undefined;
+  let running: Running | undefined;
+  let seq = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+  let closed = false;
+
+  const start = (): Worker => {
+    const url = opts.workerUrl ?? DEFAULT_WORKER;
+    const limits = { resourceLimits: opts.resourceLimits ?? { maxOldGenerationSizeMb: BUILD_HEAP_MB } };
+    const w = url.pathname.endsWith('.ts') ? new Worker(fromSource(url), { eval: true, ...limits }) : new Worker(url, limits);
+    // Never what keeps the process alive: the listeners do that while gw serves.
+    w.unref();
+    let lastError: Error | undefined;
+    const mine = (): Running | undefined => (running?.worker === w ? running : undefined);
+    w.on('message', (m: FromWorker) => {
+      const r = mine();
+      if (r !== undefined && m.id === r.id) r.onMessage(m);
+    });
+    w.on('messageerror', (err) => mine()?.fail(`a message from the build worker could not be read (${err.message})`));
+    w.on('error', (err) => {
+      lastError = err;
+    });
+    w.on('exit', (code) => {
+      if (worker === w) worker = undefined;
+      mine()?.fail(`the build worker stopped (${lastError !== undefined ? lastError.message : `exit code ${code}`})`);
+    });
+    return w;
+  };
+
+  /** One job through the worker, then the table compiled here. */
+  const run = (job: BuildJob, label: string): Promise<BuildResult> => {
+    if (closed) return Promise.resolve(failure(label, 'the gateway is shutting down'));
+    const w = (worker ??= start());
+    const id = ++seq;
+    return new Promise<BuildResult>((resolve) => {
+      let head: { config: PreparedHead; plan?: PlanHead | undefined } | undefined;
+      const resolved: PlainResource[] = [];
+      const manifests: Manifest[] = [];
+      const changes: Change[] = [];
+      const done = (): void => {
+        clearTimeout(timer);
+        running = undefined;
+      };
+      const timer = setTimeout(() => {
+        // The next build gets a fresh worker; this one is stopped wherever it is.
+        if (worker === w) worker = undefined;
+        running?.fail(`it took longer than ${timeoutMs} ms`);
+        void w.terminate();
+      }, timeoutMs);
+      timer.unref();
+      running = {
+        id,
+        worker: w,
+        fail: (message) => {
+          done();
+          resolve(failure(label, message));
+        },
+        onMessage: (m) => {
+          if (m.type === 'invalid') {
+            done();
+            return resolve({ ok: false, diagnostics: m.diagnostics });
+          }
+          if (m.type === 'error') return running?.fail(m.message);
+          if (m.type === 'head') {
+            head = m;
+            return w.postMessage({ type: 'next', id } satisfies ToWorker);
+          }
+          resolved.push(...m.resolved);
+          manifests.push(...m.manifests);
+          changes.push(...m.changes);
+          // One chunk per turn of the event loop: requests are served between two.
+          if (!m.last) return void setImmediate(() => w.postMessage({ type: 'next', id } satisfies ToWorker));
+          done();
+          const h = head!;
+          const plan: BuiltPlan | undefined = h.plan !== undefined ? { ...h.plan, report: { ...h.plan.report, changes } } : undefined;
+          const gateway = h.config.gateway !== undefined ? gatewayResource(h.config.gateway, h.config.configPath, h.config.cwd) : undefined;
+          compilePreparedSliced({ ...h.config, resolved, manifests }, gateway, plan).then(resolve, (err: unknown) =>
+            resolve(failure(label, `compiling the routing table: ${err instanceof Error ? err.message : String(err)}`)),
+          );
+        },
+      };
+      w.postMessage({ type: 'build', id, job } satisfies ToWorker);
+    });
+  };
+
+  /** Builds run one after another, whoever asks. */
+  const serial = (fn: () => Promise<BuildResult>): Promise<BuildResult> => {
+    const next = tail.then(fn, fn);
+    tail = next.catch(() => undefined);
+    return next;
+  };
+
+  return {
+    buildFiles(job) {
+      return serial(() =>
+        run(
+          {
+            kind: 'files',
+            ...(job.configPath !== undefined ? { configPath: job.configPath } : {}),
+            ...(job.files !== undefined ? { files: job.files } : {}),
+            cwd: job.cwd ?? process.cwd(),
+            env: { ...(job.env ?? process.env) },
+          },
+          job.configPath ?? 'gateway.yaml',
+        ),
+      );
+    },
+    buildManifests(manifests, base, job = {}) {
+      const label = job.label ?? 'apply';
+      return serial(() => {
+        let manifestsJson: string;
+        let liveJson: string | undefined;
+        try {
+          manifestsJson = JSON.stringify(manifests);
+          liveJson = job.live !== undefined ? JSON.stringify(job.live) : undefined;
+        } catch (err) {
+          return Promise.resolve(failure(label, err instanceof Error ? err.message : String(err)));
+        }
+        const cwd = base.cwd ?? process.cwd();
+        return run(
+          {
+            kind: 'manifests',
+            manifestsJson,
+            base: { gateway: base.gateway?.manifest, configPath: base.configPath, cwd },
+            label,
+            env: { ...(base.env ?? process.env) },
+            ...(liveJson !== undefined ? { liveJson } : {}),
+          },
+          label,
+        );
+      });
+    },
+    async close() {
+      closed = true;
+      const w = worker;
+      worker = undefined;
+      if (w !== undefined) await w.terminate();
+    },
+  };
+}
