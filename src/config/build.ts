@@ -7,7 +7,7 @@ import { compile } from '../compile/compile.js';
 import { manifestsHash } from '../compile/hash.js';
 import type { RoutingTable } from '../compile/routing-table.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../manifest/diagnostics.js';
-import { resolveReferences } from '../manifest/env.js';
+import { configFolder, resolveReferences } from '../manifest/env.js';
 import type { GatewayResource, Manifest, Resource } from '../manifest/types.js';
 import { validateConfig, type ValidateOptions } from '../manifest/validate.js';
 import { gatewaySettings, type GatewaySettings } from './settings.js';
@@ -44,7 +44,7 @@ export interface FinishOptions {
 export async function finishBuild(c: CheckedConfig, opts: FinishOptions): Promise<BuildResult> {
   if (hasErrors(c.diagnostics)) return { ok: false, diagnostics: sortDiagnostics(c.diagnostics) };
   const all = c.gateway ? [c.gateway, ...c.resources] : [...c.resources];
-  const resolved = await resolveReferences(all, opts.env);
+  const resolved = await resolveReferences(all, opts.env, { root: configFolder(c.configPath, opts.cwd) });
   if (hasErrors(resolved.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...c.diagnostics, ...resolved.diagnostics]) };
   const gateway = resolved.resources.find((r): r is GatewayResource => r.kind === 'Gateway');
   const resources = resolved.resources.filter((r) => r.kind !== 'Gateway');

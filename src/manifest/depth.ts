@@ -168,3 +168,15 @@ export function findTooDeep(text: string, max: number = MAX_YAML_DEPTH): DepthPr
   }
   return found;
 }
+
+/** Whether a plain value (a manifest sent as JSON) nests deeper than `max`; iterative. */
+export function valueTooDeep(value: unknown, max: number = MAX_YAML_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > max) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+  }
+  return false;
+}

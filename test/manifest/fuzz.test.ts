@@ -128,7 +128,7 @@ async function validateText(text: string, file: string): Promise<void> {
     resources.push({ kind: m.kind, name: m.metadata.name, workspace: m.metadata.workspace ?? 'default', manifest: m, source: doc.source });
   }
   checkSemantics(resources, { strict: false });
-  await checkReferences(resources, { checkEnv: true, env: {} });
+  await checkReferences(resources, { checkEnv: true, env: {}, root: process.cwd() });
 }
 
 test(`validate never throws on ${ITERATIONS} random mutations of the examples`, async () => {
