@@ -16,7 +16,10 @@ export interface UpstreamUrl {
   readonly basePath: string;
 }
 
-/** Splits an API root into origin and path, trailing slash removed; undefined when not a URL. */
+/**
+ * Splits an API root into origin and path, trailing slash removed; undefined when not an
+ * http(s) URL. The one judge of a usable baseUrl: validation asks it too (base-url.ts).
+ */
 export function splitBaseUrl(raw: string): UpstreamUrl | undefined {
   let url: URL;
   try {
@@ -24,6 +27,7 @@ export function splitBaseUrl(raw: string): UpstreamUrl | undefined {
   } catch {
     return undefined;
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined; // gw speaks http(s) only
   if (url.origin === 'null') return undefined; // not a hierarchical URL (e.g. data:)
   const basePath = url.pathname.replace(/\/+$/, '');
   return { baseUrl: url.origin + basePath, origin: url.origin, basePath };
@@ -108,7 +112,12 @@ export interface ProviderParts {
   readonly auth: UpstreamAuth | undefined;
 }
 
-/** `manifest` must carry its schema defaults. Undefined when its baseUrl is not a URL. */
+/**
+ * `manifest` must carry its schema defaults. Undefined when its baseUrl is not a URL, which a
+ * validated config never has: the validator refuses, before and after reference resolution,
+ * every value splitBaseUrl refuses (manifest/base-url.ts calls it), so no provider is dropped
+ * silently. compile() itself stays total: odd input is skipped, never thrown.
+ */
 export function compileProvider(
   workspace: string,
   name: string,

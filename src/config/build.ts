@@ -11,7 +11,7 @@ import { compileSteps } from '../compile/compile.js';
 import { manifestsHash } from '../compile/hash.js';
 import type { RoutingTable } from '../compile/routing-table.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../manifest/diagnostics.js';
-import { resolveReferences } from '../manifest/env.js';
+import { configFolder, resolveReferences } from '../manifest/env.js';
 import type { Gateway, GatewayResource, Manifest, Resource, SourceDoc } from '../manifest/types.js';
 import { validateConfig, type ValidateOptions } from '../manifest/validate.js';
 import type { PlanSummary } from '../state/plan.js';
@@ -81,7 +81,7 @@ export type PrepareResult = { readonly ok: true; readonly config: PreparedConfig
 export async function prepareBuild(c: CheckedConfig, opts: FinishOptions): Promise<PrepareResult> {
   if (hasErrors(c.diagnostics)) return { ok: false, diagnostics: sortDiagnostics(c.diagnostics) };
   const all = c.gateway ? [c.gateway, ...c.resources] : [...c.resources];
-  const resolved = await resolveReferences(all, opts.env);
+  const resolved = await resolveReferences(all, opts.env, { root: configFolder(c.configPath, opts.cwd) });
   if (hasErrors(resolved.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...c.diagnostics, ...resolved.diagnostics]) };
   const resolvedGateway = resolved.resources.find((r): r is GatewayResource => r.kind === 'Gateway');
   const resources = resolved.resources.filter((r) => r.kind !== 'Gateway').map(({ kind, name, workspace, manifest }) => ({ kind, name, workspace, manifest }));

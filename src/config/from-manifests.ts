@@ -3,10 +3,10 @@
 // the same parser, schema check and diagnostics (with positions, file label `apply[3]`) as a
 // file would; then the semantic and reference checks, and finishBuild() like buildConfig.
 // ${file:...} references resolve against the server's config folder (where gateway.yaml is).
-import { dirname } from 'node:path';
 import { stringify } from 'yaml';
 import type { Diagnostic } from '../manifest/diagnostics.js';
-import { checkReferences } from '../manifest/env.js';
+import { MAX_YAML_DEPTH, valueTooDeep } from '../manifest/depth.js';
+import { checkReferences, configFolder } from '../manifest/env.js';
 import { parseYaml } from '../manifest/parse.js';
 import { validateDocument } from '../manifest/schema.js';
 import { checkSemantics } from '../manifest/semantic.js';
@@ -33,13 +33,18 @@ function problem(code: Diagnostic['code'], file: string, message: string, path =
 
 /** Turns each manifest into a schema-checked Resource; everything else into diagnostics. */
 function readManifests(manifests: readonly unknown[], base: ServerBase, label: string): { resources: Resource[]; diagnostics: Diagnostic[] } {
-  const folder = base.configPath !== undefined ? dirname(base.configPath) : (base.cwd ?? process.cwd());
+  const folder = configFolder(base.configPath, base.cwd);
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
   manifests.forEach((m, i) => {
     const name = `${label}[${i}]`;
     if (m === null || typeof m !== 'object' || Array.isArray(m)) {
       diagnostics.push(problem('GW_ERR_MANIFEST_NOT_OBJECT', name, 'a manifest must be an object with apiVersion, kind, metadata and spec'));
+      return;
+    }
+    // Written out as YAML, which recurses per level: bound the depth first, as the parser does.
+    if (valueTooDeep(m)) {
+      diagnostics.push(problem('GW_ERR_MANIFEST_TOO_DEEP', name, `the manifest nests deeper than ${MAX_YAML_DEPTH} levels; manifests need a dozen at most`));
       return;
     }
     const parsed = parseYaml(stringify(m), name, folder);
@@ -63,7 +68,7 @@ function readManifests(manifests: readonly unknown[], base: ServerBase, label: s
 async function checkManifests(manifests: readonly unknown[], base: ServerBase, label: string, env: NodeJS.ProcessEnv): Promise<CheckedConfig> {
   const { resources, diagnostics } = readManifests(manifests, base, label);
   const all: Resource[] = base.gateway ? [base.gateway, ...resources] : [...resources];
-  diagnostics.push(...(await checkReferences(all, { checkEnv: true, env })));
+  diagnostics.push(...(await checkReferences(all, { checkEnv: true, env, root: configFolder(base.configPath, base.cwd) })));
   diagnostics.push(...checkSemantics(all, { strict: false }));
   return { gateway: base.gateway, configPath: base.configPath, resources, diagnostics };
 }

@@ -2,8 +2,12 @@
 // the manifest's folder), and $${ for a literal "${". They are checked for form without any
 // secret (validate, diff), checked against the environment with --env, and expanded only when
 // the gateway loads its config. Expanded values are never written back or logged.
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+// Whoever can apply manifests must not read the host through them: ${file:} stays inside the
+// config folder (no absolute path, no "..", no symbolic link out), and ${env:} in manifests
+// reads only what the Gateway's references.env lists (when it has a list).
+import { readFile, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { baseUrlProblem } from './base-url.js';
 import { formatPath, type Diagnostic } from './diagnostics.js';
 import type { Resource, SourceDoc } from './types.js';
 
@@ -72,78 +76,175 @@ export interface ReferenceCheckOptions {
   /** Also require every env var to be set and every file to be readable. */
   readonly checkEnv: boolean;
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * The config folder (absolute): the folder of gateway.yaml, or the working folder without
+   * one (configFolder()). Every ${file:} must stay inside it, symbolic links followed.
+   */
+  readonly root: string;
 }
 
-/** Checks every reference in every document's spec; with checkEnv also that it resolves. */
-export async function checkReferences(resources: readonly Resource[], opts: ReferenceCheckOptions): Promise<Diagnostic[]> {
+/** The folder ${file:} references are confined to: gateway.yaml's, or `cwd` when there is none. */
+export function configFolder(configPath: string | undefined, cwd: string = process.cwd()): string {
+  return configPath !== undefined ? dirname(configPath) : resolve(cwd);
+}
+
+/** references.env of the Gateway among `resources`; undefined (no list): any variable. */
+export function envAllowList(resources: readonly Resource[]): readonly string[] | undefined {
+  const gateway = resources.find((r) => r.kind === 'Gateway');
+  const list = (gateway?.manifest.spec as { references?: { env?: unknown } } | undefined)?.references?.env;
+  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : undefined;
+}
+
+/** Whether `list` (names, prefixes ending in *, or *) lets manifests read variable `name`. */
+export function envAllowed(name: string, list: readonly string[] | undefined): boolean {
+  if (list === undefined) return true;
+  return list.some((p) => (p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : p === name));
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+/** A file reference as checked: its content (confined and readable), or why it is refused. */
+type FileCheck = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly code: Diagnostic['code']; readonly why: string };
+
+const OUTSIDE = 'stays inside the config folder (the folder of gateway.yaml)';
+
+/** Where a reference would read, checked on the text alone: absolute paths and ".." escapes. */
+function lexicalProblem(source: SourceDoc, path: string, root: string): string | undefined {
+  if (isAbsolute(path)) return `absolute paths are refused; write a path relative to the manifest that ${OUTSIDE}`;
+  if (!inside(root, resolve(source.dir, path))) return `the path leads out of the config folder; write one that ${OUTSIDE}`;
+  return undefined;
+}
+
+/** Follows symbolic links, then reads: a link that leads out of the folder is refused unread. */
+async function readConfined(abs: string, rootReal: Promise<string>, root: string): Promise<FileCheck> {
+  let real: string;
+  try {
+    real = await realpath(abs);
+  } catch (err) {
+    return { ok: false, code: 'GW_ERR_FILE_REF_MISSING', why: `cannot read ./${relative(root, abs).split(sep).join('/')} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+  }
+  if (!inside(await rootReal, real)) return { ok: false, code: 'GW_ERR_FILE_REF_OUTSIDE', why: `a symbolic link on the way leads out of the config folder; write a path that ${OUTSIDE}` };
+  try {
+    return { ok: true, text: await readFile(real, 'utf8') };
+  } catch (err) {
+    return { ok: false, code: 'GW_ERR_FILE_REF_MISSING', why: `cannot read ./${relative(root, abs).split(sep).join('/')} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+  }
+}
+
+interface Inspection {
+  readonly diagnostics: Diagnostic[];
+  /** Content of every ${file:} that may be read, by absolute path (checkEnv only). */
+  readonly files: Map<string, string>;
+}
+
+async function inspect(resources: readonly Resource[], opts: ReferenceCheckOptions): Promise<Inspection> {
   const out: Diagnostic[] = [];
-  const fileChecks: Promise<void>[] = [];
+  const files = new Map<string, string>();
+  const reads = new Map<string, Promise<FileCheck>>();
+  const pending: Promise<void>[] = [];
+  const allow = envAllowList(resources);
+  const root = resolve(opts.root);
+  const rootReal = realpath(root).catch(() => root);
   for (const r of resources) {
     walkStrings(r.manifest.spec, ['spec'], (value, path) => {
       if (!value.includes('${')) return;
       const { pieces, error } = scanValue(value);
       if (error) out.push(diag(r.source, path, 'GW_ERR_REF_SYNTAX', error));
-      if (!opts.checkEnv) return;
       for (const p of pieces) {
         if (typeof p === 'string') continue;
-        if (p.type === 'env' && p.fallback === undefined && opts.env[p.name] === undefined) {
-          out.push(diag(r.source, path, 'GW_ERR_ENV_UNSET', `${p.raw}: environment variable ${p.name} is not set; set it or give a default with \${env:${p.name}:-default}`));
+        if (p.type === 'env') {
+          // The Gateway document is the operator's own file and sets the list: not bound by it.
+          if (r.kind !== 'Gateway' && !envAllowed(p.name, allow)) {
+            out.push(diag(r.source, path, 'GW_ERR_ENV_NOT_ALLOWED', `${p.raw}: manifests may not read environment variable ${p.name}; the Gateway's references.env lists what they may read (${allow?.join(', ') || 'nothing'})`));
+          } else if (opts.checkEnv && p.fallback === undefined && opts.env[p.name] === undefined) {
+            out.push(diag(r.source, path, 'GW_ERR_ENV_UNSET', `${p.raw}: environment variable ${p.name} is not set; set it or give a default with \${env:${p.name}:-default}`));
+          }
+          continue;
         }
-        if (p.type === 'file') {
-          const abs = fileRefPath(r.source, p.path);
-          const where = [...path];
-          fileChecks.push(
-            readFile(abs).then(
-              () => undefined,
-              (err: NodeJS.ErrnoException) => {
-                out.push(diag(r.source, where, 'GW_ERR_FILE_REF_MISSING', `${p.raw}: cannot read ${abs} (${err.code ?? err.message})`));
-              },
-            ),
-          );
+        const lexical = lexicalProblem(r.source, p.path, root);
+        if (lexical !== undefined) {
+          out.push(diag(r.source, path, 'GW_ERR_FILE_REF_OUTSIDE', `${p.raw}: ${lexical}`));
+          continue;
         }
+        if (!opts.checkEnv) continue;
+        const abs = resolve(r.source.dir, p.path);
+        let read = reads.get(abs);
+        if (read === undefined) reads.set(abs, (read = readConfined(abs, rootReal, root)));
+        const where = [...path];
+        pending.push(
+          read.then((c) => {
+            if (c.ok) files.set(abs, c.text);
+            else out.push(diag(r.source, where, c.code, `${p.raw}: ${c.why}`));
+          }),
+        );
       }
     });
   }
-  await Promise.all(fileChecks);
-  return out;
+  await Promise.all(pending);
+  return { diagnostics: out, files };
+}
+
+/** Checks every reference in every document's spec; with checkEnv also that it resolves. */
+export async function checkReferences(resources: readonly Resource[], opts: ReferenceCheckOptions): Promise<Diagnostic[]> {
+  return (await inspect(resources, opts)).diagnostics;
 }
 
 /**
- * Returns copies of the resources with every reference expanded. Unset variables and unreadable
- * files become diagnostics (the caller must not serve a config that has any).
+ * Returns copies of the resources with every reference expanded, and every problem: unset
+ * variables, refused or unreadable files, and baseUrls that are no URL once expanded (the
+ * caller must not serve a config that has any). A file is read only when its reference passed.
  */
-export async function resolveReferences<R extends Resource>(resources: readonly R[], env: NodeJS.ProcessEnv): Promise<{ resources: R[]; diagnostics: Diagnostic[] }> {
-  const diagnostics = await checkReferences(resources, { checkEnv: true, env });
-  // Read every referenced file once, then expand synchronously.
-  const files = new Map<string, string>();
-  for (const r of resources) {
-    walkStrings(r.manifest.spec, [], (value) => {
-      if (!value.includes('${')) return;
-      for (const p of scanValue(value).pieces) if (typeof p !== 'string' && p.type === 'file') files.set(fileRefPath(r.source, p.path), '');
-    });
-  }
-  await Promise.all(
-    [...files.keys()].map(async (abs) => {
-      // A trailing newline in a secret file would corrupt a header value.
-      files.set(abs, await readFile(abs, 'utf8').then((t) => t.replace(/\r?\n$/, ''), () => ''));
-    }),
-  );
+export async function resolveReferences<R extends Resource>(
+  resources: readonly R[],
+  env: NodeJS.ProcessEnv,
+  opts: { readonly root: string },
+): Promise<{ resources: R[]; diagnostics: Diagnostic[] }> {
+  const { diagnostics, files } = await inspect(resources, { checkEnv: true, env, root: opts.root });
+  const allow = envAllowList(resources);
+  // One piece at a time; `ok` turns false when a piece could not be resolved (already reported).
+  const expand = (r: Resource, value: string): { text: string; ok: boolean } => {
+    if (!value.includes('${')) return { text: value, ok: true };
+    const { pieces, error } = scanValue(value);
+    if (error) return { text: value, ok: false };
+    let ok = true;
+    const text = pieces
+      .map((p) => {
+        if (typeof p === 'string') return p;
+        if (p.type === 'env') {
+          if (r.kind !== 'Gateway' && !envAllowed(p.name, allow)) return ((ok = false), '');
+          const v = env[p.name] ?? p.fallback;
+          if (v === undefined) ok = false;
+          return v ?? '';
+        }
+        const content = files.get(resolve(r.source.dir, p.path));
+        if (content === undefined) return ((ok = false), '');
+        // A trailing newline in a secret file would corrupt a header value.
+        return content.replace(/\r?\n$/, '');
+      })
+      .join('');
+    return { text, ok };
+  };
   const out = resources.map((r) => {
-    const spec = mapStrings(r.manifest.spec, (value) => {
-      if (!value.includes('${')) return value;
-      const { pieces, error } = scanValue(value);
-      if (error) return value;
-      return pieces
-        .map((p) => (typeof p === 'string' ? p : p.type === 'env' ? (env[p.name] ?? p.fallback ?? '') : (files.get(fileRefPath(r.source, p.path)) ?? '')))
-        .join('');
-    });
+    const spec = mapStrings(r.manifest.spec, (value) => expand(r, value).text);
+    checkResolvedBaseUrl(r, diagnostics, (value) => expand(r, value));
     return { ...r, manifest: { ...r.manifest, spec } } as R;
   });
   return { resources: out, diagnostics };
 }
 
-function fileRefPath(source: SourceDoc, path: string): string {
-  return isAbsolute(path) ? path : resolve(source.dir, path);
+/** A baseUrl written with references must still be a URL once they are expanded. */
+function checkResolvedBaseUrl(r: Resource, out: Diagnostic[], expand: (value: string) => { text: string; ok: boolean }): void {
+  const spec = r.manifest.spec as { type?: unknown; baseUrl?: unknown };
+  const holds = (r.kind === 'Provider' && spec.type !== 'mock') || (r.kind === 'Endpoint' && spec.type === 'proxy');
+  if (!holds || typeof spec.baseUrl !== 'string' || !spec.baseUrl.includes('${')) return;
+  const { text, ok } = expand(spec.baseUrl);
+  if (!ok) return; // the reference itself was reported
+  const why = baseUrlProblem(text);
+  // The resolved value is never shown: it may come from a file or a secret.
+  if (why !== undefined) out.push(diag(r.source, ['spec', 'baseUrl'], 'GW_ERR_BASE_URL', `baseUrl of ${r.kind.toLowerCase()} ${r.name}, once its references are resolved, ${why}`));
 }
 
 function diag(source: SourceDoc, path: (string | number)[], code: Diagnostic['code'], message: string): Diagnostic {

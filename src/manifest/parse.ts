@@ -5,6 +5,7 @@
 import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { ErrorCode } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
+import { findTooDeep, MAX_YAML_DEPTH } from './depth.js';
 import { fastParse } from './parse-fast.js';
 import type { Position, SourceDoc } from './types.js';
 
@@ -35,10 +36,20 @@ const emptyFile = (file: string): Diagnostic => ({
   path: '',
 });
 
+/** Nesting past MAX_YAML_DEPTH, found before any parser recurses into it. */
+function tooDeep(text: string, file: string): Diagnostic | undefined {
+  const at = findTooDeep(text);
+  if (at === undefined) return undefined;
+  const message = `the YAML nests deeper than ${MAX_YAML_DEPTH} levels here; manifests need a dozen at most, so flatten it`;
+  return { code: 'GW_ERR_MANIFEST_TOO_DEEP', severity: 'error', message, file, line: at.line, col: at.col, path: '' };
+}
+
 /** `dir`: the folder ${file:} references resolve against (the file's own folder). */
 export function parseYaml(text: string, file: string, dir: string = process.cwd()): ParseResult {
+  const deep = tooDeep(text, file);
+  if (deep) return { docs: [], diagnostics: [deep] };
   const values = fastParse(text);
-  if (!values) return parseYamlFull(text, file, dir);
+  if (!values) return parseYamlChecked(text, file, dir);
   if (values.length === 0) return { docs: [], diagnostics: [emptyFile(file)] };
   const located = lazyLocator(text);
   const docs = values.map((value, index): ParsedDoc => ({ value, source: { file, index, dir, locate: (path, opts) => located(index, path, opts) } }));
@@ -75,6 +86,23 @@ function offsetToPosition(text: string, lineCounter: LineCounter): (offset: numb
 
 /** The full `yaml` parse (exported for the equivalence tests): every document keeps its node tree. */
 export function parseYamlFull(text: string, file: string, dir: string): ParseResult {
+  const deep = tooDeep(text, file);
+  if (deep) return { docs: [], diagnostics: [deep] };
+  return parseYamlChecked(text, file, dir);
+}
+
+/** An engine failure (a stack overflow, an alias count) as one of ours: never the engine's words. */
+function engineProblem(err: unknown): { code: ErrorCode; message: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/alias/i.test(message)) {
+    return { code: 'GW_ERR_MANIFEST_TOO_DEEP', message: `aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out instead` };
+  }
+  if (err instanceof RangeError) return { code: 'GW_ERR_MANIFEST_TOO_DEEP', message: 'the YAML nests too deeply to read; flatten it' };
+  return { code: 'GW_ERR_MANIFEST_PARSE', message: `cannot read the YAML: ${message.split('\n')[0] ?? message}` };
+}
+
+/** parseYamlFull after the depth pre-scan passed. */
+function parseYamlChecked(text: string, file: string, dir: string): ParseResult {
   const lineCounter = new LineCounter();
   const diagnostics: Diagnostic[] = [];
   const docs: ParsedDoc[] = [];
@@ -87,22 +115,26 @@ export function parseYamlFull(text: string, file: string, dir: string): ParseRes
   try {
     all = parseAllDocuments(text, { lineCounter, ...YAML_OPTIONS });
   } catch (err) {
-    problem('GW_ERR_MANIFEST_PARSE', `cannot parse YAML: ${(err as Error).message}`, { line: 1, col: 1 });
+    const { code, message } = engineProblem(err);
+    problem(code, message, { line: 1, col: 1 });
     return { docs, diagnostics };
   }
   const list = Array.isArray(all) ? all : [];
   list.forEach((doc, index) => {
     for (const e of doc.errors) {
-      const code = YAML_CODE[e.code] ?? 'GW_ERR_MANIFEST_PARSE';
-      problem(code, yamlMessage(e.code, e.message), pos(errorOffset(text, e.code, e.message, e.pos[0])));
+      const at = pos(errorOffset(text, e.code, e.message, e.pos[0]));
+      // yaml turns an exception of its own (a stack overflow) into an error entry: not its words.
+      if (/call stack|recursion/i.test(e.message)) problem('GW_ERR_MANIFEST_TOO_DEEP', 'the YAML nests too deeply to read; flatten it', at);
+      else problem(YAML_CODE[e.code] ?? 'GW_ERR_MANIFEST_PARSE', yamlMessage(e.code, e.message), at);
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
-    if (hasComplexKey(doc, (at) => problem('GW_ERR_MANIFEST_PARSE', 'a mapping key must be a plain value, not a list or mapping', pos(at)))) return;
     let value: unknown;
     try {
+      if (hasComplexKey(doc, (at) => problem('GW_ERR_MANIFEST_PARSE', 'a mapping key must be a plain value, not a list or mapping', pos(at)))) return;
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
-      problem('GW_ERR_MANIFEST_PARSE', `cannot read document: ${(err as Error).message}`, pos(doc.contents.range?.[0] ?? 0));
+      const { code, message } = engineProblem(err);
+      problem(code, message, pos(doc.contents.range?.[0] ?? 0));
       return;
     }
     docs.push({ value, source: { file, index, dir, locate: (path, opts) => locateIn(doc, pos, path, opts) } });

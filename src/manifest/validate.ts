@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
-import { checkReferences } from './env.js';
+import { checkReferences, configFolder, resolveReferences } from './env.js';
 import { loadManifests } from './load.js';
 import { checkSemantics } from './semantic.js';
 import type { GatewayResource, Resource } from './types.js';
@@ -88,7 +88,11 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
   }
 
   const all: Resource[] = gateway ? [gateway, ...resources] : [...resources];
-  diagnostics.push(...(await checkReferences(all, { checkEnv: opts.checkEnv ?? false, env })));
+  // ${file:} stays inside the config folder; with --env the references are also resolved, so a
+  // baseUrl that is no URL once expanded is reported here as it would be by serve.
+  const root = configFolder(configPath, cwd);
+  if (opts.checkEnv === true) diagnostics.push(...(await resolveReferences(all, env, { root })).diagnostics);
+  else diagnostics.push(...(await checkReferences(all, { checkEnv: false, env, root })));
   diagnostics.push(...checkSemantics(all, { strict: opts.strict ?? false }));
   const final = opts.strict ? diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d)) : diagnostics;
   return { gateway, configPath, resources, diagnostics: sortDiagnostics(final), files: allFiles };

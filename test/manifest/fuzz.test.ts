@@ -1,18 +1,25 @@
 // Mutates the bundled examples at random, thousands of times, and asserts that the validator
-// never throws: every broken input must come back as diagnostics. Each input is also parsed
+// never throws: every broken input must come back as diagnostics, in our words (never an
+// engine's "Maximum call stack size exceeded" or a stack), also from the real binary for a
+// sample of the hostile mutations (deep nesting, alias bombs, long lines, huge numbers). Each input is also parsed
 // both ways (fast path and full `yaml` parse) and must give the same values, diagnostics and
 // positions. Seeded, so a failure names the seed and the mutation and can be replayed with
 // GW_FUZZ_SEED.
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
+import { MAX_YAML_DEPTH } from '../../src/manifest/depth.js';
+import type { Diagnostic } from '../../src/manifest/diagnostics.js';
 import { parseYaml } from '../../src/manifest/parse.js';
 import { validateDocument } from '../../src/manifest/schema.js';
 import { checkSemantics } from '../../src/manifest/semantic.js';
 import { checkReferences } from '../../src/manifest/env.js';
 import type { Manifest, Resource } from '../../src/manifest/types.js';
+import { runGw } from '../helpers/gw.js';
 import { assertSameAsFull } from './parse-equivalence.js';
 
 const ITERATIONS = Number(process.env.GW_FUZZ_ITERATIONS ?? 3000);
@@ -100,9 +107,51 @@ const MUTATIONS: Record<string, Mutation> = {
     return lines.join('\n');
   },
   lineEndings: (t, r) => (r() < 0.5 ? t.replace(/\n/g, '\r\n') : `\uFEFF${t}`),
+  // Hostile shapes (issue: hardening): nesting far past the bound or right at it, alias bombs,
+  // long lines and huge numbers. None may reach an engine message or a stack.
+  deepFlow: (t, r) => atLine(t, r, (line) => line.replace(/(:|-)( .*)?$/, `$1 ${nested(r, pick(['[', '{a: ', '[{a: ', '{a: ['], r))}`)),
+  deepBlock: (t, r) => {
+    const n = depthFor(r);
+    const step = pick([1, 2], r);
+    const lines = Array.from({ length: Math.min(n, 130) }, (_, i) => `${' '.repeat(i * step)}${pick(['a:', '- a:', '- -', '? a'], r)}`);
+    return atLine(t, r, (line) => `${line}\n${lines.join('\n')}`);
+  },
+  compactSeq: (t, r) => atLine(t, r, (line) => `${line}\n${'- '.repeat(depthFor(r))}x`),
+  aliasBomb: (t, r) => {
+    const fan = 2 + Math.floor(r() * 9);
+    const levels = 3 + Math.floor(r() * 10);
+    const bomb = ['a0: &a0 [x, x]'];
+    for (let i = 1; i <= levels; i++) bomb.push(`a${i}: &a${i} [${Array(fan).fill(`*a${i - 1}`).join(', ')}]`);
+    return r() < 0.5 ? `${t}\n---\n${bomb.join('\n')}\n` : atLine(t, r, (line) => `${line}\n${bomb.join('\n')}`);
+  },
+  longLine: (t, r) => atLine(t, r, (line) => line.replace(/(:|-)( .*)?$/, `$1 ${pick(['x', '"y', "'z", '[a, ', '{k: v, ', '# ', 'a: '], r).repeat(1000 + Math.floor(r() * 8_000))}`)),
+  hugeNumber: (t, r) => atLine(t, r, (line) => line.replace(/(:|-)( .*)?$/, `$1 ${pick(['9'.repeat(400), '-0.' + '0'.repeat(500) + '1', '1e99999', '0x' + 'f'.repeat(300), '1' + '_0'.repeat(300)], r)}`)),
   deleteKey: (t, r) => structural(t, r, 'delete'),
   changeType: (t, r) => structural(t, r, 'retype'),
 };
+
+/** Rewrites one random line. */
+function atLine(text: string, rand: () => number, fn: (line: string) => string): string {
+  const lines = text.split('\n');
+  const i = Math.floor(rand() * lines.length);
+  lines[i] = fn(lines[i] ?? '');
+  return lines.join('\n');
+}
+
+/** A depth near the bound (either side of it) or far past it. */
+function depthFor(rand: () => number): number {
+  const x = rand();
+  if (x < 0.4) return MAX_YAML_DEPTH - 5 + Math.floor(rand() * 10);
+  if (x < 0.8) return 100 + Math.floor(rand() * 2000);
+  return 5_000 + Math.floor(rand() * 50_000);
+}
+
+/** `open` repeated, closed (so the text may be valid YAML) or left open. */
+function nested(rand: () => number, open: string): string {
+  const n = depthFor(rand);
+  const close = [...open].filter((c) => c === '[' || c === '{').reverse().map((c) => (c === '[' ? ']' : '}')).join('');
+  return open.repeat(n) + (rand() < 0.6 ? '1' + close.repeat(n) : '');
+}
 
 function structural(text: string, rand: () => number, op: 'delete' | 'retype'): string {
   const docs = text.split(/^---\s*$/m);
@@ -119,25 +168,47 @@ function structural(text: string, rand: () => number, op: 'delete' | 'retype'): 
   return docs.join('---\n');
 }
 
-async function validateText(text: string, file: string): Promise<void> {
+// What only an engine says: a stack overflow, a JS error name, a stack frame.
+const ENGINE = /Maximum call stack|RangeError|TypeError|too much recursion|\n\s+at /;
+
+/** Every diagnostic, from every stage `gw validate --env` runs. */
+async function validateText(text: string, file: string): Promise<Diagnostic[]> {
   const parsed = parseYaml(text, file);
+  const out: Diagnostic[] = [...parsed.diagnostics];
   const resources: Resource[] = [];
   for (const doc of parsed.docs) {
-    if (validateDocument(doc.value, doc.source).length > 0) continue;
+    const problems = validateDocument(doc.value, doc.source);
+    out.push(...problems);
+    if (problems.length > 0) continue;
     const m = doc.value as Manifest;
     resources.push({ kind: m.kind, name: m.metadata.name, workspace: m.metadata.workspace ?? 'default', manifest: m, source: doc.source });
   }
-  checkSemantics(resources, { strict: false });
-  await checkReferences(resources, { checkEnv: true, env: {} });
+  out.push(...checkSemantics(resources, { strict: false }));
+  out.push(...(await checkReferences(resources, { checkEnv: true, env: {}, root: process.cwd() })));
+  return out;
 }
 
-test(`validate never throws on ${ITERATIONS} random mutations of the examples`, async () => {
+const HOSTILE = new Set(['deepFlow', 'deepBlock', 'compactSeq', 'aliasBomb', 'longLine', 'hugeNumber']);
+// Hostile mutated texts that also go through the real binary (`gw validate`).
+const BINARY_SAMPLES = 20;
+
+let tmp: string;
+before(async () => {
+  // An empty working folder for the binary: no gateway.yaml there, stdin is the whole config.
+  tmp = await mkdtemp(join(tmpdir(), 'gw-fuzz-'));
+});
+after(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+test(`validate never throws nor prints an engine message on ${ITERATIONS} random mutations of the examples`, async () => {
   const files = yamlFiles('examples');
   assert.ok(files.length >= 5, 'the examples are the fuzz corpus');
   const corpus = files.map((f) => readFileSync(f, 'utf8'));
   const seed = Number(process.env.GW_FUZZ_SEED ?? (process.env.CI ? FIXED_CI_SEED : Date.now() % 1_000_000));
   const rand = rng(seed);
   const names = Object.keys(MUTATIONS);
+  const sampled: { text: string; what: string }[] = [];
   for (let n = 0; n < ITERATIONS; n++) {
     let text = pick(corpus, rand);
     const applied: string[] = [];
@@ -150,17 +221,35 @@ test(`validate never throws on ${ITERATIONS} random mutations of the examples`, 
         // A mutation that cannot apply (its input no longer parses) leaves the text as it is.
       }
     }
+    let diagnostics: Diagnostic[];
     try {
-      await validateText(text, `fuzz-${n}.yaml`);
+      diagnostics = await validateText(text, `fuzz-${n}.yaml`);
     } catch (err) {
-      assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: validate threw ${(err as Error).stack}\n--- input ---\n${text}`);
+      assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: validate threw ${(err as Error).stack}\n--- input ---\n${text.slice(0, 2000)}`);
     }
+    for (const d of diagnostics) {
+      if (ENGINE.test(d.message)) assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: an engine message: ${d.code} ${d.message}\n--- input ---\n${text.slice(0, 2000)}`);
+    }
+    if (sampled.length < BINARY_SAMPLES && applied.some((a) => HOSTILE.has(a))) sampled.push({ text, what: `iteration ${n}, mutations ${applied.join('+')}` });
     try {
       assertSameAsFull(text);
     } catch (err) {
-      assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: the fast path differs from the yaml parse: ${(err as Error).message}\n--- input ---\n${JSON.stringify(text)}`);
+      assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: the fast path differs from the yaml parse: ${(err as Error).message}\n--- input ---\n${JSON.stringify(text.slice(0, 2000))}`);
     }
   }
+  assert.equal(sampled.length, BINARY_SAMPLES, 'enough hostile mutations for the binary sample');
+  // The real binary, as an operator or CI would run it: one process reads every sampled text
+  // as a file (a process each would cost more than the in-process fuzz), one more reads the
+  // first from stdin. Exit 0 or 1, our words only.
+  const sampleFiles = await Promise.all(sampled.map(async ({ text }, i) => (await writeFile(join(tmp, `s${i}.yaml`), text), `s${i}.yaml`)));
+  const runs = [await runGw(['validate', '-f', ...sampleFiles], { cwd: tmp }), await runGw(['validate', '-f', '-'], { cwd: tmp, input: sampled[0]!.text })];
+  for (const r of runs) {
+    const out = r.stdout + r.stderr;
+    const what = sampled.map((x, i) => `s${i}.yaml: ${x.what}`).join('\n');
+    assert.ok(r.code === 0 || r.code === 1, `seed ${seed}: gw validate exited ${r.code}\n${out.slice(0, 2000)}\n${what}`);
+    assert.doesNotMatch(out, ENGINE, `seed ${seed}\n${what}`);
+  }
+  assert.match(runs[0]!.stdout + runs[0]!.stderr, /GW_ERR_/, 'the hostile sample is reported, not passed');
 });
 
 // Small random YAML texts built from the trap pieces, beyond what the examples' shapes reach.

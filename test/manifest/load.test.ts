@@ -69,7 +69,7 @@ describe('files that are not manifests', () => {
   test('alias bombs are refused', async () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
-    assert.deepEqual(await codesFor('bomb.yaml', lines.join('\n') + '\n'), ['GW_ERR_MANIFEST_PARSE']);
+    assert.deepEqual(await codesFor('bomb.yaml', lines.join('\n') + '\n'), ['GW_ERR_MANIFEST_TOO_DEEP']);
   });
 
   test('a path that matches nothing, a glob that matches nothing', async () => {
@@ -117,7 +117,7 @@ describe('value references', () => {
         'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: "${env:GW_T_BASE:-http://127.0.0.1:9/v1}"\n  auth: { bearer: "${file:./token.txt}" }\n  headers: { x-team: "${env:GW_T_TEAM}" }\n',
       );
       const loaded = await loadManifests([join(dir, 'p.yaml')]);
-      const { resources, diagnostics } = await resolveReferences(loaded.resources, { GW_T_TEAM: 'search' });
+      const { resources, diagnostics } = await resolveReferences(loaded.resources, { GW_T_TEAM: 'search' }, { root: dir });
       assert.deepEqual(diagnostics, []);
       const spec = resources[0]!.manifest.spec as { baseUrl: string; auth: { bearer: string }; headers: Record<string, string> };
       assert.equal(spec.baseUrl, 'http://127.0.0.1:9/v1');
@@ -138,7 +138,7 @@ describe('value references', () => {
       await writeFile(join(dir, 'conf', 'p.yaml'), 'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: http://127.0.0.1:9/v1\n  auth: { bearer: "${file:./token.txt}" }\n');
       const loaded = await loadManifests(['conf/p.yaml'], { cwd: dir });
       assert.equal(loaded.resources[0]!.source.file, 'conf/p.yaml');
-      const { resources, diagnostics } = await resolveReferences(loaded.resources, {});
+      const { resources, diagnostics } = await resolveReferences(loaded.resources, {}, { root: dir });
       assert.deepEqual(diagnostics, []);
       assert.equal((resources[0]!.manifest.spec as { auth: { bearer: string } }).auth.bearer, 'from-conf');
     } finally {

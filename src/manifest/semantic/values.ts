@@ -2,6 +2,7 @@
 // endpoint input/output JSON Schemas.
 import { compileRegex } from '../../compile/guardrails.js';
 import { createSchemaCompiler } from '../../compile/json-validator.js';
+import { baseUrlProblem } from '../base-url.js';
 import type { Resource } from '../types.js';
 import { isKind, type Path, type SemanticContext } from './context.js';
 import { hasReference } from './secrets.js';
@@ -15,20 +16,13 @@ const EXAMPLE_URL: Record<string, string> = {
 function checkUrl(ctx: SemanticContext, r: Resource, path: Path, value: string): void {
   const what = `baseUrl of ${r.kind.toLowerCase()} ${r.name}`;
   const bad = (why: string): void => ctx.report(r, path, 'GW_ERR_BASE_URL', `${what} ${why}`);
-  if (value.trim() === '') return bad('is empty; write the API root, e.g. https://api.openai.com/v1');
+  if (value.trim() === '') return bad(baseUrlProblem(value)!);
   if (value.endsWith('/')) {
     return bad('ends with a slash; remove it (gw appends paths such as /chat/completions itself)');
   }
-  if (hasReference(value)) return; // the scheme is known only once the reference is resolved
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return bad('is not a URL; write an absolute http:// or https:// URL, e.g. https://api.openai.com/v1');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    bad(`uses ${url.protocol.slice(0, -1)}; gw speaks only http:// and https://`);
-  }
+  if (hasReference(value)) return; // checked again once resolved (env.ts)
+  const why = baseUrlProblem(value);
+  if (why !== undefined) bad(why);
 }
 
 function checkBaseUrls(ctx: SemanticContext, r: Resource): void {
