@@ -12,7 +12,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RoutingTable } from '../compile/routing-table.js';
-import type { ProxySettings } from '../config/settings.js';
 import { GwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
@@ -20,7 +19,7 @@ import type { PoolRegistry } from '../upstream/pool.js';
 import { CallerLink } from './caller-link.js';
 import { createContext, type RequestContext } from './context.js';
 import type { Dialect } from './dialects/types.js';
-import { createListener } from './listener.js';
+import { createListener, type ListenerLimits } from './listener.js';
 import { buildPipeline } from './pipeline.js';
 import { Router } from './router.js';
 import { API_ROUTES, DEFAULT_DIALECT, type ApiRoute } from './routes.js';
@@ -30,7 +29,13 @@ import type { UpstreamPort } from './stages/upstream.js';
 
 /** The part of GatewaySettings the proxy listener reads. */
 export interface ServeSettings {
-  readonly proxy: ProxySettings;
+  readonly proxy: ListenerLimits & {
+    readonly host: string;
+    readonly port: number;
+    readonly maxBodyBytes: number;
+    readonly maxJsonDepth: number;
+    readonly bodyTimeoutMs: number;
+  };
   readonly shutdown: { readonly drainTimeoutMs: number };
 }
 

@@ -110,7 +110,7 @@ describe('OpenAI SDK through gw', () => {
     // The endpoint is in the URL, so `model` may be left out.
     const raw = await fetch(`${gw.url}/endpoints/support/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${KEYS.app}` },
+      headers: { authorization: `Bearer ${KEYS.app}`, 'content-type': 'application/json' },
       body: JSON.stringify({ messages: ask('no model') }),
     });
     assert.equal(raw.status, 200);
