@@ -1,5 +1,7 @@
 // The caller's side of a request going away: set when the client disconnects before the answer
-// is complete. It has the shape the executor listens on (CallerSignal) but is a plain object:
+// is complete, or when gw itself ends the request (its deadline passed, or the drain at shutdown
+// is over): then the reason is the GwError the caller is told, and the upstream request is
+// aborted all the same. It has the shape the executor listens on (CallerSignal) but is a plain object:
 // a real AbortSignal costs ~10-30 µs to create on Node 20 and most requests never need one.
 // Code that does want an AbortSignal (fetch, undici) asks for `signal`, made on first use.
 import type { CallerSignal } from '../upstream/caller-signal.js';
@@ -30,11 +32,11 @@ export class CallerLink implements CallerSignal {
     if (i !== -1) this.#listeners?.splice(i, 1);
   }
 
-  /** The caller went away; the reason is an AbortError, as AbortController.abort() gives. */
-  abort(): void {
+  /** The caller went away (reason: an AbortError, as AbortController.abort() gives), or gw ends the request (reason: a GwError). */
+  abort(reason: unknown = new DOMException('This operation was aborted', 'AbortError')): void {
     if (this.aborted) return;
     this.aborted = true;
-    this.reason = new DOMException('This operation was aborted', 'AbortError');
+    this.reason = reason;
     const listeners = this.#listeners ?? [];
     this.#listeners = undefined;
     for (const l of listeners) l();

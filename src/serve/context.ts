@@ -61,6 +61,10 @@ export interface RequestContext {
   /** The same as an AbortSignal, made on first use (for fetch, undici and the like). */
   readonly signal: AbortSignal;
   readonly maxBodyBytes: number;
+  /** proxy.maxJsonDepth */
+  readonly maxJsonDepth: number;
+  /** proxy.bodyTimeout in ms */
+  readonly bodyTimeoutMs: number;
 
   body: Record<string, unknown> | undefined;
   key: CompiledKey | undefined;
@@ -98,6 +102,8 @@ export interface ContextInit {
   readonly route: RouteMatch;
   readonly caller: CallerLink;
   readonly maxBodyBytes: number;
+  readonly maxJsonDepth: number;
+  readonly bodyTimeoutMs: number;
   readonly t0: number;
 }
 
@@ -115,6 +121,8 @@ class Context implements RequestContext {
   readonly route: RouteMatch;
   readonly caller: CallerLink;
   readonly maxBodyBytes: number;
+  readonly maxJsonDepth: number;
+  readonly bodyTimeoutMs: number;
   body: Record<string, unknown> | undefined = undefined;
   key: CompiledKey | undefined = undefined;
   workspace: CompiledWorkspace | undefined = undefined;
@@ -142,6 +150,8 @@ class Context implements RequestContext {
     this.route = init.route;
     this.caller = init.caller;
     this.maxBodyBytes = init.maxBodyBytes;
+    this.maxJsonDepth = init.maxJsonDepth;
+    this.bodyTimeoutMs = init.bodyTimeoutMs;
   }
 
   get signal(): AbortSignal {

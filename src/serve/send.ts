@@ -1,6 +1,7 @@
 // Writing answers: JSON with a Content-Length, and waits that respect backpressure.
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { CallerSignal } from '../upstream/caller-signal.js';
 import type { RequestContext } from './context.js';
 
 export function sendJson(
@@ -36,15 +37,18 @@ export function answerJsonText(ctx: RequestContext, status: number, text: string
   sendJsonText(ctx.res, status, text);
 }
 
-/** Resolves when the socket can take more, or when it closed (then writing stops anyway). */
-export function drained(res: ServerResponse): Promise<void> {
+/** Resolves when the socket can take more, when it closed (then writing stops anyway), or when the request is aborted. */
+export function drained(res: ServerResponse, caller?: CallerSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);
+      caller?.removeEventListener('abort', done);
       resolve();
     };
     res.on('drain', done);
     res.on('close', done);
+    if (caller?.aborted) return done();
+    caller?.addEventListener('abort', done);
   });
 }

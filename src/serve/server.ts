@@ -2,6 +2,12 @@
 // it once when it arrives and keeps that table to the end, so swap() never changes a request
 // mid-flight. close() stops accepting, lets in-flight requests finish (bounded by
 // drainTimeoutMs), then closes the upstream pools and the usage log.
+//
+// Two ends are gw's own doing, and both go through the request's CallerLink (so the upstream
+// request is aborted too) with the GwError as the reason: the total deadline of a request
+// (proxy.requestTimeout → 504 GW_ERR_REQUEST_DEADLINE) and the end of the drain at shutdown
+// (503 GW_ERR_SHUTTING_DOWN). Before the answer started the caller gets that error as the
+// answer; mid-stream it gets the dialect's error event (sse.ts); the usage row records it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -13,7 +19,7 @@ import type { PoolRegistry } from '../upstream/pool.js';
 import { CallerLink } from './caller-link.js';
 import { createContext, type RequestContext } from './context.js';
 import type { Dialect } from './dialects/types.js';
-import { createListener } from './listener.js';
+import { createListener, type ListenerLimits } from './listener.js';
 import { buildPipeline } from './pipeline.js';
 import { Router } from './router.js';
 import { API_ROUTES, DEFAULT_DIALECT, type ApiRoute } from './routes.js';
@@ -23,7 +29,13 @@ import type { UpstreamPort } from './stages/upstream.js';
 
 /** The part of GatewaySettings the proxy listener reads. */
 export interface ServeSettings {
-  readonly proxy: { readonly host: string; readonly port: number; readonly maxBodyBytes: number };
+  readonly proxy: ListenerLimits & {
+    readonly host: string;
+    readonly port: number;
+    readonly maxBodyBytes: number;
+    readonly maxJsonDepth: number;
+    readonly bodyTimeoutMs: number;
+  };
   readonly shutdown: { readonly drainTimeoutMs: number };
 }
 
@@ -48,6 +60,16 @@ export interface Gateway {
   /** Stops accepting, drains (bounded), closes pools and the usage log. Safe to call twice. */
   close(): Promise<void>;
 }
+
+/** A request with a pipeline running: what gw needs to end it on its own. */
+interface Active {
+  readonly caller: CallerLink;
+  readonly ctx: RequestContext;
+  deadline: NodeJS.Timeout | undefined;
+}
+
+/** How long close() waits, after ending the requests left at the drain's end, for their answers and usage rows. */
+const SHUTDOWN_GRACE_MS = 1000;
 
 type Target = { readonly kind: 'api'; readonly route: ApiRoute; readonly run: (ctx: RequestContext) => Promise<void> } | { readonly kind: 'healthz' } | { readonly kind: 'readyz' };
 
@@ -111,9 +133,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return logBare(req, res, id, t0);
     }
     const caller = new CallerLink();
-    res.on('close', () => {
-      if (!res.writableFinished) caller.abort();
-    });
     const { route } = target;
     const ctx = createContext({
       id,
@@ -123,19 +142,54 @@ export function createGateway(opts: GatewayOptions): Gateway {
       route: { api: route.api, dialect: route.dialect, scope: route.scope, label: route.label, endpointScope: m.endpointScope },
       caller,
       maxBodyBytes: settings.proxy.maxBodyBytes,
+      maxJsonDepth: settings.proxy.maxJsonDepth,
+      bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
       t0,
     });
+    const a: Active = { caller, ctx, deadline: undefined };
+    a.deadline = setTimeout(() => {
+      const s = Math.round(settings.proxy.requestTimeoutMs / 100) / 10;
+      endByGateway(a, new GwError('GW_ERR_REQUEST_DEADLINE', `the request took longer than proxy.requestTimeout (${s}s)`, { requestTimeoutMs: settings.proxy.requestTimeoutMs }));
+    }, settings.proxy.requestTimeoutMs);
+    res.on('close', () => {
+      clearTimeout(a.deadline);
+      if (!res.writableFinished) caller.abort();
+    });
+    active.add(a);
     inFlight++;
-    target.run(ctx).then(done, (err: unknown) => {
+    target.run(ctx).then(() => done(a), (err: unknown) => {
       // The errors stage answers everything; this is the last line of defence.
       const gwErr = toGwError(err, logger, id);
       if (!res.headersSent) sendError(res, route.dialect, gwErr);
       else if (!res.writableEnded) res.destroy();
-      done();
+      done(a);
     });
   };
 
-  const done = (): void => {
+  const active = new Set<Active>();
+
+  /**
+   * gw ends a request itself. Before the answer started, `err` is the answer (and the socket
+   * closes after it: a body may still be arriving); after, the stream writer sends the
+   * dialect's error event once the CallerLink aborts (sse.ts). Either way the upstream request
+   * is aborted and the usage row records `err` (usage.ts).
+   */
+  const endByGateway = (a: Active, err: GwError): void => {
+    const { ctx, caller } = a;
+    if (caller.aborted || ctx.res.writableEnded) return;
+    if (!ctx.res.headersSent) {
+      ctx.status = err.status;
+      ctx.errorCode = err.code;
+      const answer = ctx.route.dialect.error(err, ctx.id);
+      sendJson(ctx.res, answer.status, answer.body, { ...answer.headers, connection: 'close' });
+    }
+    logger.warn({ reqId: ctx.id, code: err.code }, err.message);
+    caller.abort(err);
+  };
+
+  const done = (a: Active): void => {
+    clearTimeout(a.deadline);
+    active.delete(a);
     inFlight--;
     if (inFlight === 0 && onIdle !== undefined) onIdle();
   };
@@ -164,22 +218,36 @@ export function createGateway(opts: GatewayOptions): Gateway {
     logger.info({ reqId: id, method: req.method, path: pathOf(req), status: res.statusCode, ms }, 'request');
   };
 
-  const proxy = createListener('proxy', handle);
+  const proxy = createListener('proxy', handle, settings.proxy);
   // The admin listener (a later issue) joins this list with its own handler.
   const listeners = [proxy];
 
-  const drain = (): Promise<void> => {
-    if (inFlight === 0) return Promise.resolve();
+  /** Resolves when no request is in flight, or after ms (true: idle). */
+  const idle = (ms: number): Promise<boolean> => {
+    if (inFlight === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        logger.warn({ inFlight }, 'drain timeout reached; closing the remaining connections');
-        resolve();
-      }, settings.shutdown.drainTimeoutMs);
+        onIdle = undefined;
+        resolve(false);
+      }, ms);
       onIdle = () => {
+        onIdle = undefined;
         clearTimeout(timer);
-        resolve();
+        resolve(true);
       };
     });
+  };
+
+  const drain = async (): Promise<void> => {
+    if (await idle(settings.shutdown.drainTimeoutMs)) return;
+    logger.warn({ inFlight }, 'drain timeout reached; ending the remaining requests');
+    // Each caller is told (the answer, or the dialect's error event mid-stream) and each row
+    // records 503 GW_ERR_SHUTTING_DOWN; then whatever is left is cut.
+    const s = Math.round(settings.shutdown.drainTimeoutMs / 100) / 10;
+    for (const a of [...active]) {
+      endByGateway(a, new GwError('GW_ERR_SHUTTING_DOWN', `the gateway is shutting down and its drain time (${s}s) is over`));
+    }
+    await idle(SHUTDOWN_GRACE_MS);
   };
 
   return {

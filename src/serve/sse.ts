@@ -2,7 +2,10 @@
 // collected), in the bytes the dialect's writer makes of it; the writer's end (`data: [DONE]`,
 // message_stop) only after a clean end. When the upstream breaks after the first chunk went
 // out, the caller gets the dialect's error event and no clean end, so no client mistakes a
-// cut answer for a complete one.
+// cut answer for a complete one. The same happens when gw ends the stream itself (its deadline,
+// or shutdown): the CallerLink's reason is then the GwError the event carries. Backpressure: no
+// upstream chunk is pulled while the caller's socket is full (the send timeout in listener.ts
+// ends a caller that never reads again).
 import { performance } from 'node:perf_hooks';
 import { GwError, isGwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -58,7 +61,7 @@ export async function pipeStream(
         sentFirst = true;
         res.uncork();
       }
-      if (!ok) await drained(res);
+      if (!ok) await drained(res, ctx.caller);
     }
   } catch (err) {
     // Nothing sent yet: the errors stage can still answer with a proper status.
@@ -79,8 +82,18 @@ export async function pipeStream(
   res.end(writer.end());
 }
 
-/** The caller left mid-stream: 499 in the log (the nginx convention for "client closed"). */
+/**
+ * The caller left mid-stream: 499 in the log (the nginx convention for "client closed"). When gw
+ * ended the request (the reason is a GwError), the caller gets the dialect's error event.
+ */
 function noteAbort(ctx: RequestContext): void {
+  const reason = ctx.caller.reason;
+  if (isGwError(reason)) {
+    ctx.status = reason.status;
+    ctx.errorCode = reason.code;
+    if (ctx.res.headersSent && !ctx.res.writableEnded) ctx.res.end(ctx.route.dialect.streamError(reason));
+    return;
+  }
   ctx.status = 499;
   if (!ctx.res.writableEnded) ctx.res.destroy();
 }

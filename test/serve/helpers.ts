@@ -210,12 +210,14 @@ spec: { keyHash: "${sha(KEYS.other)}", roles: [editor], scopes: [chat] }
 `;
 }
 
-export function gatewayYaml(port = 0, extra = ''): string {
+/** `proxy` adds or overrides fields of spec.proxy (e.g. { headersTimeout: '500ms' }). */
+export function gatewayYaml(port = 0, extra = '', proxy: Readonly<Record<string, string | number>> = {}): string {
+  const fields = Object.entries({ listen: `127.0.0.1:${port}`, maxBodyBytes: 4096, ...proxy }).map(([k, v]) => `${k}: ${v}`).join(', ');
   return `apiVersion: gw/v1
 kind: Gateway
 metadata: { name: test }
 spec:
-  proxy: { listen: 127.0.0.1:${port}, maxBodyBytes: 4096 }
+  proxy: { ${fields} }
   manifests: [manifests]
   storage: { sqlite: ./gw.db, flushInterval: 20ms }
   log: { level: info }
@@ -242,13 +244,13 @@ export interface TestGateway {
 }
 
 /** A temp config folder and an in-process gateway on 127.0.0.1, port 0. */
-export async function startGateway(upstreamUrl: string): Promise<TestGateway> {
+export async function startGateway(upstreamUrl: string, opts: { proxy?: Readonly<Record<string, string | number>> } = {}): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'gw-serve-'));
   const manifestPath = join(dir, 'manifests', 'all.yaml');
   await mkdir(join(dir, 'manifests'));
   await writeFile(manifestPath, manifests(upstreamUrl));
   const configPath = join(dir, 'gateway.yaml');
-  await writeFile(configPath, gatewayYaml(0));
+  await writeFile(configPath, gatewayYaml(0, '', opts.proxy));
   const first = await buildConfig({ configPath });
   if (!first.ok) throw new Error(`test config invalid: ${JSON.stringify(first.diagnostics, null, 1)}`);
   const logLines: Record<string, unknown>[] = [];

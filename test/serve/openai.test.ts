@@ -110,7 +110,7 @@ describe('OpenAI SDK through gw', () => {
     // The endpoint is in the URL, so `model` may be left out.
     const raw = await fetch(`${gw.url}/endpoints/support/v1/chat/completions`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${KEYS.app}` },
+      headers: { authorization: `Bearer ${KEYS.app}`, 'content-type': 'application/json' },
       body: JSON.stringify({ messages: ask('no model') }),
     });
     assert.equal(raw.status, 200);
@@ -133,9 +133,14 @@ describe('error classes', () => {
   const chat = (key: string, model: string) => client(key).chat.completions.create({ model, messages: ask('x') });
 
   test('401 for unknown, disabled and expired keys', async () => {
-    await expectError(chat('not-a-key', 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_INVALID_KEY');
-    await expectError(chat(KEYS.disabled, 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_DISABLED_KEY');
-    await expectError(chat(KEYS.expired, 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_EXPIRED_KEY');
+    const unknown = await expectError(chat('not-a-key', 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_INVALID_KEY');
+    const disabled = await expectError(chat(KEYS.disabled, 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_DISABLED_KEY');
+    const expired = await expectError(chat(KEYS.expired, 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_EXPIRED_KEY');
+    // One message for all three: it names no key and tells nothing of its state.
+    const message = (e: APIError): unknown => (e.error as { message?: unknown } | undefined)?.message;
+    assert.equal(message(unknown), 'the API key is not valid');
+    assert.equal(message(disabled), message(unknown));
+    assert.equal(message(expired), message(unknown));
   });
 
   test('401 without a key; x-api-key works as well as Bearer', async () => {

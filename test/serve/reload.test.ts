@@ -23,7 +23,7 @@ after(async () => {
 const chat = (model: string): Promise<Response> =>
   fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${KEYS.app}` },
+    headers: { authorization: `Bearer ${KEYS.app}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'ping' }] }),
   });
 

@@ -1,12 +1,16 @@
 // Who is calling: the key from `Authorization: Bearer` or `x-api-key`, looked up by its sha256
 // in the request's table. Identity and scope only; what the key may reach is checked by the
-// route stage once the endpoint is known (access.ts).
+// route stage once the endpoint is known (access.ts). A key that is unknown, disabled or expired
+// gets one message, naming nothing: the code still says which (the caller holding the key knew
+// of it), and the log line names the key for the operator.
 import { hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GwError } from '../../errors.js';
 import { keyAccess } from '../access.js';
 import type { RequestContext } from '../context.js';
-import type { Next, Stage } from '../pipeline.js';
+import type { Next, Stage, StageDeps } from '../pipeline.js';
+
+const NOT_VALID = 'the API key is not valid';
 
 /** The caller's key as sent, or undefined. */
 export function callerKey(headers: IncomingHttpHeaders): string | undefined {
@@ -20,7 +24,8 @@ export function callerKey(headers: IncomingHttpHeaders): string | undefined {
   return key === '' ? undefined : key;
 }
 
-export function authStage(): Stage {
+export function authStage(deps: StageDeps): Stage {
+  const { logger } = deps;
   return async function auth(ctx: RequestContext, next: Next): Promise<void> {
     const secret = callerKey(ctx.req.headers);
     if (secret === undefined) {
@@ -28,7 +33,12 @@ export function authStage(): Stage {
     }
     // crypto.hash (one shot, Node >= 20.12): ~2 µs against ~7 µs for a createHash object.
     const access = keyAccess(ctx.table, hash('sha256', secret, 'hex'), ctx.route.scope, Date.now());
-    if (!access.ok) throw access.error;
+    if (!access.ok) {
+      const err = access.error;
+      if (err.status !== 401) throw err;
+      if (access.key !== undefined) logger.info({ reqId: ctx.id, key: access.key.name, code: err.code }, err.message);
+      throw new GwError(err.code, NOT_VALID);
+    }
     ctx.key = access.key;
     ctx.workspace = ctx.table.workspaces.get(access.key.workspace);
     return next();

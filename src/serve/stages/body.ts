@@ -1,12 +1,32 @@
-// Reads, parses and type-checks the JSON body (413 / 400 before anything else looks at it).
+// Checks the media type, reads, parses and type-checks the JSON body (415 / 413 / 408 / 400
+// before anything else looks at it).
+import { GwError } from '../../errors.js';
 import { readBody, parseJsonObject } from '../body.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage } from '../pipeline.js';
 import { validateEmbeddingsBody } from '../validate.js';
 
+/**
+ * JSON routes take application/json (parameters such as charset allowed) and any `+json` type.
+ * A request without Content-Type is read as JSON, as OpenAI's API does; `curl -d` without
+ * `-H 'Content-Type: application/json'` sends application/x-www-form-urlencoded and gets 415.
+ */
+export function isJsonMediaType(header: string | undefined): boolean {
+  if (header === undefined) return true;
+  const semi = header.indexOf(';');
+  const type = (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
+  return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
+}
+
 export function bodyStage(): Stage {
   return async function body(ctx: RequestContext, next: Next): Promise<void> {
-    const parsed = parseJsonObject(await readBody(ctx.req, ctx.maxBodyBytes));
+    const type = ctx.req.headers['content-type'];
+    if (!isJsonMediaType(type)) {
+      throw new GwError('GW_ERR_UNSUPPORTED_MEDIA_TYPE', `the request body must be JSON (Content-Type: application/json), not '${String(type).slice(0, 100)}'`);
+    }
+    // Depth is checked as the bytes arrive, so parseJsonObject need not scan again.
+    const buf = await readBody(ctx.req, ctx.maxBodyBytes, { idleMs: ctx.bodyTimeoutMs, maxJsonDepth: ctx.maxJsonDepth });
+    const parsed = parseJsonObject(buf, Infinity);
     // On /endpoints/{name}/... the endpoint is known, so `model` may be left out.
     if (parsed['model'] === undefined && ctx.route.endpointScope !== undefined) parsed['model'] = ctx.route.endpointScope;
     if (typeof parsed['model'] === 'string') ctx.modelAsked = parsed['model'];

@@ -1,6 +1,7 @@
 // Wraps the whole pipeline so every request, failed ones included, leaves one usage row and
 // one access line, written after the answer ended (latency covers the full stream).
 import { performance } from 'node:perf_hooks';
+import { isGwError } from '../../errors.js';
 import { costUsd } from '../../telemetry/cost.js';
 import { logAccess } from '../../telemetry/logger.js';
 import type { AttemptRecord, UsageRow } from '../../telemetry/usage-row.js';
@@ -94,6 +95,12 @@ export function usageStage(deps: StageDeps): Stage {
     try {
       await next();
     } finally {
+      // gw ended the request itself (deadline, shutdown): the row says so, not 499.
+      const reason = ctx.caller.reason;
+      if (ctx.caller.aborted && isGwError(reason)) {
+        ctx.status = reason.status;
+        ctx.errorCode = reason.code;
+      }
       try {
         const row = buildRow(ctx, performance.now() - ctx.t0);
         usageLog.record(row);
