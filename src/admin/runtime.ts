@@ -42,7 +42,7 @@ export function adminListenProblem(settings: Pick<GatewaySettings, 'admin'>): Gw
 }
 
 export interface AdminRuntimeOptions {
-  readonly settings: Pick<GatewaySettings, 'admin'>;
+  readonly settings: Pick<GatewaySettings, 'admin'> & { readonly proxy?: GatewaySettings['proxy'] };
   readonly store: RevisionStore;
   readonly usageLog: UsageLog;
   readonly metrics: GatewayMetrics;
@@ -88,6 +88,7 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
     guard: createAdminGuard({ bindHost: host, keyed: key !== undefined }),
     throttle: o.authThrottle ?? new AuthThrottle(),
     logger: o.logger,
+    limits: o.settings.proxy ?? {},
   });
   return {
     control,

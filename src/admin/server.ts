@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isGwError } from '../errors.js';
 import { parseJsonObject, readBody } from '../serve/body.js';
-import { createListener, type Listener } from '../serve/listener.js';
+import { createListener, type Listener, type ListenerLimits } from '../serve/listener.js';
 import { sendJson } from '../serve/send.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { AdminAuth } from './auth.js';
@@ -24,6 +24,8 @@ export interface AdminServerOptions {
   /** Failed admin-key attempts per remote address. */
   readonly throttle: AuthThrottle;
   readonly logger: Logger;
+  /** The caller bounds of proxy.* (headers, connections, keep-alive, send and body timeouts). */
+  readonly limits?: Partial<ListenerLimits> & { readonly bodyTimeoutMs?: number };
 }
 
 function send(res: ServerResponse, a: AdminAnswer): void {
@@ -79,7 +81,7 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
     }
     let body: Record<string, unknown> | undefined;
     if (route.method === 'POST') {
-      const buf = await readBody(req, ADMIN_MAX_BODY_BYTES);
+      const buf = await readBody(req, ADMIN_MAX_BODY_BYTES, { idleMs: opts.limits?.bodyTimeoutMs });
       body = buf.length === 0 ? {} : parseJsonObject(buf);
     }
     return route.handle({ query: url.searchParams, body });
@@ -99,5 +101,5 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
         logger.info({ admin: true, method: req.method, path: (req.url ?? '/').split('?')[0], status: answer.status, ms }, 'admin request');
       })
       .catch((err: unknown) => logger.error({ err }, 'admin answer failed'));
-  });
+  }, opts.limits);
 }

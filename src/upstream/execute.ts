@@ -75,7 +75,7 @@ export interface ExecuteDeps {
   /** For tests of load balancing and jitter; default Math.random. */
   readonly random?: () => number;
   /** maxRetryAfterMs is read here (default 30 s); the breaker settings live in `breakers`. */
-  readonly upstream?: Pick<UpstreamSettings, 'maxRetryAfterMs' | 'maxAnswerBytes' | 'maxEventBytes'> | undefined;
+  readonly upstream?: Pick<UpstreamSettings, 'maxRetryAfterMs'> & Partial<Pick<UpstreamSettings, 'maxAnswerBytes' | 'maxEventBytes'>> | undefined;
   /** The process's circuit breakers; none: every target is always tried. */
   readonly breakers?: BreakerRegistry | undefined;
 }
