@@ -42,7 +42,7 @@ after(async () => {
 async function chat(model: string): Promise<{ status: number; code: string | undefined }> {
   const r = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${KEYS.app}` },
+    headers: { authorization: `Bearer ${KEYS.app}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }),
   });
   const body = (await r.json()) as { error?: { code: string } };

@@ -46,7 +46,7 @@ after(async () => {
 async function chat(model: string): Promise<{ status: number; message: string; id: string }> {
   const r = await fetch(`${gw.url}/v1/chat/completions`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${KEYS.app}` },
+    headers: { authorization: `Bearer ${KEYS.app}`, 'content-type': 'application/json' },
     body: JSON.stringify({ model, messages: [{ role: 'user', content: 'x' }] }),
   });
   const body = (await r.json()) as { error?: { message?: string } };

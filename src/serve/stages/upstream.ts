@@ -1,6 +1,5 @@
 // Sends the request upstream through U's executor (retries, fallback, load balancing live
 // there). The caller's disconnect reaches the upstream through ctx.caller.
-import type { UpstreamSettings } from '../../config/settings.js';
 import type { BreakerRegistry } from '../../upstream/breaker.js';
 import type { executeChat, executeEmbeddings, Attempt, ExecuteDeps } from '../../upstream/execute.js';
 import { GwError, isGwError } from '../../errors.js';
@@ -14,7 +13,7 @@ export interface UpstreamPort {
   /** The process's circuit breakers (one registry for the process, kept across reloads). */
   readonly breakers?: BreakerRegistry | undefined;
   /** upstream.maxRetryAfter and friends; defaults when absent. */
-  readonly settings?: UpstreamSettings | undefined;
+  readonly settings?: ExecuteDeps['upstream'];
 }
 
 function attemptsOf(err: unknown): readonly Attempt[] {
