@@ -50,7 +50,7 @@ async function validateThenCompile(opts: BuildOpts, size: number): Promise<[numb
   if (hasErrors(v.diagnostics) || v.resources.length !== size) {
     throw new Error(`generated config is not valid: ${v.resources.length} resources, first: ${v.diagnostics[0]?.message ?? 'none'}`);
   }
-  const resolved = await resolveReferences(v.resources, process.env);
+  const resolved = await resolveReferences(v.resources, process.env, { root: opts.cwd });
   const [, cMs] = await timed(() => compile(resolved.resources));
   return [vMs, cMs];
 }

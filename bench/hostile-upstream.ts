@@ -6,12 +6,14 @@
 //   never-ends  a 200 event stream that sends one chunk, then a comment every 500 ms, forever
 //   fire-hose   a 200 event stream of small chunks, as fast as the reader takes them, 2 GB in all
 //   echo-cred   a 401 whose message repeats the Authorization header it received
+//   GET /closed  how many fire-hose answers were closed by their reader so far (JSON)
 //   anything else: a small chat.completion
 // Prints `listening <port>` once bound to 127.0.0.1; exits when its stdin closes.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const MB = 1024 * 1024;
+let fireHoseClosed = 0;
 
 /** Writes `total` bytes of `piece` repeated, honouring backpressure; stops when the reader leaves. */
 function pour(res: ServerResponse, piece: Buffer, total: number, then: string): void {
@@ -55,6 +57,7 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
     }
     case 'fire-hose': {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.on('close', () => fireHoseClosed++);
       return pour(res, Buffer.from(chunk('x'.repeat(200)).repeat(64)), 2048 * MB, 'data: [DONE]\n\n');
     }
     case 'echo-cred': {
@@ -78,6 +81,10 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
 }
 
 const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/closed') {
+    res.end(JSON.stringify({ fireHoseClosed }));
+    return;
+  }
   const parts: Buffer[] = [];
   req.on('data', (b: Buffer) => parts.push(b));
   req.on('end', () => answer(req, res, Buffer.concat(parts).toString('utf8')));

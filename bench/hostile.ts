@@ -2,13 +2,13 @@
 // (bench/hostile-upstream.ts), each scenario run while a prober asks GET /healthz every 10 ms.
 // Reports per scenario what the hostile request got, the /healthz latency (p50, p99, max), and
 // whether gw stayed up, with the load average. Nothing else should run on the machine meanwhile.
-//   npx tsx bench/hostile.ts [--only name,name] [--json FILE] [--keep]
+//   npx tsx bench/hostile.ts [--only name,name] [--json FILE] [--keep] [--profile DIR]
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request as httpRequest, Agent, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateManifests } from './generate.js';
 import { rssMb, startGateway, startScript, stop, type GatewayDir, type Proc } from './serve-procs.js';
@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 
@@ -30,6 +31,8 @@ interface Ctx {
   readonly admin: string;
   readonly key: string;
   readonly dir: string;
+  /** The hostile upstream's own base URL. */
+  readonly upstream: string;
 }
 
 interface Scenario {
@@ -120,19 +123,30 @@ function post(url: string, key: string, body: string | Buffer, headers: Record<s
 
 const chat = (model: string, stream = false): string => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
 
-/** Opens a stream and stops reading after the headers; resolves when gw closes the socket. */
-function stalledReader(url: string, key: string, model: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' } }, (res: IncomingMessage) => {
-      res.pause(); // read nothing more: the socket's receive window fills up
-      res.socket.pause();
-      res.socket.once('close', () => resolve(`${res.statusCode}, socket closed by gw after ${((performance.now() - t0) / 1000).toFixed(1)} s`));
-    });
-    req.setTimeout(120_000, () => req.destroy(new Error('gw never closed the stalled reader')));
-    req.on('error', (e) => (e.message.includes('never closed') ? reject(e) : undefined));
-    req.end(chat(model, true));
+/**
+ * Opens a stream and stops reading after the headers, then waits until the upstream sees its
+ * answer closed: gw gave up on the stalled caller and aborted the upstream request. (A paused
+ * client socket would not notice gw closing it, so the upstream is asked.)
+ */
+async function stalledReader(c: Ctx, model: string): Promise<string> {
+  const closed = async (): Promise<number> => ((await (await fetch(`${c.upstream}/closed`)).json()) as { fireHoseClosed: number }).fireHoseClosed;
+  const before = await closed();
+  const t0 = performance.now();
+  const req = httpRequest(`${c.base}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${c.key}`, 'content-type': 'application/json' } }, (res: IncomingMessage) => {
+    res.pause(); // read nothing more: the socket's receive window fills up
+    res.socket.pause();
   });
+  req.on('error', () => undefined);
+  req.end(chat(model, true));
+  try {
+    while (performance.now() - t0 < 60_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      if ((await closed()) > before) return `upstream request aborted by gw after ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    }
+    return 'gw did not give up on the stalled reader within 60 s';
+  } finally {
+    req.destroy();
+  }
 }
 
 /** `n` sockets that send a request line and then one header byte a second. */
@@ -178,7 +192,7 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'stalled-reader',
     what: 'caller stops reading a fast stream (proxy.sendTimeout, 2 s here)',
-    run: (c) => stalledReader(`${c.base}/v1/chat/completions`, c.key, 'fire-hose'),
+    run: (c) => stalledReader(c, 'fire-hose'),
   },
   {
     name: 'echo-cred',
@@ -304,12 +318,12 @@ async function main(): Promise<void> {
     const upstream = await startScript('hostile-upstream.ts');
     procs.push(upstream);
     const g = await writeDir(dir, upstream.port);
-    const gw = await startGateway(g);
+    const gw = await startGateway(g, args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : []);
     procs.push(gw);
     const log = await readFile(gw.logPath, 'utf8');
     const admin = /admin on (http:\/\/\S+)/.exec(log)?.[1];
     if (admin === undefined) throw new Error(`no admin address in the log:\n${log}`);
-    const ctx: Ctx = { base: gw.url, admin, key: g.callerKey, dir };
+    const ctx: Ctx = { base: gw.url, admin, key: g.callerKey, dir, upstream: `http://127.0.0.1:${upstream.port}` };
     const m = machine();
     console.log(`gw hostile bench: ${m.cpu}, ${m.nproc} cores, node ${m.node}; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (const s of SCENARIOS) {

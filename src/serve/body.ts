@@ -38,13 +38,33 @@ export class JsonDepthScan {
     let inString = this.#inString;
     let escaped = this.#escaped;
     const max = this.max;
-    for (let i = 0, n = buf.length; i < n; i++) {
-      const c = buf[i] as number;
+    const n = buf.length;
+    // Inside a string only '"' and '\\' matter: jump to the next of either with indexOf (native,
+    // and most of a big body is string content). The next positions are cached so no byte is
+    // searched twice, whatever the mix of quotes and escapes: still one pass.
+    let nextQuote = -2;
+    let nextEscape = -2;
+    for (let i = 0; i < n; i++) {
       if (inString) {
-        if (escaped) escaped = false;
-        else if (c === 0x5c) escaped = true; // backslash
-        else if (c === 0x22) inString = false; // closing quote
-      } else if (c === 0x22) inString = true;
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = buf.indexOf(0x22, i);
+        if (nextEscape !== -1 && nextEscape < i) nextEscape = buf.indexOf(0x5c, i);
+        const q = nextQuote === -1 ? n : nextQuote;
+        const e = nextEscape === -1 ? n : nextEscape;
+        if (e < q) {
+          escaped = true;
+          i = e;
+        } else if (q < n) {
+          inString = false;
+          i = q;
+        } else break; // the string goes on in the next piece
+        continue;
+      }
+      const c = buf[i] as number;
+      if (c === 0x22) inString = true;
       else if (c === 0x7b || c === 0x5b) {
         if (++depth > max) {
           this.#depth = depth;
