@@ -10,6 +10,7 @@ import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { UsageLog } from '../src/telemetry/usage-log.js';
 import { generateManifests } from './generate.js';
 import { rssMb, startGateway, startScript, stop, type GatewayDir, type Proc } from './serve-procs.js';
 import { machine, percentile } from './util.js';
@@ -23,6 +24,8 @@ const { values: args } = parseArgs({
   },
 });
 
+/** Request rows written to the usage log before gw starts (the status scenario reads them). */
+const PREFILL_ROWS = 334_000;
 const MODELS = ['ok', 'huge-json', 'long-line', 'never-ends', 'fire-hose', 'echo-cred'] as const;
 const UPSTREAM_SECRET = `sk-hostile-${randomBytes(12).toString('hex')}`;
 
@@ -222,6 +225,19 @@ const SCENARIOS: readonly Scenario[] = [
   },
   { name: 'slowloris', what: '500 sockets dribble their headers (proxy.headersTimeout, 5 s here)', run: (c) => slowloris(c.base, 500, 8) },
   {
+    name: 'status',
+    what: `20 × gw status (GET /admin/v1/status) with ${PREFILL_ROWS.toLocaleString('en')} rows in the last hour`,
+    run: async (c) => {
+      let last = '';
+      for (let i = 0; i < 20; i++) {
+        const r = await fetch(`${c.admin}/admin/v1/status`);
+        const body = (await r.json()) as { endpoints?: { name: string; requests: number }[] };
+        last = `${r.status}, ${body.endpoints?.map((e) => `${e.name} ${e.requests}`).join(', ') ?? ''}`;
+      }
+      return last;
+    },
+  },
+  {
     name: 'admin-apply',
     what: 'POST /admin/v1/apply of 5,001 resources',
     run: async (c) => {
@@ -298,6 +314,32 @@ spec:
   return { dir, configPath: join(dir, 'gateway.yaml'), callerKey, resources: 3 };
 }
 
+/** Writes `n` request rows spread over the last hour through the real usage log (batched). */
+function prefillUsage(path: string, n: number): void {
+  const log = UsageLog.open(path, { flushIntervalMs: 60_000, maxBatch: 5_000 });
+  const now = Date.now();
+  for (let i = 0; i < n; i++) {
+    const status = i % 50 === 0 ? 502 : 200;
+    log.record({
+      ts: now - ((i * 7919) % 3_540_000),
+      requestId: `prefill-${i}`,
+      workspace: 'default',
+      endpoint: 'hostile',
+      keyName: 'hostile',
+      model: 'ok',
+      provider: 'hostile',
+      upstreamModel: 'ok',
+      status,
+      errorCode: status === 502 ? 'GW_ERR_UPSTREAM_EXHAUSTED' : null,
+      tokensIn: 9,
+      tokensOut: 7,
+      latencyMs: 1 + (i % 400),
+      route: 'openai.chat',
+    });
+  }
+  log.close();
+}
+
 interface Row {
   readonly scenario: string;
   readonly what: string;
@@ -318,6 +360,7 @@ async function main(): Promise<void> {
     const upstream = await startScript('hostile-upstream.ts');
     procs.push(upstream);
     const g = await writeDir(dir, upstream.port);
+    if (only === undefined || only.includes('status')) prefillUsage(join(dir, 'storage.sqlite'), PREFILL_ROWS);
     const gw = await startGateway(g, args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : []);
     procs.push(gw);
     const log = await readFile(gw.logPath, 'utf8');
