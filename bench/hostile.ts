@@ -41,8 +41,10 @@ interface Ctx {
 interface Scenario {
   readonly name: string;
   readonly what: string;
+  /** Work done before the probe starts (so it does not stall the prober); its result goes to run. */
+  prepare?(ctx: Ctx): Promise<string>;
   /** Runs the hostile part; resolves with a short outcome (status, bytes, ...). */
-  run(ctx: Ctx): Promise<string>;
+  run(ctx: Ctx, prepared?: string): Promise<string>;
 }
 
 // ---------------------------------------------------------------- probe
@@ -208,18 +210,18 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'deep-json',
     what: '4 callers send 9 MB of nested arrays at once (under proxy.maxBodyBytes)',
-    run: async (c) => {
-      const body = Buffer.from(`{"model":"ok","messages":${'['.repeat(9 * 1024 * 1024)}`);
-      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body).catch((e: Error) => ({ status: 0, bytes: 0, text: e.message }))));
+    prepare: async () => `{"model":"ok","messages":${'['.repeat(9 * 1024 * 1024)}`,
+    run: async (c, body) => {
+      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? '').catch((e: Error) => ({ status: 0, bytes: 0, text: e.message }))));
       return answers.map((a) => a.status).join(' ');
     },
   },
   {
     name: 'big-body',
     what: '4 callers send a 9.5 MB valid chat body at once (under proxy.maxBodyBytes)',
-    run: async (c) => {
-      const body = JSON.stringify({ model: 'ok', messages: [{ role: 'user', content: 'x'.repeat(9_500_000) }] });
-      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body)));
+    prepare: async () => JSON.stringify({ model: 'ok', messages: [{ role: 'user', content: 'x'.repeat(9_500_000) }] }),
+    run: async (c, body) => {
+      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? '')));
       return answers.map((a) => a.status).join(' ');
     },
   },
@@ -240,8 +242,10 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'admin-apply',
     what: 'POST /admin/v1/apply of 5,001 resources',
-    run: async (c) => {
-      const a = await post(`${c.admin}/admin/v1/apply`, 'none', JSON.stringify({ manifests: await bigManifestSet(c.dir) }));
+    // The body is built before the probe starts: building it here would stall the prober itself.
+    prepare: async (c) => JSON.stringify({ manifests: await bigManifestSet(c.dir) }),
+    run: async (c, body) => {
+      const a = await post(`${c.admin}/admin/v1/apply`, 'none', body ?? '');
       return `${a.status} ${a.text.slice(0, 80)}`;
     },
   },
@@ -371,10 +375,11 @@ async function main(): Promise<void> {
     console.log(`gw hostile bench: ${m.cpu}, ${m.nproc} cores, node ${m.node}; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     for (const s of SCENARIOS) {
       if (only !== undefined && !only.includes(s.name)) continue;
+      const prepared = await s.prepare?.(ctx);
       const probe = startProbe(gw.url);
       let outcome: string;
       try {
-        outcome = await s.run(ctx);
+        outcome = await s.run(ctx, prepared);
       } catch (e) {
         outcome = `failed: ${e instanceof Error ? e.message : String(e)}`;
       }
