@@ -42,9 +42,9 @@ interface Scenario {
   readonly name: string;
   readonly what: string;
   /** Work done before the probe starts (so it does not stall the prober); its result goes to run. */
-  prepare?(ctx: Ctx): Promise<string>;
+  prepare?(ctx: Ctx): Promise<Buffer>;
   /** Runs the hostile part; resolves with a short outcome (status, bytes, ...). */
-  run(ctx: Ctx, prepared?: string): Promise<string>;
+  run(ctx: Ctx, prepared?: Buffer): Promise<string>;
 }
 
 // ---------------------------------------------------------------- probe
@@ -210,18 +210,18 @@ const SCENARIOS: readonly Scenario[] = [
   {
     name: 'deep-json',
     what: '4 callers send 9 MB of nested arrays at once (under proxy.maxBodyBytes)',
-    prepare: async () => `{"model":"ok","messages":${'['.repeat(9 * 1024 * 1024)}`,
+    prepare: async () => Buffer.from(`{"model":"ok","messages":${'['.repeat(9 * 1024 * 1024)}`),
     run: async (c, body) => {
-      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? '').catch((e: Error) => ({ status: 0, bytes: 0, text: e.message }))));
+      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? Buffer.alloc(0)).catch((e: Error) => ({ status: 0, bytes: 0, text: e.message }))));
       return answers.map((a) => a.status).join(' ');
     },
   },
   {
     name: 'big-body',
     what: '4 callers send a 9.5 MB valid chat body at once (under proxy.maxBodyBytes)',
-    prepare: async () => JSON.stringify({ model: 'ok', messages: [{ role: 'user', content: 'x'.repeat(9_500_000) }] }),
+    prepare: async () => Buffer.from(JSON.stringify({ model: 'ok', messages: [{ role: 'user', content: 'x'.repeat(9_500_000) }] })),
     run: async (c, body) => {
-      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? '')));
+      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? Buffer.alloc(0))));
       return answers.map((a) => a.status).join(' ');
     },
   },
@@ -243,9 +243,9 @@ const SCENARIOS: readonly Scenario[] = [
     name: 'admin-apply',
     what: 'POST /admin/v1/apply of 5,001 resources',
     // The body is built before the probe starts: building it here would stall the prober itself.
-    prepare: async (c) => JSON.stringify({ manifests: await bigManifestSet(c.dir) }),
+    prepare: async (c) => Buffer.from(JSON.stringify({ manifests: await bigManifestSet(c.dir) })),
     run: async (c, body) => {
-      const a = await post(`${c.admin}/admin/v1/apply`, 'none', body ?? '');
+      const a = await post(`${c.admin}/admin/v1/apply`, 'none', body ?? Buffer.alloc(0));
       return `${a.status} ${a.text.slice(0, 80)}`;
     },
   },

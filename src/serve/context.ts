@@ -92,6 +92,8 @@ export interface RequestContext {
   ttfbMs: number | undefined;
   /** Characters of streamed content; used to estimate tokens when the upstream sent no usage. */
   streamedChars: number;
+  /** Size of the request body as received (0 before the body stage). */
+  bodyBytes: number;
 }
 
 export interface ContextInit {
@@ -139,6 +141,7 @@ class Context implements RequestContext {
   errorCode: string | undefined = undefined;
   ttfbMs: number | undefined = undefined;
   streamedChars = 0;
+  bodyBytes = 0;
 
   constructor(init: ContextInit) {
     this.id = init.id;

@@ -4,7 +4,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { Dispatcher } from 'undici';
 import type { CompiledProvider } from '../compile/routing-table.js';
-import type { Dialect, HttpAdapter, InProcessAdapter, NativeCodec, OpenAIObject, ProviderAdapter } from '../providers/types.js';
+import type { Dialect, HttpAdapter, HttpRequestSpec, InProcessAdapter, NativeCodec, OpenAIObject, ProviderAdapter } from '../providers/types.js';
 import { AttemptGuard } from './attempt-guard.js';
 import type { CallerSignal } from './caller-signal.js';
 import { classOfStatus, parseRetryAfter, type Failure } from './failure.js';
@@ -12,6 +12,7 @@ import { upstreamHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';
 import { scrubFailure, secretsOf } from './scrub.js';
 import { sseChunks } from './sse-chunks.js';
+import { LARGE_BODY_BYTES, largeBodySteps } from '../util/turns.js';
 
 export interface AttemptInput {
   readonly provider: CompiledProvider;
@@ -23,6 +24,8 @@ export interface AttemptInput {
   readonly native?: NativeCodec | undefined;
   readonly stream: boolean;
   readonly timeoutMs: number;
+  /** A multi-megabyte body: serialise it in a turn of its own (src/util/turns.ts). */
+  readonly large?: boolean | undefined;
   /** The caller's signal. */
   readonly signal: CallerSignal;
   readonly requestId: string;
@@ -104,11 +107,14 @@ async function* asGenerator(chunks: AsyncIterable<OpenAIObject>): AsyncGenerator
 async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<AttemptResult> {
   const { provider, timeoutMs } = input;
   const native = input.op === 'chat' ? input.native : undefined;
-  let spec;
-  if (native !== undefined && adapter.buildNativeChatRequest !== undefined) spec = adapter.buildNativeChatRequest(provider, input.body, input.stream);
-  else if (input.op === 'chat') spec = adapter.buildChatRequest(provider, input.body, input.stream);
-  else if (adapter.buildEmbeddingsRequest !== undefined) spec = adapter.buildEmbeddingsRequest(provider, input.body);
-  else return { ok: false, failure: { cls: '4xx', message: `provider type ${provider.type} serves no embeddings` } };
+  const build = (): HttpRequestSpec | undefined => {
+    if (native !== undefined && adapter.buildNativeChatRequest !== undefined) return adapter.buildNativeChatRequest(provider, input.body, input.stream);
+    if (input.op === 'chat') return adapter.buildChatRequest(provider, input.body, input.stream);
+    return adapter.buildEmbeddingsRequest?.(provider, input.body);
+  };
+  // A multi-megabyte body is serialised (and encoded, so undici need not) in a turn of its own.
+  const spec = input.large === true ? await largeBodySteps.run(() => encoded(build())) : build();
+  if (spec === undefined) return { ok: false, failure: { cls: '4xx', message: `provider type ${provider.type} serves no embeddings` } };
 
   const guard = new AttemptGuard(input.signal, timeoutMs);
   let res: Dispatcher.ResponseData;
@@ -155,7 +161,8 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     const text = await readAll(res.body, guard, limit);
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      // A multi-megabyte answer is parsed in a turn of its own (src/util/turns.ts).
+      json = text.length >= LARGE_BODY_BYTES ? await largeBodySteps.run(() => JSON.parse(text) as unknown) : JSON.parse(text);
     } catch {
       return { ok: false, failure: { cls: '5xx', status, protocol: true, message: 'the upstream answer is not JSON' } };
     }
@@ -175,6 +182,10 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     guard.done();
     if (!res.body.destroyed && !res.body.readableEnded) res.body.destroy(); // over the cap or failed: stop reading
   }
+}
+
+function encoded(spec: HttpRequestSpec | undefined): (Omit<HttpRequestSpec, 'body'> & { readonly body: string | Buffer | undefined }) | undefined {
+  return spec === undefined || spec.body === undefined ? spec : { ...spec, body: Buffer.from(spec.body) };
 }
 
 type Body = Dispatcher.ResponseData['body'];

@@ -33,6 +33,8 @@ export interface ChatCall {
    * (model replaced, nothing dropped) and answers untranslated; other targets get body.
    */
   readonly native?: { readonly dialect: Exclude<Dialect, 'openai'>; readonly body: Record<string, unknown> } | undefined;
+  /** A multi-megabyte body: each attempt serialises it in a turn of its own (src/util/turns.ts). */
+  readonly large?: boolean | undefined;
 }
 
 export interface Attempt {
@@ -228,6 +230,7 @@ async function tryOnce(
     pools: run.deps.pools,
     maxAnswerBytes: run.deps.upstream?.maxAnswerBytes,
     maxEventBytes: run.deps.upstream?.maxEventBytes,
+    large: run.call.large,
   }));
   let failure: Failure;
   if (r.ok && 'json' in r) {

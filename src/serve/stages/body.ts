@@ -1,6 +1,7 @@
 // Checks the media type, reads, parses and type-checks the JSON body (415 / 413 / 408 / 400
 // before anything else looks at it).
 import { GwError } from '../../errors.js';
+import { LARGE_BODY_BYTES, largeBodySteps } from '../../util/turns.js';
 import { readBody, parseJsonObject } from '../body.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage } from '../pipeline.js';
@@ -26,7 +27,9 @@ export function bodyStage(): Stage {
     }
     // Depth is checked as the bytes arrive, so parseJsonObject need not scan again.
     const buf = await readBody(ctx.req, ctx.maxBodyBytes, { idleMs: ctx.bodyTimeoutMs, maxJsonDepth: ctx.maxJsonDepth });
-    const parsed = parseJsonObject(buf, Infinity);
+    ctx.bodyBytes = buf.length;
+    // A multi-megabyte body is parsed in a turn of its own (src/util/turns.ts).
+    const parsed = buf.length >= LARGE_BODY_BYTES ? await largeBodySteps.run(() => parseJsonObject(buf, Infinity)) : parseJsonObject(buf, Infinity);
     // On /endpoints/{name}/... the endpoint is known, so `model` may be left out.
     if (parsed['model'] === undefined && ctx.route.endpointScope !== undefined) parsed['model'] = ctx.route.endpointScope;
     if (typeof parsed['model'] === 'string') ctx.modelAsked = parsed['model'];

@@ -3,6 +3,7 @@
 import type { BreakerRegistry } from '../../upstream/breaker.js';
 import type { executeChat, executeEmbeddings, Attempt, ExecuteDeps } from '../../upstream/execute.js';
 import { GwError, isGwError } from '../../errors.js';
+import { LARGE_BODY_BYTES } from '../../util/turns.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage, StageDeps } from '../pipeline.js';
 
@@ -43,7 +44,7 @@ export function upstreamStage(deps: StageDeps): Stage {
     // ~4 µs per object on Node 20, a literal well under 0.1.
     try {
       if (ctx.route.api === 'embeddings') {
-        const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id };
+        const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id, large: ctx.bodyBytes >= LARGE_BODY_BYTES };
         const r = await port.executeEmbeddings(call, exec);
         ctx.attempts = r.attempts;
         ctx.outcome = {
@@ -55,7 +56,7 @@ export function upstreamStage(deps: StageDeps): Stage {
           usage: () => r.usage(),
         };
       } else {
-        const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id, stream: ctx.stream, native: ctx.native };
+        const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id, stream: ctx.stream, native: ctx.native, large: ctx.bodyBytes >= LARGE_BODY_BYTES };
         const o = await port.executeChat(call, exec);
         ctx.attempts = o.attempts;
         ctx.outcome = o;
