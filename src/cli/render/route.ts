@@ -45,14 +45,18 @@ function renderPolicies(p: ExplainedPolicies): string[] {
   if (p.prompt.template !== null) prompt.push(`template ${JSON.stringify(p.prompt.template)}`);
   const guardrails = p.guardrails.map((g) => `${g.name} (${g.stage}, ${g.action})`);
   const sessions = p.sessions === null ? 'off' : `ttl ${formatMs(p.sessions.ttlMs)}, maxMessages ${p.sessions.maxMessages}${p.sessions.maxTokens !== undefined ? `, maxTokens ${p.sessions.maxTokens}` : ''}`;
+  // Limits, budgets, guardrails, schemas and sessions are read and validated but not yet applied
+  // to requests (README: Not enforced yet); say so wherever one is configured.
+  const pending = (configured: boolean): string => (configured ? chalk.yellow(' (not enforced yet)') : '');
+  const limits = pairs(p.limits);
   return [
-    `  limits      ${pairs(p.limits)}`,
-    `  guardrails  ${guardrails.length > 0 ? guardrails.join(', ') : 'none'}`,
+    `  limits      ${limits}${pending(limits !== 'none')}`,
+    `  guardrails  ${guardrails.length > 0 ? guardrails.join(', ') : 'none'}${pending(guardrails.length > 0)}`,
     `  prompt      ${prompt.length > 0 ? prompt.join('; ') : 'none'}`,
     `  params      ${pairs(p.params)}${Object.keys(p.params).length > 0 ? (p.lockParams ? ' (locked: endpoint values win)' : ' (defaults: caller values win)') : ''}`,
     `  streaming   ${p.streaming ? 'allowed' : 'refused (stream: true answers 400)'}`,
-    `  schema      input ${p.inputSchema ? 'checked' : 'none'}, output ${p.outputSchema ? 'checked' : 'none'}`,
-    `  sessions    ${sessions}`,
+    `  schema      input ${p.inputSchema ? 'set' : 'none'}, output ${p.outputSchema ? 'set' : 'none'}${pending(p.inputSchema || p.outputSchema)}`,
+    `  sessions    ${sessions}${pending(p.sessions !== null)}`,
   ];
 }
 
@@ -68,7 +72,7 @@ export function renderRoute(x: RouteExplanation): string {
     out.push(`  scopes    ${list(k.scopes, '')}`);
     out.push(`  allow     endpoints: ${list(k.allowEndpoints)}; models: ${list(k.allowModels)}`);
     const limits = pairs(k.limits);
-    if (limits !== 'none') out.push(`  limits    ${limits}`);
+    if (limits !== 'none') out.push(`  limits    ${limits}${chalk.yellow(' (not enforced yet)')}`);
   }
   if (x.endpoint !== null) {
     const via = x.resolvedModel !== null && x.resolvedModel !== x.model ? ` as model ${chalk.bold(x.resolvedModel)}` : '';
