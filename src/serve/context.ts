@@ -2,7 +2,7 @@
 // route) is fixed at creation; what the stages learn (key, endpoint, outcome) is filled in as
 // the request moves through them, so the usage row and the access line can be written from one
 // place whatever stage failed.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type {
   CompiledChatEndpoint,
   CompiledKey,
@@ -15,9 +15,17 @@ import type { CallerSignal } from '../upstream/caller-signal.js';
 import type { Attempt } from '../upstream/execute.js';
 import type { CallerLink } from './caller-link.js';
 import type { Dialect, NativeRequest, WireDialect } from './dialects/types.js';
+import type { AnswerSink } from './sink.js';
 
-/** Which operation a route performs; the stages branch on this, never on the URL. */
+/** Which operation a route performs: it picks the route's pipeline (pipelines.ts); stages never branch on it. */
 export type Api = 'chat' | 'embeddings' | 'models' | 'count_tokens';
+
+/** An answer passed on as bytes (the transparent proxy): status, headers and body as they came. */
+export interface RawAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: AsyncIterable<Uint8Array>;
+}
 
 /** What the router found for a request. */
 export interface RouteMatch {
@@ -42,6 +50,8 @@ export interface Outcome {
   /** Replace it to change the answer, never edit it in place: respond may send the upstream's own bytes of an unchanged object (rawAnswer). */
   json?: Record<string, unknown>;
   stream?: AsyncIterable<Record<string, unknown>>;
+  /** Bytes passed on untouched, never parsed (set instead of json and stream). */
+  raw?: RawAnswer;
   readonly usage: () => { promptTokens: number; completionTokens: number } | undefined;
 }
 
@@ -52,7 +62,8 @@ export interface RequestContext {
   /** Epoch ms at arrival. */
   readonly ts: number;
   readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  /** Where the answer goes; stages never write to a socket themselves. */
+  readonly sink: AnswerSink;
   /** The table this request runs on, captured once: a reload never changes it mid-request. */
   readonly table: RoutingTable;
   readonly route: RouteMatch;
@@ -66,6 +77,10 @@ export interface RequestContext {
   /** proxy.bodyTimeout in ms */
   readonly bodyTimeoutMs: number;
 
+  /**
+   * The request in the hub (OpenAI) shape. The transform stage replaces it (never edits it) with
+   * the endpoint's params and prompt applied: from then on it is the body sent upstream.
+   */
   body: Record<string, unknown> | undefined;
   key: CompiledKey | undefined;
   workspace: CompiledWorkspace | undefined;
@@ -75,9 +90,7 @@ export interface RequestContext {
   /** The exposed model name after resolving endpoint names to their default model. */
   model: string | undefined;
   stream: boolean;
-  /** The body sent upstream, after params, prompt and template were applied. */
-  upstreamBody: Record<string, unknown> | undefined;
-  /** The caller's body in its own dialect, for targets that speak it (set by the dialect). */
+  /** The caller's body in its own dialect, for targets that speak it (set by the dialect; shaped by transform as body is). */
   native: NativeRequest | undefined;
   outcome: Outcome | undefined;
   /** Every upstream attempt, also when they all failed (from the error's details). */
@@ -99,7 +112,7 @@ export interface RequestContext {
 export interface ContextInit {
   readonly id: string;
   readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly sink: AnswerSink;
   readonly table: RoutingTable;
   readonly route: RouteMatch;
   readonly caller: CallerLink;
@@ -118,7 +131,7 @@ class Context implements RequestContext {
   readonly t0: number;
   readonly ts: number;
   readonly req: IncomingMessage;
-  readonly res: ServerResponse;
+  readonly sink: AnswerSink;
   readonly table: RoutingTable;
   readonly route: RouteMatch;
   readonly caller: CallerLink;
@@ -132,7 +145,6 @@ class Context implements RequestContext {
   modelAsked: string | undefined = undefined;
   model: string | undefined = undefined;
   stream = false;
-  upstreamBody: Record<string, unknown> | undefined = undefined;
   native: NativeRequest | undefined = undefined;
   outcome: Outcome | undefined = undefined;
   attempts: readonly Attempt[] = [];
@@ -148,7 +160,7 @@ class Context implements RequestContext {
     this.t0 = init.t0;
     this.ts = Date.now();
     this.req = init.req;
-    this.res = init.res;
+    this.sink = init.sink;
     this.table = init.table;
     this.route = init.route;
     this.caller = init.caller;

@@ -1,13 +1,14 @@
-// The request pipeline: the stage order lives in STAGES and nowhere else. Each stage is
-// factory(deps) -> named async function (ctx, next); compose() chains them onion-style, so a
-// stage can act before and after the ones that follow it ('usage' wraps everything to record
-// failed requests too; 'errors' turns any throw below it into the dialect's answer).
-import type { Logger } from '../telemetry/logger.js';
-import type { UsageRow } from '../telemetry/usage-row.js';
-import type { PoolRegistry } from '../upstream/pool.js';
+// The request pipelines: one positive, named stage list per surface, in PIPELINES and nowhere
+// else. Each stage is factory(deps) -> named async function (ctx, next); compose() chains them
+// onion-style, so a stage can act before and after the ones that follow it ('usage' wraps
+// everything to record failed requests too; 'errors' turns any throw below it into the
+// dialect's answer). A surface that does a thing differently lists another stage under the
+// same name (body, upstream): stages never branch on the route's api. The stage types live in
+// stage.ts, so no stage imports this file.
 import type { Api, RequestContext } from './context.js';
+import type { Stage, StageDeps, StageFactory } from './stage.js';
 import { authStage } from './stages/auth.js';
-import { bodyStage } from './stages/body.js';
+import { bodyStage, readChatBody, readCountBody, readEmbeddingsBody } from './stages/body.js';
 import { errorsStage } from './stages/errors.js';
 import {
   budgetStage,
@@ -20,68 +21,80 @@ import {
   tokenCapStage,
 } from './stages/slots.js';
 import { respondStage } from './stages/respond.js';
-import { routeStage } from './stages/route.js';
+import { modelsStage, routeStage } from './stages/route.js';
 import { transformStage } from './stages/transform.js';
-import { upstreamStage } from './stages/upstream.js';
-import type { UpstreamPort } from './stages/upstream.js';
+import { chatUpstreamStage, countTokensStage, embeddingsUpstreamStage } from './stages/upstream.js';
 import { usageStage } from './stages/usage.js';
 
-export type Next = () => Promise<void>;
-export type Stage = (ctx: RequestContext, next: Next) => Promise<void>;
+export type { Next, Stage, StageDeps, StageFactory } from './stage.js';
 
-/** What stages may use besides the request itself. */
-export interface StageDeps {
-  readonly logger: Logger;
-  readonly usageLog: { record(row: UsageRow): void };
-  readonly pools: PoolRegistry;
-  readonly upstream: UpstreamPort;
-}
+export type PipelineSpec = readonly (readonly [name: string, factory: StageFactory])[];
 
-export type StageFactory = (deps: StageDeps) => Stage;
-
-/** The order every request takes. The pass-through slots are filled by the limits/guardrails issue. */
-export const STAGES = [
-  ['usage', usageStage],
-  ['errors', errorsStage],
-  ['auth', authStage],
-  ['body', bodyStage],
-  ['route', routeStage],
-  ['limits', limitsStage],
-  ['budget', budgetStage],
-  ['tokenCap', tokenCapStage],
-  ['inputGuardrails', inputGuardrailsStage],
-  ['inputSchema', inputSchemaStage],
-  ['transform', transformStage],
-  ['session', sessionStage],
-  ['upstream', upstreamStage],
-  ['outputGuardrails', outputGuardrailsStage],
-  ['outputSchema', outputSchemaStage],
-  ['respond', respondStage],
-] as const satisfies readonly (readonly [string, StageFactory])[];
-
-export type StageName = (typeof STAGES)[number][0];
-
-/** Stages an API leaves out: a model listing never reads a body or goes upstream. */
-const SKIP: Readonly<Record<Api, ReadonlySet<StageName>>> = {
-  chat: new Set(),
-  embeddings: new Set<StageName>(['transform', 'session', 'outputGuardrails', 'outputSchema']),
+/**
+ * Every surface's stages, in order. The pass-through slots are filled by the limits/guardrails
+ * issue. Room for more surfaces (the transparent proxy, an MCP tool call): a new list here.
+ */
+export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
+  chat: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['body', bodyStage(readChatBody)],
+    ['route', routeStage],
+    ['limits', limitsStage],
+    ['budget', budgetStage],
+    ['tokenCap', tokenCapStage],
+    ['inputGuardrails', inputGuardrailsStage],
+    ['inputSchema', inputSchemaStage],
+    ['transform', transformStage],
+    ['session', sessionStage],
+    ['upstream', chatUpstreamStage],
+    ['outputGuardrails', outputGuardrailsStage],
+    ['outputSchema', outputSchemaStage],
+    ['respond', respondStage],
+  ],
+  embeddings: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['body', bodyStage(readEmbeddingsBody)],
+    ['route', routeStage],
+    ['limits', limitsStage],
+    ['budget', budgetStage],
+    ['tokenCap', tokenCapStage],
+    ['inputGuardrails', inputGuardrailsStage],
+    ['inputSchema', inputSchemaStage],
+    ['upstream', embeddingsUpstreamStage],
+    ['respond', respondStage],
+  ],
   // Token counting reads the body the call would send (route, transform) and answers locally.
-  count_tokens: new Set<StageName>([
-    'limits', 'budget', 'tokenCap', 'inputGuardrails', 'inputSchema', 'session', 'outputGuardrails', 'outputSchema',
-  ]),
-  models: new Set<StageName>([
-    'body', 'limits', 'budget', 'tokenCap', 'inputGuardrails', 'inputSchema',
-    'transform', 'session', 'upstream', 'outputGuardrails', 'outputSchema',
-  ]),
-};
+  count_tokens: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['body', bodyStage(readCountBody)],
+    ['route', routeStage],
+    ['transform', transformStage],
+    ['countTokens', countTokensStage],
+    ['respond', respondStage],
+  ],
+  // A model listing never reads a body or goes upstream.
+  models: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['models', modelsStage],
+    ['respond', respondStage],
+  ],
+});
 
-export function stageNames(api: Api): StageName[] {
-  return STAGES.filter(([name]) => !SKIP[api].has(name)).map(([name]) => name);
+export function stageNames(api: Api): string[] {
+  return PIPELINES[api].map(([name]) => name);
 }
 
-/** Builds the pipeline for one API once, at startup. */
+/** Builds one surface's pipeline once, at startup. */
 export function buildPipeline(api: Api, deps: StageDeps): (ctx: RequestContext) => Promise<void> {
-  return compose(STAGES.filter(([name]) => !SKIP[api].has(name)).map(([, factory]) => factory(deps)));
+  return compose(PIPELINES[api].map(([, factory]) => factory(deps)));
 }
 
 export function compose(stages: readonly Stage[]): (ctx: RequestContext) => Promise<void> {

@@ -1,8 +1,6 @@
 // Writing answers: JSON with a Content-Length, and waits that respect backpressure.
 import type { ServerResponse } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { CallerSignal } from '../upstream/caller-signal.js';
-import type { RequestContext } from './context.js';
 
 export function sendJson(
   res: ServerResponse,
@@ -21,20 +19,6 @@ export function sendJsonText(res: ServerResponse, status: number, text: string, 
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
-}
-
-/** Sends a JSON answer for a pipeline request and notes its status and time to first byte. */
-export function answerJson(ctx: RequestContext, status: number, body: unknown, headers?: Readonly<Record<string, string>>): void {
-  ctx.status = status;
-  ctx.ttfbMs = performance.now() - ctx.t0;
-  sendJson(ctx.res, status, body, headers);
-}
-
-/** answerJson for an answer already serialised. */
-export function answerJsonText(ctx: RequestContext, status: number, text: string): void {
-  ctx.status = status;
-  ctx.ttfbMs = performance.now() - ctx.t0;
-  sendJsonText(ctx.res, status, text);
 }
 
 /** Resolves when the socket can take more, when it closed (then writing stops anyway), or when the request is aborted. */

@@ -25,7 +25,8 @@ import { Router } from './router.js';
 import { API_ROUTES, DEFAULT_DIALECT, type ApiRoute } from './routes.js';
 import { sendJson } from './send.js';
 import { toGwError } from './stages/errors.js';
-import type { UpstreamPort } from './stages/upstream.js';
+import { HttpSink } from './sink.js';
+import type { UpstreamPort } from './stage.js';
 
 /** The part of GatewaySettings the proxy listener reads. */
 export interface ServeSettings {
@@ -137,7 +138,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const ctx = createContext({
       id,
       req,
-      res,
+      sink: new HttpSink(res),
       table,
       route: { api: route.api, dialect: route.dialect, scope: route.scope, label: route.label, endpointScope: m.endpointScope },
       caller,
@@ -176,12 +177,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
    */
   const endByGateway = (a: Active, err: GwError): void => {
     const { ctx, caller } = a;
-    if (caller.aborted || ctx.res.writableEnded) return;
-    if (!ctx.res.headersSent) {
+    if (caller.aborted || ctx.sink.ended) return;
+    if (!ctx.sink.started) {
       ctx.status = err.status;
       ctx.errorCode = err.code;
       const answer = ctx.route.dialect.error(err, ctx.id);
-      sendJson(ctx.res, answer.status, answer.body, { ...answer.headers, connection: 'close' });
+      ctx.sink.json(answer.status, JSON.stringify(answer.body), { ...answer.headers, connection: 'close' });
     }
     logger.warn({ reqId: ctx.id, code: err.code }, err.message);
     caller.abort(err);

@@ -9,9 +9,9 @@
 import { performance } from 'node:perf_hooks';
 import { GwError, isGwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { RequestContext } from './context.js';
+import { codecFor } from '../wire/index.js';
+import type { RawAnswer, RequestContext } from './context.js';
 import type { StreamWriter } from './dialects/types.js';
-import { drained } from './send.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -20,80 +20,102 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
-/** Characters of generated text in a chat.completion.chunk or an Anthropic text delta (for token estimates). */
-function contentChars(chunk: Record<string, unknown>): number {
-  const choices = chunk['choices'];
-  if (!Array.isArray(choices)) {
-    const text = (chunk['delta'] as { text?: unknown } | undefined)?.text;
-    return typeof text === 'string' ? text.length : 0;
-  }
-  let n = 0;
-  for (const c of choices) {
-    const content = (c as { delta?: { content?: unknown } }).delta?.content;
-    if (typeof content === 'string') n += content.length;
-  }
-  return n;
-}
-
 export async function pipeStream(
   ctx: RequestContext,
   stream: AsyncIterable<Record<string, unknown>>,
   writer: StreamWriter,
   logger: Logger,
 ): Promise<void> {
-  const res = ctx.res;
+  const sink = ctx.sink;
+  // The events have the outcome's format; its codec counts their text (for token estimates).
+  const codec = codecFor(ctx.outcome?.dialect);
   ctx.status = 200;
   let sentFirst = false;
   try {
     for await (const chunk of stream) {
       if (ctx.caller.aborted) break;
-      if (!res.headersSent) {
-        res.writeHead(200, SSE_HEADERS);
+      if (!sink.started) {
+        sink.head(200, SSE_HEADERS);
         ctx.ttfbMs = performance.now() - ctx.t0;
       }
-      ctx.streamedChars += contentChars(chunk);
+      ctx.streamedChars += codec.eventChars(chunk);
       const text = writer.event(chunk);
       if (text === '') continue;
-      const ok = res.write(text);
+      const ok = sink.write(text);
       if (!sentFirst) {
         // Node holds a response's writes until the end of the tick; the first event goes out at
         // once instead of after every event that arrived with it was processed (time to first token).
         sentFirst = true;
-        res.uncork();
+        sink.flush();
       }
-      if (!ok) await drained(res, ctx.caller);
+      if (!ok) await sink.drained(ctx.caller);
     }
   } catch (err) {
     // Nothing sent yet: the errors stage can still answer with a proper status.
-    if (!res.headersSent && !ctx.caller.aborted) throw err;
+    if (!sink.started && !ctx.caller.aborted) throw err;
     if (ctx.caller.aborted) return noteAbort(ctx);
     const gwErr = isGwError(err) ? err : new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the upstream stream broke');
     ctx.errorCode = gwErr.code;
     logger.warn({ reqId: ctx.id, code: gwErr.code, err: gwErr.message }, 'stream broke after the first byte');
-    res.end(ctx.route.dialect.streamError(gwErr));
+    sink.end(ctx.route.dialect.streamError(gwErr));
     return;
   }
   if (ctx.caller.aborted) return noteAbort(ctx);
-  if (!res.headersSent) {
+  if (!sink.started) {
     // An upstream that ended without a single chunk: still a valid (empty) stream.
-    res.writeHead(200, SSE_HEADERS);
+    sink.head(200, SSE_HEADERS);
     ctx.ttfbMs = performance.now() - ctx.t0;
   }
-  res.end(writer.end());
+  sink.end(writer.end());
 }
 
 /**
  * The caller left mid-stream: 499 in the log (the nginx convention for "client closed"). When gw
  * ended the request (the reason is a GwError), the caller gets the dialect's error event.
  */
-function noteAbort(ctx: RequestContext): void {
+function noteAbort(ctx: RequestContext, errorEvent = true): void {
   const reason = ctx.caller.reason;
   if (isGwError(reason)) {
     ctx.status = reason.status;
     ctx.errorCode = reason.code;
-    if (ctx.res.headersSent && !ctx.res.writableEnded) ctx.res.end(ctx.route.dialect.streamError(reason));
+    if (ctx.sink.started && !ctx.sink.ended) {
+      if (errorEvent) ctx.sink.end(ctx.route.dialect.streamError(reason));
+      else ctx.sink.destroy();
+    }
     return;
   }
   ctx.status = 499;
-  if (!ctx.res.writableEnded) ctx.res.destroy();
+  if (!ctx.sink.ended) ctx.sink.destroy();
+}
+
+/**
+ * Bytes passed on as they came (the transparent proxy): the status and headers at the first
+ * chunk, each chunk written as it arrives, with backpressure. A break after the first byte cuts
+ * the answer (bytes of an unknown format have no error event to send).
+ */
+export async function pipeRaw(ctx: RequestContext, raw: RawAnswer, logger: Logger): Promise<void> {
+  const sink = ctx.sink;
+  ctx.status = raw.status;
+  const start = (): void => {
+    sink.head(raw.status, raw.headers);
+    ctx.ttfbMs = performance.now() - ctx.t0;
+  };
+  try {
+    for await (const chunk of raw.body) {
+      if (ctx.caller.aborted) break;
+      if (!sink.started) start();
+      if (!sink.write(chunk)) await sink.drained(ctx.caller);
+    }
+  } catch (err) {
+    if (!sink.started && !ctx.caller.aborted) throw err;
+    if (ctx.caller.aborted) return noteAbort(ctx, false);
+    const gwErr = isGwError(err) ? err : new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the upstream answer broke');
+    ctx.errorCode = gwErr.code;
+    logger.warn({ reqId: ctx.id, code: gwErr.code, err: gwErr.message }, 'raw answer broke after the first byte');
+    sink.destroy();
+    return;
+  }
+  if (ctx.caller.aborted) return noteAbort(ctx, false);
+  if (!sink.started) start();
+  sink.end();
 }

@@ -10,6 +10,7 @@ import { GwError, isGwError } from '../../src/errors.js';
 import { anthropicDialect } from '../../src/serve/dialects/anthropic/index.js';
 import { toOpenAIRequest } from '../../src/serve/dialects/anthropic/request.js';
 import { toAnthropicMessage } from '../../src/serve/dialects/anthropic/response.js';
+import { anthropicCodec, applyEndpoint } from '../../src/wire/index.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'wire', 'anthropic-in');
 const json = async (name: string): Promise<Record<string, unknown>> => JSON.parse(await readFile(join(DIR, name), 'utf8')) as Record<string, unknown>;
@@ -198,8 +199,7 @@ describe('endpoint settings on a passthrough body, token estimate', () => {
   } as unknown as CompiledChatEndpoint;
 
   test('params as defaults, system first, template around the last user text', () => {
-    const apply = anthropicDialect.applyEndpointNative;
-    assert.ok(apply);
+    const apply = (e: CompiledChatEndpoint, native: { dialect: 'anthropic'; body: Record<string, unknown> }) => ({ body: applyEndpoint(e, native.body, anthropicCodec) });
     const body = {
       model: 'm', max_tokens: 50, temperature: 0.9, system: [{ type: 'text', text: 'Mine.', cache_control: { type: 'ephemeral' } }],
       messages: [

@@ -2,7 +2,6 @@
 // OpenAI-shaped objects (the hub); a dialect reads its callers' chat bodies into that shape and
 // writes answers back in its own (errors, listings, replies, streams), so adding Anthropic or
 // the simple API is adding a file here, not touching the stages.
-import type { CompiledChatEndpoint } from '../../compile/routing-table.js';
 import type { GwError } from '../../errors.js';
 
 /** The shape of an upstream outcome: the hub's ('openai') or a same-dialect passthrough. */
@@ -56,8 +55,6 @@ export interface Dialect {
    * the body of a token-count route, which leaves out what only generation needs (max_tokens).
    */
   chatRequest(body: Record<string, unknown>, purpose: 'chat' | 'count'): ChatRequest;
-  /** The endpoint's params and prompt applied to the native body, as transform does for the hub body. */
-  applyEndpointNative?(ep: CompiledChatEndpoint, native: NativeRequest): NativeRequest;
   /** A JSON answer (`from` is the shape the upstream outcome has) in this dialect. */
   reply(json: Record<string, unknown>, from: WireDialect, info: ReplyInfo): unknown;
   /** A writer for one stream whose events have the shape `from`. */

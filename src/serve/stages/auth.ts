@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { GwError } from '../../errors.js';
 import { keyAccess } from '../access.js';
 import type { RequestContext } from '../context.js';
-import type { Next, Stage, StageDeps } from '../pipeline.js';
+import type { Next, Stage, StageDeps } from '../stage.js';
 
 const NOT_VALID = 'the API key is not valid';
 

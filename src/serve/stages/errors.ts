@@ -4,8 +4,8 @@
 import { GwError, isGwError } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { RequestContext } from '../context.js';
-import type { Next, Stage, StageDeps } from '../pipeline.js';
-import { answerJson } from '../send.js';
+import type { Next, Stage, StageDeps } from '../stage.js';
+import { answerJson } from '../answer.js';
 
 export function toGwError(err: unknown, logger: Logger, reqId: string): GwError {
   if (isGwError(err)) return err;
@@ -16,9 +16,9 @@ export function toGwError(err: unknown, logger: Logger, reqId: string): GwError 
 /** Writes `err` as the answer, or cuts the connection when an answer already began. */
 export function answerError(ctx: RequestContext, err: GwError): void {
   ctx.errorCode = err.code;
-  const res = ctx.res;
-  if (res.headersSent) {
-    if (!res.writableEnded) res.destroy();
+  const sink = ctx.sink;
+  if (sink.started) {
+    if (!sink.ended) sink.destroy();
     return;
   }
   const answer = ctx.route.dialect.error(err, ctx.id);
@@ -38,7 +38,7 @@ export function errorsStage(deps: StageDeps): Stage {
       // the nginx convention for "client closed the request" and only ever shows in the log.
       if (ctx.caller.aborted) {
         ctx.status = 499;
-        if (!ctx.res.writableEnded) ctx.res.destroy();
+        if (!ctx.sink.ended) ctx.sink.destroy();
         return;
       }
       answerError(ctx, toGwError(err, logger, ctx.id));

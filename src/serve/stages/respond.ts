@@ -1,11 +1,11 @@
-// The last stage: writes what the stages before produced, as JSON or as an event stream, in
-// the route's dialect (which translates when the outcome has another shape).
+// The last stage: writes what the stages before produced, as JSON, as an event stream or as
+// raw bytes, in the route's dialect (which translates when the outcome has another shape).
 import { GwError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
-import type { Stage, StageDeps } from '../pipeline.js';
+import type { Stage, StageDeps } from '../stage.js';
 import { rawAnswer } from '../../upstream/attempt.js';
-import { answerJson, answerJsonText } from '../send.js';
-import { pipeStream } from '../sse.js';
+import { answerJson, answerJsonText } from '../answer.js';
+import { pipeRaw, pipeStream } from '../sse.js';
 
 export function respondStage(deps: StageDeps): Stage {
   const { logger } = deps;
@@ -22,6 +22,7 @@ export function respondStage(deps: StageDeps): Stage {
       const raw = answer === outcome.json ? rawAnswer(answer) : undefined;
       return raw !== undefined ? answerJsonText(ctx, 200, raw) : answerJson(ctx, 200, answer);
     }
+    if (outcome?.raw !== undefined) return pipeRaw(ctx, outcome.raw, logger);
     throw new GwError('GW_ERR_INTERNAL', 'the pipeline produced no answer');
   };
 }

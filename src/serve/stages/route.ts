@@ -6,7 +6,7 @@ import type { CompiledChatEndpoint, CompiledKey } from '../../compile/routing-ta
 import { GwError } from '../../errors.js';
 import { endpointDenied, notFound, resolveModel, usableNames } from '../access.js';
 import type { RequestContext } from '../context.js';
-import type { Next, Stage } from '../pipeline.js';
+import type { Next, Stage } from '../stage.js';
 
 /** `created` of listed models: the names carry no date of their own, so gw's start time. */
 const LISTED_AT = Math.floor(Date.now() / 1000);
@@ -22,16 +22,12 @@ function scopedEndpoint(ctx: RequestContext, key: CompiledKey, scope: string): C
   return ep;
 }
 
+/** Resolves the model the caller asked for to an endpoint this key may use. */
 export function routeStage(): Stage {
   return async function route(ctx: RequestContext, next: Next): Promise<void> {
     const key = ctx.key;
     if (key === undefined) throw new GwError('GW_ERR_INTERNAL', 'route stage reached without a key');
     const scope = ctx.route.endpointScope;
-    if (ctx.route.api === 'models') {
-      if (scope !== undefined) ctx.endpoint = scopedEndpoint(ctx, key, scope);
-      ctx.local = ctx.route.dialect.modelList(usableNames(key, ctx.workspace, scope), LISTED_AT) as Record<string, unknown>;
-      return next();
-    }
     if (scope !== undefined) scopedEndpoint(ctx, key, scope);
     const resolved = resolveModel(ctx.table, key, ctx.modelAsked ?? '', scope);
     if (!resolved.ok) throw resolved.error;
@@ -41,6 +37,18 @@ export function routeStage(): Stage {
     if (ctx.stream && !ep.streaming) {
       throw new GwError('GW_ERR_STREAMING_DISABLED', `endpoint '${ep.name}' does not stream; send stream: false`);
     }
+    return next();
+  };
+}
+
+/** GET /v1/models: the names this key may use (inside the endpoint on /endpoints/{name}/...), answered locally. */
+export function modelsStage(): Stage {
+  return async function models(ctx: RequestContext, next: Next): Promise<void> {
+    const key = ctx.key;
+    if (key === undefined) throw new GwError('GW_ERR_INTERNAL', 'models stage reached without a key');
+    const scope = ctx.route.endpointScope;
+    if (scope !== undefined) ctx.endpoint = scopedEndpoint(ctx, key, scope);
+    ctx.local = ctx.route.dialect.modelList(usableNames(key, ctx.workspace, scope), LISTED_AT) as Record<string, unknown>;
     return next();
   };
 }

@@ -1,6 +1,6 @@
 // Pipeline slots the limits, guardrails, schema and sessions issue fills. Each passes the
 // request on unchanged today; its place in STAGES (pipeline.ts) is already the final one.
-import type { Next, Stage } from '../pipeline.js';
+import type { Next, Stage } from '../stage.js';
 import type { RequestContext } from '../context.js';
 
 // Plain functions that hand back next()'s promise: an async wrapper per slot would add a

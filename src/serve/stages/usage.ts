@@ -6,38 +6,14 @@ import { costUsd } from '../../telemetry/cost.js';
 import { logAccess } from '../../telemetry/logger.js';
 import type { AttemptRecord, UsageRow } from '../../telemetry/usage-row.js';
 import type { RequestContext } from '../context.js';
-import type { Next, Stage, StageDeps } from '../pipeline.js';
+import type { Next, Stage, StageDeps } from '../stage.js';
+import { codecFor, openaiCodec } from '../../wire/index.js';
 
-function promptChars(body: Record<string, unknown> | undefined): number {
-  const messages = body?.['messages'];
-  if (Array.isArray(messages)) {
-    let n = 0;
-    for (const m of messages) {
-      const c = (m as { content?: unknown }).content;
-      if (typeof c === 'string') n += c.length;
-    }
-    return n;
-  }
-  const input = body?.['input'];
-  if (typeof input === 'string') return input.length;
-  if (Array.isArray(input)) return input.reduce((n: number, s) => n + (typeof s === 'string' ? s.length : 0), 0);
-  return 0;
-}
-
+/** Characters of generated text: counted while streaming, else read from the answer by its format's codec. */
 function completionChars(ctx: RequestContext): number {
   if (ctx.streamedChars > 0) return ctx.streamedChars;
-  const json = ctx.outcome?.json;
-  // A passed-through Anthropic message: text blocks in `content`.
-  const blocks = json?.['content'];
-  if (Array.isArray(blocks)) return blocks.reduce((n: number, b: { text?: unknown }) => n + (typeof b.text === 'string' ? b.text.length : 0), 0);
-  const choices = json?.['choices'];
-  if (!Array.isArray(choices)) return 0;
-  let n = 0;
-  for (const c of choices) {
-    const content = (c as { message?: { content?: unknown } }).message?.content;
-    if (typeof content === 'string') n += content.length;
-  }
-  return n;
+  const o = ctx.outcome;
+  return o?.json !== undefined ? codecFor(o.dialect).answerChars(o.json) : 0;
 }
 
 /** The rule of estimateTokens() in cost.ts, applied to a count instead of a joined string. */
@@ -50,7 +26,7 @@ function tokens(ctx: RequestContext): { tokensIn: number; tokensOut: number } {
   const u = o.usage();
   if (u !== undefined) return { tokensIn: u.promptTokens, tokensOut: u.completionTokens };
   return {
-    tokensIn: charsToTokens(promptChars(ctx.upstreamBody ?? ctx.body)),
+    tokensIn: charsToTokens(ctx.body === undefined ? 0 : openaiCodec.promptChars(ctx.body)),
     tokensOut: charsToTokens(completionChars(ctx)),
   };
 }

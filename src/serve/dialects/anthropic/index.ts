@@ -5,7 +5,6 @@
 import type { ChatRequest, Dialect, NativeRequest, ReplyInfo, StreamWriter, WireDialect } from '../types.js';
 import { countTokens } from './count-tokens.js';
 import { anthropicError, anthropicStreamError } from './errors.js';
-import { applyEndpointNative } from './native.js';
 import { toOpenAIRequest } from './request.js';
 import { toAnthropicMessage } from './response.js';
 import { createChunkTranslator } from './stream.js';
@@ -49,7 +48,6 @@ export const anthropicDialect: Dialect = {
     const native: NativeRequest = { dialect: 'anthropic', body };
     return { body: toOpenAIRequest(body), native };
   },
-  applyEndpointNative,
   reply(json: Obj, from: WireDialect, info: ReplyInfo): unknown {
     if (from === 'anthropic') return { ...json, model: info.model };
     return toAnthropicMessage(json, info.model, messageId(info.requestId));

@@ -1,0 +1,130 @@
+// Where a request's answer goes. The stages write to the context's sink, never to a socket:
+// over HTTP it is the ServerResponse (HttpSink); a pipeline run without a socket (a unit test,
+// later an MCP tool call) hands in a MemorySink. One small object per request, set once.
+import type { ServerResponse } from 'node:http';
+import type { CallerSignal } from '../upstream/caller-signal.js';
+import { drained, sendJsonText } from './send.js';
+
+export type Headers = Readonly<Record<string, string | number>>;
+
+export interface AnswerSink {
+  /** The status and headers went out: the answer can no longer become another one. */
+  readonly started: boolean;
+  /** The answer is complete, or was cut. */
+  readonly ended: boolean;
+  /** A whole JSON answer, already serialised (Content-Length is set). */
+  json(status: number, text: string, headers?: Headers): void;
+  /** Starts an answer whose body follows in write() calls. */
+  head(status: number, headers: Headers): void;
+  /** false: the receiver is full, wait for drained() before the next write. */
+  write(chunk: string | Uint8Array): boolean;
+  /** Sends what write() buffered in this tick at once (the first event of a stream). */
+  flush(): void;
+  /** Resolves when the receiver can take more, when it went away, or when the caller aborts. */
+  drained(caller: CallerSignal): Promise<void>;
+  /** The clean end of the answer, with its last piece. */
+  end(last?: string): void;
+  /** Cuts the answer: the receiver can tell it is not complete. */
+  destroy(): void;
+}
+
+export class HttpSink implements AnswerSink {
+  readonly #res: ServerResponse;
+
+  constructor(res: ServerResponse) {
+    this.#res = res;
+  }
+
+  get started(): boolean {
+    return this.#res.headersSent;
+  }
+
+  get ended(): boolean {
+    return this.#res.writableEnded;
+  }
+
+  json(status: number, text: string, headers?: Headers): void {
+    sendJsonText(this.#res, status, text, headers as Readonly<Record<string, string>> | undefined);
+  }
+
+  head(status: number, headers: Headers): void {
+    this.#res.writeHead(status, headers);
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    return this.#res.write(chunk);
+  }
+
+  flush(): void {
+    this.#res.uncork();
+  }
+
+  drained(caller: CallerSignal): Promise<void> {
+    return drained(this.#res, caller);
+  }
+
+  end(last?: string): void {
+    if (last === undefined) this.#res.end();
+    else this.#res.end(last);
+  }
+
+  destroy(): void {
+    this.#res.destroy();
+  }
+}
+
+/** Keeps the answer in memory: for pipelines run without a socket. */
+export class MemorySink implements AnswerSink {
+  status = 0;
+  headers: Record<string, string | number> = {};
+  readonly chunks: (string | Uint8Array)[] = [];
+  started = false;
+  ended = false;
+  /** Set when the answer was cut (destroy) instead of ending cleanly. */
+  destroyed = false;
+
+  json(status: number, text: string, headers: Headers = {}): void {
+    this.head(status, Object.assign({}, headers, { 'content-type': 'application/json; charset=utf-8' }));
+    this.end(text);
+  }
+
+  head(status: number, headers: Headers): void {
+    if (this.started) throw new Error('the answer already started');
+    this.started = true;
+    this.status = status;
+    this.headers = Object.assign({}, headers);
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (!this.started) this.head(200, {});
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  flush(): void {}
+
+  drained(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  end(last?: string): void {
+    if (!this.started) this.head(200, {});
+    if (last !== undefined && last !== '') this.chunks.push(last);
+    this.ended = true;
+  }
+
+  destroy(): void {
+    this.ended = true;
+    this.destroyed = true;
+  }
+
+  /** The body as text. */
+  text(): string {
+    return this.chunks.map((c) => (typeof c === 'string' ? c : Buffer.from(c).toString('utf8'))).join('');
+  }
+
+  /** The body parsed as JSON. */
+  body(): unknown {
+    return JSON.parse(this.text());
+  }
+}

@@ -1,0 +1,32 @@
+// The types a stage is made of, apart from the pipelines that list them (pipelines.ts), so a
+// stage never imports the list it is part of.
+import type { Logger } from '../telemetry/logger.js';
+import type { UsageRow } from '../telemetry/usage-row.js';
+import type { BreakerRegistry } from '../upstream/breaker.js';
+import type { executeChat, executeEmbeddings, ExecuteDeps } from '../upstream/execute.js';
+import type { PoolRegistry } from '../upstream/pool.js';
+import type { RequestContext } from './context.js';
+
+export type Next = () => Promise<void>;
+export type Stage = (ctx: RequestContext, next: Next) => Promise<void>;
+
+/** The executor functions, injected so the server can be tested against any upstream code. */
+export interface UpstreamPort {
+  readonly executeChat: typeof executeChat;
+  readonly executeEmbeddings: typeof executeEmbeddings;
+  /** The process's circuit breakers (one registry for the process, kept across reloads). */
+  readonly breakers?: BreakerRegistry | undefined;
+  /** upstream.maxRetryAfter and friends; defaults when absent. */
+  readonly settings?: ExecuteDeps['upstream'];
+}
+
+/** What stages may use besides the request itself. */
+export interface StageDeps {
+  readonly logger: Logger;
+  readonly usageLog: { record(row: UsageRow): void };
+  readonly pools: PoolRegistry;
+  readonly upstream: UpstreamPort;
+}
+
+/** Built once per pipeline at startup; the stage it returns runs for every request. */
+export type StageFactory = (deps: StageDeps) => Stage;
