@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 async function tsFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -46,5 +46,36 @@ test('nothing outside src/cli imports the CLI', async () => {
     const text = await readFile(file, 'utf8');
     for (const m of text.matchAll(/from\s+'([^']+)'/g)) if (/\/cli\//.test(m[1] ?? '')) offenders.push(`${file}: ${m[1]}`);
   }
+  assert.deepEqual(offenders, []);
+});
+
+/** Every relative import of the .ts files under dir, as a path inside src/ ('wire/types.js'). */
+async function importsOf(dir: string): Promise<{ file: string; target: string }[]> {
+  const out: { file: string; target: string }[] = [];
+  for (const file of await tsFiles(dir)) {
+    const text = await readFile(file, 'utf8');
+    for (const m of text.matchAll(/from\s+'(\.[^']+)'/g)) {
+      out.push({ file, target: relative('src', resolve(dirname(file), m[1] ?? '')).split('\\').join('/') });
+    }
+  }
+  return out;
+}
+
+test('src/wire (the codecs) imports only its own folder, util/, errors.ts and providers/types', async () => {
+  const offenders = (await importsOf('src/wire'))
+    .filter(({ target }) => !/^(wire\/|util\/|errors\.js$|providers\/types\.js$)/.test(target))
+    .map(({ file, target }) => `${file}: ${target}`);
+  assert.deepEqual(offenders, []);
+});
+
+test('src/serve imports only serve/, wire/, providers/, upstream/, policy/, http/, telemetry/, util/, errors.ts and routing-table types', async () => {
+  const offenders = (await importsOf('src/serve'))
+    .filter(({ target }) => !/^((serve|wire|providers|upstream|policy|http|telemetry|util)\/|errors\.js$|compile\/routing-table\.js$)/.test(target))
+    .map(({ file, target }) => `${file}: ${target}`);
+  assert.deepEqual(offenders, []);
+});
+
+test('no stage imports the pipeline list (stage types live in serve/stage.ts)', async () => {
+  const offenders = (await importsOf('src/serve/stages')).filter(({ target }) => target === 'serve/pipeline.js').map(({ file }) => file);
   assert.deepEqual(offenders, []);
 });
