@@ -12,8 +12,9 @@ import { isUnhealthy, type BreakerRegistry } from './breaker.js';
 import { pause, type CallerSignal } from './caller-signal.js';
 import { CallerAbort, FailureError, isTransient, type Failure } from './failure.js';
 import type { PoolRegistry } from './pool.js';
-import { nativeReader, primeStream, usageOf, type PrimedStream, type UpstreamUsage } from './stream.js';
+import { nativeReader, primeStream, type PrimedStream, type UpstreamUsage } from './stream.js';
 import { orderTargets } from './targets.js';
+import { streamUsageAsked, usageOf } from '../wire/openai/stream.js';
 
 export type { UpstreamUsage } from './stream.js';
 
@@ -350,8 +351,7 @@ async function execute(run: Run): Promise<Success> {
 }
 
 function newRun(call: Omit<ChatCall, 'stream'>, op: Run['op'], stream: boolean, deps: ExecuteDeps): Run {
-  const opts = call.body.stream_options;
-  const keepUsage = typeof opts === 'object' && opts !== null && (opts as Record<string, unknown>).include_usage === true;
+  const keepUsage = streamUsageAsked(call.body);
   const maxRetryAfterMs = deps.upstream?.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
   return { call, op, stream, keepUsage, deps, random: deps.random ?? Math.random, maxRetryAfterMs, attempts: [], failures: [], circuitWaits: [] };
 }

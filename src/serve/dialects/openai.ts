@@ -3,7 +3,7 @@
 // 403 PermissionDeniedError, 404 NotFoundError ...). The hub is OpenAI-shaped, so requests and
 // answers pass through unchanged.
 import { GwError } from '../../errors.js';
-import { validateChatBody } from '../validate.js';
+import { validateChatBody } from '../../wire/openai/validate.js';
 import type { ChatRequest, Dialect, ErrorAnswer, StreamWriter, WireDialect } from './types.js';
 
 function envelope(err: GwError): { error: { message: string; type: string; code: string; param: null } } {

@@ -5,7 +5,7 @@ import { LARGE_BODY_BYTES, largeBodySteps } from '../../util/turns.js';
 import { readBody, parseJsonObject } from '../body.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage } from '../stage.js';
-import { validateEmbeddingsBody } from '../validate.js';
+import { validateEmbeddingsBody } from '../../wire/openai/validate.js';
 
 /**
  * JSON routes take application/json (parameters such as charset allowed) and any `+json` type.

@@ -8,7 +8,7 @@ import { anthropicError, anthropicStreamError } from './errors.js';
 import { toOpenAIRequest } from './request.js';
 import { toAnthropicMessage } from './response.js';
 import { createChunkTranslator } from './stream.js';
-import { validateMessagesBody } from './validate.js';
+import { validateMessagesBody } from '../../../wire/anthropic/validate.js';
 
 type Obj = Record<string, unknown>;
 

@@ -1,6 +1,6 @@
 // Field-type checks for the OpenAI request bodies: enough to answer 400 with the exact field
 // before anything goes upstream. Unknown fields pass through (upstreams add their own).
-import { GwError } from '../errors.js';
+import { GwError } from '../../errors.js';
 
 type Check = (v: unknown) => boolean;
 

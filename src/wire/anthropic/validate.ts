@@ -1,7 +1,7 @@
 // Field checks for an Anthropic Messages body: what the Anthropic API itself refuses with 400
 // (model, max_tokens and messages are required), answered before anything goes upstream.
 // Unknown fields pass (a same-dialect target gets them unchanged).
-import { GwError } from '../../../errors.js';
+import { GwError } from '../../errors.js';
 
 type Check = (v: unknown) => boolean;
 
