@@ -1,5 +1,5 @@
 // Pipeline slots the limits, guardrails, schema and sessions issue fills. Each passes the
-// request on unchanged today; its place in STAGES (pipeline.ts) is already the final one.
+// request on unchanged today; its place in each surface's list (PIPELINES, pipeline.ts) is already the final one.
 import type { Next, Stage } from '../stage.js';
 import type { RequestContext } from '../context.js';
 
