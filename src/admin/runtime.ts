@@ -4,7 +4,7 @@
 import type { RoutingTable } from '../compile/routing-table.js';
 import type { BuildResult } from '../config/build.js';
 import type { GatewaySettings } from '../config/settings.js';
-import type { Listener } from '../serve/listener.js';
+import type { Listener } from '../http/listener.js';
 import type { RevisionStore } from '../state/revisions.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';

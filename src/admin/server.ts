@@ -4,9 +4,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isGwError } from '../errors.js';
-import { parseJsonObject, readBody } from '../serve/body.js';
-import { createListener, type Listener, type ListenerLimits } from '../serve/listener.js';
-import { sendJson } from '../serve/send.js';
+import { parseJsonObject, readBody } from '../http/body.js';
+import { createListener, type Listener, type ListenerLimits } from '../http/listener.js';
+import { sendJson } from '../http/send.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { AdminAuth } from './auth.js';
 import type { AdminGuard } from './guard.js';

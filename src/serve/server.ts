@@ -19,11 +19,11 @@ import type { PoolRegistry } from '../upstream/pool.js';
 import { CallerLink } from './caller-link.js';
 import { createContext, type RequestContext } from './context.js';
 import type { Dialect } from './dialects/types.js';
-import { createListener, type ListenerLimits } from './listener.js';
+import { createListener, type ListenerLimits } from '../http/listener.js';
 import { buildPipeline } from './pipeline.js';
-import { Router } from './router.js';
+import { Router } from '../http/router.js';
 import { API_ROUTES, DEFAULT_DIALECT, type ApiRoute } from './routes.js';
-import { sendJson } from './send.js';
+import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import type { UpstreamPort } from './stages/upstream.js';
 

@@ -11,7 +11,7 @@ import { GwError, isGwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { RequestContext } from './context.js';
 import type { StreamWriter } from './dialects/types.js';
-import { drained } from './send.js';
+import { drained } from '../http/send.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',

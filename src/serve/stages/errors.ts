@@ -5,7 +5,7 @@ import { GwError, isGwError } from '../../errors.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage, StageDeps } from '../pipeline.js';
-import { answerJson } from '../send.js';
+import { answerJson } from '../../http/send.js';
 
 export function toGwError(err: unknown, logger: Logger, reqId: string): GwError {
   if (isGwError(err)) return err;

@@ -4,7 +4,7 @@ import { GwError } from '../../errors.js';
 import type { RequestContext } from '../context.js';
 import type { Stage, StageDeps } from '../pipeline.js';
 import { rawAnswer } from '../../upstream/attempt.js';
-import { answerJson, answerJsonText } from '../send.js';
+import { answerJson, answerJsonText } from '../../http/send.js';
 import { pipeStream } from '../sse.js';
 
 export function respondStage(deps: StageDeps): Stage {

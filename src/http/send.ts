@@ -1,8 +1,22 @@
-// Writing answers: JSON with a Content-Length, and waits that respect backpressure.
+// Writing answers: JSON with a Content-Length, and waits that respect backpressure. Shared by
+// the proxy and admin listeners; it knows the request context only by the fields it writes.
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import type { CallerSignal } from '../upstream/caller-signal.js';
-import type { RequestContext } from './context.js';
+
+/** What answerJson writes to and notes on: a pipeline request's context (serve/context.ts) has this shape. */
+export interface AnswerTarget {
+  status: number;
+  ttfbMs: number | undefined;
+  readonly t0: number;
+  readonly res: ServerResponse;
+}
+
+/** The part of a caller signal drained() listens to (upstream/caller-signal.ts's CallerSignal fits). */
+export interface AbortSource {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
 export function sendJson(
   res: ServerResponse,
@@ -24,21 +38,21 @@ export function sendJsonText(res: ServerResponse, status: number, text: string, 
 }
 
 /** Sends a JSON answer for a pipeline request and notes its status and time to first byte. */
-export function answerJson(ctx: RequestContext, status: number, body: unknown, headers?: Readonly<Record<string, string>>): void {
+export function answerJson(ctx: AnswerTarget, status: number, body: unknown, headers?: Readonly<Record<string, string>>): void {
   ctx.status = status;
   ctx.ttfbMs = performance.now() - ctx.t0;
   sendJson(ctx.res, status, body, headers);
 }
 
 /** answerJson for an answer already serialised. */
-export function answerJsonText(ctx: RequestContext, status: number, text: string): void {
+export function answerJsonText(ctx: AnswerTarget, status: number, text: string): void {
   ctx.status = status;
   ctx.ttfbMs = performance.now() - ctx.t0;
   sendJsonText(ctx.res, status, text);
 }
 
 /** Resolves when the socket can take more, when it closed (then writing stops anyway), or when the request is aborted. */
-export function drained(res: ServerResponse, caller?: CallerSignal): Promise<void> {
+export function drained(res: ServerResponse, caller?: AbortSource): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);
