@@ -1,10 +1,10 @@
 // What `gw serve` adds for the control plane, next to the proxy: the revision store, the
-// metrics registry, the control plane and the admin listener. The CLI wires it; this module
+// metrics registry, the control plane and the admin listener. src/runtime.ts wires it; this module
 // only assembles the parts and knows the admin listener's start rules.
 import type { RoutingTable } from '../compile/routing-table.js';
 import type { BuildResult } from '../config/build.js';
 import type { GatewaySettings } from '../config/settings.js';
-import type { Listener } from '../serve/listener.js';
+import type { Listener } from '../http/listener.js';
 import type { RevisionStore } from '../state/revisions.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { GatewayMetrics } from '../telemetry/metrics.js';

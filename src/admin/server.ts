@@ -1,12 +1,14 @@
 // The admin listener: its own node:http server (spec.admin.listen), the cross-site checks
 // (guard.ts), the failed-key throttle, the admin key check, JSON bodies and the route table of
-// handlers.ts. It shares the proxy's listener shape, so shutdown closes it the same two-step way.
+// handlers.ts. Listener, router, body reader and sender are the proxy's (src/http/), so shutdown
+// closes it the same two-step way and 404/405 (with Allow) are decided the same way.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { isGwError } from '../errors.js';
-import { parseJsonObject, readBody } from '../serve/body.js';
-import { createListener, type Listener, type ListenerLimits } from '../serve/listener.js';
-import { sendJson } from '../serve/send.js';
+import { parseJsonObject, readBody } from '../http/body.js';
+import { createListener, type Listener, type ListenerLimits } from '../http/listener.js';
+import { Router } from '../http/router.js';
+import { sendJson } from '../http/send.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { AdminAuth } from './auth.js';
 import type { AdminGuard } from './guard.js';
@@ -42,12 +44,8 @@ function fromError(err: unknown, logger: Logger): AdminAnswer {
 
 export function createAdminListener(opts: AdminServerOptions): Listener {
   const { logger, auth, guard, throttle } = opts;
-  const byPath = new Map<string, Map<string, AdminRoute>>();
-  for (const r of opts.routes) {
-    const methods = byPath.get(r.path) ?? new Map<string, AdminRoute>();
-    methods.set(r.method, r);
-    byPath.set(r.path, methods);
-  }
+  const router = new Router<AdminRoute>();
+  for (const r of opts.routes) router.add(r.method, r.path, r);
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<AdminAnswer> => {
     // Checked before routing, so an unauthenticated caller learns nothing about the routes.
@@ -70,15 +68,17 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
       if (authorization !== undefined) throttle.fail(addr);
       return errorAnswer('GW_ERR_ADMIN_AUTH', 'the admin API needs the admin key: Authorization: Bearer <key> (GW_ADMIN_KEY)');
     }
+    // The path as URL normalises it (dot segments, encoding), as the admin API always matched it.
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
-    const methods = byPath.get(url.pathname);
     const method = req.method ?? 'GET';
-    const route = methods?.get(method === 'HEAD' ? 'GET' : method);
-    if (methods === undefined) return errorAnswer('GW_ERR_ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
-    if (route === undefined) {
-      res.setHeader('allow', [...methods.keys()].join(', '));
-      return errorAnswer('GW_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${[...methods.keys()].join(', ')}`);
+    const m = router.match(method, url.pathname);
+    if (m.kind === 'not-found') return errorAnswer('GW_ERR_ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
+    if (m.kind === 'method-not-allowed') {
+      const allow = m.allow.join(', ');
+      res.setHeader('allow', allow);
+      return errorAnswer('GW_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}; use ${allow}`);
     }
+    const route = m.value;
     let body: Record<string, unknown> | undefined;
     if (route.method === 'POST') {
       const buf = await readBody(req, ADMIN_MAX_BODY_BYTES, { idleMs: opts.limits?.bodyTimeoutMs });

@@ -20,8 +20,9 @@ export interface ReloadDiagnostic {
   readonly path: string;
 }
 
-export type ReloadResult =
-  | { readonly ok: true; readonly table: RoutingTable; readonly diagnostics: readonly ReloadDiagnostic[]; readonly watchPaths?: readonly string[] }
+/** `built`: what load made besides the table, handed to swap as it is (the runtime commits it). */
+export type ReloadResult<B = unknown> =
+  | { readonly ok: true; readonly table: RoutingTable; readonly diagnostics: readonly ReloadDiagnostic[]; readonly watchPaths?: readonly string[]; readonly built?: B }
   | { readonly ok: false; readonly diagnostics: readonly ReloadDiagnostic[] };
 
 export interface Reloader {
@@ -34,10 +35,10 @@ export function formatDiagnostic(d: ReloadDiagnostic): string {
   return `${where} ${d.code} ${d.message}${d.path ? ` (at ${d.path})` : ''}`;
 }
 
-export function createReloader(opts: {
+export function createReloader<B = unknown>(opts: {
   /** `source` names the trigger ('watch', 'sighup'...). */
-  load: (source: string) => Promise<ReloadResult>;
-  swap: (table: RoutingTable, source: string) => void;
+  load: (source: string) => Promise<ReloadResult<B>>;
+  swap: (table: RoutingTable, source: string, built: B | undefined) => void;
   logger: Logger;
   /** Runs each reload (load + swap) so no other config change interleaves with it. */
   exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
@@ -52,7 +53,7 @@ export function createReloader(opts: {
   const runOnce = async (source: string): Promise<boolean> => {
     const t0 = Date.now();
     logger.info({ source }, 'reloading the configuration');
-    let result: ReloadResult;
+    let result: ReloadResult<B>;
     try {
       result = await opts.load(source);
     } catch (err) {
@@ -66,7 +67,7 @@ export function createReloader(opts: {
       logger.error({ source, errors: result.diagnostics.length - warnings.length }, 'invalid configuration; the previous one keeps serving');
       return false;
     }
-    opts.swap(result.table, source);
+    opts.swap(result.table, source, result.built);
     if (result.watchPaths !== undefined) opts.onWatchPaths?.(result.watchPaths);
     logger.info({ source, config: result.table.hash, ...result.table.counts, ms: Date.now() - t0 }, 'configuration reloaded');
     return true;

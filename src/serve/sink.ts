@@ -3,7 +3,7 @@
 // later an MCP tool call) hands in a MemorySink. One small object per request, set once.
 import type { ServerResponse } from 'node:http';
 import type { CallerSignal } from '../upstream/caller-signal.js';
-import { drained, sendJsonText } from './send.js';
+import { drained, sendJsonText } from '../http/send.js';
 
 export type Headers = Readonly<Record<string, string | number>>;
 

@@ -2,7 +2,7 @@
 // byte-by-byte count (strings and escapes skipped) on every input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonDepthScan } from '../../src/serve/body.js';
+import { JsonDepthScan } from '../../src/http/body.js';
 
 /** The reference: the deepest nesting reached outside strings. */
 function deepest(text: Buffer): number {

@@ -2,7 +2,7 @@
 // before anything else looks at it).
 import { GwError } from '../../errors.js';
 import { LARGE_BODY_BYTES, largeBodySteps } from '../../util/turns.js';
-import { readBody, parseJsonObject } from '../body.js';
+import { readBody, parseJsonObject } from '../../http/body.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage } from '../stage.js';
 import { validateEmbeddingsBody } from '../../wire/openai/validate.js';

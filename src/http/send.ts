@@ -1,6 +1,13 @@
-// Writing answers: JSON with a Content-Length, and waits that respect backpressure.
+// Writing answers: JSON with a Content-Length, and waits that respect backpressure. Shared by
+// the proxy and admin listeners; it knows nothing of the pipeline (serve/answer.ts writes a request's answers through a sink).
 import type { ServerResponse } from 'node:http';
-import type { CallerSignal } from '../upstream/caller-signal.js';
+
+/** The part of a caller signal drained() listens to (upstream/caller-signal.ts's CallerSignal fits). */
+export interface AbortSource {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
 export function sendJson(
   res: ServerResponse,
@@ -22,7 +29,7 @@ export function sendJsonText(res: ServerResponse, status: number, text: string, 
 }
 
 /** Resolves when the socket can take more, when it closed (then writing stops anyway), or when the request is aborted. */
-export function drained(res: ServerResponse, caller?: CallerSignal): Promise<void> {
+export function drained(res: ServerResponse, caller?: AbortSource): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);

@@ -1,0 +1,267 @@
+// One running gateway: builds the config, opens the usage log, the revision store and the
+// upstream pools, starts the proxy and admin listeners, and owns the one reload path. The only
+// place where the config builder (manifest/, config/) meets the server (serve/, admin/); the
+// CLI (`gw serve`) and the programmatic API (index.ts) both start gateways through it.
+//
+// The config comes from the manifests gateway.yaml (or `files`) names; with none, from the last
+// revision applied through the admin API. Every change ends in the control plane's commit():
+// start-up here, --watch and SIGHUP through reload(), apply and rollback through the admin API.
+// Start-up builds in-process; every later build runs off the serving thread
+// (config/off-thread.ts), so a large config never stalls requests.
+import { resolve } from 'node:path';
+import { adminListenProblem, createAdminRuntime, meteredUsageLog, type AdminRuntime } from './admin/runtime.js';
+import type { ControlPlane } from './admin/control.js';
+import type { RoutingTable } from './compile/routing-table.js';
+import { buildConfig, type BuildResult } from './config/build.js';
+import { buildFromManifests, type ServerBase } from './config/from-manifests.js';
+import { createOffThreadBuilder, type OffThreadBuilder } from './config/off-thread.js';
+import type { GatewaySettings } from './config/settings.js';
+import type { ErrorCode } from './errors.js';
+import type { Diagnostic } from './manifest/diagnostics.js';
+import type { Manifest } from './manifest/types.js';
+import { createReloader, watchConfig, type ConfigWatcher, type Reloader, type ReloadResult } from './serve/reload.js';
+import { createGateway, type Gateway } from './serve/server.js';
+import type { Revision } from './state/revisions.js';
+import { RevisionStore } from './state/revisions.js';
+import { createLogger, type Logger } from './telemetry/logger.js';
+import { createMetrics } from './telemetry/metrics.js';
+import { UsageLog } from './telemetry/usage-log.js';
+import { BreakerRegistry } from './upstream/breaker.js';
+import { executeChat, executeEmbeddings } from './upstream/execute.js';
+import { PoolRegistry } from './upstream/pool.js';
+
+export interface RuntimeOptions {
+  /** gateway.yaml to read (default ./gateway.yaml). */
+  readonly configPath?: string | undefined;
+  /** Manifest files, folders or globs: replaces gateway.yaml's manifests. */
+  readonly files?: readonly string[] | undefined;
+  /** Reload when gateway.yaml or a manifest changes. */
+  readonly watch?: boolean | undefined;
+  /** Default: a JSON logger on stdout at gateway.yaml's log.level (which reloads then follow). */
+  readonly logger?: Logger | undefined;
+}
+
+/** Why a gateway did not start; nothing is left open. */
+export interface StartProblem {
+  /** The error code when one names the cause (a listen failure of the proxy has none). */
+  readonly code: ErrorCode | undefined;
+  /** One line, e.g. "the configuration is invalid; nothing was started". */
+  readonly message: string;
+  /** The diagnostics of an invalid configuration or revision; empty otherwise. */
+  readonly diagnostics: readonly Diagnostic[];
+  /** The underlying error (a listen or SQLite failure), when there is one. */
+  readonly cause?: unknown;
+}
+
+export interface GatewayRuntime {
+  /** The proxy listener's base URL (http://host:port). */
+  readonly url: string;
+  /** The admin listener's base URL. */
+  readonly adminUrl: string;
+  /** gateway.yaml's settings as read at start; listener and storage settings need a restart. */
+  readonly settings: GatewaySettings;
+  readonly logger: Logger;
+  /** Warnings of the start-up build (already logged). */
+  readonly warnings: readonly Diagnostic[];
+  /** The table in service; undefined until a config is applied. */
+  readonly table: RoutingTable | undefined;
+  /** The revision in service. */
+  readonly revision: Revision | undefined;
+  /** Requests being served right now. */
+  readonly inFlight: number;
+  readonly control: ControlPlane;
+  /**
+   * Rebuilds from the files (off the serving thread) and commits the result; `source` names the
+   * trigger ('watch', 'sighup', ...). Overlapping calls fold into one follow-up run. Resolves
+   * true when a new table went into service; an invalid config keeps the old one (logged).
+   */
+  reload(source: string): Promise<boolean>;
+  /** Stops watching, closes the admin listener, drains the proxy, closes storage. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export type StartResult = { readonly ok: true; readonly runtime: GatewayRuntime } | { readonly ok: false; readonly problem: StartProblem };
+
+type Built = Extract<BuildResult, { ok: true }>;
+
+const problem = (code: ErrorCode | undefined, message: string, diagnostics: readonly Diagnostic[] = [], cause?: unknown): StartResult => ({
+  ok: false,
+  problem: { code, message, diagnostics, cause },
+});
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** Files mode: `files`, a manifests list, or resources written into gateway.yaml itself. */
+function fromFiles(b: Built, o: RuntimeOptions): boolean {
+  return o.files !== undefined || b.settings.manifests.length > 0 || b.manifests.length > 0;
+}
+
+function baseOf(b: Built): ServerBase {
+  return { gateway: b.gateway, configPath: b.settings.configPath };
+}
+
+/** The paths whose changes reload the config: gateway.yaml and the manifests it (or `files`) names. */
+function watchPaths(settings: GatewaySettings, o: RuntimeOptions): string[] {
+  const manifests = o.files !== undefined ? o.files.map((f) => resolve(f)) : settings.manifests;
+  return settings.configPath !== undefined ? [settings.configPath, ...manifests] : [...manifests];
+}
+
+/** A reload swaps the routing table; the log level follows too, listener settings need a restart. */
+function noteSettingChanges(running: GatewaySettings, next: GatewaySettings, logger: Logger): void {
+  if (next.log.level !== logger.level) logger.level = next.log.level;
+  const p = running.proxy;
+  const q = next.proxy;
+  if (p.host !== q.host || p.port !== q.port || p.maxBodyBytes !== q.maxBodyBytes || running.storage.sqlitePath !== next.storage.sqlitePath) {
+    logger.warn('proxy.listen, proxy.maxBodyBytes and storage changed in gateway.yaml take effect after a restart');
+  }
+  if (JSON.stringify(running.upstream) !== JSON.stringify(next.upstream)) {
+    logger.warn('upstream settings (maxRetryAfter, breaker, ...) changed in gateway.yaml take effect after a restart');
+  }
+}
+
+/** Starts a gateway; on a problem everything opened so far is closed again. */
+export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult> {
+  const fileOptions = { ...(o.configPath !== undefined ? { configPath: o.configPath } : {}), ...(o.files !== undefined ? { files: o.files } : {}) };
+  const first = await buildConfig(fileOptions);
+  if (!first.ok) return problem('GW_ERR_CONFIG_INVALID', 'the configuration is invalid; nothing was started', first.diagnostics);
+  const { settings } = first;
+  const refusal = adminListenProblem(settings);
+  if (refusal !== undefined) return problem(refusal.code, `${refusal.message}; nothing was started (${refusal.code})`);
+  const logger = o.logger ?? createLogger({ level: settings.log.level });
+  let usageLog: UsageLog;
+  try {
+    usageLog = UsageLog.open(settings.storage.sqlitePath, {
+      flushIntervalMs: settings.storage.flushIntervalMs,
+      onError: (err, dropped) => logger.error({ err, dropped }, 'usage log write failed'),
+    });
+  } catch (err) {
+    return problem('GW_ERR_STORAGE_OPEN', `cannot open the usage log ${settings.storage.sqlitePath}: ${messageOf(err)}`, [], err);
+  }
+  let store: RevisionStore;
+  try {
+    store = RevisionStore.open(settings.storage.sqlitePath);
+  } catch (err) {
+    usageLog.close();
+    return problem('GW_ERR_STORAGE_OPEN', messageOf(err), [], err);
+  }
+  const metrics = createMetrics();
+  const pools = new PoolRegistry();
+  // Breaker settings are read at start (a restart applies new ones); the state survives reloads.
+  const breakers = new BreakerRegistry(settings.upstream.breaker);
+  metrics.watchBreakers(breakers);
+  const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
+  const gateway: Gateway = createGateway({ settings, usageLog: meteredUsageLog(usageLog, metrics), logger, pools, upstream });
+  let base = baseOf(first);
+  const builder: OffThreadBuilder = createOffThreadBuilder();
+  const admin: AdminRuntime = createAdminRuntime({
+    settings, store, usageLog, metrics, logger,
+    swap: (table) => {
+      gateway.swap(table);
+      breakers.sync(table);
+    },
+    table: () => gateway.table,
+    breakers: () => breakers.snapshot(),
+    build: (manifests, label, live?: readonly Manifest[]) => builder.buildManifests(manifests, base, { label, live }),
+  });
+  const { control } = admin;
+  let watcher: ConfigWatcher | undefined;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      await watcher?.close();
+      await admin.close();
+      await builder.close();
+      await gateway.close();
+      store.close();
+    })());
+  for (const d of first.diagnostics) logger.warn({ code: d.code }, `${d.file}:${d.line}:${d.col} ${d.message}`);
+
+  // Start-up: the files, or else the last applied revision, or else health checks only.
+  if (fromFiles(first, o)) control.commit(first, 'start');
+  else {
+    const last = store.latest();
+    const b = last === undefined ? undefined : await buildFromManifests(last.manifests, base, { label: `revision-${last.number}` });
+    if (last !== undefined && b !== undefined && !b.ok) {
+      await close();
+      return problem('GW_ERR_CONFIG_INVALID', `the last applied revision (${last.number}) is invalid here; nothing was started`, b.diagnostics);
+    }
+    if (last !== undefined && b?.ok === true) control.adopt(last, b.table);
+  }
+
+  let url: string;
+  let adminUrl: string;
+  try {
+    url = await gateway.listen();
+  } catch (err) {
+    await close();
+    return problem(undefined, `cannot listen on ${settings.proxy.host}:${settings.proxy.port}: ${messageOf(err)}`, [], err);
+  }
+  try {
+    adminUrl = await admin.listen();
+  } catch (err) {
+    await close();
+    return problem('GW_ERR_ADMIN_LISTEN', `cannot start the admin listener on ${settings.admin.host}:${settings.admin.port}: ${messageOf(err)} (GW_ERR_ADMIN_LISTEN)`, [], err);
+  }
+
+  // The one reload path: build off the thread, then commit what was built (under the control
+  // plane's lock, so it never interleaves with an apply or a rollback).
+  const load = async (source: string): Promise<ReloadResult<Built>> => {
+    let r: BuildResult;
+    try {
+      r = await builder.buildFiles(fileOptions);
+      if (r.ok) base = baseOf(r);
+      // No manifests named: gateway.yaml's settings change, the revision in service stays.
+      const cur = control.current;
+      if (r.ok && !fromFiles(r, o)) {
+        if (cur === undefined) {
+          logger.info({ source }, 'no manifests named and no revision applied: nothing to reload');
+          return { ok: false, diagnostics: [] };
+        }
+        r = await builder.buildManifests(cur.manifests, base, { label: `revision-${cur.number}` });
+      }
+    } catch (err) {
+      control.failed(source);
+      throw err;
+    }
+    if (!r.ok) {
+      control.failed(source);
+      return r;
+    }
+    noteSettingChanges(settings, r.settings, logger);
+    return { ok: true, table: r.table, diagnostics: r.diagnostics, watchPaths: watchPaths(r.settings, o), built: r };
+  };
+  const reloader: Reloader = createReloader<Built>({
+    load,
+    swap: (_table, source, built) => {
+      if (built !== undefined) control.commit(built, source);
+    },
+    exclusive: (fn) => control.exclusive(fn),
+    logger,
+    onWatchPaths: (paths) => watcher?.update(paths),
+  });
+  if (o.watch === true) {
+    watcher = watchConfig(watchPaths(settings, o), () => void reloader.reload('watch'), logger);
+    await watcher.ready;
+  }
+
+  const runtime: GatewayRuntime = {
+    url,
+    adminUrl,
+    settings,
+    logger,
+    warnings: first.diagnostics,
+    control,
+    get table() {
+      return gateway.table;
+    },
+    get revision() {
+      return control.current;
+    },
+    get inFlight() {
+      return gateway.inFlight;
+    },
+    reload: (source) => reloader.reload(source),
+    close,
+  };
+  return { ok: true, runtime };
+}
