@@ -9,7 +9,7 @@ import { createContext, type DuplicateFound, type SemanticContext } from './sema
 import { checkCycles } from './semantic/cycles.js';
 import { checkDurations } from './semantic/durations.js';
 import { checkModels } from './semantic/models.js';
-import { checkReferences } from './semantic/references.js';
+import { checkNameReferences } from './semantic/references.js';
 import { checkSecrets } from './semantic/secrets.js';
 import { checkValues } from './semantic/values.js';
 import type { Resource } from './types.js';
@@ -36,7 +36,7 @@ function reportDuplicates(ctx: SemanticContext, duplicates: readonly DuplicateFo
 export function checkSemantics(resources: readonly Resource[], opts: SemanticOptions): Diagnostic[] {
   const { ctx, duplicates } = createContext(resources, opts.strict);
   reportDuplicates(ctx, duplicates);
-  checkReferences(ctx);
+  checkNameReferences(ctx);
   checkModels(ctx);
   checkCycles(ctx);
   checkSecrets(ctx);

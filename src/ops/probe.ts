@@ -1,9 +1,15 @@
-// `gw test-connection`: one GET per provider against its model list (http providers: their
-// probe path) with the provider's own headers and TLS settings, through a connection pool made
-// for that probe alone. Every failure becomes a value with a class an operator can act on.
+// `gw test-connection`: one GET per provider against its model list, built and read by the
+// provider's adapter (providers without one, type http, get a GET of their probe path and a
+// status), with the provider's own headers and TLS settings, through a connection pool made for
+// that probe alone. Every failure becomes a value with a class an operator can act on.
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { CompiledProvider, RoutingTable } from '../compile/routing-table.js';
+import { getAdapter } from '../providers/registry.js';
+import type { HttpAdapter, HttpRequestSpec, Parsed } from '../providers/types.js';
+import { codesOf } from '../upstream/failure.js';
+import { providerHeaders } from '../upstream/headers.js';
+import { PoolRegistry } from '../upstream/pool.js';
 import { placeholderFor } from './offline-config.js';
 
 /** Why a probe failed before an HTTP answer arrived. */
@@ -47,8 +53,6 @@ function unsetIn(p: CompiledProvider, unset: readonly string[]): string[] {
   return unset.filter((name) => values.some((v) => v.includes(placeholderFor(name))));
 }
 
-/** The Anthropic API refuses requests without a version header. */
-const ANTHROPIC_VERSION = '2023-06-01';
 /** Bigger model lists are not read to the end; none known comes close. */
 const MAX_LIST_BYTES = 16 * 1024 * 1024;
 
@@ -69,26 +73,13 @@ export function mappedModels(table: RoutingTable): Map<string, Set<string>> {
   return out;
 }
 
-function probeUrl(p: CompiledProvider): string {
-  const url = p.baseUrl + p.probePath;
-  // Anthropic pages its model list (20 by default); one page of 1000 holds all of them.
-  return p.type === 'anthropic' ? `${url}${url.includes('?') ? '&' : '?'}limit=1000` : url;
-}
+/** Providers without a model-list request (no adapter: type http) are probed on their probe path. */
+const STATUS_ONLY_HEADERS = Object.freeze({ accept: 'application/json' });
 
-function probeHeaders(p: CompiledProvider): Record<string, string> {
-  const h: Record<string, string> = { accept: 'application/json', ...p.headers };
-  if (p.type === 'anthropic' && h['anthropic-version'] === undefined) h['anthropic-version'] = ANTHROPIC_VERSION;
-  return h;
-}
-
-function codesOf(err: unknown, out: string[] = [], depth = 0): string[] {
-  if (typeof err !== 'object' || err === null || depth > 4) return out;
-  const e = err as { code?: unknown; name?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof e.code === 'string') out.push(e.code);
-  if (typeof e.name === 'string') out.push(e.name);
-  if (e.cause !== undefined) codesOf(e.cause, out, depth + 1);
-  if (Array.isArray(e.errors)) for (const x of e.errors) codesOf(x, out, depth + 1);
-  return out;
+function probeRequest(p: CompiledProvider, adapter: HttpAdapter | undefined): HttpRequestSpec {
+  const built = adapter?.buildModelsRequest?.(p);
+  if (built !== undefined) return built;
+  return { method: 'GET', path: p.basePath + p.probePath, headers: STATUS_ONLY_HEADERS, body: undefined };
 }
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)/;
@@ -96,6 +87,7 @@ const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|
 export function classifyProbeError(err: unknown, timedOut: boolean): ProbeErrorClass {
   if (timedOut) return 'timeout';
   const codes = codesOf(err);
+  if (err instanceof Error) codes.push(err.name);
   const has = (...c: string[]): boolean => codes.some((x) => c.includes(x));
   if (has('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'TimeoutError')) return 'timeout';
   if (has('ECONNREFUSED')) return 'connect refused';
@@ -105,22 +97,31 @@ export function classifyProbeError(err: unknown, timedOut: boolean): ProbeErrorC
   return 'network error';
 }
 
-/** Model ids of an OpenAI / Anthropic list answer (`{data: [{id}]}`); undefined for another shape. */
-export function listedModels(body: string): string[] | undefined {
-  let v: unknown;
-  try {
-    v = JSON.parse(body);
-  } catch {
+/** The body as text, or undefined (and the rest dropped) when it is larger than limit. */
+async function readCapped(body: Dispatcher.ResponseData['body'], declared: number, limit: number): Promise<string | undefined> {
+  if (declared > limit) {
+    await body.dump().catch(() => undefined); // the rest is not wanted, nor how it ends
     return undefined;
   }
-  const data = typeof v === 'object' && v !== null ? (v as { data?: unknown }).data : undefined;
-  if (!Array.isArray(data)) return undefined;
-  const ids: string[] = [];
-  for (const m of data) {
-    const id = typeof m === 'object' && m !== null ? (m as { id?: unknown }).id : undefined;
-    if (typeof id === 'string') ids.push(id);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const piece of body as AsyncIterable<Buffer>) {
+    size += piece.length;
+    if (size > limit) return undefined; // leaving the loop destroys the body
+    parts.push(piece);
   }
-  return ids;
+  return Buffer.concat(parts).toString('utf8');
+}
+
+function parseList(text: string | undefined, parse: (json: unknown) => Parsed<string[]>): Parsed<string[]> {
+  if (text === undefined) return { ok: false, message: `the model list is larger than ${MAX_LIST_BYTES / 1024 / 1024} MiB; not read` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined; // not JSON: the adapter says what shape it expected
+  }
+  return parse(json);
 }
 
 function messageOf(err: unknown): string {
@@ -130,18 +131,19 @@ function messageOf(err: unknown): string {
 
 export async function probeProvider(p: CompiledProvider, mapped: ReadonlySet<string>, o: ProbeOptions): Promise<ProbeResult> {
   const base = { id: p.id, name: p.name, workspace: p.workspace, type: p.type, mapped: [...mapped].sort() };
-  if (p.type === 'mock') {
+  const adapter = getAdapter(p.type);
+  if (adapter?.kind === 'in-process') {
     return { ...base, url: null, ok: true, status: 'ok', httpStatus: null, errorClass: null, message: null, latencyMs: 0, models: null, missing: [] };
   }
-  const url = probeUrl(p);
+  const spec = probeRequest(p, adapter);
+  const parse = adapter?.buildModelsRequest !== undefined ? adapter.parseModels : undefined;
+  const url = p.origin + spec.path;
   const unset = unsetIn(p, o.unsetEnv ?? []);
   if (unset.length > 0) {
     const message = `GW_ERR_ENV_UNSET: ${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set; nothing was sent`;
     return { ...base, url, ok: false, status: 'secret unset', httpStatus: null, errorClass: 'secret unset', message, latencyMs: 0, models: null, missing: [] };
   }
-  const connect: Record<string, unknown> = { rejectUnauthorized: p.tls.rejectUnauthorized, timeout: o.timeoutMs };
-  if (p.tls.ca !== undefined) connect.ca = p.tls.ca;
-  const pool = new Pool(p.origin, { connect, connections: 1, headersTimeout: o.timeoutMs, bodyTimeout: o.timeoutMs });
+  const pools = new PoolRegistry({ connectTimeoutMs: o.timeoutMs });
   const ac = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -151,26 +153,27 @@ export async function probeProvider(p: CompiledProvider, mapped: ReadonlySet<str
   const t0 = performance.now();
   const elapsed = (): number => Math.round(performance.now() - t0);
   try {
-    const res = await pool.request({ origin: p.origin, path: url.slice(p.origin.length), method: 'GET', headers: probeHeaders(p), signal: ac.signal });
+    const headers = { ...spec.headers, ...providerHeaders(p.headers) };
+    const res = await pools.get(p).request({ origin: p.origin, path: spec.path, method: spec.method, headers, body: spec.body, signal: ac.signal });
     const ok = res.statusCode >= 200 && res.statusCode < 300;
-    if (!ok) {
+    if (!ok || parse === undefined) {
       await res.body.dump();
+      if (ok) return { ...base, url, ok: true, status: 'ok', httpStatus: res.statusCode, errorClass: null, message: null, latencyMs: elapsed(), models: null, missing: [] };
       return { ...base, url, ok: false, status: `HTTP ${res.statusCode}`, httpStatus: res.statusCode, errorClass: null, message: null, latencyMs: elapsed(), models: null, missing: [] };
     }
-    const length = Number(res.headers['content-length'] ?? 0);
-    const body = p.type === 'http' || length > MAX_LIST_BYTES ? (await res.body.dump(), '') : await res.body.text();
-    const ids = p.type === 'http' ? undefined : listedModels(body);
-    const listed = new Set(ids ?? []);
-    const missing = ids === undefined ? [] : base.mapped.filter((m) => !listed.has(m));
-    const note = p.type !== 'http' && ids === undefined ? 'the answer is not a model list ({"data": [{"id": …}]})' : null;
-    return { ...base, url, ok: true, status: 'ok', httpStatus: res.statusCode, errorClass: null, message: note, latencyMs: elapsed(), models: ids?.length ?? null, missing };
+    const text = await readCapped(res.body, Number(res.headers['content-length'] ?? 0), MAX_LIST_BYTES);
+    const listed = parseList(text, parse);
+    const ids = listed.ok ? new Set(listed.value) : undefined;
+    const missing = ids === undefined ? [] : base.mapped.filter((m) => !ids.has(m));
+    const note = listed.ok ? null : listed.message;
+    return { ...base, url, ok: true, status: 'ok', httpStatus: res.statusCode, errorClass: null, message: note, latencyMs: elapsed(), models: listed.ok ? listed.value.length : null, missing };
   } catch (err) {
     const cls = classifyProbeError(err, timedOut);
     const message = cls === 'timeout' ? `no complete answer within ${o.timeoutMs} ms` : messageOf(err);
     return { ...base, url, ok: false, status: cls, httpStatus: null, errorClass: cls, message, latencyMs: elapsed(), models: null, missing: [] };
   } finally {
     clearTimeout(timer);
-    await pool.destroy().catch(() => undefined);
+    await pools.close();
   }
 }
 

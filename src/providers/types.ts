@@ -109,6 +109,10 @@ export interface HttpAdapter {
   parseEmbeddingsResponse?(json: unknown): Parsed<OpenAIObject>;
   /** A non-2xx answer's body -> a message; the core classifies by status. */
   parseError(status: number, bodyText: string): UpstreamErrorInfo;
+  /** `gw test-connection`: the GET for the upstream's model list. Set together with parseModels. */
+  buildModelsRequest?(provider: CompiledProvider): HttpRequestSpec;
+  /** The model ids of a model-list answer (JSON); not ok, with what was expected, for another shape. */
+  parseModels?(json: unknown): Parsed<string[]>;
 }
 
 export interface InProcessRequest {

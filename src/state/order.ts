@@ -3,8 +3,15 @@
 // (their allow lists name endpoints). Deletes run the same order backwards, after every
 // create and update: an endpoint stops referencing a provider before the provider goes.
 import type { ResourceKind } from '../manifest/types.js';
-import type { Change } from './plan.js';
 import { snapshotKey, type Snapshot } from './snapshot.js';
+
+/** What ordering reads of a change (plan.ts's Change; named here so plan.ts and order.ts form no cycle). */
+interface Ordered {
+  readonly op: 'create' | 'update' | 'delete';
+  readonly kind: ResourceKind;
+  readonly workspace: string;
+  readonly name: string;
+}
 
 /** Creates and updates go in ascending rank (deletes descending); ties by workspace, then name. */
 export const KIND_RANK: Readonly<Record<ResourceKind, number>> = Object.freeze({
@@ -52,9 +59,9 @@ export function endpointDepths(s: Snapshot): Map<string, number> {
 }
 
 /** Dependency level: kind first, endpoints by depth. dir -1 reverses levels (deletes), not names. */
-function comparator(s: Snapshot, dir: 1 | -1): (a: Change, b: Change) => number {
+function comparator(s: Snapshot, dir: 1 | -1): (a: Ordered, b: Ordered) => number {
   const depths = endpointDepths(s);
-  const depth = (c: Change): number => depths.get(snapshotKey(c.kind, c.workspace, c.name)) ?? 0;
+  const depth = (c: Ordered): number => depths.get(snapshotKey(c.kind, c.workspace, c.name)) ?? 0;
   return (a, b) =>
     dir * (KIND_RANK[a.kind] - KIND_RANK[b.kind]) ||
     (a.kind === 'Endpoint' ? dir * (depth(a) - depth(b)) : 0) ||
@@ -66,7 +73,7 @@ function comparator(s: Snapshot, dir: 1 | -1): (a: Change, b: Change) => number 
  * Creates and updates ordered by the desired graph, then deletes in the reverse of the order
  * the live graph gives (what a deleted endpoint referenced is deleted after it).
  */
-export function orderChanges(changes: readonly Change[], desired: Snapshot, live: Snapshot): Change[] {
+export function orderChanges<C extends Ordered>(changes: readonly C[], desired: Snapshot, live: Snapshot): C[] {
   const forward = changes.filter((c) => c.op !== 'delete').sort(comparator(desired, 1));
   const deletes = changes.filter((c) => c.op === 'delete').sort(comparator(live, -1));
   return [...forward, ...deletes];

@@ -32,8 +32,9 @@ export interface LoggerOptions {
 
 /**
  * stdout is written in batches of at least LOG_BATCH_BYTES, and at least every LOG_FLUSH_MS:
- * one write per line (a thread-pool round trip each) cost ~40 µs per request under load. A line
- * may reach the log up to LOG_FLUSH_MS late; pino flushes what is left when the process exits.
+ * one write per line (a thread-pool round trip each) costs too much under load (see
+ * bench/README.md). A line may reach the log up to LOG_FLUSH_MS late; pino flushes what is left
+ * when the process exits.
  */
 const LOG_BATCH_BYTES = 4096;
 const LOG_FLUSH_MS = 100;

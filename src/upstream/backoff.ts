@@ -10,5 +10,3 @@ export function backoffDelay(baseMs: number, retry: number, retryAfterMs: number
   const jittered = exp / 2 + (random() * exp) / 2; // "equal jitter": [exp/2, exp]
   return Math.max(jittered, retryAfterMs ?? 0);
 }
-
-export { sleep } from '../util/sleep.js';

@@ -1,27 +1,3 @@
-// What the executor needs to know of the caller: whether it went away, and a way to hear it.
-// An AbortSignal fits this shape; the server passes a lighter object (serve/caller-link.ts),
-// because an AbortSignal costs ~10-30 µs to create on Node 20 and gw needs one per request.
-
-export interface CallerSignal {
-  readonly aborted: boolean;
-  readonly reason: unknown;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
-
-/** Resolves after ms; rejects with the caller's reason as soon as it goes away. */
-export function pause(ms: number, caller: CallerSignal): Promise<void> {
-  if (caller.aborted) return Promise.reject(caller.reason);
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(caller.reason);
-    };
-    const timer = setTimeout(() => {
-      caller.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    caller.addEventListener('abort', onAbort, { once: true });
-  });
-}
+// Moved to util/pause.ts (the ground floor, so adapters may pause too). Kept for the importers in
+// upstream/ and serve/ until they point at util/pause.js; then this file goes.
+export { pause, type CallerSignal } from '../util/pause.js';

@@ -57,7 +57,8 @@ const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'ETIMEDOUT',
 ]);
 
-function codesOf(err: unknown, out: string[] = [], depth = 0): string[] {
+/** Error codes of err and its causes (undici nests them), outermost first. */
+export function codesOf(err: unknown, out: string[] = [], depth = 0): string[] {
   if (typeof err !== 'object' || err === null || depth > 3) return out;
   const e = err as { code?: unknown; cause?: unknown; errors?: unknown };
   if (typeof e.code === 'string') out.push(e.code);

@@ -1,12 +1,16 @@
 // Provider probes in process: TLS settings honoured (self-signed upstream refused, then trusted
-// through tls.ca), error classes, and the model-list shapes.
+// through tls.ca), error classes, the requests and model lists the adapters build and read, and
+// the cap on how much of a model list is read.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { CompiledProvider } from '../../src/compile/routing-table.js';
-import { classifyProbeError, listedModels, probeProvider } from '../../src/ops/probe.js';
+import { classifyProbeError, probeProvider } from '../../src/ops/probe.js';
+import { anthropicAdapter } from '../../src/providers/anthropic/index.js';
+import { openaiAdapter } from '../../src/providers/openai/index.js';
 
 const fixture = (name: string): Promise<string> => readFile(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -65,9 +69,80 @@ describe('probe', () => {
     assert.equal(classifyProbeError(new Error('odd'), false), 'network error');
   });
 
-  test('model lists: the {data: [{id}]} shape, anything else is no list', () => {
-    assert.deepEqual(listedModels('{"object":"list","data":[{"id":"a"},{"id":"b"},{"x":1}]}'), ['a', 'b']);
-    assert.equal(listedModels('{"models":[]}'), undefined);
-    assert.equal(listedModels('<html>'), undefined);
+  test('model lists: the adapters read the {data: [{id}]} shape, anything else is no list', () => {
+    for (const adapter of [openaiAdapter, anthropicAdapter]) {
+      const parse = adapter.parseModels;
+      assert.ok(parse !== undefined && adapter.buildModelsRequest !== undefined, adapter.type);
+      assert.deepEqual(parse({ object: 'list', data: [{ id: 'a' }, { id: 'b' }, { x: 1 }] }), { ok: true, value: ['a', 'b'] });
+      assert.equal(parse({ models: [] }).ok, false);
+      assert.equal(parse(undefined).ok, false);
+    }
+  });
+});
+
+describe('probe requests and answers (plain http)', () => {
+  const seen: { url: string; headers: IncomingHttpHeaders }[] = [];
+  let answer: (res: import('node:http').ServerResponse) => void = (res) => res.end('{"data":[]}');
+  const server = createHttpServer((req, res) => {
+    seen.push({ url: req.url ?? '', headers: req.headers });
+    answer(res);
+  });
+  let origin: string;
+  before(async () => {
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((done) => server.close(() => done())));
+
+  test('anthropic: one page of 1000 with anthropic-version; the provider may set its own version', async () => {
+    seen.length = 0;
+    answer = (res) => res.end('{"data":[{"id":"claude-x"}],"has_more":false}');
+    const r = await probeProvider(provider(origin, { type: 'anthropic' }), new Set(['claude-x']), { timeoutMs: 5000 });
+    assert.deepEqual([r.ok, r.models, r.missing, r.url], [true, 1, [], `${origin}/v1/models?limit=1000`]);
+    assert.equal(seen[0]?.headers['anthropic-version'], '2023-06-01');
+    assert.equal(seen[0]?.headers.authorization, 'Bearer sk-x');
+    await probeProvider(provider(origin, { type: 'anthropic', headers: { 'anthropic-version': '2099-01-01' } }), new Set(), { timeoutMs: 5000 });
+    assert.equal(seen[1]?.headers['anthropic-version'], '2099-01-01');
+  });
+
+  test('http providers: a GET of the probe path, status only', async () => {
+    seen.length = 0;
+    answer = (res) => res.end('not json at all');
+    const r = await probeProvider(provider(origin, { type: 'http', probePath: '/health' }), new Set(), { timeoutMs: 5000 });
+    assert.deepEqual([r.ok, r.httpStatus, r.models, r.message, seen[0]?.url], [true, 200, null, null, '/v1/health']);
+  });
+
+  test('a model list that is no list is ok with a note', async () => {
+    answer = (res) => res.end('<html>');
+    const r = await probeProvider(provider(origin), new Set(['m1']), { timeoutMs: 5000 });
+    assert.deepEqual([r.ok, r.models, r.missing], [true, null, []]);
+    assert.match(r.message ?? '', /not a model list/);
+  });
+
+  test('a model list over 16 MiB is not read to the end, with or without a content-length', async () => {
+    const big = Buffer.alloc(1024 * 1024, 0x20);
+    answer = (res) => {
+      // chunked: no content-length, 17 MiB of blanks
+      let left = 17;
+      const more = (): void => {
+        while (left > 0) {
+          left -= 1;
+          if (!res.write(big)) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      res.on('error', () => undefined);
+      more();
+    };
+    const chunked = await probeProvider(provider(origin), new Set(), { timeoutMs: 10_000 });
+    assert.deepEqual([chunked.ok, chunked.models], [true, null]);
+    assert.match(chunked.message ?? '', /larger than 16 MiB/);
+    answer = (res) => {
+      res.setHeader('content-length', String(17 * 1024 * 1024));
+      res.on('error', () => undefined);
+      res.write(big, () => setTimeout(() => res.destroy(), 50)); // a lie: 1 MiB sent, then the socket goes
+    };
+    const declared = await probeProvider(provider(origin), new Set(), { timeoutMs: 10_000 });
+    assert.match(declared.message ?? '', /larger than 16 MiB/);
   });
 });

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CallerLink } from '../../src/serve/caller-link.js';
-import { pause } from '../../src/upstream/caller-signal.js';
+import { pause } from '../../src/util/pause.js';
 
 test('abort runs each listener once, and not the removed ones', () => {
   const link = new CallerLink();

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffDelay, sleep } from '../../src/upstream/backoff.js';
+import { backoffDelay } from '../../src/upstream/backoff.js';
+import { pause } from '../../src/util/pause.js';
 import { classOfStatus, classifyNetworkError, parseRetryAfter } from '../../src/upstream/failure.js';
 import { forwardHeaders } from '../../src/upstream/headers.js';
 
@@ -46,7 +47,7 @@ describe('Retry-After and backoff', () => {
 
   test('a wait ends at once when the caller leaves', async () => {
     const ctrl = new AbortController();
-    const p = sleep(60_000, ctrl.signal);
+    const p = pause(60_000, ctrl.signal);
     ctrl.abort(new Error('gone'));
     await assert.rejects(p, /gone/);
   });

@@ -90,7 +90,7 @@ function checkProxy(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResourc
   }
 }
 
-export function checkReferences(ctx: SemanticContext): void {
+export function checkNameReferences(ctx: SemanticContext): void {
   for (const r of ctx.resources) checkResource(ctx, r);
 }
 

@@ -2,6 +2,7 @@
 // server. Auth comes from the provider's headers (x-api-key or bearer, as configured); the
 // adapter adds anthropic-version. Callers that speak Anthropic are passed through untranslated.
 import type { HttpAdapter } from '../types.js';
+import { buildModelsRequest, parseModels } from './models.js';
 import { anthropicNative } from './native.js';
 import { buildChatRequest, buildNativeChatRequest } from './request.js';
 import { parseChatResponse, parseError } from './response.js';
@@ -18,4 +19,6 @@ export const anthropicAdapter: HttpAdapter = Object.freeze({
   parseError,
   buildNativeChatRequest,
   native: anthropicNative,
+  buildModelsRequest,
+  parseModels,
 });

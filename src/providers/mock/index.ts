@@ -2,7 +2,7 @@
 // and failure come from the provider's mock settings.
 import type { CompiledProvider } from '../../compile/routing-table.js';
 import type { InProcessAdapter, InProcessReply, InProcessRequest, OpenAIObject } from '../types.js';
-import { sleep } from '../../util/sleep.js';
+import { pause } from '../../util/pause.js';
 import { completion, completionChunks, embeddings, renderReply } from './reply.js';
 
 const DEFAULTS = Object.freeze({ reply: 'mock reply: {{input}}', latencyMs: 0, chunkSize: 8, failStatus: undefined });
@@ -14,7 +14,7 @@ async function* toAsync(chunks: Iterable<OpenAIObject>): AsyncGenerator<OpenAIOb
 
 async function respond(provider: CompiledProvider, req: InProcessRequest, signal: AbortSignal): Promise<InProcessReply> {
   const mock = provider.mock ?? DEFAULTS;
-  await sleep(mock.latencyMs, signal);
+  await pause(mock.latencyMs, signal);
   if (mock.failStatus !== undefined) {
     return {
       kind: 'error',

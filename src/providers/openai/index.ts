@@ -1,6 +1,7 @@
 // `type: openai`: any OpenAI-compatible server (OpenAI, vLLM, SGLang, Ollama, Together, Groq…).
 import type { HttpAdapter } from '../types.js';
 import { buildChatRequest, buildEmbeddingsRequest, parseChatResponse, parseEmbeddingsResponse, parseError } from './chat.js';
+import { buildModelsRequest, parseModels } from './models.js';
 import { createStreamDecoder } from './stream.js';
 
 export const openaiAdapter: HttpAdapter = Object.freeze({
@@ -13,4 +14,6 @@ export const openaiAdapter: HttpAdapter = Object.freeze({
   buildEmbeddingsRequest,
   parseEmbeddingsResponse,
   parseError,
+  buildModelsRequest,
+  parseModels,
 });
