@@ -8,7 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import type { Database, Statement } from 'better-sqlite3';
 import { BUCKET_COLUMNS, BUCKETS, bucketOf } from './latency-histogram.js';
-import { openDatabase } from './migrations.js';
+import { openDatabase } from '../storage/sqlite.js';
+import { MIGRATIONS } from './migrations.js';
 import { UsageQueries } from './usage-queries.js';
 import type { EndpointStats, RecentQuery, SummaryQuery } from './usage-queries.js';
 import { monthOf } from './usage-row.js';
@@ -114,7 +115,7 @@ export class UsageLog {
    * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
    */
   static open(path: string, opts: UsageLogOptions = {}): UsageLog {
-    return new UsageLog(openDatabase(path, 'usage database', opts.busyTimeoutMs ?? 1000), opts);
+    return new UsageLog(openDatabase(path, { what: 'usage database', busyTimeoutMs: opts.busyTimeoutMs ?? 1000, migrations: MIGRATIONS }), opts);
   }
 
   private constructor(db: Database, opts: UsageLogOptions) {
