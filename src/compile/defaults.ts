@@ -5,7 +5,7 @@
 // missing properties that have a default and never invents absent parent objects.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Kind, Manifest } from '../manifest/types.js';
-import { deepFreeze } from './freeze.js';
+import { deepFreeze } from '../util/freeze.js';
 
 /** A JSON Schema node, as read from the JSON files. */
 export interface SchemaNode {

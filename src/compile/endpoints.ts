@@ -3,8 +3,8 @@
 // Every spec given here must already carry its schema defaults (withDefaults).
 import type { ChatEndpointSpec, ProxyEndpointSpec, RoutingTarget } from '../manifest/types.js';
 import { defaultsOf, schemaNode } from './defaults.js';
-import { parseDuration } from './duration.js';
-import type { SchemaCompileResult } from './json-validator.js';
+import { parseDuration } from '../util/duration.js';
+import type { SchemaCompileResult } from '../util/json-validator.js';
 import { authHeaders, compileTls, mergeHeaders, splitBaseUrl, type ProviderParts } from './providers.js';
 import type {
   ChatParams,

@@ -1,7 +1,7 @@
 // Provider manifests → CompiledProvider: URL split for connection pooling, ready-to-send headers.
 import type { Provider, ProviderSpec, Tls, UpstreamAuth } from '../manifest/types.js';
 import { defaultAt, defaultsOf } from './defaults.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../util/duration.js';
 import type { CompiledProvider, MockBehaviour, ModelPrice, TlsSettings } from './routing-table.js';
 
 const SPEC = 'provider.schema.json#/properties/spec/properties';

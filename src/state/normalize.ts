@@ -4,7 +4,7 @@
 // References (${env:X}) are text here and stay text: nothing is resolved.
 import { ALL_ROLES } from '../compile/endpoints.js';
 import { defaultsOf, withDefaults } from '../compile/defaults.js';
-import { deepFreeze } from '../compile/freeze.js';
+import { deepFreeze } from '../util/freeze.js';
 import type { Manifest } from '../manifest/types.js';
 import type { Segment } from './path.js';
 
