@@ -75,7 +75,8 @@ export class RevisionStore {
    * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
    */
   static open(path: string, opts: { busyTimeoutMs?: number } = {}): RevisionStore {
-    return new RevisionStore(openDatabase(path, { what: 'revision store', busyTimeoutMs: opts.busyTimeoutMs ?? 2000, migrations: MIGRATIONS }));
+    const busyTimeoutMs = opts.busyTimeoutMs ?? 2000;
+    return new RevisionStore(openDatabase(path, { what: 'revision store', busyTimeoutMs, migrations: MIGRATIONS }));
   }
 
   private constructor(db: Database) {

@@ -107,7 +107,8 @@ export class UsageLog {
    * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
    */
   static open(path: string, opts: UsageLogOptions = {}): UsageLog {
-    return new UsageLog(openDatabase(path, { what: 'usage database', busyTimeoutMs: opts.busyTimeoutMs ?? 1000, migrations: MIGRATIONS }), opts);
+    const busyTimeoutMs = opts.busyTimeoutMs ?? 1000;
+    return new UsageLog(openDatabase(path, { what: 'usage database', busyTimeoutMs, migrations: MIGRATIONS }), opts);
   }
 
   private constructor(db: Database, opts: UsageLogOptions) {
