@@ -5,6 +5,7 @@ import { ERRORS, GwError, type ErrorCode } from '../errors.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { Manifest } from '../manifest/types.js';
 import type { PlanJson } from '../state/report.js';
+import { isObject } from '../util/is-object.js';
 
 /** GET /admin/v1/config: the current revision's manifests as written. */
 export interface AdminConfig {
@@ -175,12 +176,12 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
     } catch {
       parsed = undefined;
     }
-    const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+    const isJsonObject = isObject(parsed);
     if (!res.ok) {
-      const errBody = isObject && 'error' in (parsed as object) ? (parsed as ErrorBody) : undefined;
+      const errBody = isJsonObject && 'error' in (parsed as object) ? (parsed as ErrorBody) : undefined;
       throw refusal(baseUrl, route, res.status, errBody, key !== undefined);
     }
-    if (!isObject) {
+    if (!isJsonObject) {
       throw new GwError('GW_ERR_ADMIN_RESPONSE', `${baseUrl} answered ${route} with something that is not admin API JSON; is it the admin listener (admin.listen)?`, {
         status: res.status,
         route,

@@ -5,10 +5,10 @@
 import type { ApiKey, Endpoint, Guardrail, Provider, Resource } from '../manifest/types.js';
 import { withDefaults } from './defaults.js';
 import { compileChatEndpoint, compileProxyEndpoint, type EndpointContext } from './endpoints.js';
-import { deepFreezeSteps, lockCollection } from './freeze.js';
+import { deepFreezeSteps, lockCollection } from '../util/freeze.js';
 import { compileGuardrail } from './guardrails.js';
 import { manifestsHash } from './hash.js';
-import { createSchemaCompiler } from './json-validator.js';
+import { createSchemaCompiler } from '../util/json-validator.js';
 import { compileKey } from './keys.js';
 import { compileProvider, type ProviderParts } from './providers.js';
 import type {

@@ -1,11 +1,12 @@
 // Schema defaults, read from the `default` keywords in schemas/*.schema.json (the source of
-// truth) rather than written again in code. The schemas are read once at module load.
+// truth) rather than written again in code. The documents come from util/schemas.ts, read on
+// the first call that needs them (never at import).
 // applyDefaults() follows properties, items, additionalProperties, allOf, $ref (local and
 // `common.schema.json#/...`) and a oneOf with a discriminator, like Ajv's useDefaults: it fills
 // missing properties that have a default and never invents absent parent objects.
-import { readdirSync, readFileSync } from 'node:fs';
 import type { Kind, Manifest } from '../manifest/types.js';
-import { deepFreeze } from './freeze.js';
+import { isObject } from '../util/is-object.js';
+import { SCHEMA_FILE_OF_KIND, schemaFiles } from '../util/schemas.js';
 
 /** A JSON Schema node, as read from the JSON files. */
 export interface SchemaNode {
@@ -23,9 +24,8 @@ export interface SchemaNode {
   readonly [keyword: string]: unknown;
 }
 
-const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
-/** $id (or file name) -> schema document. */
-const documents = new Map<string, SchemaNode>();
+/** $id (or file name) -> schema document; filled on first use. */
+let documents: Map<string, SchemaNode> | undefined;
 /** Every node -> the document it sits in, so local `#/...` refs resolve from any node. */
 const rootOf = new WeakMap<object, SchemaNode>();
 
@@ -39,15 +39,16 @@ function indexNodes(root: SchemaNode): void {
   }
 }
 
-for (const file of readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.schema.json')).sort()) {
-  const doc = deepFreeze(JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as SchemaNode);
-  documents.set(file, doc);
-  if (typeof doc.$id === 'string') documents.set(doc.$id, doc);
-  indexNodes(doc);
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function docs(): Map<string, SchemaNode> {
+  if (documents === undefined) {
+    documents = new Map();
+    for (const [file, doc] of schemaFiles()) {
+      documents.set(file, doc as SchemaNode);
+      if (typeof doc['$id'] === 'string') documents.set(doc['$id'], doc as SchemaNode);
+      indexNodes(doc as SchemaNode);
+    }
+  }
+  return documents;
 }
 
 function pointer(root: SchemaNode, fragment: string): SchemaNode | undefined {
@@ -76,22 +77,16 @@ function resolve(ref: string, from: SchemaNode | undefined): SchemaNode | undefi
   const hash = ref.indexOf('#');
   const docPart = hash < 0 ? ref : ref.slice(0, hash);
   const fragment = hash < 0 ? '' : ref.slice(hash + 1);
-  const root = docPart === '' ? (from === undefined ? undefined : (rootOf.get(from) ?? from)) : documents.get(docPart);
+  const root = docPart === '' ? (from === undefined ? undefined : (rootOf.get(from) ?? from)) : docs().get(docPart);
   if (root === undefined) return undefined;
   return fragment === '' ? root : pointer(root, fragment);
 }
 
-const KIND_FILES: Readonly<Record<Kind, string>> = {
-  Gateway: 'gateway.schema.json',
-  Provider: 'provider.schema.json',
-  Endpoint: 'endpoint.schema.json',
-  ApiKey: 'apikey.schema.json',
-  Guardrail: 'guardrail.schema.json',
-};
+const KIND_FILES: Readonly<Record<Kind, string>> = SCHEMA_FILE_OF_KIND;
 
 /** The schema of a manifest kind, e.g. 'Endpoint' -> endpoint.schema.json. */
 export function schemaFor(kind: Kind): SchemaNode | undefined {
-  return documents.get(KIND_FILES[kind]);
+  return docs().get(KIND_FILES[kind]);
 }
 
 const refCache = new WeakMap<SchemaNode, SchemaNode | null>();

@@ -3,9 +3,10 @@
 // Every spec given here must already carry its schema defaults (withDefaults).
 import type { ChatEndpointSpec, ProxyEndpointSpec, RoutingTarget } from '../manifest/types.js';
 import { defaultsOf, schemaNode } from './defaults.js';
-import { parseDuration } from './duration.js';
-import type { SchemaCompileResult } from './json-validator.js';
-import { authHeaders, compileTls, mergeHeaders, splitBaseUrl, type ProviderParts } from './providers.js';
+import { parseDuration } from '../util/duration.js';
+import type { SchemaCompileResult } from '../util/json-validator.js';
+import { splitBaseUrl } from '../util/upstream-url.js';
+import { authHeaders, compileTls, mergeHeaders, type ProviderParts } from './providers.js';
 import type {
   ChatParams,
   CompiledChatEndpoint,
@@ -25,10 +26,12 @@ export interface EndpointContext {
   readonly compileSchema: (schema: unknown) => SchemaCompileResult;
 }
 
-/** allowedRoles absent means all four roles: the schema's role enum, in its order. */
-export const ALL_ROLES: readonly Role[] = Object.freeze([
-  ...((schemaNode('common.schema.json#/$defs/role')?.enum ?? []) as Role[]),
-]);
+let roles: readonly Role[] | undefined;
+/** allowedRoles absent means all four roles: the schema's role enum, in its order (read on first use). */
+export function allRoles(): readonly Role[] {
+  roles ??= Object.freeze([...((schemaNode('common.schema.json#/$defs/role')?.enum ?? []) as Role[])]);
+  return roles;
+}
 const RETRIES = 'endpoint.schema.json#/$defs/routing/properties/retries';
 
 function validator(ctx: EndpointContext, schema: unknown): CompiledValidator | undefined {
@@ -87,7 +90,7 @@ export function compileChatEndpoint(
     workspace,
     enabled: spec.enabled !== false,
     description: spec.description,
-    allowedRoles: new Set(spec.allowedRoles ?? ALL_ROLES),
+    allowedRoles: new Set(spec.allowedRoles ?? allRoles()),
     timeoutMs: parseDuration(spec.timeout),
     strategy: routing.strategy === 'loadbalance' ? 'loadbalance' : 'fallback',
     retries: {
@@ -145,7 +148,7 @@ export function compileProxyEndpoint(
     workspace,
     enabled: spec.enabled !== false,
     description: spec.description,
-    allowedRoles: new Set(spec.allowedRoles ?? ALL_ROLES),
+    allowedRoles: new Set(spec.allowedRoles ?? allRoles()),
     provider: p.provider,
     baseUrl: url.baseUrl,
     origin: url.origin,

@@ -1,25 +1,9 @@
 // Guardrail rules → compiled matchers, built once per table. Every RegExp carries the 'g' flag
 // so the request path can find every match (mask) with one object and no recompilation.
 import type { Guardrail } from '../manifest/types.js';
+import { compileRegex } from '../util/regex.js';
 import { PII_PATTERNS } from './pii-patterns.js';
 import type { CompiledGuardrail, CompiledRule, PiiKind } from './routing-table.js';
-
-const INLINE_FLAGS = /^\(\?([ims]+)\)/;
-
-/**
- * Compiles a manifest regex the way gw reads it: leading inline groups such as `(?i)`, `(?s)`,
- * `(?m)` or `(?im)` become JS flags (JS has no inline flags); 'g' is always set.
- * Throws SyntaxError when the pattern does not compile (the validator reports that).
- */
-export function compileRegex(pattern: string): RegExp {
-  const flags = new Set<string>(['g']);
-  let source = pattern;
-  for (let m = INLINE_FLAGS.exec(source); m !== null; m = INLINE_FLAGS.exec(source)) {
-    for (const f of m[1] ?? '') flags.add(f);
-    source = source.slice(m[0].length);
-  }
-  return new RegExp(source, [...flags].sort().join(''));
-}
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');

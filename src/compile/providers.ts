@@ -1,37 +1,21 @@
 // Provider manifests → CompiledProvider: URL split for connection pooling, ready-to-send headers.
 import type { Provider, ProviderSpec, Tls, UpstreamAuth } from '../manifest/types.js';
 import { defaultAt, defaultsOf } from './defaults.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../util/duration.js';
+import { splitBaseUrl, type UpstreamUrl } from '../util/upstream-url.js';
 import type { CompiledProvider, MockBehaviour, ModelPrice, TlsSettings } from './routing-table.js';
 
 const SPEC = 'provider.schema.json#/properties/spec/properties';
-/** Fallbacks for values withDefaults() normally fills; read from the schema once. */
-const DEFAULT_TIMEOUT_MS = parseDuration(defaultAt(`${SPEC}/timeout`)) ?? 0;
-const DEFAULT_PROBE_PATH = String(defaultAt(`${SPEC}/probe/properties/path`) ?? '/');
+/** Fallbacks for values withDefaults() normally fills; read from the schema once, on first use. */
+let fallbacks: { readonly timeoutMs: number; readonly probePath: string } | undefined;
+function providerFallbacks(): { readonly timeoutMs: number; readonly probePath: string } {
+  fallbacks ??= {
+    timeoutMs: parseDuration(defaultAt(`${SPEC}/timeout`)) ?? 0,
+    probePath: String(defaultAt(`${SPEC}/probe/properties/path`) ?? '/'),
+  };
+  return fallbacks;
+}
 const MOCK_DEFAULTS = `${SPEC}/mock`;
-
-export interface UpstreamUrl {
-  readonly baseUrl: string;
-  readonly origin: string;
-  readonly basePath: string;
-}
-
-/**
- * Splits an API root into origin and path, trailing slash removed; undefined when not an
- * http(s) URL. The one judge of a usable baseUrl: validation asks it too (base-url.ts).
- */
-export function splitBaseUrl(raw: string): UpstreamUrl | undefined {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined; // gw speaks http(s) only
-  if (url.origin === 'null') return undefined; // not a hierarchical URL (e.g. data:)
-  const basePath = url.pathname.replace(/\/+$/, '');
-  return { baseUrl: url.origin + basePath, origin: url.origin, basePath };
-}
 
 /** Custom headers with lower-cased names; later sources win. */
 export function mergeHeaders(...sources: (Readonly<Record<string, string | undefined>> | undefined)[]): Record<string, string> {
@@ -131,7 +115,7 @@ export function compileProvider(
   if (url === undefined) return undefined;
   const parts: ProviderParts = { custom: mergeHeaders(spec.headers), auth: spec.auth };
   // openai/anthropic/mock probe their model list (relative to baseUrl); http providers spec.probe.path.
-  const probePath = spec.type === 'http' ? (spec.probe?.path ?? DEFAULT_PROBE_PATH) : '/models';
+  const probePath = spec.type === 'http' ? (spec.probe?.path ?? providerFallbacks().probePath) : '/models';
   const provider: CompiledProvider = {
     id: `${workspace}/${name}`,
     name,
@@ -140,7 +124,7 @@ export function compileProvider(
     ...url,
     headers: { ...parts.custom, ...authHeaders(spec.auth) },
     tls: compileTls(spec.tls),
-    timeoutMs: parseDuration(spec.timeout) ?? DEFAULT_TIMEOUT_MS,
+    timeoutMs: parseDuration(spec.timeout) ?? providerFallbacks().timeoutMs,
     pricing: compilePricing(spec.models),
     mock: isMock ? compileMock(spec) : undefined,
     probePath,

@@ -1,7 +1,7 @@
 // Gateway settings (kind: Gateway) with schema defaults applied and paths made absolute.
 import { dirname, resolve } from 'node:path';
 import { withDefaults } from '../compile/defaults.js';
-import { parseDuration } from '../compile/duration.js';
+import { parseDuration } from '../util/duration.js';
 import type { Gateway } from '../manifest/types.js';
 
 export interface ListenAddress {

@@ -2,7 +2,7 @@
 // and path. Checked on the value as written (semantic/values.ts) and again after ${env:} and
 // ${file:} resolution (env.ts), so a value that only turns bad once resolved is a located
 // error too — never a provider silently left out of the table (its models would all be 404).
-import { splitBaseUrl } from '../compile/providers.js';
+import { splitBaseUrl } from '../util/upstream-url.js';
 
 /** Why `value` is not a usable API root, or undefined when it is. Never repeats the value. */
 export function baseUrlProblem(value: string): string | undefined {

@@ -1,29 +1,16 @@
-// One Ajv instance; every schema in schemas/ compiled once at module load. Ajv errors become
-// Diagnostics located at the offending YAML node (the key itself for unknown fields).
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// One Ajv instance; every schema in schemas/ (from util/schemas.ts) compiled once, on first use.
+// Ajv errors become Diagnostics located at the offending YAML node (the key itself for unknown fields).
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { createRequire } from 'node:module';
+import { SCHEMA_FILE_OF_KIND, schemaFile } from '../util/schemas.js';
 import { formatPath, type Diagnostic } from './diagnostics.js';
 import type { Kind, SourceDoc } from './types.js';
 
 // ajv-formats is CommonJS with a default export that NodeNext typing does not see as callable.
 const addFormats = createRequire(import.meta.url)('ajv-formats') as (a: Ajv2020, formats: string[]) => void;
 
-export const KIND_SCHEMA_FILES: Readonly<Record<Kind, string>> = {
-  Gateway: 'gateway.schema.json',
-  Provider: 'provider.schema.json',
-  Endpoint: 'endpoint.schema.json',
-  ApiKey: 'apikey.schema.json',
-  Guardrail: 'guardrail.schema.json',
-};
+export const KIND_SCHEMA_FILES: Readonly<Record<Kind, string>> = SCHEMA_FILE_OF_KIND;
 export const KINDS = Object.keys(KIND_SCHEMA_FILES) as Kind[];
-
-const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
-
-export function readSchemaFile(file: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(fileURLToPath(new URL(file, SCHEMA_DIR)), 'utf8')) as Record<string, unknown>;
-}
 
 // Compiled on first use, not at import: commands that never validate should not pay for it.
 let validators: Map<Kind, ValidateFunction> | undefined;
@@ -31,10 +18,10 @@ function validatorFor(kind: Kind): ValidateFunction | undefined {
   if (!validators) {
     const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, discriminator: true, verbose: true });
     addFormats(ajv, ['date-time']);
-    ajv.addSchema(readSchemaFile('common.schema.json'));
+    ajv.addSchema(schemaFile('common.schema.json'));
     validators = new Map();
     for (const k of KINDS) {
-      const schema = readSchemaFile(KIND_SCHEMA_FILES[k]);
+      const schema = schemaFile(KIND_SCHEMA_FILES[k]);
       ajv.addSchema(schema);
       validators.set(k, ajv.getSchema(schema.$id as string)!);
     }

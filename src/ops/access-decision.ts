@@ -1,10 +1,10 @@
 // `gw route`'s decision for a chat request, without a request: the very functions the server's
-// auth and route stages call (serve/access.ts), so the dry run and the server cannot disagree.
+// auth and route stages call (policy/access.ts), so the dry run and the server cannot disagree.
 import type { CompiledKey, RoutingTable } from '../compile/routing-table.js';
 import type { GwError } from '../errors.js';
-import { keyAccess, resolveModel, type ModelResolution } from '../serve/access.js';
+import { keyAccess, resolveModel, type ModelResolution } from '../policy/access.js';
 
-export { keyAccess, resolveModel, type KeyAccess, type ModelResolution } from '../serve/access.js';
+export { keyAccess, resolveModel, type KeyAccess, type ModelResolution } from '../policy/access.js';
 
 export interface RouteDecision {
   readonly key: CompiledKey | undefined;

@@ -3,7 +3,7 @@
 // beginning of the minute that holds --since). Opening an older file migrates it once (back-fill). A missing file is an empty report, not an error: a fresh
 // gateway simply has served nothing yet.
 import { stat } from 'node:fs/promises';
-import { parseDuration } from '../compile/duration.js';
+import { parseDuration } from '../util/duration.js';
 import { UsageLog } from '../telemetry/usage-log.js';
 import type { SummaryBy } from '../telemetry/usage-queries.js';
 import type { UsageSummaryRow } from '../telemetry/usage-row.js';

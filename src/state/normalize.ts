@@ -2,9 +2,9 @@
 // schema defaults filled in (from the schemas, via compile/defaults), object keys sorted,
 // set-like arrays sorted, metadata.workspace 'default' treated as absent, empty labels dropped.
 // References (${env:X}) are text here and stay text: nothing is resolved.
-import { ALL_ROLES } from '../compile/endpoints.js';
+import { allRoles } from '../compile/endpoints.js';
 import { defaultsOf, withDefaults } from '../compile/defaults.js';
-import { deepFreeze } from '../compile/freeze.js';
+import { deepFreeze } from '../util/freeze.js';
 import type { Manifest } from '../manifest/types.js';
 import type { Segment } from './path.js';
 
@@ -96,8 +96,8 @@ function fillAbsent(spec: Record<string, unknown>, path: readonly string[], valu
 function impliedDefaults(m: Manifest): Manifest {
   const spec: Record<string, unknown> = { ...m.spec };
   for (const o of IMPLIED_OBJECTS) if (o.applies(m)) fillAbsent(spec, o.path, () => defaultsOf(o.ref));
-  // allowedRoles absent means every role (compile's ALL_ROLES, read from the schema's enum)
-  if (m.kind === 'Endpoint') fillAbsent(spec, ['allowedRoles'], () => [...ALL_ROLES]);
+  // allowedRoles absent means every role (compile's allRoles(), read from the schema's enum)
+  if (m.kind === 'Endpoint') fillAbsent(spec, ['allowedRoles'], () => [...allRoles()]);
   return { ...m, spec } as Manifest;
 }
 

@@ -5,7 +5,8 @@
 // are rare, so writes are synchronous and never on the request path.
 import type { Database, Statement } from 'better-sqlite3';
 import type { Manifest } from '../manifest/types.js';
-import { openDatabase } from '../telemetry/migrations.js';
+import { openDatabase } from '../storage/sqlite.js';
+import { MIGRATIONS } from '../telemetry/migrations.js';
 
 /** What started a config change: 'start', 'watch', 'sighup', 'apply', 'rollback', or a caller's label. */
 export type RevisionSource = string;
@@ -74,7 +75,8 @@ export class RevisionStore {
    * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
    */
   static open(path: string, opts: { busyTimeoutMs?: number } = {}): RevisionStore {
-    return new RevisionStore(openDatabase(path, 'revision store', opts.busyTimeoutMs ?? 2000));
+    const busyTimeoutMs = opts.busyTimeoutMs ?? 2000;
+    return new RevisionStore(openDatabase(path, { what: 'revision store', busyTimeoutMs, migrations: MIGRATIONS }));
   }
 
   private constructor(db: Database) {

@@ -1,6 +1,6 @@
 // The one state shape both sides of a plan produce: desired (files) and live (a running
 // gateway's current revision). Built from manifests as written, references unresolved.
-import { deepFreeze } from '../compile/freeze.js';
+import { deepFreeze } from '../util/freeze.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { RESOURCE_KINDS, type Manifest, type ResourceKind } from '../manifest/types.js';
 import { DEFAULT_WORKSPACE, normalizeManifest } from './normalize.js';

@@ -1,11 +1,7 @@
 // The SQLite schema as an ordered list of steps. `PRAGMA user_version` holds how many steps a
 // file has applied, so reopening a file runs only the steps it has not seen. Append new steps;
 // never edit or reorder a step that has shipped, because existing files already ran it.
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import type { Database } from 'better-sqlite3';
-import { GwError } from '../errors.js';
+// storage/sqlite.ts runs them (migrate) when the usage log or the revision store opens the file.
 import { BUCKET_COLUMNS, bucketSql } from './latency-histogram.js';
 
 /** The series columns of usage_minutes; '' stands for "none" (NULL would defeat the upsert). */
@@ -133,54 +129,3 @@ export const MIGRATIONS: readonly string[] = [
   `,
   ROLLUP,
 ];
-
-export interface MigrationResult {
-  /** user_version before opening. */
-  readonly from: number;
-  /** user_version after: MIGRATIONS.length. */
-  readonly to: number;
-}
-
-/**
- * Brings `db` up to the latest schema. Each step and its version bump commit together, so a
- * crash mid-migration leaves the file at the previous version, never half-migrated.
- * Throws when the file was written by a newer gw (its version is beyond what we know).
- */
-export function migrate(db: Database, steps: readonly string[] = MIGRATIONS): MigrationResult {
-  const from = Number(db.pragma('user_version', { simple: true }));
-  if (from > steps.length) {
-    throw new Error(`the database schema is version ${from}, newer than this gw knows (${steps.length})`);
-  }
-  for (let v = from; v < steps.length; v++) {
-    const sql = steps[v] as string;
-    db.transaction(() => {
-      // Another process may have run this step between our read and our lock.
-      if (Number(db.pragma('user_version', { simple: true })) > v) return;
-      db.exec(sql);
-      // PRAGMA takes no bound parameters; v is an integer we control.
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
-  }
-  return { from, to: steps.length };
-}
-
-/**
- * Opens (creating its folder when missing) and migrates gw's SQLite file in WAL mode; ':memory:'
- * works for tests. `what` names the user for the message. Throws GwError GW_ERR_STORAGE_OPEN.
- */
-export function openDatabase(path: string, what: string, busyTimeoutMs: number): Database {
-  let db: Database | undefined;
-  try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    db = new BetterSqlite3(path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
-    migrate(db);
-    return db;
-  } catch (err) {
-    db?.close();
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new GwError('GW_ERR_STORAGE_OPEN', `cannot open the ${what} ${path}: ${msg}`, { path });
-  }
-}

@@ -1,17 +1,19 @@
 // The usage log: one SQLite row per request, per-minute and per-hour roll-ups (usage_minutes,
 // usage_hours: counts, tokens, cost and a latency histogram per workspace × endpoint × key ×
-// model) that status and usage read instead of the raw rows, and monthly spend per key and
-// endpoint. Raw rows are kept (no retention yet); /admin/v1/requests reads them by index.
+// model) that status and usage read instead of the raw rows, and (through spend.ts) monthly
+// spend per key and endpoint. Raw rows are kept (no retention yet); /admin/v1/requests reads
+// them by index.
 // record() only pushes to an in-memory batch; a timer writes the batch in one transaction.
 // So the request path never touches SQLite, and a crash loses at most one batch window
 // (WAL + synchronous=NORMAL keeps the file consistent, never corrupt).
 import { performance } from 'node:perf_hooks';
 import type { Database, Statement } from 'better-sqlite3';
 import { BUCKET_COLUMNS, BUCKETS, bucketOf } from './latency-histogram.js';
-import { openDatabase } from './migrations.js';
+import { openDatabase } from '../storage/sqlite.js';
+import { MIGRATIONS } from './migrations.js';
+import { SpendLedger } from './spend.js';
 import { UsageQueries } from './usage-queries.js';
 import type { EndpointStats, RecentQuery, SummaryQuery } from './usage-queries.js';
-import { monthOf } from './usage-row.js';
 import type { SpendSubjectKind, StoredUsageRow, UsageRow, UsageSummaryRow } from './usage-row.js';
 
 export interface FlushInfo {
@@ -80,15 +82,11 @@ function upsertRollup(table: string, unit: string, lastError: boolean): string {
     last_error_ts = CASE WHEN ${newer} THEN excluded.last_error_ts ELSE last_error_ts END` : ''}`;
 }
 
-const spendKey = (ws: string, kind: SpendSubjectKind, subject: string, month: string): string =>
-  ws + SEP + kind + SEP + subject + SEP + month;
-
 export class UsageLog {
   readonly #db: Database;
   readonly #queries: UsageQueries;
   readonly #insert: Statement;
-  readonly #addSpend: Statement;
-  readonly #readSpend: Statement;
+  readonly #spend: SpendLedger;
   readonly #upsertMinute: Statement;
   readonly #upsertHour: Statement;
   readonly #writeBatch: (rows: readonly UsageRow[]) => void;
@@ -103,18 +101,14 @@ export class UsageLog {
   #closed = false;
   #written = 0;
   #dropped = 0;
-  /** Spend totals the budget checks asked for, kept current by record(). */
-  readonly #spend = new Map<string, number>();
-  #spendMonth = '';
-  /** The month record() last saw, as [start, end) epoch ms, so most rows skip date formatting. */
-  #monthRange = { start: 0, end: 0, label: '' };
 
   /**
    * Opens (creating folder and file when missing) and migrates the database at `path`.
    * ':memory:' works for tests. Throws GwError GW_ERR_STORAGE_OPEN when it cannot.
    */
   static open(path: string, opts: UsageLogOptions = {}): UsageLog {
-    return new UsageLog(openDatabase(path, 'usage database', opts.busyTimeoutMs ?? 1000), opts);
+    const busyTimeoutMs = opts.busyTimeoutMs ?? 1000;
+    return new UsageLog(openDatabase(path, { what: 'usage database', busyTimeoutMs, migrations: MIGRATIONS }), opts);
   }
 
   private constructor(db: Database, opts: UsageLogOptions) {
@@ -128,12 +122,7 @@ export class UsageLog {
       (ts, request_id, workspace, endpoint, key_name, model, provider, upstream_model, attempts,
        attempt_log, status, error_code, tokens_in, tokens_out, cost_usd, latency_ms, ttfb_ms, stream, route)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.#addSpend = db.prepare(`INSERT INTO spend (workspace, subject_kind, subject, month, cost_usd)
-      VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (workspace, subject_kind, subject, month) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd`);
-    this.#readSpend = db.prepare(
-      'SELECT cost_usd FROM spend WHERE workspace = ? AND subject_kind = ? AND subject = ? AND month = ?',
-    ).pluck();
+    this.#spend = new SpendLedger(db, (err) => this.#report(err, 0));
     this.#upsertMinute = db.prepare(upsertRollup('usage_minutes', 'minute', true));
     this.#upsertHour = db.prepare(upsertRollup('usage_hours', 'hour', false));
     this.#writeBatch = db.transaction((rows: readonly UsageRow[]) => this.#write(rows));
@@ -149,8 +138,7 @@ export class UsageLog {
       return;
     }
     this.#batch.push(row);
-    const cost = row.costUsd ?? 0;
-    if (cost > 0 && this.#spend.size > 0) this.#addCachedSpend(row, cost);
+    this.#spend.recorded(row);
     if (this.#batch.length >= this.#maxBatch) {
       this.#immediate ??= setImmediate(this.#flushSoon);
     } else if (this.#timer === undefined) {
@@ -204,31 +192,7 @@ export class UsageLog {
    * (erring toward refusing over overspending).
    */
   monthSpend(workspace: string, kind: SpendSubjectKind, subject: string, month?: string): number {
-    const current = this.#monthOfRow(Date.now());
-    if (current !== this.#spendMonth) {
-      // A new month: drop last month's totals rather than let the cache grow forever.
-      this.#spend.clear();
-      this.#spendMonth = current;
-    }
-    const m = month ?? current;
-    const k = spendKey(workspace, kind, subject, m);
-    const cached = this.#spend.get(k);
-    if (cached !== undefined) return cached;
-    let pending = 0;
-    for (const row of this.#batch) {
-      if (row.workspace !== workspace || this.#monthOfRow(row.ts) !== m) continue;
-      if ((kind === 'key' ? row.keyName : row.endpoint) === subject) pending += row.costUsd ?? 0;
-    }
-    if (this.#closed) return pending;
-    let stored: number;
-    try {
-      stored = (this.#readSpend.get(workspace, kind, subject, m) as number | undefined) ?? 0;
-    } catch (err) {
-      this.#report(err, 0);
-      return pending;
-    }
-    this.#spend.set(k, stored + pending);
-    return stored + pending;
+    return this.#spend.monthSpend(workspace, kind, subject, month, this.#batch, this.#closed);
   }
 
   /** Most recent requests, newest first. Flushes pending rows first so they are included. */
@@ -271,35 +235,8 @@ export class UsageLog {
     }
   }
 
-  #monthOfRow(ts: number): string {
-    const r = this.#monthRange;
-    if (ts >= r.start && ts < r.end) return r.label;
-    const label = monthOf(ts);
-    const [y, mo] = label.split('-').map(Number) as [number, number];
-    this.#monthRange = { start: Date.UTC(y, mo - 1, 1), end: Date.UTC(y, mo, 1), label };
-    return label;
-  }
-
-  #addCachedSpend(row: UsageRow, cost: number): void {
-    const m = this.#monthOfRow(row.ts);
-    for (const [kind, subject] of [['key', row.keyName], ['endpoint', row.endpoint]] as const) {
-      if (subject == null) continue;
-      const k = spendKey(row.workspace, kind, subject, m);
-      const v = this.#spend.get(k);
-      if (v !== undefined) this.#spend.set(k, v + cost);
-    }
-  }
-
   /** Runs inside the batch transaction. */
   #write(rows: readonly UsageRow[]): void {
-    const spend = new Map<string, [string, SpendSubjectKind, string, string, number]>();
-    const add = (ws: string, kind: SpendSubjectKind, subject: string | null | undefined, m: string, cost: number): void => {
-      if (subject == null) return;
-      const k = spendKey(ws, kind, subject, m);
-      const e = spend.get(k);
-      if (e === undefined) spend.set(k, [ws, kind, subject, m, cost]);
-      else e[4] += cost;
-    };
     const minutes = new Map<string, MinuteAcc>();
     for (const r of rows) {
       const attempts = r.attempts ?? [];
@@ -311,13 +248,8 @@ export class UsageLog {
         r.status, r.errorCode ?? null, r.tokensIn ?? 0, r.tokensOut ?? 0, cost, r.latencyMs,
         r.ttfbMs ?? null, r.stream === true ? 1 : 0, r.route,
       );
-      if (cost > 0) {
-        const m = this.#monthOfRow(r.ts);
-        add(r.workspace, 'key', r.keyName, m, cost);
-        add(r.workspace, 'endpoint', r.endpoint, m, cost);
-      }
     }
-    for (const e of spend.values()) this.#addSpend.run(...e);
+    this.#spend.write(rows);
     for (const m of minutes.values()) {
       const sums = [m.requests, m.errors, m.tokensIn, m.tokensOut, m.costUsd, m.latencySum, m.latencyMin, m.latencyMax];
       const [minute, ...series] = m.series;

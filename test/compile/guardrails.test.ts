@@ -1,7 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from '../../src/compile/compile.js';
-import { compileRegex, keywordsRegex } from '../../src/compile/guardrails.js';
+import { keywordsRegex } from '../../src/compile/guardrails.js';
+import { compileRegex } from '../../src/util/regex.js';
 import { luhnValid } from '../../src/compile/pii-patterns.js';
 import type { CompiledChatEndpoint, CompiledRule, RoutingTable } from '../../src/compile/routing-table.js';
 import { res } from './helpers.js';

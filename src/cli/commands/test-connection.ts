@@ -28,7 +28,7 @@ function pick(all: readonly CompiledProvider[], names: readonly string[]): { fou
 
 async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promise<number> {
   const [{ parseDuration }, { probeProviders }, { renderProbes, providerLabel }] = await Promise.all([
-    import('../../compile/duration.js'),
+    import('../../util/duration.js'),
     import('../../ops/probe.js'),
     import('../render/probe.js'),
   ]);

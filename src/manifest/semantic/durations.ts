@@ -1,6 +1,6 @@
 // Durations out of range. The schema checks the form ('500ms', '5m'); this checks the amount,
 // with the same parser the compiler uses so both read a value identically.
-import { parseDuration } from '../../compile/duration.js';
+import { parseDuration } from '../../util/duration.js';
 import type { Resource } from '../types.js';
 import { isKind, type Path, type SemanticContext } from './context.js';
 

@@ -1,7 +1,7 @@
 // Values that must be well-formed on their own: provider and proxy baseUrls, guardrail regexes,
 // endpoint input/output JSON Schemas.
-import { compileRegex } from '../../compile/guardrails.js';
-import { createSchemaCompiler } from '../../compile/json-validator.js';
+import { createSchemaCompiler } from '../../util/json-validator.js';
+import { compileRegex } from '../../util/regex.js';
 import { baseUrlProblem } from '../base-url.js';
 import type { Resource } from '../types.js';
 import { isKind, type Path, type SemanticContext } from './context.js';

@@ -1,10 +1,9 @@
 // Small readers for untyped JSON: the adapter maps plain objects, never trusts their shape.
+import { isObject } from '../../util/is-object.js';
+
+export { isObject };
 
 export type Obj = Record<string, unknown>;
-
-export function isObject(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;

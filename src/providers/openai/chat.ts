@@ -1,14 +1,11 @@
 // OpenAI-compatible chat and embeddings: gw speaks this dialect internally, so mapping is
 // mostly pass-through plus the few fields gw controls (stream flags, usage in streams).
 import type { CompiledProvider } from '../../compile/routing-table.js';
+import { isObject } from '../../util/is-object.js';
 import type { HttpRequestSpec, OpenAIObject, Parsed, UpstreamErrorInfo } from '../types.js';
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'application/json' });
 const SSE_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'text/event-stream' });
-
-function isObject(v: unknown): v is OpenAIObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 export function buildChatRequest(provider: CompiledProvider, body: OpenAIObject, stream: boolean): HttpRequestSpec {
   let payload: OpenAIObject;

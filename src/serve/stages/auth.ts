@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { GwError } from '../../errors.js';
-import { keyAccess } from '../access.js';
+import { keyAccess } from '../../policy/access.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage, StageDeps } from '../stage.js';
 

@@ -4,7 +4,7 @@
 // names that would resolve here for this key.
 import type { CompiledChatEndpoint, CompiledKey } from '../../compile/routing-table.js';
 import { GwError } from '../../errors.js';
-import { endpointDenied, notFound, resolveModel, usableNames } from '../access.js';
+import { endpointDenied, notFound, resolveModel, usableNames } from '../../policy/access.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage } from '../stage.js';
 

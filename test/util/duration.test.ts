@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseDuration } from '../../src/compile/duration.js';
+import { parseDuration } from '../../src/util/duration.js';
 
 test('durations parse to milliseconds; anything else is undefined', () => {
   assert.equal(parseDuration('500ms'), 500);

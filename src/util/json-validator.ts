@@ -1,12 +1,15 @@
-// Endpoint input/output JSON Schemas → CompiledValidator, compiled once per routing table.
-// One Ajv instance per table (not per module): Ajv caches every schema it compiles, so a
+// User JSON Schemas (endpoint input/output) → validators; the compiler builds them once per
+// routing table and the manifest checks use it to reject a schema that does not compile.
+// One Ajv instance per compiler (not per module): Ajv caches every schema it compiles, so a
 // process-wide instance would grow with every reload; this one is dropped with its table.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import type { CompiledValidator } from './routing-table.js';
+
+/** The failures of one value as messages; empty when it is valid (compile's CompiledValidator). */
+export type JsonValidator = (value: unknown) => readonly string[];
 
 export type SchemaCompileResult =
-  | { readonly ok: true; readonly validator: CompiledValidator }
+  | { readonly ok: true; readonly validator: JsonValidator }
   | { readonly ok: false; readonly error: string };
 
 /** One message per failure, e.g. "/field must be string", "/ must have required property 'x'". */
@@ -21,7 +24,7 @@ function messages(errors: readonly ErrorObject[] | null | undefined): readonly s
   );
 }
 
-function wrap(validate: ValidateFunction): CompiledValidator {
+function wrap(validate: ValidateFunction): JsonValidator {
   const valid: readonly string[] = Object.freeze([]);
   return (value: unknown) => (validate(value) ? valid : messages(validate.errors));
 }
