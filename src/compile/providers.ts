@@ -4,6 +4,7 @@ import { defaultAt, defaultsOf } from './defaults.js';
 import { parseDuration } from '../util/duration.js';
 import { splitBaseUrl, type UpstreamUrl } from '../util/upstream-url.js';
 import type { CompiledProvider, MockBehaviour, ModelPrice, TlsSettings } from './routing-table.js';
+import { credentialSecrets } from '../util/credentials.js';
 
 const SPEC = 'provider.schema.json#/properties/spec/properties';
 /** Fallbacks for values withDefaults() normally fills; read from the schema once, on first use. */
@@ -35,34 +36,6 @@ export function authHeaders(auth: UpstreamAuth | undefined): Record<string, stri
     return { [auth.header.name.toLowerCase()]: auth.header.value };
   }
   return {};
-}
-
-/** Header names whose values are treated as credentials (besides the auth block's). */
-const SECRET_HEADER = /auth|key|token|secret|passw|credential|signature|session|cookie/i;
-/** Shorter values are not scrubbed: they would redact common words. */
-const MIN_SECRET = 8;
-
-/**
- * The credential values a provider sends, to scrub from whatever an upstream echoes back: the
- * bearer token, the auth header's value, and custom header values whose names look secret
- * (for `authorization: <scheme> <token>` both the whole value and the token). Longest first,
- * so a secret containing another is replaced whole.
- */
-export function credentialSecrets(custom: Readonly<Record<string, string>>, auth?: UpstreamAuth): readonly string[] {
-  const found = new Set<string>();
-  const add = (v: unknown): void => {
-    if (typeof v !== 'string') return;
-    const value = v.trim();
-    if (value.length >= MIN_SECRET) found.add(value);
-    const token = /^[A-Za-z]+\s+(\S+)$/.exec(value)?.[1];
-    if (token !== undefined && token.length >= MIN_SECRET) found.add(token);
-  };
-  if (auth !== undefined) {
-    add(auth.bearer);
-    add(auth.header?.value);
-  }
-  for (const [name, value] of Object.entries(custom)) if (SECRET_HEADER.test(name)) add(value);
-  return Object.freeze([...found].sort((a, b) => b.length - a.length));
 }
 
 /** `tls` must carry its schema defaults when present; absent takes the schema defaults. */

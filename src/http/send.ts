@@ -2,7 +2,7 @@
 // the proxy and admin listeners; it knows nothing of the pipeline (serve/answer.ts writes a request's answers through a sink).
 import type { ServerResponse } from 'node:http';
 
-/** The part of a caller signal drained() listens to (upstream/caller-signal.ts's CallerSignal fits). */
+/** The part of a caller signal drained() listens to (util/pause.ts's CallerSignal fits). */
 export interface AbortSource {
   readonly aborted: boolean;
   addEventListener(type: 'abort', listener: () => void): void;

@@ -2,9 +2,9 @@
 // is complete, or when gw itself ends the request (its deadline passed, or the drain at shutdown
 // is over): then the reason is the GwError the caller is told, and the upstream request is
 // aborted all the same. It has the shape the executor listens on (CallerSignal) but is a plain object:
-// a real AbortSignal costs ~10-30 µs to create on Node 20 and most requests never need one.
+// a real AbortSignal is costly to create on Node 20 (bench/README.md) and most requests never need one.
 // Code that does want an AbortSignal (fetch, undici) asks for `signal`, made on first use.
-import type { CallerSignal } from '../upstream/caller-signal.js';
+import type { CallerSignal } from '../util/pause.js';
 
 export class CallerLink implements CallerSignal {
   aborted = false;

@@ -11,7 +11,7 @@ import type {
   RoutingTable,
   Scope,
 } from '../compile/routing-table.js';
-import type { CallerSignal } from '../upstream/caller-signal.js';
+import type { CallerSignal } from '../util/pause.js';
 import type { Attempt } from '../upstream/execute.js';
 import type { CallerLink } from './caller-link.js';
 import type { Dialect, NativeRequest, WireDialect } from './dialects/types.js';
@@ -124,7 +124,7 @@ export interface ContextInit {
 
 /**
  * A class with every field set in the constructor, in one order: V8 then gives every context
- * one stable shape. (An object spread followed by more fields took a slow path, ~50 µs a call.)
+ * one stable shape. (An object spread followed by more fields takes a slow path on Node 20: bench/README.md, Hot-path rules of thumb.)
  */
 class Context implements RequestContext {
   readonly id: string;

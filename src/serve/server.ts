@@ -220,7 +220,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
 
   const proxy = createListener('proxy', handle, settings.proxy);
-  // The admin listener (a later issue) joins this list with its own handler.
+  // The admin listener has its own lifecycle (admin/runtime.ts); this gateway closes only the proxy.
   const listeners = [proxy];
 
   /** Resolves when no request is in flight, or after ms (true: idle). */

@@ -2,7 +2,7 @@
 // over HTTP it is the ServerResponse (HttpSink); a pipeline run without a socket (a unit test,
 // later an MCP tool call) hands in a MemorySink. One small object per request, set once.
 import type { ServerResponse } from 'node:http';
-import type { CallerSignal } from '../upstream/caller-signal.js';
+import type { CallerSignal } from '../util/pause.js';
 import { drained, sendJsonText } from '../http/send.js';
 
 export type Headers = Readonly<Record<string, string | number>>;

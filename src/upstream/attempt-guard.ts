@@ -3,7 +3,7 @@
 // makes a healthy upstream look stalled. undici's own headersTimeout/bodyTimeout use coarse
 // (~0.5 s) timers and start after connecting, so this one is the precise bound.
 import { EventEmitter } from 'node:events';
-import type { CallerSignal } from './caller-signal.js';
+import type { CallerSignal } from '../util/pause.js';
 import { AttemptTimeout, CallerAbort, classifyNetworkError, type Failure } from './failure.js';
 
 /** undici accepts an EventEmitter as a request signal; far cheaper than an AbortController per attempt. */

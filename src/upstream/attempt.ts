@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { CompiledProvider } from '../compile/routing-table.js';
 import type { Dialect, HttpAdapter, HttpRequestSpec, InProcessAdapter, NativeCodec, OpenAIObject, ProviderAdapter } from '../providers/types.js';
 import { AttemptGuard } from './attempt-guard.js';
-import type { CallerSignal } from './caller-signal.js';
+import type { CallerSignal } from '../util/pause.js';
 import { classOfStatus, parseRetryAfter, type Failure } from './failure.js';
 import { upstreamHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';

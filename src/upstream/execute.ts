@@ -9,7 +9,7 @@ import type { Dialect, NativeCodec, OpenAIObject, ProviderAdapter } from '../pro
 import { nativeCodecFor, runAttempt } from './attempt.js';
 import { backoffDelay } from './backoff.js';
 import { isUnhealthy, type BreakerRegistry } from './breaker.js';
-import { pause, type CallerSignal } from './caller-signal.js';
+import { pause, type CallerSignal } from '../util/pause.js';
 import { CallerAbort, FailureError, isTransient, type Failure } from './failure.js';
 import type { PoolRegistry } from './pool.js';
 import { nativeReader, primeStream, type PrimedStream, type UpstreamUsage } from './stream.js';

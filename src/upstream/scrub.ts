@@ -1,7 +1,7 @@
 // Upstream error text is untrusted and may echo what gw sent it: a 401 that quotes the key it
 // received would otherwise carry gw's own credential into the caller's 502, the attempt log,
 // /admin/v1/requests and the log lines. Scrubbed once, where an attempt's failure is made.
-import { credentialSecrets } from '../compile/providers.js';
+import { credentialSecrets } from '../util/credentials.js';
 import type { CompiledProvider } from '../compile/routing-table.js';
 import type { Failure } from './failure.js';
 

@@ -2,7 +2,8 @@
 // bearer tokens and echoed credential headers are replaced by [redacted] where the attempt fails.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileProvider, credentialSecrets } from '../../src/compile/providers.js';
+import { compileProvider } from '../../src/compile/providers.js';
+import { credentialSecrets } from '../../src/util/credentials.js';
 import type { Provider } from '../../src/manifest/types.js';
 import { getAdapter } from '../../src/providers/registry.js';
 import { runAttempt, type AttemptResult } from '../../src/upstream/attempt.js';

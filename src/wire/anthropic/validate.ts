@@ -2,13 +2,13 @@
 // (model, max_tokens and messages are required), answered before anything goes upstream.
 // Unknown fields pass (a same-dialect target gets them unchanged).
 import { GwError } from '../../errors.js';
+import { isObject } from '../../util/is-object.js';
 
 type Check = (v: unknown) => boolean;
 
 const isString: Check = (v) => typeof v === 'string';
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const isBoolean: Check = (v) => typeof v === 'boolean';
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isBlocks: Check = (v) => Array.isArray(v) && v.every(isObject);
 
 const OPTIONAL: ReadonlyArray<readonly [string, Check, string]> = [

@@ -1,6 +1,7 @@
 // Field-type checks for the OpenAI request bodies: enough to answer 400 with the exact field
 // before anything goes upstream. Unknown fields pass through (upstreams add their own).
 import { GwError } from '../../errors.js';
+import { isObject } from '../../util/is-object.js';
 
 type Check = (v: unknown) => boolean;
 
@@ -8,7 +9,6 @@ const isString: Check = (v) => typeof v === 'string';
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const isInteger: Check = (v) => Number.isInteger(v);
 const isBoolean: Check = (v) => typeof v === 'boolean';
-const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isStringOrStrings: Check = (v) => isString(v) || (Array.isArray(v) && v.every(isString));
 
 /** Optional chat fields: name -> [check, what it must be]. */
