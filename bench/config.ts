@@ -48,7 +48,9 @@ async function validateThenCompile(opts: BuildOpts, size: number): Promise<[numb
   collectGarbage();
   const [v, vMs] = await timed(() => validateConfig(opts));
   if (hasErrors(v.diagnostics) || v.resources.length !== size) {
-    throw new Error(`generated config is not valid: ${v.resources.length} resources, first: ${v.diagnostics[0]?.message ?? 'none'}`);
+    throw new Error(
+      `generated config is not valid: ${v.resources.length} resources, first: ${v.diagnostics[0]?.message ?? 'none'}`,
+    );
   }
   const resolved = await resolveReferences(v.resources, process.env, { root: opts.cwd });
   const [, cMs] = await timed(() => compile(resolved.resources));
@@ -107,27 +109,44 @@ const fmt = (n: number): string => n.toFixed(0);
 const per1k = (ms: number, size: number): string => (ms / (size / 1000)).toFixed(1);
 
 async function main(): Promise<void> {
-  const sizes = process.argv.slice(2).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
   const list = sizes.length > 0 ? sizes : [1000, 10_000, 50_000];
   const m = machine();
-  console.log(`machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`each size ${REPEATS} runs, median; heap after build = garbage + table right after buildConfig; table heap = what the table alone retains after GC\n`);
+  console.log(
+    `machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  console.log(
+    `each size ${REPEATS} runs, median; heap after build = garbage + table right after buildConfig; table heap = what the table alone retains after GC\n`,
+  );
   const results: SizeResult[] = [];
   for (const size of list) {
     const r = await benchSize(size);
     results.push(r);
-    console.error(`  ${size}: validate ${r.runs.validate.map(fmt).join('/')} ms, build ${r.runs.build.map(fmt).join('/')} ms, compile ${r.runs.compile.map(fmt).join('/')} ms`);
+    console.error(
+      `  ${size}: validate ${r.runs.validate.map(fmt).join('/')} ms, build ${r.runs.build.map(fmt).join('/')} ms, compile ${r.runs.compile.map(fmt).join('/')} ms`,
+    );
   }
-  console.log('| resources | files | load + validate ms | compile ms | build (load→compile) ms | build CPU ms | build ms / 1k | heap after build MB | table heap MB |');
+  console.log(
+    '| resources | files | load + validate ms | compile ms | build (load→compile) ms | build CPU ms | build ms / 1k | heap after build MB | table heap MB |',
+  );
   console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
-    console.log(`| ${r.size} | ${r.files} | ${fmt(r.validateMs)} | ${fmt(r.compileMs)} | ${fmt(r.buildMs)} | ${fmt(r.buildCpuMs)} | ${per1k(r.buildMs, r.size)} | ${fmt(r.peakHeapMb)} | ${r.heapMb.toFixed(1)} |`);
+    console.log(
+      `| ${r.size} | ${r.files} | ${fmt(r.validateMs)} | ${fmt(r.compileMs)} | ${fmt(r.buildMs)} | ${fmt(r.buildCpuMs)} | ${per1k(r.buildMs, r.size)} | ${fmt(r.peakHeapMb)} | ${r.heapMb.toFixed(1)} |`,
+    );
   }
   console.log(`\npeak RSS of the whole run: ${fmt(mb(process.resourceUsage().maxRSS * 1024))} MB`);
   const tenK = results.find((r) => r.size === 10_000);
   if (tenK) {
     const ok = tenK.buildMs < TARGET_10K_MS;
-    console.log(`\ntarget: 10k resources built in < ${TARGET_10K_MS} ms: ${fmt(tenK.buildMs)} ms → ${ok ? 'met' : 'MISSED'}`);
+    console.log(
+      `\ntarget: 10k resources built in < ${TARGET_10K_MS} ms: ${fmt(tenK.buildMs)} ms → ${ok ? 'met' : 'MISSED'}`,
+    );
   }
 }
 

@@ -9,7 +9,9 @@ const COMPLETION = JSON.stringify({
   object: 'chat.completion',
   created: 1_700_000_000,
   model: 'bench-upstream-model',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.' }, finish_reason: 'stop' }],
+  choices: [
+    { index: 0, message: { role: 'assistant', content: 'Hello from the bench upstream.' }, finish_reason: 'stop' },
+  ],
   usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 },
 });
 

@@ -40,7 +40,9 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
   switch (model) {
     case 'huge-json': {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"');
+      res.write(
+        '{"id":"c","object":"chat.completion","created":1,"model":"m","choices":[{"index":0,"message":{"role":"assistant","content":"',
+      );
       return pour(res, Buffer.alloc(64 * 1024, 'a'), 600 * MB, '"},"finish_reason":"stop"}]}');
     }
     case 'long-line': {
@@ -62,7 +64,11 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
     }
     case 'echo-cred': {
       res.writeHead(401, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `invalid credential: ${String(req.headers.authorization)}`, type: 'invalid_request_error' } }));
+      res.end(
+        JSON.stringify({
+          error: { message: `invalid credential: ${String(req.headers.authorization)}`, type: 'invalid_request_error' },
+        }),
+      );
       return;
     }
     default:

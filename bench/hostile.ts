@@ -95,7 +95,13 @@ function startProbe(base: string): { stop(): Promise<ProbeResult> } {
       running = false;
       await loop;
       agent.destroy();
-      return { n: times.length, failed, p50: percentile(times, 50), p99: percentile(times, 99), max: Math.max(...times) };
+      return {
+        n: times.length,
+        failed,
+        p50: percentile(times, 50),
+        p99: percentile(times, 99),
+        max: Math.max(...times),
+      };
     },
   };
 }
@@ -111,22 +117,29 @@ interface Answer {
 /** POSTs `body` and reads the whole answer (keeping the first 2 KB of text). */
 function post(url: string, key: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers } }, (res) => {
-      let bytes = 0;
-      let text = '';
-      res.on('data', (b: Buffer) => {
-        bytes += b.length;
-        if (text.length < 2048) text += b.toString('utf8');
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, text }));
-      res.on('error', () => resolve({ status: res.statusCode ?? 0, bytes, text: `${text} [connection ended early]` }));
-    });
+    const req = httpRequest(
+      url,
+      { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers } },
+      (res) => {
+        let bytes = 0;
+        let text = '';
+        res.on('data', (b: Buffer) => {
+          bytes += b.length;
+          if (text.length < 2048) text += b.toString('utf8');
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes, text }));
+        res.on('error', () =>
+          resolve({ status: res.statusCode ?? 0, bytes, text: `${text} [connection ended early]` }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const chat = (model: string, stream = false): string => JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
+const chat = (model: string, stream = false): string =>
+  JSON.stringify({ model, stream, messages: [{ role: 'user', content: 'hi' }] });
 
 /**
  * Opens a stream and stops reading after the headers, then waits until the upstream sees its
@@ -134,19 +147,25 @@ const chat = (model: string, stream = false): string => JSON.stringify({ model, 
  * client socket would not notice gw closing it, so the upstream is asked.)
  */
 async function stalledReader(c: Ctx, model: string): Promise<string> {
-  const closed = async (): Promise<number> => ((await (await fetch(`${c.upstream}/closed`)).json()) as { fireHoseClosed: number }).fireHoseClosed;
+  const closed = async (): Promise<number> =>
+    ((await (await fetch(`${c.upstream}/closed`)).json()) as { fireHoseClosed: number }).fireHoseClosed;
   const before = await closed();
   const t0 = performance.now();
-  const req = httpRequest(`${c.base}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${c.key}`, 'content-type': 'application/json' } }, (res: IncomingMessage) => {
-    res.pause(); // read nothing more: the socket's receive window fills up
-    res.socket.pause();
-  });
+  const req = httpRequest(
+    `${c.base}/v1/chat/completions`,
+    { method: 'POST', headers: { authorization: `Bearer ${c.key}`, 'content-type': 'application/json' } },
+    (res: IncomingMessage) => {
+      res.pause(); // read nothing more: the socket's receive window fills up
+      res.socket.pause();
+    },
+  );
   req.on('error', () => undefined);
   req.end(chat(model, true));
   try {
     while (performance.now() - t0 < 60_000) {
       await new Promise((r) => setTimeout(r, 100));
-      if ((await closed()) > before) return `upstream request aborted by gw after ${((performance.now() - t0) / 1000).toFixed(1)} s`;
+      if ((await closed()) > before)
+        return `upstream request aborted by gw after ${((performance.now() - t0) / 1000).toFixed(1)} s`;
     }
     return 'gw did not give up on the stalled reader within 60 s';
   } finally {
@@ -178,7 +197,11 @@ async function slowloris(base: string, n: number, seconds: number): Promise<stri
 // ---------------------------------------------------------------- scenarios
 
 const SCENARIOS: readonly Scenario[] = [
-  { name: 'idle', what: 'nothing but the probe', run: async () => (await new Promise((r) => setTimeout(r, 2000)), 'idle 2 s') },
+  {
+    name: 'idle',
+    what: 'nothing but the probe',
+    run: async () => (await new Promise((r) => setTimeout(r, 2000)), 'idle 2 s'),
+  },
   {
     name: 'huge-json',
     what: 'upstream answers 600 MB of JSON (cap: upstream.maxAnswerBytes 64 MiB)',
@@ -212,20 +235,35 @@ const SCENARIOS: readonly Scenario[] = [
     what: '4 callers send 9 MB of nested arrays at once (under proxy.maxBodyBytes)',
     prepare: async () => Buffer.from(`{"model":"ok","messages":${'['.repeat(9 * 1024 * 1024)}`),
     run: async (c, body) => {
-      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? Buffer.alloc(0)).catch((e: Error) => ({ status: 0, bytes: 0, text: e.message }))));
+      const answers = await Promise.all(
+        [0, 1, 2, 3].map(() =>
+          post(`${c.base}/v1/chat/completions`, c.key, body ?? Buffer.alloc(0)).catch((e: Error) => ({
+            status: 0,
+            bytes: 0,
+            text: e.message,
+          })),
+        ),
+      );
       return answers.map((a) => a.status).join(' ');
     },
   },
   {
     name: 'big-body',
     what: '4 callers send a 9.5 MB valid chat body at once (under proxy.maxBodyBytes)',
-    prepare: async () => Buffer.from(JSON.stringify({ model: 'ok', messages: [{ role: 'user', content: 'x'.repeat(9_500_000) }] })),
+    prepare: async () =>
+      Buffer.from(JSON.stringify({ model: 'ok', messages: [{ role: 'user', content: 'x'.repeat(9_500_000) }] })),
     run: async (c, body) => {
-      const answers = await Promise.all([0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? Buffer.alloc(0))));
+      const answers = await Promise.all(
+        [0, 1, 2, 3].map(() => post(`${c.base}/v1/chat/completions`, c.key, body ?? Buffer.alloc(0))),
+      );
       return answers.map((a) => a.status).join(' ');
     },
   },
-  { name: 'slowloris', what: '500 sockets dribble their headers (proxy.headersTimeout, 5 s here)', run: (c) => slowloris(c.base, 500, 8) },
+  {
+    name: 'slowloris',
+    what: '500 sockets dribble their headers (proxy.headersTimeout, 5 s here)',
+    run: (c) => slowloris(c.base, 500, 8),
+  },
   {
     name: 'status',
     what: `20 × gw status (GET /admin/v1/status) with ${PREFILL_ROWS.toLocaleString('en')} rows in the last hour`,
@@ -262,7 +300,8 @@ async function bigManifestSet(dir: string): Promise<unknown[]> {
   const out = join(dir, 'apply-set');
   const g = await generateManifests(out, 5000);
   const docs: unknown[] = [];
-  for (const f of [join(dir, 'manifests', 'gw.yaml'), ...g.files]) docs.push(...(loadAll(await readFile(f, 'utf8')) as unknown[]));
+  for (const f of [join(dir, 'manifests', 'gw.yaml'), ...g.files])
+    docs.push(...(loadAll(await readFile(f, 'utf8')) as unknown[]));
   return docs;
 }
 
@@ -365,14 +404,21 @@ async function main(): Promise<void> {
     procs.push(upstream);
     const g = await writeDir(dir, upstream.port);
     if (only === undefined || only.includes('status')) prefillUsage(join(dir, 'storage.sqlite'), PREFILL_ROWS);
-    const gw = await startGateway(g, args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : []);
+    const gw = await startGateway(
+      g,
+      args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`] : [],
+    );
     procs.push(gw);
     const log = await readFile(gw.logPath, 'utf8');
     const admin = /admin on (http:\/\/\S+)/.exec(log)?.[1];
     if (admin === undefined) throw new Error(`no admin address in the log:\n${log}`);
     const ctx: Ctx = { base: gw.url, admin, key: g.callerKey, dir, upstream: `http://127.0.0.1:${upstream.port}` };
     const m = machine();
-    console.log(`gw hostile bench: ${m.cpu}, ${m.nproc} cores, node ${m.node}; load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(
+      `gw hostile bench: ${m.cpu}, ${m.nproc} cores, node ${m.node}; load average before: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
     for (const s of SCENARIOS) {
       if (only !== undefined && !only.includes(s.name)) continue;
       const prepared = await s.prepare?.(ctx);
@@ -385,7 +431,15 @@ async function main(): Promise<void> {
       }
       const p = await probe.stop();
       const alive = gw.child.exitCode === null && gw.child.signalCode === null;
-      const row: Row = { scenario: s.name, what: s.what, outcome, probe: p, alive, rssMb: alive ? await rssMb(gw.pid) : 0, load1: loadavg()[0] ?? 0 };
+      const row: Row = {
+        scenario: s.name,
+        what: s.what,
+        outcome,
+        probe: p,
+        alive,
+        rssMb: alive ? await rssMb(gw.pid) : 0,
+        load1: loadavg()[0] ?? 0,
+      };
       rows.push(row);
       console.log(
         `${s.name.padEnd(15)} ${outcome.slice(0, 70).padEnd(70)} healthz n=${p.n} failed=${p.failed} p50=${p.p50.toFixed(1)} p99=${p.p99.toFixed(1)} max=${p.max.toFixed(1)} ms  alive=${alive} rss=${row.rssMb.toFixed(0)} MB load1=${row.load1.toFixed(2)}`,
@@ -398,7 +452,11 @@ async function main(): Promise<void> {
     else await rm(dir, { recursive: true, force: true });
   }
   if (args.json !== undefined) await writeFile(args.json, JSON.stringify(rows, null, 2));
-  console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 await main();

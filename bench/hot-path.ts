@@ -19,7 +19,16 @@ const base = { id: 'r1', t0: 1, table: {}, endpoint: 'e', model: 'm', stream: fa
 const big = { ...base, a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9, j: 10, k: 11 };
 
 time('spread of 6 fields + 2 new', (i) => ({ ...base, body: i, requestId: 'x' }));
-time('literal of 8 fields', (i) => ({ id: base.id, t0: base.t0, table: base.table, endpoint: base.endpoint, model: base.model, stream: base.stream, body: i, requestId: 'x' }));
+time('literal of 8 fields', (i) => ({
+  id: base.id,
+  t0: base.t0,
+  table: base.table,
+  endpoint: base.endpoint,
+  model: base.model,
+  stream: base.stream,
+  body: i,
+  requestId: 'x',
+}));
 time('Object.assign copy of 6 fields + 2 new', (i) => {
   const o: Record<string, unknown> = Object.assign({}, base);
   o.body = i;

@@ -37,7 +37,11 @@ const groupOf = (f: CallFrame): string => {
   return own ? `gw ${own[1]}` : url.replace(/^.*\//, '');
 };
 
-export function topFrames(profile: Profile, count: number, skipMs = 0): { self: [string, number][]; total: [string, number][]; groups: [string, number][]; totalMs: number } {
+export function topFrames(
+  profile: Profile,
+  count: number,
+  skipMs = 0,
+): { self: [string, number][]; total: [string, number][]; groups: [string, number][]; totalMs: number } {
   const selfById = new Map<number, number>();
   let at = 0;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -72,14 +76,22 @@ export function topFrames(profile: Profile, count: number, skipMs = 0): { self: 
       total.set(l, (total.get(l) ?? 0) + us);
     }
   }
-  const top = (m: Map<string, number>): [string, number][] => [...m].sort((a, b) => b[1] - a[1]).slice(0, count).map(([k, v]) => [k, v / 1000]);
+  const top = (m: Map<string, number>): [string, number][] =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([k, v]) => [k, v / 1000]);
   return { self: top(self), total: top(total), groups: top(groups), totalMs: totalUs / 1000 };
 }
 
 async function main(): Promise<void> {
   const [file, n, skip] = process.argv.slice(2);
   if (file === undefined) throw new Error('usage: profile-top.ts <file.cpuprofile> [count] [skip-ms]');
-  const { self, total, groups, totalMs } = topFrames(JSON.parse(await readFile(file, 'utf8')) as Profile, Number(n ?? 25), Number(skip ?? 0));
+  const { self, total, groups, totalMs } = topFrames(
+    JSON.parse(await readFile(file, 'utf8')) as Profile,
+    Number(n ?? 25),
+    Number(skip ?? 0),
+  );
   const pct = (ms: number): string => `${((100 * ms) / totalMs).toFixed(1)}%`.padStart(6);
   console.log(`profile: ${totalMs.toFixed(0)} ms sampled\n\ntop self time:`);
   for (const [name, ms] of self) console.log(`${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${name}`);

@@ -30,10 +30,23 @@ function freePort(): Promise<number> {
 
 /** Mock providers and chat endpoints in pairs, plus one key: `n` manifests. */
 function manifests(n: number, tag: string): Record<string, unknown>[] {
-  const out: Record<string, unknown>[] = [{ apiVersion: 'gw/v1', kind: 'ApiKey', metadata: { name: 'app' }, spec: { keyHash: `sha256:${'0'.repeat(64)}` } }];
+  const out: Record<string, unknown>[] = [
+    { apiVersion: 'gw/v1', kind: 'ApiKey', metadata: { name: 'app' }, spec: { keyHash: `sha256:${'0'.repeat(64)}` } },
+  ];
   for (let i = 0; out.length < n; i++) {
-    out.push({ apiVersion: 'gw/v1', kind: 'Provider', metadata: { name: `p-${i}` }, spec: { type: 'mock', mock: { reply: `${tag}-${i}` } } });
-    if (out.length < n) out.push({ apiVersion: 'gw/v1', kind: 'Endpoint', metadata: { name: `e-${i}` }, spec: { type: 'chat', routing: { targets: [{ provider: `p-${i}`, models: { [`m-${i}`]: 'mock-1' } }] } } });
+    out.push({
+      apiVersion: 'gw/v1',
+      kind: 'Provider',
+      metadata: { name: `p-${i}` },
+      spec: { type: 'mock', mock: { reply: `${tag}-${i}` } },
+    });
+    if (out.length < n)
+      out.push({
+        apiVersion: 'gw/v1',
+        kind: 'Endpoint',
+        metadata: { name: `e-${i}` },
+        spec: { type: 'chat', routing: { targets: [{ provider: `p-${i}`, models: { [`m-${i}`]: 'mock-1' } }] } },
+      });
   }
   return out;
 }
@@ -52,7 +65,11 @@ async function startGw(dir: string, watch: boolean): Promise<Gw> {
     join(dir, 'gateway.yaml'),
     `apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: stall-bench }\nspec:\n  proxy: { listen: 127.0.0.1:${p} }\n  admin: { listen: 127.0.0.1:${a}, key: "\${env:GW_ADMIN_KEY}" }\n${watch ? '  manifests: [manifests]\n' : ''}  storage: { sqlite: ./gw.db }\n  log: { level: info }\n`,
   );
-  const child = spawn(process.execPath, [BIN, 'serve', ...(watch ? ['--watch'] : [])], { cwd: dir, env: { ...process.env, GW_ADMIN_KEY: ADMIN_KEY }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [BIN, 'serve', ...(watch ? ['--watch'] : [])], {
+    cwd: dir,
+    env: { ...process.env, GW_ADMIN_KEY: ADMIN_KEY },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   const waiters: { re: RegExp; done: (l: string) => void }[] = [];
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
@@ -94,7 +111,11 @@ async function probe(url: string, until: Promise<unknown>): Promise<number[]> {
 function report(what: string, ms: number, lat: number[]): void {
   const sorted = [...lat].sort((x, y) => x - y);
   const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0;
-  console.log(`${what}: ${ms.toFixed(0)} ms; /healthz during it: ${lat.length} probes, max ${Math.max(...lat).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `${what}: ${ms.toFixed(0)} ms; /healthz during it: ${lat.length} probes, max ${Math.max(...lat).toFixed(1)} ms, p99 ${p99.toFixed(1)} ms; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -106,7 +127,11 @@ async function main(): Promise<void> {
     let gw = await startGw(dir, false);
     const body = JSON.stringify({ manifests: manifests(N, 'a') });
     const t0 = performance.now();
-    const apply = fetch(`${gw.admin}/admin/v1/apply`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' }, body }).then(async (r) => {
+    const apply = fetch(`${gw.admin}/admin/v1/apply`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      body,
+    }).then(async (r) => {
       if (r.status !== 200) throw new Error(`apply answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
       await r.arrayBuffer();
       return performance.now() - t0;
@@ -119,15 +144,26 @@ async function main(): Promise<void> {
     // 2. --watch: the manifest file rewritten with N resources.
     await rm(join(dir, 'gw.db'), { force: true });
     await mkdir(join(dir, 'manifests'));
-    await writeFile(join(dir, 'manifests', 'all.yaml'), manifests(3, 'w').map((x) => stringify(x)).join('---\n'));
+    await writeFile(
+      join(dir, 'manifests', 'all.yaml'),
+      manifests(3, 'w')
+        .map((x) => stringify(x))
+        .join('---\n'),
+    );
     gw = await startGw(dir, true);
-    const yaml = manifests(N, 'w').map((x) => stringify(x)).join('---\n');
+    const yaml = manifests(N, 'w')
+      .map((x) => stringify(x))
+      .join('---\n');
     await writeFile(join(dir, 'all.yaml.tmp'), yaml);
     const reloaded = gw.line(/configuration reloaded/);
     const t1 = performance.now();
     await rename(join(dir, 'all.yaml.tmp'), join(dir, 'manifests', 'all.yaml'));
     const lat2 = await probe(`${gw.proxy}/healthz`, reloaded);
-    report(`--watch reload of a ${(yaml.length / 1024).toFixed(0)} KB file of ${N} resources`, performance.now() - t1, lat2);
+    report(
+      `--watch reload of a ${(yaml.length / 1024).toFixed(0)} KB file of ${N} resources`,
+      performance.now() - t1,
+      lat2,
+    );
     gw.child.kill('SIGTERM');
     await new Promise((done) => gw.child.once('exit', done));
   } finally {

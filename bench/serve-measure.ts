@@ -24,7 +24,12 @@ export interface LoadResult {
 }
 
 export const chatBody = (model: string, stream = false): string =>
-  JSON.stringify({ model, messages: [{ role: 'user', content: 'Say hello in five words.' }], max_tokens: 16, ...(stream ? { stream: true } : {}) });
+  JSON.stringify({
+    model,
+    messages: [{ role: 'user', content: 'Say hello in five words.' }],
+    max_tokens: 16,
+    ...(stream ? { stream: true } : {}),
+  });
 
 export async function load(t: Target, connections: number, seconds: number): Promise<LoadResult> {
   const r = await autocannon({
@@ -60,7 +65,11 @@ function once(t: Target, agent: Agent, body: string): Promise<Timing> {
     let firstByte = -1;
     const req = request(
       t.url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...t.headers } },
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...t.headers },
+      },
       (res) => {
         res.on('data', () => {
           if (firstByte < 0) firstByte = performance.now() - t0;
@@ -90,7 +99,10 @@ export interface PairResult {
  * Measures the whole answer, or with `stream` the first body byte of a streamed answer.
  */
 export async function paired(a: Target, b: Target, count: number, stream: boolean): Promise<PairResult> {
-  const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })] as const;
+  const agents = [
+    new Agent({ keepAlive: true, maxSockets: 1 }),
+    new Agent({ keepAlive: true, maxSockets: 1 }),
+  ] as const;
   const times: [number[], number[]] = [[], []];
   const diffs: number[] = [];
   let failures = 0;

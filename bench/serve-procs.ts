@@ -30,7 +30,12 @@ export async function stop(p: Proc, graceMs = 15_000): Promise<number | null> {
   return code;
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, dead: () => Promise<string | undefined>): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  dead: () => Promise<string | undefined>,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const value = await probe();
@@ -66,7 +71,8 @@ export async function startScript(script: string, args: readonly string[] = []):
 export const startUpstream = (): Promise<Proc & { port: number }> => startScript('fake-upstream.ts');
 
 /** The minimal Node proxy (bench/floor-proxy.ts) in front of the fake upstream. */
-export const startFloorProxy = (upstreamPort: number): Promise<Proc & { port: number }> => startScript('floor-proxy.ts', [String(upstreamPort)]);
+export const startFloorProxy = (upstreamPort: number): Promise<Proc & { port: number }> =>
+  startScript('floor-proxy.ts', [String(upstreamPort)]);
 
 export interface GatewayDir {
   readonly dir: string;
@@ -76,7 +82,12 @@ export interface GatewayDir {
 }
 
 /** gateway.yaml + one endpoint on the fake upstream, plus `extra` generated resources. */
-export async function writeGatewayDir(dir: string, upstreamPort: number, extra: number, logLevel = 'info'): Promise<GatewayDir> {
+export async function writeGatewayDir(
+  dir: string,
+  upstreamPort: number,
+  extra: number,
+  logLevel = 'info',
+): Promise<GatewayDir> {
   const callerKey = `gw-bench-${randomBytes(16).toString('hex')}`;
   const hash = createHash('sha256').update(callerKey).digest('hex');
   await mkdir(join(dir, 'manifests'), { recursive: true });
@@ -143,7 +154,12 @@ export interface GatewayProc extends Proc {
 export async function startGateway(g: GatewayDir, nodeArgs: readonly string[] = []): Promise<GatewayProc> {
   // GW_BENCH_BIN benchmarks another build of gw (e.g. a patched copy) with the same harness.
   const bin = resolve(process.env['GW_BENCH_BIN'] ?? join(ROOT, 'bin', 'gw'));
-  if (!(await stat(join(dirname(bin), '..', 'dist', 'cli', 'main.js')).then(() => true, () => false))) {
+  if (
+    !(await stat(join(dirname(bin), '..', 'dist', 'cli', 'main.js')).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     throw new Error(`${bin} needs the compiled dist/ beside it: run \`npm run build\` first`);
   }
   const logPath = join(g.dir, 'gw.log');
@@ -159,7 +175,10 @@ export async function startGateway(g: GatewayDir, nodeArgs: readonly string[] = 
     'gw serve',
     120_000,
     async () => /listening on (http:\/\/\S+)/.exec(await readFile(logPath, 'utf8'))?.[1],
-    async () => (child.exitCode !== null ? `exited with ${child.exitCode}; log:\n${(await readFile(logPath, 'utf8')).slice(-2000)}` : undefined),
+    async () =>
+      child.exitCode !== null
+        ? `exited with ${child.exitCode}; log:\n${(await readFile(logPath, 'utf8')).slice(-2000)}`
+        : undefined,
   );
   return { child, pid: child.pid as number, url, logPath, startMs: Date.now() - t0 };
 }

@@ -10,7 +10,19 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { load, paired, type LoadResult, type PairResult, type Target } from './serve-measure.js';
-import { BENCH_MODEL, UPSTREAM_KEY, UPSTREAM_MODEL, cpuMs, rssMb, startFloorProxy, startGateway, startUpstream, stop, writeGatewayDir, type Proc } from './serve-procs.js';
+import {
+  BENCH_MODEL,
+  UPSTREAM_KEY,
+  UPSTREAM_MODEL,
+  cpuMs,
+  rssMb,
+  startFloorProxy,
+  startGateway,
+  startUpstream,
+  stop,
+  writeGatewayDir,
+  type Proc,
+} from './serve-procs.js';
 import { machine } from './util.js';
 
 const { values: args } = parseArgs({
@@ -68,14 +80,21 @@ async function cleanup(): Promise<void> {
 }
 
 function directTarget(port: number): Target {
-  return { name: 'direct', url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: { authorization: `Bearer ${UPSTREAM_KEY}` }, model: UPSTREAM_MODEL };
+  return {
+    name: 'direct',
+    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${UPSTREAM_KEY}` },
+    model: UPSTREAM_MODEL,
+  };
 }
 
 async function directOnly(port: number): Promise<void> {
   const direct = directTarget(port);
   for (const c of CONCURRENCY) {
     const r = await load(direct, c, SECONDS);
-    console.log(`direct c=${c}: ${r.rps.toFixed(0)} rps, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}, non2xx ${r.non2xx}`);
+    console.log(
+      `direct c=${c}: ${r.rps.toFixed(0)} rps, p50 ${r.p50} ms, p99 ${r.p99} ms, errors ${r.errors}, non2xx ${r.non2xx}`,
+    );
   }
   const seq = await paired(direct, { ...direct, name: 'direct2' }, SEQUENTIAL, false);
   console.log(`direct sequential p50 ${seq.addedP50.toFixed(3)} ms between two sockets (noise floor)`, seq.p50);
@@ -93,7 +112,12 @@ async function oneRun(label: string, upstreamPort: number, upstreamPid: number, 
   const rssIdleMb = await rssMb(gw.pid);
 
   const direct = directTarget(upstreamPort);
-  const through: Target = { name: 'gw', url: `${gw.url}/v1/chat/completions`, headers: { authorization: `Bearer ${g.callerKey}` }, model: BENCH_MODEL };
+  const through: Target = {
+    name: 'gw',
+    url: `${gw.url}/v1/chat/completions`,
+    headers: { authorization: `Bearer ${g.callerKey}` },
+    model: BENCH_MODEL,
+  };
   // Warm-up: JIT, sockets and the upstream pool on both paths.
   await load(direct, 32, 2);
   await load(through, 32, 2);
@@ -115,7 +139,9 @@ async function oneRun(label: string, upstreamPort: number, upstreamPid: number, 
       gwUsPerReq: perReq(g2 - g1, w.requests),
       upstreamUsPerReqGw: perReq(u2 - u1, w.requests),
     });
-    console.error(`[${label}] c=${c}: direct ${d.rps.toFixed(0)} rps, gw ${w.rps.toFixed(0)} rps (gw errors ${w.errors}, non2xx ${w.non2xx})`);
+    console.error(
+      `[${label}] c=${c}: direct ${d.rps.toFixed(0)} rps, gw ${w.rps.toFixed(0)} rps (gw errors ${w.errors}, non2xx ${w.non2xx})`,
+    );
   }
   const sequential = await paired(direct, through, SEQUENTIAL, false);
   const ttfb = await paired(direct, through, STREAMED, true);
@@ -125,7 +151,18 @@ async function oneRun(label: string, upstreamPort: number, upstreamPid: number, 
   const db = new Database(join(dir, 'storage.sqlite'), { readonly: true });
   const usageRows = (db.prepare('SELECT count(*) AS n FROM requests').get() as { n: number }).n;
   db.close();
-  return { label, resources: g.resources, startMs: gw.startMs, rssIdleMb, rssAfterMb, load: loads, sequential, ttfb, usageRows, exitCode };
+  return {
+    label,
+    resources: g.resources,
+    startMs: gw.startMs,
+    rssIdleMb,
+    rssAfterMb,
+    load: loads,
+    sequential,
+    ttfb,
+    usageRows,
+    exitCode,
+  };
 }
 
 interface FloorRow {
@@ -138,13 +175,22 @@ interface FloorRow {
 async function floorRun(upstreamPort: number): Promise<{ rows: FloorRow[]; sequential: PairResult }> {
   const floor = await startFloorProxy(upstreamPort);
   procs.push(floor);
-  const t: Target = { name: 'floor', url: `http://127.0.0.1:${floor.port}/v1/chat/completions`, headers: {}, model: BENCH_MODEL };
+  const t: Target = {
+    name: 'floor',
+    url: `http://127.0.0.1:${floor.port}/v1/chat/completions`,
+    headers: {},
+    model: BENCH_MODEL,
+  };
   await load(t, 32, 2);
   const rows: FloorRow[] = [];
   for (const c of CONCURRENCY) {
     const c0 = await cpuMs(floor.pid);
     const r = await load(t, c, SECONDS);
-    rows.push({ connections: c, floor: r, floorUsPerReq: ((await cpuMs(floor.pid)) - c0) * 1000 / Math.max(1, r.requests) });
+    rows.push({
+      connections: c,
+      floor: r,
+      floorUsPerReq: (((await cpuMs(floor.pid)) - c0) * 1000) / Math.max(1, r.requests),
+    });
     console.error(`[floor] c=${c}: ${r.rps.toFixed(0)} rps`);
   }
   const sequential = await paired(directTarget(upstreamPort), t, SEQUENTIAL, false);
@@ -157,27 +203,45 @@ const f0 = (n: number): string => n.toFixed(0);
 const f2 = (n: number): string => n.toFixed(3);
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
-function report(runs: readonly RunReport[], floor: { rows: readonly FloorRow[]; sequential: PairResult } | undefined): void {
-  console.log('\n| run | resources | conc. | direct RPS | gw RPS | direct p50 / p99 ms | gw p50 / p99 ms | gw errors + non-2xx | CPU µs/req: upstream direct / gw / upstream via gw |');
+function report(
+  runs: readonly RunReport[],
+  floor: { rows: readonly FloorRow[]; sequential: PairResult } | undefined,
+): void {
+  console.log(
+    '\n| run | resources | conc. | direct RPS | gw RPS | direct p50 / p99 ms | gw p50 / p99 ms | gw errors + non-2xx | CPU µs/req: upstream direct / gw / upstream via gw |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of runs) {
     for (const l of r.load) {
-      console.log(`| ${r.label} | ${r.resources} | ${l.connections} | ${f0(l.direct.rps)} | ${f0(l.gw.rps)} | ${l.direct.p50} / ${l.direct.p99} | ${l.gw.p50} / ${l.gw.p99} | ${l.gw.errors + l.gw.non2xx} | ${f0(l.upstreamUsPerReqDirect)} / ${f0(l.gwUsPerReq)} / ${f0(l.upstreamUsPerReqGw)} |`);
+      console.log(
+        `| ${r.label} | ${r.resources} | ${l.connections} | ${f0(l.direct.rps)} | ${f0(l.gw.rps)} | ${l.direct.p50} / ${l.direct.p99} | ${l.gw.p50} / ${l.gw.p99} | ${l.gw.errors + l.gw.non2xx} | ${f0(l.upstreamUsPerReqDirect)} / ${f0(l.gwUsPerReq)} / ${f0(l.upstreamUsPerReqGw)} |`,
+      );
     }
   }
-  console.log('\n| run | sequential p50 direct / gw ms | added p50 ms | streamed TTFB p50 direct / gw ms | added TTFB p50 ms | RSS idle / after load MB | usage rows | start ms |');
+  console.log(
+    '\n| run | sequential p50 direct / gw ms | added p50 ms | streamed TTFB p50 direct / gw ms | added TTFB p50 ms | RSS idle / after load MB | usage rows | start ms |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of runs) {
     const s = r.sequential;
     const t = r.ttfb;
-    console.log(`| ${r.label} | ${f2(s.p50.direct ?? NaN)} / ${f2(s.p50.gw ?? NaN)} | ${f2(s.addedP50)} | ${f2(t.p50.direct ?? NaN)} / ${f2(t.p50.gw ?? NaN)} | ${f2(t.addedP50)} | ${f0(r.rssIdleMb)} / ${f0(r.rssAfterMb)} | ${r.usageRows} | ${r.startMs} |`);
+    console.log(
+      `| ${r.label} | ${f2(s.p50.direct ?? NaN)} / ${f2(s.p50.gw ?? NaN)} | ${f2(s.addedP50)} | ${f2(t.p50.direct ?? NaN)} / ${f2(t.p50.gw ?? NaN)} | ${f2(t.addedP50)} | ${f0(r.rssIdleMb)} / ${f0(r.rssAfterMb)} | ${r.usageRows} | ${r.startMs} |`,
+    );
   }
   if (floor !== undefined) {
-    console.log('\nminimal Node proxy (bench/floor-proxy.ts: node:http + undici Pool + JSON parse/stringify, no logging):');
+    console.log(
+      '\nminimal Node proxy (bench/floor-proxy.ts: node:http + undici Pool + JSON parse/stringify, no logging):',
+    );
     console.log('| conc. | RPS | p50 / p99 ms | errors + non-2xx | proxy CPU µs/req |');
     console.log('|---:|---:|---:|---:|---:|');
-    for (const f of floor.rows) console.log(`| ${f.connections} | ${f0(f.floor.rps)} | ${f.floor.p50} / ${f.floor.p99} | ${f.floor.errors + f.floor.non2xx} | ${f0(f.floorUsPerReq)} |`);
-    console.log(`sequential p50 direct / floor: ${f2(floor.sequential.p50.direct ?? NaN)} / ${f2(floor.sequential.p50.floor ?? NaN)} ms, added p50 ${f2(floor.sequential.addedP50)} ms`);
+    for (const f of floor.rows)
+      console.log(
+        `| ${f.connections} | ${f0(f.floor.rps)} | ${f.floor.p50} / ${f.floor.p99} | ${f.floor.errors + f.floor.non2xx} | ${f0(f.floorUsPerReq)} |`,
+      );
+    console.log(
+      `sequential p50 direct / floor: ${f2(floor.sequential.p50.direct ?? NaN)} / ${f2(floor.sequential.p50.floor ?? NaN)} ms, added p50 ${f2(floor.sequential.addedP50)} ms`,
+    );
   }
   const base = runs.find((r) => r.label === 'base');
   const large = runs.find((r) => r.label === 'large');
@@ -185,22 +249,34 @@ function report(runs: readonly RunReport[], floor: { rows: readonly FloorRow[]; 
   console.log('\ntargets:');
   if (base) {
     console.log(`- through gw >= 10,000 RPS at c=32: ${f0(gw32(base))} → ${verdict(gw32(base) >= 10_000)}`);
-    console.log(`- added p50 <= 0.3 ms sequentially: ${f2(base.sequential.addedP50)} → ${verdict(base.sequential.addedP50 <= 0.3)}`);
+    console.log(
+      `- added p50 <= 0.3 ms sequentially: ${f2(base.sequential.addedP50)} → ${verdict(base.sequential.addedP50 <= 0.3)}`,
+    );
     console.log(`- added TTFB <= 0.3 ms: ${f2(base.ttfb.addedP50)} → ${verdict(base.ttfb.addedP50 <= 0.3)}`);
   }
   if (large) {
-    console.log(`- RSS <= 80 MB with ${large.resources} resources: ${f0(large.rssAfterMb)} MB after load → ${verdict(large.rssAfterMb <= 80)}`);
+    console.log(
+      `- RSS <= 80 MB with ${large.resources} resources: ${f0(large.rssAfterMb)} MB after load → ${verdict(large.rssAfterMb <= 80)}`,
+    );
     if (base) {
       const ratio = gw32(large) / gw32(base);
-      console.log(`- throughput unchanged with ${large.resources} resources: ${(ratio * 100).toFixed(0)}% of the base run → ${verdict(ratio >= 0.9)}`);
+      console.log(
+        `- throughput unchanged with ${large.resources} resources: ${(ratio * 100).toFixed(0)}% of the base run → ${verdict(ratio >= 0.9)}`,
+      );
     }
   }
 }
 
 async function main(): Promise<void> {
   const m = machine();
-  console.log(`machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
-  console.log(`load ${SECONDS} s per figure, ${SEQUENTIAL} sequential and ${STREAMED} streamed requests each way; gw log level ${args['log-level']} to a file, usage log on`);
+  console.log(
+    `machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
+  console.log(
+    `load ${SECONDS} s per figure, ${SEQUENTIAL} sequential and ${STREAMED} streamed requests each way; gw log level ${args['log-level']} to a file, usage log on`,
+  );
   const upstream = await startUpstream();
   procs.push(upstream);
   if (args['direct-only']) return directOnly(upstream.port);

@@ -90,7 +90,8 @@ function bounds(n: Schema, unit: string): string[] {
   const lo = n[`min${unit}`];
   const hi = n[`max${unit}`];
   const noun = unit === 'Length' ? 'characters' : unit === 'Items' ? 'items' : 'keys';
-  if (lo !== undefined && hi !== undefined) out.push(lo === hi ? `exactly ${String(lo)} ${noun}` : `${String(lo)}–${String(hi)} ${noun}`);
+  if (lo !== undefined && hi !== undefined)
+    out.push(lo === hi ? `exactly ${String(lo)} ${noun}` : `${String(lo)}–${String(hi)} ${noun}`);
   else if (lo === 1) out.push('not empty');
   else if (lo !== undefined) out.push(`at least ${String(lo)} ${noun}`);
   else if (hi !== undefined) out.push(`at most ${String(hi)} ${noun}`);
@@ -106,8 +107,7 @@ function rangeOf(schemas: Map<string, Schema>, r: Resolved): string {
   if (lo !== undefined && hi !== undefined) {
     if (typeof lo === 'string') parts.push(`${lo}, ≤ ${String(hi)}`);
     else parts.push(Number(lo) < 0 ? `${String(lo)} to ${String(hi)}` : `${String(lo)}–${String(hi)}`);
-  }
-  else if (lo !== undefined) parts.push(typeof lo === 'string' ? lo : `≥ ${String(lo)}`);
+  } else if (lo !== undefined) parts.push(typeof lo === 'string' ? lo : `≥ ${String(lo)}`);
   else if (hi !== undefined) parts.push(`≤ ${String(hi)}`);
   if (Array.isArray(n['enum'])) parts.push(`one of ${n['enum'].map(code).join(', ')}`);
   parts.push(...bounds(n, 'Length'), ...bounds(n, 'Items'));
@@ -138,11 +138,25 @@ function describe(r: Resolved): string {
 }
 
 /** Rows for `node` at `path`, then for everything below it (properties, list items, map values). */
-function walk(schemas: Map<string, Schema>, r: Resolved, path: string, required: boolean, rows: Row[], stopAtRef: boolean): void {
+function walk(
+  schemas: Map<string, Schema>,
+  r: Resolved,
+  path: string,
+  required: boolean,
+  rows: Row[],
+  stopAtRef: boolean,
+): void {
   const n = r.node;
   if (path !== '') {
     const def = 'default' in n ? code(n['default']) : '';
-    rows.push({ path, type: typeLabel(schemas, r), required, def, range: rangeOf(schemas, r), description: describe(r) });
+    rows.push({
+      path,
+      type: typeLabel(schemas, r),
+      required,
+      def,
+      range: rangeOf(schemas, r),
+      description: describe(r),
+    });
   }
   // metadata is documented once, in its own section.
   if (stopAtRef && r.defName === 'metadata') return;
@@ -184,7 +198,10 @@ const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\s*\n\s*/g,
 function table(rows: readonly Row[]): string {
   const head = '| field | type | required | default | range | description |\n|---|---|---|---|---|---|\n';
   const body = rows
-    .map((r) => `| \`${cell(r.path)}\` | ${cell(r.type)} | ${r.required ? 'yes' : ''} | ${cell(r.def)} | ${cell(r.range)} | ${cell(r.description)} |`)
+    .map(
+      (r) =>
+        `| \`${cell(r.path)}\` | ${cell(r.type)} | ${r.required ? 'yes' : ''} | ${cell(r.def)} | ${cell(r.range)} | ${cell(r.description)} |`,
+    )
     .join('\n');
   return `${head}${body}\n`;
 }
@@ -199,10 +216,21 @@ function kindSection(schemas: Map<string, Schema>, kind: string, file: string, u
   const doc = schemas.get(file)!;
   const out: string[] = [`## ${kind}\n\n`, `${String(doc['description'] ?? '')} Schema: \`schemas/${file}\`.\n\n`];
   const props = doc['properties'] as Schema;
-  const top = rowsFor(schemas, { ...doc, properties: { apiVersion: props['apiVersion'], kind: props['kind'], metadata: props['metadata'] } }, file);
+  const top = rowsFor(
+    schemas,
+    { ...doc, properties: { apiVersion: props['apiVersion'], kind: props['kind'], metadata: props['metadata'] } },
+    file,
+  );
   const spec = resolve(schemas, props['spec'] as Schema, file);
   const variants = Array.isArray(spec.node['oneOf']) ? (spec.node['oneOf'] as Schema[]) : [];
-  top.push({ path: 'spec', type: typeLabel(schemas, spec), required: true, def: '', range: rangeOf(schemas, spec), description: describe(spec) });
+  top.push({
+    path: 'spec',
+    type: typeLabel(schemas, spec),
+    required: true,
+    def: '',
+    range: rangeOf(schemas, spec),
+    description: describe(spec),
+  });
   const topRows = top.map((r) => (r.path === 'metadata' ? { ...r, description: 'See [metadata](#metadata).' } : r));
   out.push(table(withNotes(topRows, kind, used)));
   if (variants.length === 0) {
@@ -227,20 +255,24 @@ export function renderReference(): string {
   const common = schemas.get('common.schema.json')!;
   const defs = common['$defs'] as Schema;
   const named = Object.keys(NAMED_TYPES)
-    .map((k) => `- **${k}**: ${String((defs[k] as Schema)['description'] ?? '')}${rangeOf(schemas, { node: defs[k] as Schema, file: 'common.schema.json', defName: undefined }) ? ` (${rangeOf(schemas, { node: defs[k] as Schema, file: 'common.schema.json', defName: undefined })})` : ''}`)
+    .map(
+      (k) =>
+        `- **${k}**: ${String((defs[k] as Schema)['description'] ?? '')}${rangeOf(schemas, { node: defs[k] as Schema, file: 'common.schema.json', defName: undefined }) ? ` (${rangeOf(schemas, { node: defs[k] as Schema, file: 'common.schema.json', defName: undefined })})` : ''}`,
+    )
     .join('\n');
   const used = new Set<string>();
   const metadata = withNotes(rowsFor(schemas, defs['metadata'] as Schema, 'common.schema.json'), 'metadata', used);
   const kinds = KINDS.map(([kind, file]) => kindSection(schemas, kind, file, used));
   const unused = Object.keys(NOTES).filter((k) => !used.has(k));
-  if (unused.length > 0) throw new Error(`scripts/reference-notes.ts: notes no field uses (delete them): ${unused.join(', ')}`);
+  if (unused.length > 0)
+    throw new Error(`scripts/reference-notes.ts: notes no field uses (delete them): ${unused.join(', ')}`);
   return [
     '# Manifest field reference\n',
     'Generated from `schemas/*.schema.json` by `scripts/gen-reference.ts`; do not edit by hand.',
     'Regenerate with `npx tsx scripts/gen-reference.ts` (a test fails when this file is stale).\n',
     'Every document has `apiVersion: gw/v1`, a `kind`, `metadata` and a `spec`. Unknown fields are',
     'errors. `a.b[].c` is field `c` of each item of list `b`; `a.<key>.c` is field `c` of each',
-    "value of map `a`. A blank default means none: the field is simply absent.\n",
+    'value of map `a`. A blank default means none: the field is simply absent.\n',
     '## Value types\n',
     named,
     '',

@@ -33,10 +33,11 @@ export const NOTES: Readonly<Record<string, string>> = {
   'spec.description': 'Free text for people and listings.',
   'ChatEndpoint:spec.routing': 'Where requests go: the targets and how gw picks among them.',
   'ChatEndpoint:spec.routing.strategy': 'fallback: targets in order; loadbalance: spread by weight.',
-  'ChatEndpoint:spec.routing.retries': 'Retries per target, with exponential backoff and jitter; an upstream Retry-After is honoured up to 30s.',
+  'ChatEndpoint:spec.routing.retries':
+    'Retries per target, with exponential backoff and jitter; an upstream Retry-After is honoured up to 30s.',
   'ChatEndpoint:spec.routing.targets': 'Upstreams: each names exactly one of provider or endpoint.',
   'ChatEndpoint:spec.routing.targets[].provider': 'A Provider in the same workspace.',
-  'ChatEndpoint:spec.params': 'Default request parameters; the caller\'s values win unless lockParams.',
+  'ChatEndpoint:spec.params': "Default request parameters; the caller's values win unless lockParams.",
   'ChatEndpoint:spec.params.temperature': 'Sampling temperature.',
   'ChatEndpoint:spec.params.top_p': 'Nucleus sampling probability mass.',
   'ChatEndpoint:spec.params.max_tokens': 'Most tokens the model may generate.',

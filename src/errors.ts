@@ -28,7 +28,9 @@ export const ERRORS = {
   GW_ERR_MANIFEST_NOT_OBJECT: m('a document is not a mapping'),
   GW_ERR_MANIFEST_TOO_DEEP: m('YAML nesting is deeper than the loader accepts, or aliases expand too far'),
   // --- manifests: schema
-  GW_ERR_SCHEMA: m('a document does not match its JSON Schema (wrong type, unknown field, missing field, out of range)'),
+  GW_ERR_SCHEMA: m(
+    'a document does not match its JSON Schema (wrong type, unknown field, missing field, out of range)',
+  ),
   GW_ERR_SCHEMA_UNKNOWN_KIND: m('kind is not one of Gateway, Provider, Endpoint, ApiKey, Guardrail'),
   // --- manifests: references and values
   GW_ERR_REF_SYNTAX: m('a ${...} reference is malformed'),
@@ -59,10 +61,19 @@ export const ERRORS = {
   GW_ERR_INIT_EXISTS: { area: 'cli', summary: 'gw init would overwrite files (use --force)' },
   GW_ERR_INIT_WRITE: { area: 'cli', summary: 'gw init could not create its folder or write a file' },
   GW_ERR_STORAGE_OPEN: { area: 'cli', summary: 'the SQLite file (storage.sqlite) cannot be opened or migrated' },
-  GW_ERR_ADMIN_UNREACHABLE: { area: 'cli', summary: 'the CLI cannot reach the admin API (--server, admin.listen in gateway.yaml)' },
+  GW_ERR_ADMIN_UNREACHABLE: {
+    area: 'cli',
+    summary: 'the CLI cannot reach the admin API (--server, admin.listen in gateway.yaml)',
+  },
   GW_ERR_ADMIN_RESPONSE: { area: 'cli', summary: 'the admin API refused a request or answered something unexpected' },
-  GW_ERR_APPLY_UNCONFIRMED: { area: 'cli', summary: 'gw apply would delete resources and was not confirmed (--yes, or answer on a TTY)' },
-  GW_ERR_ADMIN_LISTEN: { area: 'cli', summary: 'gw serve cannot start the admin listener (no admin key on a non-loopback address, or the port is taken)' },
+  GW_ERR_APPLY_UNCONFIRMED: {
+    area: 'cli',
+    summary: 'gw apply would delete resources and was not confirmed (--yes, or answer on a TTY)',
+  },
+  GW_ERR_ADMIN_LISTEN: {
+    area: 'cli',
+    summary: 'gw serve cannot start the admin listener (no admin key on a non-loopback address, or the port is taken)',
+  },
   // --- requests
   GW_ERR_INVALID_JSON: r(400, 'invalid_request_error', 'the request body is not valid JSON'),
   GW_ERR_JSON_TOO_DEEP: r(400, 'invalid_request_error', 'the JSON body nests deeper than proxy.maxJsonDepth'),
@@ -77,33 +88,97 @@ export const ERRORS = {
   GW_ERR_AUTH_ROLE: r(403, 'permission_error', "the key's roles are not allowed on this endpoint"),
   GW_ERR_AUTH_ENDPOINT: r(403, 'permission_error', "the endpoint is not in the key's allow list"),
   GW_ERR_AUTH_MODEL: r(403, 'permission_error', "the model is not in the key's allow list"),
-  GW_ERR_ADMIN_CROSS_SITE: r(403, 'permission_error', 'admin API: a cross-site request (foreign Origin, Host or Sec-Fetch-Site) was refused'),
+  GW_ERR_ADMIN_CROSS_SITE: r(
+    403,
+    'permission_error',
+    'admin API: a cross-site request (foreign Origin, Host or Sec-Fetch-Site) was refused',
+  ),
   GW_ERR_ROUTE_NOT_FOUND: r(404, 'not_found_error', 'no such route'),
   GW_ERR_MODEL_NOT_FOUND: r(404, 'not_found_error', 'unknown model or endpoint, or the endpoint is disabled'),
   GW_ERR_REVISION_NOT_FOUND: r(404, 'not_found_error', 'admin API: no config revision with that number (rollback)'),
-  GW_ERR_REVISION_CONFLICT: r(409, 'conflict', 'admin API: ifRevision is not the revision in service; nothing was changed'),
+  GW_ERR_REVISION_CONFLICT: r(
+    409,
+    'conflict',
+    'admin API: ifRevision is not the revision in service; nothing was changed',
+  ),
   GW_ERR_METHOD_NOT_ALLOWED: r(405, 'invalid_request_error', 'the route does not take this method'),
-  GW_ERR_REQUEST_TIMEOUT: r(408, 'invalid_request_error', 'the caller sent its headers or body too slowly (proxy.headersTimeout, proxy.bodyTimeout)'),
+  GW_ERR_REQUEST_TIMEOUT: r(
+    408,
+    'invalid_request_error',
+    'the caller sent its headers or body too slowly (proxy.headersTimeout, proxy.bodyTimeout)',
+  ),
   GW_ERR_BODY_TOO_LARGE: r(413, 'invalid_request_error', 'the body is larger than proxy.maxBodyBytes'),
-  GW_ERR_UNSUPPORTED_MEDIA_TYPE: r(415, 'invalid_request_error', 'a JSON route (proxy or admin) got a body whose Content-Type is not application/json'),
-  GW_ERR_TOKEN_CAP: r(422, 'invalid_request_error', 'the input is over limits.maxInputTokens (not raised yet: see Not enforced yet)'),
-  GW_ERR_BUDGET_EXCEEDED: r(422, 'invalid_request_error', 'the monthly budget is spent (not raised yet: see Not enforced yet)'),
-  GW_ERR_GUARDRAIL_BLOCKED: r(422, 'invalid_request_error', 'a guardrail blocked the request (not raised yet: see Not enforced yet)'),
-  GW_ERR_INPUT_SCHEMA: r(422, 'invalid_request_error', "the input does not match the endpoint (not raised yet: see Not enforced yet)'s input schema"),
-  GW_ERR_CONFIG_INVALID: r(422, 'invalid_request_error', 'admin API: the applied manifests are invalid (diagnostics say where); nothing was changed'),
-  GW_ERR_RATE_LIMITED: r(429, 'rate_limit_error', 'a rate limit is reached (Retry-After says when to retry) (not raised yet: see Not enforced yet)'),
-  GW_ERR_ADMIN_AUTH_THROTTLED: r(429, 'rate_limit_error', 'admin API: too many failed admin-key attempts from this address; Retry-After says when to retry'),
-  GW_ERR_UPSTREAM_RATE_LIMITED: r(429, 'rate_limit_error', "every upstream attempt was rate-limited; Retry-After carries the upstream's hint"),
-  GW_ERR_HEADERS_TOO_LARGE: r(431, 'invalid_request_error', 'the request line and headers are larger than proxy.maxHeaderBytes'),
+  GW_ERR_UNSUPPORTED_MEDIA_TYPE: r(
+    415,
+    'invalid_request_error',
+    'a JSON route (proxy or admin) got a body whose Content-Type is not application/json',
+  ),
+  GW_ERR_TOKEN_CAP: r(
+    422,
+    'invalid_request_error',
+    'the input is over limits.maxInputTokens (not raised yet: see Not enforced yet)',
+  ),
+  GW_ERR_BUDGET_EXCEEDED: r(
+    422,
+    'invalid_request_error',
+    'the monthly budget is spent (not raised yet: see Not enforced yet)',
+  ),
+  GW_ERR_GUARDRAIL_BLOCKED: r(
+    422,
+    'invalid_request_error',
+    'a guardrail blocked the request (not raised yet: see Not enforced yet)',
+  ),
+  GW_ERR_INPUT_SCHEMA: r(
+    422,
+    'invalid_request_error',
+    "the input does not match the endpoint (not raised yet: see Not enforced yet)'s input schema",
+  ),
+  GW_ERR_CONFIG_INVALID: r(
+    422,
+    'invalid_request_error',
+    'admin API: the applied manifests are invalid (diagnostics say where); nothing was changed',
+  ),
+  GW_ERR_RATE_LIMITED: r(
+    429,
+    'rate_limit_error',
+    'a rate limit is reached (Retry-After says when to retry) (not raised yet: see Not enforced yet)',
+  ),
+  GW_ERR_ADMIN_AUTH_THROTTLED: r(
+    429,
+    'rate_limit_error',
+    'admin API: too many failed admin-key attempts from this address; Retry-After says when to retry',
+  ),
+  GW_ERR_UPSTREAM_RATE_LIMITED: r(
+    429,
+    'rate_limit_error',
+    "every upstream attempt was rate-limited; Retry-After carries the upstream's hint",
+  ),
+  GW_ERR_HEADERS_TOO_LARGE: r(
+    431,
+    'invalid_request_error',
+    'the request line and headers are larger than proxy.maxHeaderBytes',
+  ),
   GW_ERR_INTERNAL: r(500, 'server_error', 'a bug in gw; the log has the details'),
   GW_ERR_UPSTREAM_EXHAUSTED: r(502, 'upstream_error', 'every upstream attempt failed, after retries and fallback'),
   GW_ERR_UPSTREAM_PROTOCOL: r(502, 'upstream_error', 'the upstream answered something that is not its API'),
-  GW_ERR_OUTPUT_SCHEMA: r(502, 'upstream_error', "the model's output does not match the endpoint (not raised yet: see Not enforced yet)'s output schema"),
+  GW_ERR_OUTPUT_SCHEMA: r(
+    502,
+    'upstream_error',
+    "the model's output does not match the endpoint (not raised yet: see Not enforced yet)'s output schema",
+  ),
   GW_ERR_NOT_READY: r(503, 'server_error', 'no configuration is loaded yet'),
-  GW_ERR_UPSTREAM_CIRCUIT_OPEN: r(503, 'server_error', "every target's circuit breaker is open; Retry-After says when one is probed again"),
+  GW_ERR_UPSTREAM_CIRCUIT_OPEN: r(
+    503,
+    'server_error',
+    "every target's circuit breaker is open; Retry-After says when one is probed again",
+  ),
   GW_ERR_SHUTTING_DOWN: r(503, 'server_error', 'the gateway is shutting down and its drain time is over'),
   GW_ERR_UPSTREAM_TIMEOUT: r(504, 'timeout_error', 'every upstream attempt timed out'),
-  GW_ERR_REQUEST_DEADLINE: r(504, 'timeout_error', 'the request ran past proxy.requestTimeout (retries, fallback and the answer included)'),
+  GW_ERR_REQUEST_DEADLINE: r(
+    504,
+    'timeout_error',
+    'the request ran past proxy.requestTimeout (retries, fallback and the answer included)',
+  ),
 } as const satisfies Record<string, ErrorInfo>;
 
 export type ErrorCode = keyof typeof ERRORS;

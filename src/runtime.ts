@@ -80,11 +80,17 @@ export interface GatewayRuntime {
   close(): Promise<void>;
 }
 
-export type StartResult = { readonly ok: true; readonly runtime: GatewayRuntime } | { readonly ok: false; readonly problem: StartProblem };
+export type StartResult =
+  { readonly ok: true; readonly runtime: GatewayRuntime } | { readonly ok: false; readonly problem: StartProblem };
 
 type Built = Extract<BuildResult, { ok: true }>;
 
-const problem = (code: ErrorCode | undefined, message: string, diagnostics: readonly Diagnostic[] = [], cause?: unknown): StartResult => ({
+const problem = (
+  code: ErrorCode | undefined,
+  message: string,
+  diagnostics: readonly Diagnostic[] = [],
+  cause?: unknown,
+): StartResult => ({
   ok: false,
   problem: { code, message, diagnostics, cause },
 });
@@ -111,7 +117,12 @@ function noteSettingChanges(running: GatewaySettings, next: GatewaySettings, log
   if (next.log.level !== logger.level) logger.level = next.log.level;
   const p = running.proxy;
   const q = next.proxy;
-  if (p.host !== q.host || p.port !== q.port || p.maxBodyBytes !== q.maxBodyBytes || running.storage.sqlitePath !== next.storage.sqlitePath) {
+  if (
+    p.host !== q.host ||
+    p.port !== q.port ||
+    p.maxBodyBytes !== q.maxBodyBytes ||
+    running.storage.sqlitePath !== next.storage.sqlitePath
+  ) {
     logger.warn('proxy.listen, proxy.maxBodyBytes and storage changed in gateway.yaml take effect after a restart');
   }
   if (JSON.stringify(running.upstream) !== JSON.stringify(next.upstream)) {
@@ -121,9 +132,13 @@ function noteSettingChanges(running: GatewaySettings, next: GatewaySettings, log
 
 /** Starts a gateway; on a problem everything opened so far is closed again. */
 export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult> {
-  const fileOptions = { ...(o.configPath !== undefined ? { configPath: o.configPath } : {}), ...(o.files !== undefined ? { files: o.files } : {}) };
+  const fileOptions = {
+    ...(o.configPath !== undefined ? { configPath: o.configPath } : {}),
+    ...(o.files !== undefined ? { files: o.files } : {}),
+  };
   const first = await buildConfig(fileOptions);
-  if (!first.ok) return problem('GW_ERR_CONFIG_INVALID', 'the configuration is invalid; nothing was started', first.diagnostics);
+  if (!first.ok)
+    return problem('GW_ERR_CONFIG_INVALID', 'the configuration is invalid; nothing was started', first.diagnostics);
   const { settings } = first;
   const refusal = adminListenProblem(settings);
   if (refusal !== undefined) return problem(refusal.code, `${refusal.message}; nothing was started (${refusal.code})`);
@@ -135,7 +150,12 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
       onError: (err, dropped) => logger.error({ err, dropped }, 'usage log write failed'),
     });
   } catch (err) {
-    return problem('GW_ERR_STORAGE_OPEN', `cannot open the usage log ${settings.storage.sqlitePath}: ${messageOf(err)}`, [], err);
+    return problem(
+      'GW_ERR_STORAGE_OPEN',
+      `cannot open the usage log ${settings.storage.sqlitePath}: ${messageOf(err)}`,
+      [],
+      err,
+    );
   }
   let store: RevisionStore;
   try {
@@ -150,11 +170,21 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   const breakers = new BreakerRegistry(settings.upstream.breaker);
   metrics.watchBreakers(breakers);
   const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
-  const gateway: Gateway = createGateway({ settings, usageLog: meteredUsageLog(usageLog, metrics), logger, pools, upstream });
+  const gateway: Gateway = createGateway({
+    settings,
+    usageLog: meteredUsageLog(usageLog, metrics),
+    logger,
+    pools,
+    upstream,
+  });
   let base = baseOf(first);
   const builder: OffThreadBuilder = createOffThreadBuilder();
   const admin: AdminRuntime = createAdminRuntime({
-    settings, store, usageLog, metrics, logger,
+    settings,
+    store,
+    usageLog,
+    metrics,
+    logger,
     swap: (table) => {
       gateway.swap(table);
       breakers.sync(table);
@@ -180,10 +210,17 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   if (fromFiles(first, o)) control.commit(first, 'start');
   else {
     const last = store.latest();
-    const b = last === undefined ? undefined : await buildFromManifests(last.manifests, base, { label: `revision-${last.number}` });
+    const b =
+      last === undefined
+        ? undefined
+        : await buildFromManifests(last.manifests, base, { label: `revision-${last.number}` });
     if (last !== undefined && b !== undefined && !b.ok) {
       await close();
-      return problem('GW_ERR_CONFIG_INVALID', `the last applied revision (${last.number}) is invalid here; nothing was started`, b.diagnostics);
+      return problem(
+        'GW_ERR_CONFIG_INVALID',
+        `the last applied revision (${last.number}) is invalid here; nothing was started`,
+        b.diagnostics,
+      );
     }
     if (last !== undefined && b?.ok === true) control.adopt(last, b.table);
   }
@@ -194,13 +231,23 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     url = await gateway.listen();
   } catch (err) {
     await close();
-    return problem(undefined, `cannot listen on ${settings.proxy.host}:${settings.proxy.port}: ${messageOf(err)}`, [], err);
+    return problem(
+      undefined,
+      `cannot listen on ${settings.proxy.host}:${settings.proxy.port}: ${messageOf(err)}`,
+      [],
+      err,
+    );
   }
   try {
     adminUrl = await admin.listen();
   } catch (err) {
     await close();
-    return problem('GW_ERR_ADMIN_LISTEN', `cannot start the admin listener on ${settings.admin.host}:${settings.admin.port}: ${messageOf(err)} (GW_ERR_ADMIN_LISTEN)`, [], err);
+    return problem(
+      'GW_ERR_ADMIN_LISTEN',
+      `cannot start the admin listener on ${settings.admin.host}:${settings.admin.port}: ${messageOf(err)} (GW_ERR_ADMIN_LISTEN)`,
+      [],
+      err,
+    );
   }
 
   // The one reload path: build off the thread, then commit what was built (under the control

@@ -9,7 +9,10 @@ test('README.md lists every GW_ERR_* code with its status (npx tsx scripts/gen-r
   const readme = readFileSync('README.md', 'utf8');
   assert.equal(readme, withErrorTable(readme), 'README error table is stale: run npx tsx scripts/gen-readme-errors.ts');
   for (const [code, info] of Object.entries(ERRORS as Record<string, ErrorInfo>)) {
-    assert.ok(readme.includes(`| \`${code}\` | ${info.area} | ${info.status ?? ''} |`), `${code} is missing from README.md`);
+    assert.ok(
+      readme.includes(`| \`${code}\` | ${info.area} | ${info.status ?? ''} |`),
+      `${code} is missing from README.md`,
+    );
   }
 });
 

@@ -13,7 +13,25 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // root files
   errors: [],
-  index: ['errors', 'runtime', 'util', 'http', 'manifest', 'compile', 'config', 'wire', 'providers', 'upstream', 'policy', 'storage', 'serve', 'telemetry', 'state', 'admin', 'ops'],
+  index: [
+    'errors',
+    'runtime',
+    'util',
+    'http',
+    'manifest',
+    'compile',
+    'config',
+    'wire',
+    'providers',
+    'upstream',
+    'policy',
+    'storage',
+    'serve',
+    'telemetry',
+    'state',
+    'admin',
+    'ops',
+  ],
   // the running gateway: start-up, the one reload path, close (used by `gw serve` and index.ts)
   runtime: ['errors', 'util', 'manifest', 'compile', 'config', 'upstream', 'serve', 'telemetry', 'state', 'admin'],
   // ground floor
@@ -31,9 +49,32 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   upstream: ['providers', 'wire', 'type:compile/routing-table', 'type:config/settings', 'util', 'errors'],
   policy: ['type:compile/routing-table', 'util', 'errors'],
   telemetry: ['storage', 'type:compile', 'type:upstream/breaker', 'util', 'errors'],
-  serve: ['http', 'wire', 'providers', 'upstream', 'policy', 'telemetry', 'type:compile/routing-table', 'util', 'errors'],
+  serve: [
+    'http',
+    'wire',
+    'providers',
+    'upstream',
+    'policy',
+    'telemetry',
+    'type:compile/routing-table',
+    'util',
+    'errors',
+  ],
   // around it
-  admin: ['http', 'manifest', 'config', 'state', 'telemetry', 'storage', 'serve', 'ops/usage-report', 'type:compile/routing-table', 'type:upstream/breaker', 'util', 'errors'], // the usage report is shared with `gw usage`
+  admin: [
+    'http',
+    'manifest',
+    'config',
+    'state',
+    'telemetry',
+    'storage',
+    'serve',
+    'ops/usage-report',
+    'type:compile/routing-table',
+    'type:upstream/breaker',
+    'util',
+    'errors',
+  ], // the usage report is shared with `gw usage`
   ops: ['manifest', 'config', 'compile', 'policy', 'providers', 'upstream', 'telemetry', 'storage', 'util', 'errors'],
   cli: ['*'],
 };
@@ -87,7 +128,10 @@ const DYNAMIC = /\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 function allTypeSpecifiers(clause: string): boolean {
   const m = /^\{([\s\S]*)\}$/.exec(clause.trim());
   if (m === null) return false;
-  const names = (m[1] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = (m[1] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return names.length > 0 && names.every((s) => s.startsWith('type '));
 }
 
@@ -137,7 +181,10 @@ function sameList(actual: readonly string[], pending: readonly string[], what: s
 
 test('every folder and root file of src/ has a rule', () => {
   const units = [...new Set(files.map((f) => unitOf(key(f))))].sort();
-  assert.deepEqual(units.filter((u) => ALLOWED[u] === undefined), []);
+  assert.deepEqual(
+    units.filter((u) => ALLOWED[u] === undefined),
+    [],
+  );
 });
 
 test('every import follows the rules of its folder; nothing imports cli/', () => {

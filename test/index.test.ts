@@ -90,14 +90,23 @@ test('startGateway: a gateway from a config path answers, reloads and closes', a
 test('startGateway: an invalid config rejects with GW_ERR_CONFIG_INVALID and its diagnostics', async () => {
   const dir = await tempConfig();
   try {
-    await writeFile(join(dir, 'manifests', 'all.yaml'), 'apiVersion: gw/v1\nkind: Endpoint\nmetadata: { name: bot }\nspec:\n  type: chat\n  routing: { targets: [ { provider: nowhere } ] }\n');
-    await assert.rejects(startGateway({ configPath: join(dir, 'gateway.yaml'), logger: createLogger({ level: 'silent' }) }), (err: unknown) => {
-      assert.ok(err instanceof GwError);
-      assert.equal(err.code, 'GW_ERR_CONFIG_INVALID');
-      const diagnostics = err.details?.['diagnostics'] as { code: string }[];
-      assert.ok(diagnostics.some((d) => d.code === 'GW_ERR_REF_UNKNOWN_PROVIDER'), JSON.stringify(diagnostics));
-      return true;
-    });
+    await writeFile(
+      join(dir, 'manifests', 'all.yaml'),
+      'apiVersion: gw/v1\nkind: Endpoint\nmetadata: { name: bot }\nspec:\n  type: chat\n  routing: { targets: [ { provider: nowhere } ] }\n',
+    );
+    await assert.rejects(
+      startGateway({ configPath: join(dir, 'gateway.yaml'), logger: createLogger({ level: 'silent' }) }),
+      (err: unknown) => {
+        assert.ok(err instanceof GwError);
+        assert.equal(err.code, 'GW_ERR_CONFIG_INVALID');
+        const diagnostics = err.details?.['diagnostics'] as { code: string }[];
+        assert.ok(
+          diagnostics.some((d) => d.code === 'GW_ERR_REF_UNKNOWN_PROVIDER'),
+          JSON.stringify(diagnostics),
+        );
+        return true;
+      },
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -108,10 +117,16 @@ test('validateManifests: valid and invalid sets', async () => {
   try {
     const ok = await validateManifests({ configPath: join(dir, 'gateway.yaml') });
     assert.equal(ok.valid, true, JSON.stringify(ok.diagnostics));
-    await writeFile(join(dir, 'bad.yaml'), 'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: p }\nspec: { type: nope }\n');
+    await writeFile(
+      join(dir, 'bad.yaml'),
+      'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: p }\nspec: { type: nope }\n',
+    );
     const bad = await validateManifests({ files: [join(dir, 'bad.yaml')] });
     assert.equal(bad.valid, false);
-    assert.ok(bad.diagnostics.some((d) => d.severity === 'error' && d.code === 'GW_ERR_SCHEMA'), JSON.stringify(bad.diagnostics));
+    assert.ok(
+      bad.diagnostics.some((d) => d.severity === 'error' && d.code === 'GW_ERR_SCHEMA'),
+      JSON.stringify(bad.diagnostics),
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -16,7 +16,10 @@ import type { GatewayMetrics } from '../telemetry/metrics.js';
 type Built = Extract<BuildResult, { ok: true }>;
 
 /** The plan from `live` to what was built: the builder's when it made one, else made here. */
-function planOf(built: Built, live: readonly Manifest[]): { empty: boolean; summary: PlanJson['summary']; report: PlanJson } {
+function planOf(
+  built: Built,
+  live: readonly Manifest[],
+): { empty: boolean; summary: PlanJson['summary']; report: PlanJson } {
   if (built.plan !== undefined) return built.plan;
   const p = plan(buildSnapshot(built.manifests), buildSnapshot(live));
   return { empty: isEmptyPlan(p), summary: p.summary, report: planJson(p, { diagnostics: built.diagnostics }) };
@@ -48,12 +51,24 @@ export interface ApplyRequest {
 export type ApplyOutcome =
   | { readonly kind: 'conflict'; readonly currentRevision: number }
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[] }
-  | { readonly kind: 'done'; readonly applied: boolean; readonly revision: number; readonly plan: PlanJson; readonly diagnostics: readonly Diagnostic[] };
+  | {
+      readonly kind: 'done';
+      readonly applied: boolean;
+      readonly revision: number;
+      readonly plan: PlanJson;
+      readonly diagnostics: readonly Diagnostic[];
+    };
 
 export type RollbackOutcome =
   | { readonly kind: 'not-found'; readonly message: string }
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[] }
-  | { readonly kind: 'done'; readonly applied: boolean; readonly revision: number; readonly rolledBackTo: number; readonly plan: PlanJson };
+  | {
+      readonly kind: 'done';
+      readonly applied: boolean;
+      readonly revision: number;
+      readonly rolledBackTo: number;
+      readonly plan: PlanJson;
+    };
 
 export interface CommitOptions {
   /** true (apply, rollback): a revision that cannot be recorded fails the change, nothing swaps. */
@@ -119,7 +134,8 @@ export class ControlPlane {
   apply(req: ApplyRequest): Promise<ApplyOutcome> {
     return this.exclusive(async () => {
       const currentNumber = this.#current?.number ?? 0;
-      if (req.ifRevision !== undefined && req.ifRevision !== currentNumber) return { kind: 'conflict', currentRevision: currentNumber };
+      if (req.ifRevision !== undefined && req.ifRevision !== currentNumber)
+        return { kind: 'conflict', currentRevision: currentNumber };
       const source = req.source ?? 'apply';
       const live = this.#current?.manifests ?? [];
       const built = await this.#opts.build(req.manifests, 'apply', live);
@@ -129,10 +145,20 @@ export class ControlPlane {
       }
       const p = planOf(built, live);
       const report = p.report;
-      if (req.dryRun === true || p.empty) return { kind: 'done', applied: false, revision: currentNumber, plan: report, diagnostics: built.diagnostics };
+      if (req.dryRun === true || p.empty)
+        return { kind: 'done', applied: false, revision: currentNumber, plan: report, diagnostics: built.diagnostics };
       const rev = this.commit(built, source, { strict: true });
-      this.#opts.logger.info({ source, revision: rev?.number, config: built.table.hash, ...p.summary }, 'configuration applied');
-      return { kind: 'done', applied: true, revision: rev?.number ?? currentNumber, plan: report, diagnostics: built.diagnostics };
+      this.#opts.logger.info(
+        { source, revision: rev?.number, config: built.table.hash, ...p.summary },
+        'configuration applied',
+      );
+      return {
+        kind: 'done',
+        applied: true,
+        revision: rev?.number ?? currentNumber,
+        plan: report,
+        diagnostics: built.diagnostics,
+      };
     });
   }
 
@@ -141,9 +167,11 @@ export class ControlPlane {
     return this.exclusive(async () => {
       const { store } = this.#opts;
       const current = this.#current;
-      const target = number !== undefined ? store.get(number) : current !== undefined ? store.before(current.number) : undefined;
+      const target =
+        number !== undefined ? store.get(number) : current !== undefined ? store.before(current.number) : undefined;
       if (target === undefined) {
-        const message = number !== undefined ? `there is no revision ${number}` : 'there is no revision before the current one';
+        const message =
+          number !== undefined ? `there is no revision ${number}` : 'there is no revision before the current one';
         return { kind: 'not-found', message };
       }
       const live = current?.manifests ?? [];
@@ -157,7 +185,10 @@ export class ControlPlane {
         return { kind: 'done', applied: false, revision: current.number, rolledBackTo: target.number, plan: report };
       }
       const rev = this.commit(built, 'rollback', { strict: true });
-      this.#opts.logger.info({ revision: rev?.number, rolledBackTo: target.number, config: built.table.hash }, 'configuration rolled back');
+      this.#opts.logger.info(
+        { revision: rev?.number, rolledBackTo: target.number, config: built.table.hash },
+        'configuration rolled back',
+      );
       return { kind: 'done', applied: true, revision: rev?.number ?? 0, rolledBackTo: target.number, plan: report };
     });
   }

@@ -40,7 +40,12 @@ const crossSite = (message: string): AdminAnswer => errorAnswer('GW_ERR_ADMIN_CR
 export function createAdminGuard(o: AdminGuardOptions): AdminGuard {
   const bound = o.bindHost.toLowerCase();
   const checkHost = isLoopbackHost(bound) || !o.keyed;
-  const names = new Set(['127.0.0.1', 'localhost', '[::1]', bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound]);
+  const names = new Set([
+    '127.0.0.1',
+    'localhost',
+    '[::1]',
+    bound.includes(':') && !bound.startsWith('[') ? `[${bound}]` : bound,
+  ]);
 
   return (req) => {
     const host = (req.headers.host ?? '').toLowerCase();
@@ -56,12 +61,20 @@ export function createAdminGuard(o: AdminGuardOptions): AdminGuard {
       }
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && origin.toLowerCase() !== `http://${host}` && origin.toLowerCase() !== `https://${host}`) {
-      return crossSite(`the admin API refuses requests from web pages (Origin ${JSON.stringify(origin)}); use the gw CLI or curl`);
+    if (
+      origin !== undefined &&
+      origin.toLowerCase() !== `http://${host}` &&
+      origin.toLowerCase() !== `https://${host}`
+    ) {
+      return crossSite(
+        `the admin API refuses requests from web pages (Origin ${JSON.stringify(origin)}); use the gw CLI or curl`,
+      );
     }
     const site = req.headers['sec-fetch-site'];
     if (site !== undefined && site !== 'same-origin' && site !== 'none') {
-      return crossSite(`the admin API refuses requests from web pages (Sec-Fetch-Site: ${site}); use the gw CLI or curl`);
+      return crossSite(
+        `the admin API refuses requests from web pages (Sec-Fetch-Site: ${site}); use the gw CLI or curl`,
+      );
     }
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD' && !JSON_TYPE.test(req.headers['content-type'] ?? '')) {

@@ -31,7 +31,10 @@ export interface AdminRoute {
 export interface AdminDeps {
   readonly control: ControlPlane;
   readonly store: RevisionStore;
-  readonly usage: StatusSource & { recent(q: RecentQuery): StoredUsageRow[]; summary(q: SummaryQuery): UsageSummaryRow[] };
+  readonly usage: StatusSource & {
+    recent(q: RecentQuery): StoredUsageRow[];
+    summary(q: SummaryQuery): UsageSummaryRow[];
+  };
   readonly status: StatusQuery;
   readonly metrics: GatewayMetrics;
   /** The table in service right now. */
@@ -45,7 +48,10 @@ export interface AdminDeps {
 /** The error envelope; `extra` fields sit next to `error` (currentRevision, diagnostics). */
 export function errorAnswer(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): AdminAnswer {
   const info: ErrorInfo = ERRORS[code];
-  return { status: info.status ?? 500, json: { error: { message, type: info.type ?? 'server_error', code }, ...extra } };
+  return {
+    status: info.status ?? 500,
+    json: { error: { message, type: info.type ?? 'server_error', code }, ...extra },
+  };
 }
 
 const bad = (message: string): GwError => new GwError('GW_ERR_BAD_REQUEST', message);
@@ -54,7 +60,8 @@ function intParam(q: URLSearchParams, name: string, fallback: number, min: numbe
   const raw = q.get(name);
   if (raw === null || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw bad(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw bad(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -87,7 +94,10 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
       path: '/admin/v1/revisions',
       handle: ({ query }) => {
         const list = d.store.list(intParam(query, 'limit', 50, 1, 1000));
-        return { status: 200, json: { revisions: list.map((r) => ({ ...r, appliedAt: new Date(r.appliedAt).toISOString() })) } };
+        return {
+          status: 200,
+          json: { revisions: list.map((r) => ({ ...r, appliedAt: new Date(r.appliedAt).toISOString() })) },
+        };
       },
     },
     {
@@ -99,16 +109,33 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
         const dryRun = body['dryRun'];
         if (dryRun !== undefined && typeof dryRun !== 'boolean') throw bad('dryRun must be true or false');
         const source = body['source'];
-        if (source !== undefined && (typeof source !== 'string' || !SOURCE.test(source))) throw bad('source must be a short label (letters, digits, . _ : -; at most 32)');
-        const out = await d.control.apply({ manifests, dryRun: dryRun === true, ifRevision: optionalInt(body, 'ifRevision'), ...(source !== undefined ? { source } : {}) });
+        if (source !== undefined && (typeof source !== 'string' || !SOURCE.test(source)))
+          throw bad('source must be a short label (letters, digits, . _ : -; at most 32)');
+        const out = await d.control.apply({
+          manifests,
+          dryRun: dryRun === true,
+          ifRevision: optionalInt(body, 'ifRevision'),
+          ...(source !== undefined ? { source } : {}),
+        });
         if (out.kind === 'conflict') {
-          return errorAnswer('GW_ERR_REVISION_CONFLICT', `the gateway is at revision ${out.currentRevision}, not the expected one; plan again and retry`, { currentRevision: out.currentRevision });
+          return errorAnswer(
+            'GW_ERR_REVISION_CONFLICT',
+            `the gateway is at revision ${out.currentRevision}, not the expected one; plan again and retry`,
+            { currentRevision: out.currentRevision },
+          );
         }
         if (out.kind === 'invalid') {
           const n = out.diagnostics.filter((x) => x.severity === 'error').length;
-          return errorAnswer('GW_ERR_CONFIG_INVALID', `the manifests have ${n} error${n === 1 ? '' : 's'}; nothing was changed`, { diagnostics: out.diagnostics });
+          return errorAnswer(
+            'GW_ERR_CONFIG_INVALID',
+            `the manifests have ${n} error${n === 1 ? '' : 's'}; nothing was changed`,
+            { diagnostics: out.diagnostics },
+          );
         }
-        return { status: 200, json: { applied: out.applied, revision: out.revision, plan: out.plan, diagnostics: out.diagnostics } };
+        return {
+          status: 200,
+          json: { applied: out.applied, revision: out.revision, plan: out.plan, diagnostics: out.diagnostics },
+        };
       },
     },
     {
@@ -118,9 +145,16 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
         const out = await d.control.rollback(optionalInt(body, 'revision'));
         if (out.kind === 'not-found') return errorAnswer('GW_ERR_REVISION_NOT_FOUND', out.message);
         if (out.kind === 'invalid') {
-          return errorAnswer('GW_ERR_CONFIG_INVALID', 'that revision no longer validates here (see diagnostics); nothing was changed', { diagnostics: out.diagnostics });
+          return errorAnswer(
+            'GW_ERR_CONFIG_INVALID',
+            'that revision no longer validates here (see diagnostics); nothing was changed',
+            { diagnostics: out.diagnostics },
+          );
         }
-        return { status: 200, json: { applied: out.applied, revision: out.revision, rolledBackTo: out.rolledBackTo, plan: out.plan } };
+        return {
+          status: 200,
+          json: { applied: out.applied, revision: out.revision, rolledBackTo: out.rolledBackTo, plan: out.plan },
+        };
       },
     },
     {
@@ -129,7 +163,16 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
       handle: () => {
         const rev = d.control.current;
         const endpoints = d.status.endpoints(d.table(), d.usage);
-        return { status: 200, json: { revision: rev?.number ?? null, hash: rev?.hash ?? null, uptimeS: Math.floor((Date.now() - d.startedAt) / 1000), endpoints, breakers: d.breakers?.() ?? [] } };
+        return {
+          status: 200,
+          json: {
+            revision: rev?.number ?? null,
+            hash: rev?.hash ?? null,
+            uptimeS: Math.floor((Date.now() - d.startedAt) / 1000),
+            endpoints,
+            breakers: d.breakers?.() ?? [],
+          },
+        };
       },
     },
     {
@@ -138,7 +181,8 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
       handle: ({ query }) => {
         const since = query.get('since') ?? '24h';
         const sinceMs = parseSince(since, Date.now());
-        if (sinceMs === undefined) throw bad(`since must be a duration such as 30m, 24h or 7d, or an ISO time; got ${JSON.stringify(since)}`);
+        if (sinceMs === undefined)
+          throw bad(`since must be a duration such as 30m, 24h or 7d, or an ISO time; got ${JSON.stringify(since)}`);
         const by = (query.get('by') ?? 'endpoint') as SummaryBy;
         if (!SUMMARY_BY.includes(by)) throw bad(`by must be one of ${SUMMARY_BY.join(', ')}`);
         const workspace = query.get('workspace') ?? undefined;
@@ -153,10 +197,18 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
         const endpoint = query.get('endpoint') ?? undefined;
         const workspace = query.get('workspace') ?? undefined;
         const limit = intParam(query, 'limit', 50, 1, 1000);
-        const requests = d.usage.recent({ limit, ...(endpoint !== undefined ? { endpoint } : {}), ...(workspace !== undefined ? { workspace } : {}) });
+        const requests = d.usage.recent({
+          limit,
+          ...(endpoint !== undefined ? { endpoint } : {}),
+          ...(workspace !== undefined ? { workspace } : {}),
+        });
         return { status: 200, json: { requests } };
       },
     },
-    { method: 'GET', path: '/metrics', handle: async () => ({ status: 200, text: await d.metrics.text(), contentType: d.metrics.contentType }) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      handle: async () => ({ status: 200, text: await d.metrics.text(), contentType: d.metrics.contentType }),
+    },
   ];
 }

@@ -67,7 +67,10 @@ export interface AdminRuntime {
 }
 
 /** The usage log as the proxy sees it, counting each row into the metrics as it is recorded. */
-export function meteredUsageLog(usageLog: UsageLog, metrics: GatewayMetrics): { record(row: UsageRow): void; close(): void } {
+export function meteredUsageLog(
+  usageLog: UsageLog,
+  metrics: GatewayMetrics,
+): { record(row: UsageRow): void; close(): void } {
   return {
     record(row: UsageRow): void {
       metrics.observe(row);
@@ -78,9 +81,24 @@ export function meteredUsageLog(usageLog: UsageLog, metrics: GatewayMetrics): { 
 }
 
 export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
-  const control = new ControlPlane({ store: o.store, swap: o.swap, build: o.build, logger: o.logger, metrics: o.metrics });
+  const control = new ControlPlane({
+    store: o.store,
+    swap: o.swap,
+    build: o.build,
+    logger: o.logger,
+    metrics: o.metrics,
+  });
   const startedAt = Date.now();
-  const routes = adminRoutes({ control, store: o.store, usage: o.usageLog, status: new StatusQuery(), metrics: o.metrics, table: o.table, startedAt, breakers: o.breakers });
+  const routes = adminRoutes({
+    control,
+    store: o.store,
+    usage: o.usageLog,
+    status: new StatusQuery(),
+    metrics: o.metrics,
+    table: o.table,
+    startedAt,
+    breakers: o.breakers,
+  });
   const { host, key } = o.settings.admin;
   const listener: Listener = createAdminListener({
     routes,

@@ -32,7 +32,11 @@ export interface AdminServerOptions {
 
 function send(res: ServerResponse, a: AdminAnswer): void {
   if ('json' in a) return sendJson(res, a.status, a.json, { 'cache-control': 'no-store' });
-  res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.text), 'cache-control': 'no-store' });
+  res.writeHead(a.status, {
+    'content-type': a.contentType,
+    'content-length': Buffer.byteLength(a.text),
+    'cache-control': 'no-store',
+  });
   res.end(a.text);
 }
 
@@ -60,19 +64,26 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
     if (wait > 0) {
       req.resume();
       res.setHeader('retry-after', String(Math.ceil(wait / 1000)));
-      return errorAnswer('GW_ERR_ADMIN_AUTH_THROTTLED', `too many failed admin-key attempts from ${addr ?? 'this address'}; retry in ${Math.ceil(wait / 1000)}s`);
+      return errorAnswer(
+        'GW_ERR_ADMIN_AUTH_THROTTLED',
+        `too many failed admin-key attempts from ${addr ?? 'this address'}; retry in ${Math.ceil(wait / 1000)}s`,
+      );
     }
     const authorization = req.headers.authorization;
     if (!auth(authorization)) {
       req.resume();
       if (authorization !== undefined) throttle.fail(addr);
-      return errorAnswer('GW_ERR_ADMIN_AUTH', 'the admin API needs the admin key: Authorization: Bearer <key> (GW_ADMIN_KEY)');
+      return errorAnswer(
+        'GW_ERR_ADMIN_AUTH',
+        'the admin API needs the admin key: Authorization: Bearer <key> (GW_ADMIN_KEY)',
+      );
     }
     // The path as URL normalises it (dot segments, encoding), as the admin API always matched it.
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     const method = req.method ?? 'GET';
     const m = router.match(method, url.pathname);
-    if (m.kind === 'not-found') return errorAnswer('GW_ERR_ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
+    if (m.kind === 'not-found')
+      return errorAnswer('GW_ERR_ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
     if (m.kind === 'method-not-allowed') {
       const allow = m.allow.join(', ');
       res.setHeader('allow', allow);
@@ -87,19 +98,26 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
     return route.handle({ query: url.searchParams, body });
   };
 
-  return createListener('admin', (req, res) => {
-    const t0 = performance.now();
-    serve(req, res)
-      .catch((err: unknown) => fromError(err, logger))
-      .then((answer) => {
-        if (res.headersSent) return;
-        // The rest of a refused body (oversized, not JSON, cross-site, no key) is not worth
-        // reading: close rather than reuse the socket.
-        if (answer.status === 413 || !req.complete) res.setHeader('connection', 'close');
-        send(res, answer);
-        const ms = Math.round((performance.now() - t0) * 100) / 100;
-        logger.info({ admin: true, method: req.method, path: (req.url ?? '/').split('?')[0], status: answer.status, ms }, 'admin request');
-      })
-      .catch((err: unknown) => logger.error({ err }, 'admin answer failed'));
-  }, opts.limits);
+  return createListener(
+    'admin',
+    (req, res) => {
+      const t0 = performance.now();
+      serve(req, res)
+        .catch((err: unknown) => fromError(err, logger))
+        .then((answer) => {
+          if (res.headersSent) return;
+          // The rest of a refused body (oversized, not JSON, cross-site, no key) is not worth
+          // reading: close rather than reuse the socket.
+          if (answer.status === 413 || !req.complete) res.setHeader('connection', 'close');
+          send(res, answer);
+          const ms = Math.round((performance.now() - t0) * 100) / 100;
+          logger.info(
+            { admin: true, method: req.method, path: (req.url ?? '/').split('?')[0], status: answer.status, ms },
+            'admin request',
+          );
+        })
+        .catch((err: unknown) => logger.error({ err }, 'admin answer failed'));
+    },
+    opts.limits,
+  );
 }

@@ -50,7 +50,8 @@ export class StatusQuery {
           errorRate: requests === 0 ? 0 : round(errors / requests, 4),
           requests,
           errors,
-          lastError: s?.lastError == null ? null : { code: s.lastError.code, at: new Date(s.lastError.at).toISOString() },
+          lastError:
+            s?.lastError == null ? null : { code: s.lastError.code, at: new Date(s.lastError.at).toISOString() },
         });
       }
     }

@@ -118,9 +118,14 @@ function knownCode(code: unknown): ErrorCode | undefined {
   return typeof code === 'string' && Object.hasOwn(ERRORS, code) ? (code as ErrorCode) : undefined;
 }
 
-
 /** A non-2xx answer as a GwError; details carry status, the server's code, diagnostics, currentRevision. */
-function refusal(baseUrl: string, route: string, status: number, body: ErrorBody | undefined, hasKey: boolean): GwError {
+function refusal(
+  baseUrl: string,
+  route: string,
+  status: number,
+  body: ErrorBody | undefined,
+  hasKey: boolean,
+): GwError {
   const serverCode = typeof body?.error?.code === 'string' ? body.error.code : undefined;
   const serverMessage = typeof body?.error?.message === 'string' ? body.error.message : undefined;
   const details: Record<string, unknown> = { status, route };
@@ -164,10 +169,16 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
       });
     } catch (err) {
       if (err instanceof Error && err.name === 'TimeoutError') {
-        throw new GwError('GW_ERR_ADMIN_UNREACHABLE', `the gateway at ${baseUrl} did not answer ${route} within ${timeoutMs / 1000}s`);
+        throw new GwError(
+          'GW_ERR_ADMIN_UNREACHABLE',
+          `the gateway at ${baseUrl} did not answer ${route} within ${timeoutMs / 1000}s`,
+        );
       }
       const hint = 'is `gw serve` running there? Pass --server URL or set admin.listen in gateway.yaml';
-      throw new GwError('GW_ERR_ADMIN_UNREACHABLE', `cannot reach the gateway at ${baseUrl} (${causeText(err)}); ${hint}`);
+      throw new GwError(
+        'GW_ERR_ADMIN_UNREACHABLE',
+        `cannot reach the gateway at ${baseUrl} (${causeText(err)}); ${hint}`,
+      );
     }
     const text = await res.text();
     let parsed: unknown;
@@ -182,10 +193,14 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
       throw refusal(baseUrl, route, res.status, errBody, key !== undefined);
     }
     if (!isJsonObject) {
-      throw new GwError('GW_ERR_ADMIN_RESPONSE', `${baseUrl} answered ${route} with something that is not admin API JSON; is it the admin listener (admin.listen)?`, {
-        status: res.status,
-        route,
-      });
+      throw new GwError(
+        'GW_ERR_ADMIN_RESPONSE',
+        `${baseUrl} answered ${route} with something that is not admin API JSON; is it the admin listener (admin.listen)?`,
+        {
+          status: res.status,
+          route,
+        },
+      );
     }
     return parsed as T;
   }
@@ -194,7 +209,8 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
     baseUrl,
     config: () => call<AdminConfig>('GET', '/admin/v1/config'),
     apply: (body) => call<ApplyResponse>('POST', '/admin/v1/apply', body),
-    rollback: (revision) => call<RollbackResponse>('POST', '/admin/v1/rollback', revision === undefined ? {} : { revision }),
+    rollback: (revision) =>
+      call<RollbackResponse>('POST', '/admin/v1/rollback', revision === undefined ? {} : { revision }),
     status: () => call<StatusResponse>('GET', '/admin/v1/status'),
   };
 }
@@ -220,14 +236,24 @@ export async function locateAdmin(o: { readonly server?: string; readonly config
     import('../manifest/load.js'),
   ]);
   const path = resolve(o.config ?? 'gateway.yaml');
-  const exists = await stat(path).then((s) => s.isFile(), () => false);
+  const exists = await stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (!exists) {
-    if (o.config !== undefined) throw new GwError('GW_ERR_CLI_USAGE', `${o.config} not found; name an existing gateway.yaml with -c, or pass --server URL`);
+    if (o.config !== undefined)
+      throw new GwError(
+        'GW_ERR_CLI_USAGE',
+        `${o.config} not found; name an existing gateway.yaml with -c, or pass --server URL`,
+      );
     return adminBaseUrl(undefined, undefined);
   }
   const loaded = await loadManifests([path]);
   if (loaded.gateway === undefined) {
-    throw new GwError('GW_ERR_CLI_USAGE', `${o.config ?? 'gateway.yaml'} holds no valid Gateway document (run gw validate); or pass --server URL`);
+    throw new GwError(
+      'GW_ERR_CLI_USAGE',
+      `${o.config ?? 'gateway.yaml'} holds no valid Gateway document (run gw validate); or pass --server URL`,
+    );
   }
   return adminBaseUrl(undefined, loaded.gateway.manifest.spec.admin?.listen);
 }

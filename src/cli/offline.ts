@@ -8,7 +8,11 @@ export interface ConfigFlags {
   readonly file?: readonly string[] | undefined;
 }
 
-export async function offlineConfig(command: string, o: ConfigFlags, io: CliIO): Promise<Extract<OfflineBuild, { ok: true }> | undefined> {
+export async function offlineConfig(
+  command: string,
+  o: ConfigFlags,
+  io: CliIO,
+): Promise<Extract<OfflineBuild, { ok: true }> | undefined> {
   const [{ buildOffline }, { renderDiagnostics, summarize }, { readStdin }] = await Promise.all([
     import('../ops/offline-config.js'),
     import('./render/diagnostics.js'),

@@ -33,7 +33,10 @@ interface MutableWorkspace {
 }
 
 /** Lazily, one resource at a time (defaults are not cheap: compileSteps yields between two). */
-function* byKind<M>(resources: readonly Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>[], kind: string): Generator<{ workspace: string; name: string; manifest: M }> {
+function* byKind<M>(
+  resources: readonly Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>[],
+  kind: string,
+): Generator<{ workspace: string; name: string; manifest: M }> {
   for (const r of resources) {
     if (r.kind !== kind || typeof r.manifest !== 'object' || r.manifest === null) continue;
     yield { workspace: r.workspace, name: r.name, manifest: withDefaults(r.manifest) as M };
@@ -54,7 +57,10 @@ export function compile(resources: readonly Resource[], options: CompileOptions 
  * so a caller on the serving thread can pause between slices (config/sliced.ts). Nothing is
  * visible before the end: the table is returned whole, already frozen.
  */
-export function* compileSteps(resources: readonly Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>[], options: CompileOptions = {}): Generator<void, RoutingTable> {
+export function* compileSteps(
+  resources: readonly Pick<Resource, 'kind' | 'name' | 'workspace' | 'manifest'>[],
+  options: CompileOptions = {},
+): Generator<void, RoutingTable> {
   const workspaces = new Map<string, MutableWorkspace>();
   const workspace = (name: string): MutableWorkspace => {
     let ws = workspaces.get(name);

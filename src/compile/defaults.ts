@@ -174,7 +174,13 @@ function buildFiller(node: SchemaNode): Filler {
   if (target !== undefined && !refLoops(node)) layers.push(filler(target));
   for (const sub of node.allOf ?? []) layers.push(filler(sub));
   const branches = discriminatorBranches(node);
-  if (props.length === 0 && items === undefined && extra === undefined && layers.length === 0 && branches === undefined) {
+  if (
+    props.length === 0 &&
+    items === undefined &&
+    extra === undefined &&
+    layers.length === 0 &&
+    branches === undefined
+  ) {
     return COPY;
   }
   return (value, owned) => {
@@ -190,7 +196,8 @@ function buildFiller(node: SchemaNode): Filler {
         if (v !== undefined) obj[p.key] = p.fill(v, false);
         else if (p.dflt !== undefined) obj[p.key] = p.fill(copyDefault(p.dflt), true);
       }
-      if (extra !== undefined) for (const key of Object.keys(obj)) if (!declared.has(key)) obj[key] = extra(obj[key], false);
+      if (extra !== undefined)
+        for (const key of Object.keys(obj)) if (!declared.has(key)) obj[key] = extra(obj[key], false);
       out = obj;
     } else {
       return value; // scalars have no defaults below them

@@ -42,7 +42,8 @@ function validator(ctx: EndpointContext, schema: unknown): CompiledValidator | u
 
 function stringMap(models: RoutingTarget['models']): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [exposed, upstream] of Object.entries(models ?? {})) if (typeof upstream === 'string') out.set(exposed, upstream);
+  for (const [exposed, upstream] of Object.entries(models ?? {}))
+    if (typeof upstream === 'string') out.set(exposed, upstream);
   return out;
 }
 

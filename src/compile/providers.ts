@@ -19,7 +19,9 @@ function providerFallbacks(): { readonly timeoutMs: number; readonly probePath: 
 const MOCK_DEFAULTS = `${SPEC}/mock`;
 
 /** Custom headers with lower-cased names; later sources win. */
-export function mergeHeaders(...sources: (Readonly<Record<string, string | undefined>> | undefined)[]): Record<string, string> {
+export function mergeHeaders(
+  ...sources: (Readonly<Record<string, string | undefined>> | undefined)[]
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const src of sources) {
     if (src === undefined) continue;
@@ -105,4 +107,3 @@ export function compileProvider(
   };
   return { provider, parts };
 }
-

@@ -132,7 +132,8 @@ export interface CompiledChatEndpoint {
   readonly limits: EndpointLimits;
   readonly guardrails: readonly CompiledGuardrail[];
   readonly streaming: boolean;
-  readonly sessions: { readonly ttlMs: number; readonly maxMessages: number; readonly maxTokens: number | undefined } | undefined;
+  readonly sessions:
+    { readonly ttlMs: number; readonly maxMessages: number; readonly maxTokens: number | undefined } | undefined;
   readonly mcp: { readonly expose: boolean; readonly description: string | undefined };
 }
 
@@ -193,5 +194,10 @@ export interface RoutingTable {
   readonly providers: ReadonlyMap<string, CompiledProvider>;
   /** hex sha256 -> key */
   readonly keys: ReadonlyMap<string, CompiledKey>;
-  readonly counts: { readonly providers: number; readonly endpoints: number; readonly keys: number; readonly guardrails: number };
+  readonly counts: {
+    readonly providers: number;
+    readonly endpoints: number;
+    readonly keys: number;
+    readonly guardrails: number;
+  };
 }

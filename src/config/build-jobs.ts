@@ -11,7 +11,14 @@ import { isEmptyPlan, plan } from '../state/plan.js';
 import type { Change } from '../state/plan.js';
 import { planJson } from '../state/report.js';
 import { buildSnapshot } from '../state/snapshot.js';
-import { gatewayResource, prepareConfig, type BuiltPlan, type PlainResource, type PreparedConfig, type PrepareResult } from './build.js';
+import {
+  gatewayResource,
+  prepareConfig,
+  type BuiltPlan,
+  type PlainResource,
+  type PreparedConfig,
+  type PrepareResult,
+} from './build.js';
 import { prepareFromManifests } from './from-manifests.js';
 
 /** Resources (and plan changes) per message back to the serving thread. */
@@ -29,14 +36,20 @@ export type BuildJob =
       readonly kind: 'manifests';
       /** The manifests as JSON text: one cheap string to hand over instead of a deep clone. */
       readonly manifestsJson: string;
-      readonly base: { readonly gateway: Gateway | undefined; readonly configPath: string | undefined; readonly cwd: string };
+      readonly base: {
+        readonly gateway: Gateway | undefined;
+        readonly configPath: string | undefined;
+        readonly cwd: string;
+      };
       readonly label: string;
       readonly env: NodeJS.ProcessEnv;
       /** The manifests in service, as JSON text: when given, the plan against them is made here too. */
       readonly liveJson?: string | undefined;
     };
 
-export type ToWorker = { readonly type: 'build'; readonly id: number; readonly job: BuildJob } | { readonly type: 'next'; readonly id: number };
+export type ToWorker =
+  | { readonly type: 'build'; readonly id: number; readonly job: BuildJob }
+  | { readonly type: 'next'; readonly id: number };
 
 /** The prepared config without its bulk (that follows in chunks). */
 export type PreparedHead = Omit<PreparedConfig, 'resolved' | 'manifests'>;
@@ -73,10 +86,21 @@ async function prepare(job: BuildJob): Promise<{ result: PrepareResult; plan?: B
   const { base } = job;
   const gateway = base.gateway !== undefined ? gatewayResource(base.gateway, base.configPath, base.cwd) : undefined;
   const manifests = JSON.parse(job.manifestsJson) as unknown[];
-  const result = await prepareFromManifests(manifests, { gateway, configPath: base.configPath, cwd: base.cwd, env: job.env }, { label: job.label });
+  const result = await prepareFromManifests(
+    manifests,
+    { gateway, configPath: base.configPath, cwd: base.cwd, env: job.env },
+    { label: job.label },
+  );
   if (!result.ok || job.liveJson === undefined) return { result };
   const p = plan(buildSnapshot(result.config.manifests), buildSnapshot(JSON.parse(job.liveJson) as Manifest[]));
-  return { result, plan: { empty: isEmptyPlan(p), summary: p.summary, report: planJson(p, { diagnostics: result.config.diagnostics }) } };
+  return {
+    result,
+    plan: {
+      empty: isEmptyPlan(p),
+      summary: p.summary,
+      report: planJson(p, { diagnostics: result.config.diagnostics }),
+    },
+  };
 }
 
 /** Answers build jobs on `port` until the thread ends. */
@@ -96,7 +120,12 @@ export function serveBuilds(port: MessagePort, hooks: WorkerHooks = {}): void {
     const { resolved: _r, manifests: _m, ...head } = out.result.config;
     const { changes, ...report } = out.plan?.report ?? { changes: [] as readonly Change[] };
     pending = { id, config: out.result.config, changes, offset: 0 };
-    post({ type: 'head', id, config: head, ...(out.plan !== undefined ? { plan: { ...out.plan, report: report as PlanHead['report'] } } : {}) });
+    post({
+      type: 'head',
+      id,
+      config: head,
+      ...(out.plan !== undefined ? { plan: { ...out.plan, report: report as PlanHead['report'] } } : {}),
+    });
   };
 
   const next = (id: number): void => {
@@ -104,7 +133,14 @@ export function serveBuilds(port: MessagePort, hooks: WorkerHooks = {}): void {
     const { config, changes, offset } = pending;
     const end = offset + CHUNK;
     const last = end >= Math.max(config.resolved.length, config.manifests.length, changes.length);
-    post({ type: 'chunk', id, resolved: config.resolved.slice(offset, end), manifests: config.manifests.slice(offset, end), changes: changes.slice(offset, end), last });
+    post({
+      type: 'chunk',
+      id,
+      resolved: config.resolved.slice(offset, end),
+      manifests: config.manifests.slice(offset, end),
+      changes: changes.slice(offset, end),
+      last,
+    });
     pending = last ? undefined : { ...pending, offset: end };
   };
 

@@ -75,16 +75,21 @@ export interface PreparedConfig {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-export type PrepareResult = { readonly ok: true; readonly config: PreparedConfig } | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
+export type PrepareResult =
+  | { readonly ok: true; readonly config: PreparedConfig }
+  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
 /** The first half of finishBuild(): resolve references, hash. No table yet. */
 export async function prepareBuild(c: CheckedConfig, opts: FinishOptions): Promise<PrepareResult> {
   if (hasErrors(c.diagnostics)) return { ok: false, diagnostics: sortDiagnostics(c.diagnostics) };
   const all = c.gateway ? [c.gateway, ...c.resources] : [...c.resources];
   const resolved = await resolveReferences(all, opts.env, { root: configFolder(c.configPath, opts.cwd) });
-  if (hasErrors(resolved.diagnostics)) return { ok: false, diagnostics: sortDiagnostics([...c.diagnostics, ...resolved.diagnostics]) };
+  if (hasErrors(resolved.diagnostics))
+    return { ok: false, diagnostics: sortDiagnostics([...c.diagnostics, ...resolved.diagnostics]) };
   const resolvedGateway = resolved.resources.find((r): r is GatewayResource => r.kind === 'Gateway');
-  const resources = resolved.resources.filter((r) => r.kind !== 'Gateway').map(({ kind, name, workspace, manifest }) => ({ kind, name, workspace, manifest }));
+  const resources = resolved.resources
+    .filter((r) => r.kind !== 'Gateway')
+    .map(({ kind, name, workspace, manifest }) => ({ kind, name, workspace, manifest }));
   // The hash is of the manifests as written, so secrets never feed it and it is stable.
   const manifests = c.resources.map((r) => r.manifest);
   return {
@@ -113,14 +118,28 @@ export function gatewayResource(manifest: Gateway, configPath: string | undefine
     dir: configPath !== undefined ? dirname(configPath) : (cwd ?? process.cwd()),
     locate: () => ({ line: 0, col: 0 }),
   };
-  return { kind: 'Gateway', name: manifest.metadata.name, workspace: manifest.metadata.workspace ?? 'default', manifest, source };
+  return {
+    kind: 'Gateway',
+    name: manifest.metadata.name,
+    workspace: manifest.metadata.workspace ?? 'default',
+    manifest,
+    source,
+  };
 }
 
 type Built = Extract<BuildResult, { ok: true }>;
 
 function built(p: PreparedConfig, table: RoutingTable, gateway: GatewayResource | undefined, plan?: BuiltPlan): Built {
   const settings = gatewaySettings(p.resolvedGateway, p.configPath, p.cwd);
-  return { ok: true, settings, table, diagnostics: p.diagnostics, gateway, manifests: p.manifests, ...(plan !== undefined ? { plan } : {}) };
+  return {
+    ok: true,
+    settings,
+    table,
+    diagnostics: p.diagnostics,
+    gateway,
+    manifests: p.manifests,
+    ...(plan !== undefined ? { plan } : {}),
+  };
 }
 
 /** The second half, in one go (start-up, CLI commands). */
@@ -133,7 +152,11 @@ export function compilePrepared(p: PreparedConfig, gateway: GatewayResource | un
 }
 
 /** The second half on the serving thread: compiles in slices, so requests are answered meanwhile. */
-export async function compilePreparedSliced(p: PreparedConfig, gateway: GatewayResource | undefined, plan?: BuiltPlan): Promise<Built> {
+export async function compilePreparedSliced(
+  p: PreparedConfig,
+  gateway: GatewayResource | undefined,
+  plan?: BuiltPlan,
+): Promise<Built> {
   const table = await runSliced(compileSteps(p.resolved, { hash: p.hash }));
   return built(p, table, gateway, plan);
 }

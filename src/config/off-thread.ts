@@ -8,12 +8,21 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { Manifest } from '../manifest/types.js';
 import type { Change } from '../state/plan.js';
-import { compilePreparedSliced, gatewayResource, type BuildResult, type BuiltPlan, type PlainResource } from './build.js';
+import {
+  compilePreparedSliced,
+  gatewayResource,
+  type BuildResult,
+  type BuiltPlan,
+  type PlainResource,
+} from './build.js';
 import type { BuildJob, FromWorker, PlanHead, PreparedHead, ToWorker } from './build-jobs.js';
 import type { ServerBase } from './from-manifests.js';
 
 /** The worker script next to this module: .ts when run from source (tsx), .js when built. */
-const DEFAULT_WORKER = new URL(import.meta.url.endsWith('.ts') ? './build-worker.ts' : './build-worker.js', import.meta.url);
+const DEFAULT_WORKER = new URL(
+  import.meta.url.endsWith('.ts') ? './build-worker.ts' : './build-worker.js',
+  import.meta.url,
+);
 /** A build's worker half that takes longer than this is stopped and fails. */
 export const BUILD_TIMEOUT_MS = 120_000;
 /**
@@ -62,7 +71,15 @@ function fromSource(url: URL): string {
 }
 
 function failure(file: string, message: string): BuildResult {
-  const d: Diagnostic = { code: 'GW_ERR_INTERNAL', severity: 'error', message: `the config build failed: ${message}; nothing was changed`, file, line: 0, col: 0, path: '' };
+  const d: Diagnostic = {
+    code: 'GW_ERR_INTERNAL',
+    severity: 'error',
+    message: `the config build failed: ${message}; nothing was changed`,
+    file,
+    line: 0,
+    col: 0,
+    path: '',
+  };
   return { ok: false, diagnostics: [d] };
 }
 
@@ -84,7 +101,9 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
   const start = (): Worker => {
     const url = opts.workerUrl ?? DEFAULT_WORKER;
     const limits = { resourceLimits: opts.resourceLimits ?? { maxOldGenerationSizeMb: BUILD_HEAP_MB } };
-    const w = url.pathname.endsWith('.ts') ? new Worker(fromSource(url), { eval: true, ...limits }) : new Worker(url, limits);
+    const w = url.pathname.endsWith('.ts')
+      ? new Worker(fromSource(url), { eval: true, ...limits })
+      : new Worker(url, limits);
     // Never what keeps the process alive: the listeners do that while gw serves.
     w.unref();
     let lastError: Error | undefined;
@@ -149,8 +168,12 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
           if (!m.last) return void setImmediate(() => w.postMessage({ type: 'next', id } satisfies ToWorker));
           done();
           const h = head!;
-          const plan: BuiltPlan | undefined = h.plan !== undefined ? { ...h.plan, report: { ...h.plan.report, changes } } : undefined;
-          const gateway = h.config.gateway !== undefined ? gatewayResource(h.config.gateway, h.config.configPath, h.config.cwd) : undefined;
+          const plan: BuiltPlan | undefined =
+            h.plan !== undefined ? { ...h.plan, report: { ...h.plan.report, changes } } : undefined;
+          const gateway =
+            h.config.gateway !== undefined
+              ? gatewayResource(h.config.gateway, h.config.configPath, h.config.cwd)
+              : undefined;
           compilePreparedSliced({ ...h.config, resolved, manifests }, gateway, plan).then(resolve, (err: unknown) =>
             resolve(failure(label, `compiling the routing table: ${err instanceof Error ? err.message : String(err)}`)),
           );

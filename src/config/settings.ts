@@ -60,9 +60,15 @@ export function parseListen(listen: string): ListenAddress {
 }
 
 /** `gateway` has its references already resolved. */
-export function gatewaySettings(gateway: Gateway | undefined, configPath: string | undefined, cwd = process.cwd()): GatewaySettings {
+export function gatewaySettings(
+  gateway: Gateway | undefined,
+  configPath: string | undefined,
+  cwd = process.cwd(),
+): GatewaySettings {
   const base = configPath ? dirname(configPath) : cwd;
-  const doc: Gateway = withDefaults(gateway ?? { apiVersion: 'gw/v1', kind: 'Gateway', metadata: { name: 'default' }, spec: {} });
+  const doc: Gateway = withDefaults(
+    gateway ?? { apiVersion: 'gw/v1', kind: 'Gateway', metadata: { name: 'default' }, spec: {} },
+  );
   const spec = doc.spec;
   const adminKey = spec.admin?.key;
   const proxy = spec.proxy ?? {};

@@ -18,7 +18,9 @@ function tooLarge(max: number): GwError {
 }
 
 function tooDeep(max: number): GwError {
-  return new GwError('GW_ERR_JSON_TOO_DEEP', `the JSON body nests arrays and objects deeper than ${max} levels`, { maxJsonDepth: max });
+  return new GwError('GW_ERR_JSON_TOO_DEEP', `the JSON body nests arrays and objects deeper than ${max} levels`, {
+    maxJsonDepth: max,
+  });
 }
 
 /**
@@ -135,7 +137,15 @@ export function readBody(req: IncomingMessage, max: number, opts: ReadBodyOption
     req.on('error', onError);
     req.on('close', onClose);
     if (idleMs > 0 && !req.complete) {
-      timer = setTimeout(() => refuse(new GwError('GW_ERR_REQUEST_TIMEOUT', `no request body bytes arrived for ${idleMs} ms`, { bodyTimeoutMs: idleMs })), idleMs);
+      timer = setTimeout(
+        () =>
+          refuse(
+            new GwError('GW_ERR_REQUEST_TIMEOUT', `no request body bytes arrived for ${idleMs} ms`, {
+              bodyTimeoutMs: idleMs,
+            }),
+          ),
+        idleMs,
+      );
     }
   });
 }

@@ -48,7 +48,11 @@ function checkEvery(ms: number): number {
   return Math.min(1000, Math.max(25, Math.floor(ms / 4)));
 }
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+};
 
 /** A raw HTTP/1.1 answer for a request the parser refused (no ServerResponse exists for it). */
 function rawError(code: ErrorCode, message: string): string {
@@ -64,10 +68,16 @@ function rawError(code: ErrorCode, message: string): string {
 
 function clientErrorAnswer(err: NodeJS.ErrnoException, limits: ListenerLimits): string {
   if (err.code === 'HPE_HEADER_OVERFLOW') {
-    return rawError('GW_ERR_HEADERS_TOO_LARGE', `the request line and headers are larger than ${limits.maxHeaderBytes} bytes`);
+    return rawError(
+      'GW_ERR_HEADERS_TOO_LARGE',
+      `the request line and headers are larger than ${limits.maxHeaderBytes} bytes`,
+    );
   }
   if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return rawError('GW_ERR_REQUEST_TIMEOUT', `the request was not received in time (headers within ${limits.headersTimeoutMs} ms)`);
+    return rawError(
+      'GW_ERR_REQUEST_TIMEOUT',
+      `the request was not received in time (headers within ${limits.headersTimeoutMs} ms)`,
+    );
   }
   return rawError('GW_ERR_BAD_REQUEST', 'the request is not valid HTTP/1.1');
 }

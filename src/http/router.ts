@@ -44,7 +44,8 @@ function parsePattern(path: string): { segments: Segment[]; wildcard: boolean } 
   const segments = parts.map((p): Segment => {
     const m = PARAM.exec(p);
     if (m === null) {
-      if (p.includes('{') || p.includes('}') || p.includes('*')) throw new Error(`route ${path}: '${p}' is neither a literal nor a {name} segment`);
+      if (p.includes('{') || p.includes('}') || p.includes('*'))
+        throw new Error(`route ${path}: '${p}' is neither a literal nor a {name} segment`);
       return { literal: p, name: undefined };
     }
     const name = m[1] as string;
@@ -105,7 +106,8 @@ export class Router<T> {
       }
     }
     // A fixed path decides on its own (its methods, not the patterns'), as before patterns existed.
-    if (byMethod === undefined) return this.#patterns.length === 0 ? { kind: 'not-found' } : this.#matchPattern(method, path);
+    if (byMethod === undefined)
+      return this.#patterns.length === 0 ? { kind: 'not-found' } : this.#matchPattern(method, path);
     const value = pick(byMethod, method);
     if (value === undefined) return { kind: 'method-not-allowed', allow: [...byMethod.keys()] };
     return { kind: 'found', value, endpointScope, params: NO_PARAMS, rest: '' };
@@ -136,7 +138,10 @@ function pick<T>(byMethod: Map<string, T>, method: string): T | undefined {
 }
 
 /** `parts` is the path split on '/' (parts[0] is ''); undefined when the pattern does not match. */
-function matchSegments(p: Pattern, parts: readonly string[]): { params: Record<string, string>; restFrom: number } | undefined {
+function matchSegments(
+  p: Pattern,
+  parts: readonly string[],
+): { params: Record<string, string>; restFrom: number } | undefined {
   const n = p.segments.length;
   // Without a wildcard the segment counts are equal; with one, `/a/b` matches `/a/b/*` too.
   if (p.wildcard ? parts.length - 1 < n : parts.length - 1 !== n) return undefined;

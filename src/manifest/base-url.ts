@@ -13,7 +13,8 @@ export function baseUrlProblem(value: string): string | undefined {
   } catch {
     return 'is not a URL; write an absolute http:// or https:// URL, e.g. https://api.openai.com/v1';
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `uses ${url.protocol.slice(0, -1)}; gw speaks only http:// and https://`;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return `uses ${url.protocol.slice(0, -1)}; gw speaks only http:// and https://`;
   // The compiler's own judge: whatever it would drop is refused here first.
   if (splitBaseUrl(value) === undefined) return 'is not an http(s) URL gw can send to';
   return undefined;

@@ -135,7 +135,8 @@ export function findTooDeep(text: string, max: number = MAX_YAML_DEPTH): DepthPr
     let indent = 0;
     while (line.charCodeAt(indent) === SPACE) indent++;
     const c0 = line.charCodeAt(0);
-    const docMarker = (c0 === 45 || c0 === 46) && line.charCodeAt(1) === c0 && line.charCodeAt(2) === c0 && isBlank(line.charCodeAt(3));
+    const docMarker =
+      (c0 === 45 || c0 === 46) && line.charCodeAt(1) === c0 && line.charCodeAt(2) === c0 && isBlank(line.charCodeAt(3));
     if (blockScalar !== undefined) {
       if (!docMarker && (indent >= line.length || isBlank(line.charCodeAt(indent)) || indent > blockScalar)) continue;
       blockScalar = undefined;
@@ -157,7 +158,13 @@ export function findTooDeep(text: string, max: number = MAX_YAML_DEPTH): DepthPr
       scanNode(3, true);
       continue;
     }
-    if (indent >= line.length || isBlank(line.charCodeAt(indent)) || line[indent] === '#' || (indent === 0 && line[0] === '%')) continue;
+    if (
+      indent >= line.length ||
+      isBlank(line.charCodeAt(indent)) ||
+      line[indent] === '#' ||
+      (indent === 0 && line[0] === '%')
+    )
+      continue;
     while (blockCols.length > 0 && blockCols[blockCols.length - 1]! >= indent) blockCols.pop();
     let i = indent;
     // Compact block collections: "- - - x" opens one sequence per dash.
@@ -179,7 +186,8 @@ export function valueTooDeep(value: unknown, max: number = MAX_YAML_DEPTH): bool
     const [v, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
     if (depth + 1 > max) return true;
-    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
+    for (const x of Array.isArray(v) ? v : Object.values(v))
+      if (x !== null && typeof x === 'object') stack.push([x, depth + 1]);
   }
   return false;
 }

@@ -38,7 +38,11 @@ export function scanValue(value: string): { pieces: Piece[]; error?: string } {
       continue;
     }
     const end = value.indexOf('}', i + 2);
-    if (end < 0) return { pieces, error: `unclosed reference at "${value.slice(i, i + 20)}"; close it with "}" (write $\${ for a literal \${)` };
+    if (end < 0)
+      return {
+        pieces,
+        error: `unclosed reference at "${value.slice(i, i + 20)}"; close it with "}" (write $\${ for a literal \${)`,
+      };
     const raw = value.slice(i, end + 1);
     const body = value.slice(i + 2, end);
     const ref = parseReference(body, raw);
@@ -107,14 +111,17 @@ function inside(root: string, path: string): boolean {
 }
 
 /** A file reference as checked: its content (confined and readable), or why it is refused. */
-type FileCheck = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly code: Diagnostic['code']; readonly why: string };
+type FileCheck =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly code: Diagnostic['code']; readonly why: string };
 
 const OUTSIDE = 'stays inside the config folder (the folder of gateway.yaml)';
 
 /** Where a reference would read, checked on the text alone: absolute paths and ".." escapes. */
 function lexicalProblem(source: SourceDoc, path: string, root: string): string | undefined {
   if (isAbsolute(path)) return `absolute paths are refused; write a path relative to the manifest that ${OUTSIDE}`;
-  if (!inside(root, resolve(source.dir, path))) return `the path leads out of the config folder; write one that ${OUTSIDE}`;
+  if (!inside(root, resolve(source.dir, path)))
+    return `the path leads out of the config folder; write one that ${OUTSIDE}`;
   return undefined;
 }
 
@@ -124,13 +131,26 @@ async function readConfined(abs: string, rootReal: Promise<string>, root: string
   try {
     real = await realpath(abs);
   } catch (err) {
-    return { ok: false, code: 'GW_ERR_FILE_REF_MISSING', why: `cannot read ./${relative(root, abs).split(sep).join('/')} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+    return {
+      ok: false,
+      code: 'GW_ERR_FILE_REF_MISSING',
+      why: `cannot read ./${relative(root, abs).split(sep).join('/')} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    };
   }
-  if (!inside(await rootReal, real)) return { ok: false, code: 'GW_ERR_FILE_REF_OUTSIDE', why: `a symbolic link on the way leads out of the config folder; write a path that ${OUTSIDE}` };
+  if (!inside(await rootReal, real))
+    return {
+      ok: false,
+      code: 'GW_ERR_FILE_REF_OUTSIDE',
+      why: `a symbolic link on the way leads out of the config folder; write a path that ${OUTSIDE}`,
+    };
   try {
     return { ok: true, text: await readFile(real, 'utf8') };
   } catch (err) {
-    return { ok: false, code: 'GW_ERR_FILE_REF_MISSING', why: `cannot read ./${relative(root, abs).split(sep).join('/')} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` };
+    return {
+      ok: false,
+      code: 'GW_ERR_FILE_REF_MISSING',
+      why: `cannot read ./${relative(root, abs).split(sep).join('/')} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+    };
   }
 }
 
@@ -158,9 +178,23 @@ async function inspect(resources: readonly Resource[], opts: ReferenceCheckOptio
         if (p.type === 'env') {
           // The Gateway document is the operator's own file and sets the list: not bound by it.
           if (r.kind !== 'Gateway' && !envAllowed(p.name, allow)) {
-            out.push(diag(r.source, path, 'GW_ERR_ENV_NOT_ALLOWED', `${p.raw}: manifests may not read environment variable ${p.name}; the Gateway's references.env lists what they may read (${allow?.join(', ') || 'nothing'})`));
+            out.push(
+              diag(
+                r.source,
+                path,
+                'GW_ERR_ENV_NOT_ALLOWED',
+                `${p.raw}: manifests may not read environment variable ${p.name}; the Gateway's references.env lists what they may read (${allow?.join(', ') || 'nothing'})`,
+              ),
+            );
           } else if (opts.checkEnv && p.fallback === undefined && opts.env[p.name] === undefined) {
-            out.push(diag(r.source, path, 'GW_ERR_ENV_UNSET', `${p.raw}: environment variable ${p.name} is not set; set it or give a default with \${env:${p.name}:-default}`));
+            out.push(
+              diag(
+                r.source,
+                path,
+                'GW_ERR_ENV_UNSET',
+                `${p.raw}: environment variable ${p.name} is not set; set it or give a default with \${env:${p.name}:-default}`,
+              ),
+            );
           }
           continue;
         }
@@ -188,7 +222,10 @@ async function inspect(resources: readonly Resource[], opts: ReferenceCheckOptio
 }
 
 /** Checks every reference in every document's spec; with checkEnv also that it resolves. */
-export async function checkReferences(resources: readonly Resource[], opts: ReferenceCheckOptions): Promise<Diagnostic[]> {
+export async function checkReferences(
+  resources: readonly Resource[],
+  opts: ReferenceCheckOptions,
+): Promise<Diagnostic[]> {
   return (await inspect(resources, opts)).diagnostics;
 }
 
@@ -236,7 +273,11 @@ export async function resolveReferences<R extends Resource>(
 }
 
 /** A baseUrl written with references must still be a URL once they are expanded. */
-function checkResolvedBaseUrl(r: Resource, out: Diagnostic[], expand: (value: string) => { text: string; ok: boolean }): void {
+function checkResolvedBaseUrl(
+  r: Resource,
+  out: Diagnostic[],
+  expand: (value: string) => { text: string; ok: boolean },
+): void {
   const spec = r.manifest.spec as { type?: unknown; baseUrl?: unknown };
   const holds = (r.kind === 'Provider' && spec.type !== 'mock') || (r.kind === 'Endpoint' && spec.type === 'proxy');
   if (!holds || typeof spec.baseUrl !== 'string' || !spec.baseUrl.includes('${')) return;
@@ -244,7 +285,15 @@ function checkResolvedBaseUrl(r: Resource, out: Diagnostic[], expand: (value: st
   if (!ok) return; // the reference itself was reported
   const why = baseUrlProblem(text);
   // The resolved value is never shown: it may come from a file or a secret.
-  if (why !== undefined) out.push(diag(r.source, ['spec', 'baseUrl'], 'GW_ERR_BASE_URL', `baseUrl of ${r.kind.toLowerCase()} ${r.name}, once its references are resolved, ${why}`));
+  if (why !== undefined)
+    out.push(
+      diag(
+        r.source,
+        ['spec', 'baseUrl'],
+        'GW_ERR_BASE_URL',
+        `baseUrl of ${r.kind.toLowerCase()} ${r.name}, once its references are resolved, ${why}`,
+      ),
+    );
 }
 
 function diag(source: SourceDoc, path: (string | number)[], code: Diagnostic['code'], message: string): Diagnostic {
@@ -256,7 +305,11 @@ function diag(source: SourceDoc, path: (string | number)[], code: Diagnostic['co
  * Calls visit for every string in value. `path` is one array reused for the whole walk (a
  * copy per node made large configs slow): it is valid during the call only; copy it to keep it.
  */
-export function walkStrings(value: unknown, path: (string | number)[], visit: (s: string, path: (string | number)[]) => void): void {
+export function walkStrings(
+  value: unknown,
+  path: (string | number)[],
+  visit: (s: string, path: (string | number)[]) => void,
+): void {
   const at = [...path];
   const walk = (v: unknown): void => {
     if (typeof v === 'string') visit(v, at);

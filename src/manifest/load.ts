@@ -106,7 +106,15 @@ async function listYaml(dir: string): Promise<string[]> {
 }
 
 function notFound(input: string, why: string): Diagnostic {
-  return { code: 'GW_ERR_MANIFEST_NOT_FOUND', severity: 'error', message: `${input}: ${why}`, file: input, line: 0, col: 0, path: '' };
+  return {
+    code: 'GW_ERR_MANIFEST_NOT_FOUND',
+    severity: 'error',
+    message: `${input}: ${why}`,
+    file: input,
+    line: 0,
+    col: 0,
+    path: '',
+  };
 }
 
 interface FileText {
@@ -116,7 +124,12 @@ interface FileText {
   readonly text: string;
 }
 
-async function readAll(files: readonly string[], cwd: string, opts: LoadOptions, diagnostics: Diagnostic[]): Promise<FileText[]> {
+async function readAll(
+  files: readonly string[],
+  cwd: string,
+  opts: LoadOptions,
+  diagnostics: Diagnostic[],
+): Promise<FileText[]> {
   const results: (FileText | undefined)[] = new Array(files.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -129,7 +142,12 @@ async function readAll(files: readonly string[], cwd: string, opts: LoadOptions,
   return results.filter((r): r is FileText => r !== undefined);
 }
 
-async function readOne(file: string, cwd: string, opts: LoadOptions, diagnostics: Diagnostic[]): Promise<FileText | undefined> {
+async function readOne(
+  file: string,
+  cwd: string,
+  opts: LoadOptions,
+  diagnostics: Diagnostic[],
+): Promise<FileText | undefined> {
   const display = file === '-' ? '-' : displayPath(file, cwd);
   const fail = (code: Diagnostic['code'], message: string): undefined => {
     diagnostics.push({ code, severity: 'error', message, file: display, line: 1, col: 1, path: '' });
@@ -140,19 +158,35 @@ async function readOne(file: string, cwd: string, opts: LoadOptions, diagnostics
     if (file === '-') buf = Buffer.from(opts.readStdin ? await opts.readStdin() : '', 'utf8');
     else {
       const info = await stat(file);
-      if (info.size > MAX_FILE_BYTES) return fail('GW_ERR_MANIFEST_TOO_LARGE', `the file is ${info.size} bytes; manifests may be at most ${MAX_FILE_BYTES} bytes — split it into several files`);
+      if (info.size > MAX_FILE_BYTES)
+        return fail(
+          'GW_ERR_MANIFEST_TOO_LARGE',
+          `the file is ${info.size} bytes; manifests may be at most ${MAX_FILE_BYTES} bytes — split it into several files`,
+        );
       buf = await readFile(file);
     }
   } catch (err) {
-    return fail('GW_ERR_MANIFEST_READ', `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return fail(
+      'GW_ERR_MANIFEST_READ',
+      `cannot read the file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
-  if (buf.length > MAX_FILE_BYTES) return fail('GW_ERR_MANIFEST_TOO_LARGE', `the input is ${buf.length} bytes; manifests may be at most ${MAX_FILE_BYTES} bytes`);
-  if (buf.subarray(0, 8192).includes(0)) return fail('GW_ERR_MANIFEST_BINARY', 'the file is binary (it holds NUL bytes), not YAML text');
+  if (buf.length > MAX_FILE_BYTES)
+    return fail(
+      'GW_ERR_MANIFEST_TOO_LARGE',
+      `the input is ${buf.length} bytes; manifests may be at most ${MAX_FILE_BYTES} bytes`,
+    );
+  if (buf.subarray(0, 8192).includes(0))
+    return fail('GW_ERR_MANIFEST_BINARY', 'the file is binary (it holds NUL bytes), not YAML text');
   const text = buf.toString('utf8');
   if (text.includes('\uFFFD') && !buf.includes(Buffer.from('\uFFFD', 'utf8'))) {
     return fail('GW_ERR_MANIFEST_BINARY', 'the file is not valid UTF-8 text');
   }
-  return { display, dir: file === '-' ? cwd : dirname(file), text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+  return {
+    display,
+    dir: file === '-' ? cwd : dirname(file),
+    text: text.charCodeAt(0) === 0xfeff ? text.slice(1) : text,
+  };
 }
 
 function displayPath(abs: string, cwd: string): string {

@@ -2,7 +2,18 @@
 // Pure: no I/O. Every YAML problem becomes a located Diagnostic; nothing throws.
 // Most files take the fast path (parse-fast.ts) and build no `yaml` node tree unless a
 // position is asked for; a file the fast path declines gets the full `yaml` parse below.
-import { LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
+import {
+  LineCounter,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { ErrorCode } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
 import { findTooDeep, MAX_YAML_DEPTH } from './depth.js';
@@ -52,7 +63,10 @@ export function parseYaml(text: string, file: string, dir: string = process.cwd(
   if (!values) return parseYamlChecked(text, file, dir);
   if (values.length === 0) return { docs: [], diagnostics: [emptyFile(file)] };
   const located = lazyLocator(text);
-  const docs = values.map((value, index): ParsedDoc => ({ value, source: { file, index, dir, locate: (path, opts) => located(index, path, opts) } }));
+  const docs = values.map((value, index): ParsedDoc => ({
+    value,
+    source: { file, index, dir, locate: (path, opts) => located(index, path, opts) },
+  }));
   return { docs, diagnostics: [] };
 }
 
@@ -95,9 +109,13 @@ export function parseYamlFull(text: string, file: string, dir: string): ParseRes
 function engineProblem(err: unknown): { code: ErrorCode; message: string } {
   const message = err instanceof Error ? err.message : String(err);
   if (/alias/i.test(message)) {
-    return { code: 'GW_ERR_MANIFEST_TOO_DEEP', message: `aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out instead` };
+    return {
+      code: 'GW_ERR_MANIFEST_TOO_DEEP',
+      message: `aliases expand to more than ${MAX_ALIAS_COUNT} copies (an "alias bomb"); write the values out instead`,
+    };
   }
-  if (err instanceof RangeError) return { code: 'GW_ERR_MANIFEST_TOO_DEEP', message: 'the YAML nests too deeply to read; flatten it' };
+  if (err instanceof RangeError)
+    return { code: 'GW_ERR_MANIFEST_TOO_DEEP', message: 'the YAML nests too deeply to read; flatten it' };
   return { code: 'GW_ERR_MANIFEST_PARSE', message: `cannot read the YAML: ${message.split('\n')[0] ?? message}` };
 }
 
@@ -124,13 +142,19 @@ function parseYamlChecked(text: string, file: string, dir: string): ParseResult 
     for (const e of doc.errors) {
       const at = pos(errorOffset(text, e.code, e.message, e.pos[0]));
       // yaml turns an exception of its own (a stack overflow) into an error entry: not its words.
-      if (/call stack|recursion/i.test(e.message)) problem('GW_ERR_MANIFEST_TOO_DEEP', 'the YAML nests too deeply to read; flatten it', at);
+      if (/call stack|recursion/i.test(e.message))
+        problem('GW_ERR_MANIFEST_TOO_DEEP', 'the YAML nests too deeply to read; flatten it', at);
       else problem(YAML_CODE[e.code] ?? 'GW_ERR_MANIFEST_PARSE', yamlMessage(e.code, e.message), at);
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
     let value: unknown;
     try {
-      if (hasComplexKey(doc, (at) => problem('GW_ERR_MANIFEST_PARSE', 'a mapping key must be a plain value, not a list or mapping', pos(at)))) return;
+      if (
+        hasComplexKey(doc, (at) =>
+          problem('GW_ERR_MANIFEST_PARSE', 'a mapping key must be a plain value, not a list or mapping', pos(at)),
+        )
+      )
+        return;
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (err) {
       const { code, message } = engineProblem(err);
@@ -176,7 +200,12 @@ function yamlMessage(code: string, message: string): string {
 }
 
 /** Position of the node at path, or of its nearest existing ancestor (see SourceDoc.locate). */
-function locateIn(doc: Document, pos: (offset: number) => Position, path: Parameters<Locate>[0], opts: Parameters<Locate>[1]): Position {
+function locateIn(
+  doc: Document,
+  pos: (offset: number) => Position,
+  path: Parameters<Locate>[0],
+  opts: Parameters<Locate>[1],
+): Position {
   let node: unknown = doc.contents;
   let best: Node | null = (doc.contents as Node | null) ?? null;
   let keyNode: Node | null = null;

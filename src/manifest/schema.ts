@@ -16,7 +16,13 @@ export const KINDS = Object.keys(KIND_SCHEMA_FILES) as Kind[];
 let validators: Map<Kind, ValidateFunction> | undefined;
 function validatorFor(kind: Kind): ValidateFunction | undefined {
   if (!validators) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, discriminator: true, verbose: true });
+    const ajv = new Ajv2020({
+      allErrors: true,
+      strict: true,
+      strictRequired: false,
+      discriminator: true,
+      verbose: true,
+    });
     addFormats(ajv, ['date-time']);
     ajv.addSchema(schemaFile('common.schema.json'));
     validators = new Map();
@@ -31,15 +37,32 @@ function validatorFor(kind: Kind): ValidateFunction | undefined {
 
 /** Checks one document against its kind's schema; returns located diagnostics. */
 export function validateDocument(value: unknown, source: SourceDoc): Diagnostic[] {
-  const at = (path: (string | number)[], message: string, opts?: { key?: boolean; code?: Diagnostic['code'] }): Diagnostic => {
+  const at = (
+    path: (string | number)[],
+    message: string,
+    opts?: { key?: boolean; code?: Diagnostic['code'] },
+  ): Diagnostic => {
     const { line, col } = source.locate(path, opts);
-    return { code: opts?.code ?? 'GW_ERR_SCHEMA', severity: 'error', message, file: source.file, line, col, path: formatPath(path) };
+    return {
+      code: opts?.code ?? 'GW_ERR_SCHEMA',
+      severity: 'error',
+      message,
+      file: source.file,
+      line,
+      col,
+      path: formatPath(path),
+    };
   };
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return [at([], 'a manifest document must be a mapping with apiVersion, kind, metadata and spec', { code: 'GW_ERR_MANIFEST_NOT_OBJECT' })];
+    return [
+      at([], 'a manifest document must be a mapping with apiVersion, kind, metadata and spec', {
+        code: 'GW_ERR_MANIFEST_NOT_OBJECT',
+      }),
+    ];
   }
   const kind = (value as { kind?: unknown }).kind;
-  const validate = typeof kind === 'string' && (KINDS as string[]).includes(kind) ? validatorFor(kind as Kind) : undefined;
+  const validate =
+    typeof kind === 'string' && (KINDS as string[]).includes(kind) ? validatorFor(kind as Kind) : undefined;
   if (!validate) {
     const got = kind === undefined ? 'kind is missing' : `kind ${JSON.stringify(kind)} is unknown`;
     return [at(['kind'], `${got}; use one of ${KINDS.join(', ')}`, { code: 'GW_ERR_SCHEMA_UNKNOWN_KIND' })];
@@ -49,7 +72,9 @@ export function validateDocument(value: unknown, source: SourceDoc): Diagnostic[
     const path = pointerToPath(e.instancePath);
     if (e.keyword === 'additionalProperties') {
       const field = String(e.params.additionalProperty);
-      return at([...path, field], `unknown field "${field}"${where(path)}; allowed: ${allowedFields(e)}`, { key: true });
+      return at([...path, field], `unknown field "${field}"${where(path)}; allowed: ${allowedFields(e)}`, {
+        key: true,
+      });
     }
     if (e.keyword === 'required') {
       return at(path, `missing required field "${String(e.params.missingProperty)}"${where(path)}`, { key: true });

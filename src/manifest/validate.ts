@@ -42,7 +42,9 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
 
   // With -f and a Gateway document among the files, that one is the config; otherwise
   // gateway.yaml (or -c) supplies the settings, and its manifests list unless -f replaces it.
-  const fromFiles = files ? await loadManifests(files, { cwd, ...(opts.readStdin ? { readStdin: opts.readStdin } : {}) }) : undefined;
+  const fromFiles = files
+    ? await loadManifests(files, { cwd, ...(opts.readStdin ? { readStdin: opts.readStdin } : {}) })
+    : undefined;
   let gateway = fromFiles?.gateway;
   let configPath: string | undefined;
   const allFiles: string[] = [...(fromFiles?.files ?? [])];
@@ -51,7 +53,10 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
 
   if (!gateway) {
     const wanted = resolve(cwd, opts.configPath ?? DEFAULT_CONFIG);
-    const exists = await stat(wanted).then((s) => s.isFile(), () => false);
+    const exists = await stat(wanted).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (!exists && !files) {
       diagnostics.push({
         code: 'GW_ERR_MANIFEST_NOT_FOUND',
@@ -94,6 +99,8 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
   if (opts.checkEnv === true) diagnostics.push(...(await resolveReferences(all, env, { root })).diagnostics);
   else diagnostics.push(...(await checkReferences(all, { checkEnv: false, env, root })));
   diagnostics.push(...checkSemantics(all, { strict: opts.strict ?? false }));
-  const final = opts.strict ? diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d)) : diagnostics;
+  const final = opts.strict
+    ? diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))
+    : diagnostics;
   return { gateway, configPath, resources, diagnostics: sortDiagnostics(final), files: allFiles };
 }

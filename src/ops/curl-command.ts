@@ -13,8 +13,7 @@ export interface CurlCommand {
 }
 
 export type CurlResult =
-  | { readonly ok: true; readonly curl: CurlCommand }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly curl: CurlCommand } | { readonly ok: false; readonly message: string };
 
 /** Where callers reach the listener: a wildcard bind address is reached over loopback. */
 export function listenerBase(a: ListenAddress): string {
@@ -29,7 +28,11 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_\-.,/:=@%+]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-function findEndpoint(table: RoutingTable, name: string, workspace: string | undefined): CompiledEndpoint | CompiledEndpoint[] {
+function findEndpoint(
+  table: RoutingTable,
+  name: string,
+  workspace: string | undefined,
+): CompiledEndpoint | CompiledEndpoint[] {
   const found: CompiledEndpoint[] = [];
   for (const ws of table.workspaces.values()) {
     if (workspace !== undefined && ws.name !== workspace) continue;
@@ -61,8 +64,14 @@ export function curlCommand(table: RoutingTable, listen: ListenAddress, o: CurlO
   const ep = findEndpoint(table, o.endpoint, o.workspace);
   if (Array.isArray(ep)) {
     const names = endpointNames(table);
-    const which = ep.length > 1 ? `is in several workspaces (${ep.map((e) => e.workspace).join(', ')}); name one with --workspace` : 'is not defined';
-    return { ok: false, message: `endpoint '${o.endpoint}' ${which}; endpoints: ${names.length > 0 ? names.join(', ') : '(none)'}` };
+    const which =
+      ep.length > 1
+        ? `is in several workspaces (${ep.map((e) => e.workspace).join(', ')}); name one with --workspace`
+        : 'is not defined';
+    return {
+      ok: false,
+      message: `endpoint '${o.endpoint}' ${which}; endpoints: ${names.length > 0 ? names.join(', ') : '(none)'}`,
+    };
   }
   const auth = o.key !== undefined ? shellQuote(`Authorization: Bearer ${o.key}`) : '"Authorization: Bearer ${GW_KEY}"';
   const base = listenerBase(listen);

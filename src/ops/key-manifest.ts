@@ -63,7 +63,8 @@ export function newApiKey(o: NewKeyOptions): NewKey {
   const { plaintext, hash } = o.generated;
   const roles = o.roles !== undefined && o.roles.length > 0 ? [...new Set(o.roles)] : ['editor'];
   const scopes = o.scopes !== undefined && o.scopes.length > 0 ? [...new Set(o.scopes)] : ['chat'];
-  const metadata: ApiKey['metadata'] = o.workspace !== undefined ? { name: o.name, workspace: o.workspace } : { name: o.name };
+  const metadata: ApiKey['metadata'] =
+    o.workspace !== undefined ? { name: o.name, workspace: o.workspace } : { name: o.name };
   const manifest = {
     apiVersion: 'gw/v1',
     kind: 'ApiKey',

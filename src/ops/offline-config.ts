@@ -33,7 +33,8 @@ export async function buildOffline(opts: ValidateOptions): Promise<OfflineBuild>
   for (const r of all) {
     walkStrings(r.manifest.spec, [], (value) => {
       for (const p of scanValue(value).pieces) {
-        if (typeof p !== 'string' && p.type === 'env' && p.fallback === undefined && env[p.name] === undefined) missing.add(p.name);
+        if (typeof p !== 'string' && p.type === 'env' && p.fallback === undefined && env[p.name] === undefined)
+          missing.add(p.name);
       }
     });
   }

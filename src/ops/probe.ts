@@ -13,7 +13,8 @@ import { PoolRegistry } from '../upstream/pool.js';
 import { placeholderFor } from './offline-config.js';
 
 /** Why a probe failed before an HTTP answer arrived. */
-export type ProbeErrorClass = 'secret unset' | 'connect refused' | 'timeout' | 'TLS' | 'DNS' | 'connection reset' | 'network error';
+export type ProbeErrorClass =
+  'secret unset' | 'connect refused' | 'timeout' | 'TLS' | 'DNS' | 'connection reset' | 'network error';
 
 export interface ProbeResult {
   /** "workspace/name" */
@@ -89,7 +90,8 @@ export function classifyProbeError(err: unknown, timedOut: boolean): ProbeErrorC
   const codes = codesOf(err);
   if (err instanceof Error) codes.push(err.name);
   const has = (...c: string[]): boolean => codes.some((x) => c.includes(x));
-  if (has('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'TimeoutError')) return 'timeout';
+  if (has('UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT', 'TimeoutError'))
+    return 'timeout';
   if (has('ECONNREFUSED')) return 'connect refused';
   if (has('ENOTFOUND', 'EAI_AGAIN')) return 'DNS';
   if (codes.some((c) => TLS_CODE.test(c))) return 'TLS';
@@ -98,7 +100,11 @@ export function classifyProbeError(err: unknown, timedOut: boolean): ProbeErrorC
 }
 
 /** The body as text, or undefined (and the rest dropped) when it is larger than limit. */
-async function readCapped(body: Dispatcher.ResponseData['body'], declared: number, limit: number): Promise<string | undefined> {
+async function readCapped(
+  body: Dispatcher.ResponseData['body'],
+  declared: number,
+  limit: number,
+): Promise<string | undefined> {
   if (declared > limit) {
     await body.dump().catch(() => undefined); // the rest is not wanted, nor how it ends
     return undefined;
@@ -114,7 +120,8 @@ async function readCapped(body: Dispatcher.ResponseData['body'], declared: numbe
 }
 
 function parseList(text: string | undefined, parse: (json: unknown) => Parsed<string[]>): Parsed<string[]> {
-  if (text === undefined) return { ok: false, message: `the model list is larger than ${MAX_LIST_BYTES / 1024 / 1024} MiB; not read` };
+  if (text === undefined)
+    return { ok: false, message: `the model list is larger than ${MAX_LIST_BYTES / 1024 / 1024} MiB; not read` };
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -129,11 +136,26 @@ function messageOf(err: unknown): string {
   return msg === '' ? 'no detail' : msg;
 }
 
-export async function probeProvider(p: CompiledProvider, mapped: ReadonlySet<string>, o: ProbeOptions): Promise<ProbeResult> {
+export async function probeProvider(
+  p: CompiledProvider,
+  mapped: ReadonlySet<string>,
+  o: ProbeOptions,
+): Promise<ProbeResult> {
   const base = { id: p.id, name: p.name, workspace: p.workspace, type: p.type, mapped: [...mapped].sort() };
   const adapter = getAdapter(p.type);
   if (adapter?.kind === 'in-process') {
-    return { ...base, url: null, ok: true, status: 'ok', httpStatus: null, errorClass: null, message: null, latencyMs: 0, models: null, missing: [] };
+    return {
+      ...base,
+      url: null,
+      ok: true,
+      status: 'ok',
+      httpStatus: null,
+      errorClass: null,
+      message: null,
+      latencyMs: 0,
+      models: null,
+      missing: [],
+    };
   }
   const spec = probeRequest(p, adapter);
   const parse = adapter?.buildModelsRequest !== undefined ? adapter.parseModels : undefined;
@@ -141,7 +163,18 @@ export async function probeProvider(p: CompiledProvider, mapped: ReadonlySet<str
   const unset = unsetIn(p, o.unsetEnv ?? []);
   if (unset.length > 0) {
     const message = `GW_ERR_ENV_UNSET: ${unset.join(', ')} ${unset.length === 1 ? 'is' : 'are'} not set; nothing was sent`;
-    return { ...base, url, ok: false, status: 'secret unset', httpStatus: null, errorClass: 'secret unset', message, latencyMs: 0, models: null, missing: [] };
+    return {
+      ...base,
+      url,
+      ok: false,
+      status: 'secret unset',
+      httpStatus: null,
+      errorClass: 'secret unset',
+      message,
+      latencyMs: 0,
+      models: null,
+      missing: [],
+    };
   }
   const pools = new PoolRegistry({ connectTimeoutMs: o.timeoutMs });
   const ac = new AbortController();
@@ -154,23 +187,70 @@ export async function probeProvider(p: CompiledProvider, mapped: ReadonlySet<str
   const elapsed = (): number => Math.round(performance.now() - t0);
   try {
     const headers = { ...spec.headers, ...providerHeaders(p.headers) };
-    const res = await pools.get(p).request({ origin: p.origin, path: spec.path, method: spec.method, headers, body: spec.body, signal: ac.signal });
+    const res = await pools
+      .get(p)
+      .request({ origin: p.origin, path: spec.path, method: spec.method, headers, body: spec.body, signal: ac.signal });
     const ok = res.statusCode >= 200 && res.statusCode < 300;
     if (!ok || parse === undefined) {
       await res.body.dump();
-      if (ok) return { ...base, url, ok: true, status: 'ok', httpStatus: res.statusCode, errorClass: null, message: null, latencyMs: elapsed(), models: null, missing: [] };
-      return { ...base, url, ok: false, status: `HTTP ${res.statusCode}`, httpStatus: res.statusCode, errorClass: null, message: null, latencyMs: elapsed(), models: null, missing: [] };
+      if (ok)
+        return {
+          ...base,
+          url,
+          ok: true,
+          status: 'ok',
+          httpStatus: res.statusCode,
+          errorClass: null,
+          message: null,
+          latencyMs: elapsed(),
+          models: null,
+          missing: [],
+        };
+      return {
+        ...base,
+        url,
+        ok: false,
+        status: `HTTP ${res.statusCode}`,
+        httpStatus: res.statusCode,
+        errorClass: null,
+        message: null,
+        latencyMs: elapsed(),
+        models: null,
+        missing: [],
+      };
     }
     const text = await readCapped(res.body, Number(res.headers['content-length'] ?? 0), MAX_LIST_BYTES);
     const listed = parseList(text, parse);
     const ids = listed.ok ? new Set(listed.value) : undefined;
     const missing = ids === undefined ? [] : base.mapped.filter((m) => !ids.has(m));
     const note = listed.ok ? null : listed.message;
-    return { ...base, url, ok: true, status: 'ok', httpStatus: res.statusCode, errorClass: null, message: note, latencyMs: elapsed(), models: listed.ok ? listed.value.length : null, missing };
+    return {
+      ...base,
+      url,
+      ok: true,
+      status: 'ok',
+      httpStatus: res.statusCode,
+      errorClass: null,
+      message: note,
+      latencyMs: elapsed(),
+      models: listed.ok ? listed.value.length : null,
+      missing,
+    };
   } catch (err) {
     const cls = classifyProbeError(err, timedOut);
     const message = cls === 'timeout' ? `no complete answer within ${o.timeoutMs} ms` : messageOf(err);
-    return { ...base, url, ok: false, status: cls, httpStatus: null, errorClass: cls, message, latencyMs: elapsed(), models: null, missing: [] };
+    return {
+      ...base,
+      url,
+      ok: false,
+      status: cls,
+      httpStatus: null,
+      errorClass: cls,
+      message,
+      latencyMs: elapsed(),
+      models: null,
+      missing: [],
+    };
   } finally {
     clearTimeout(timer);
     await pools.close();
@@ -178,7 +258,11 @@ export async function probeProvider(p: CompiledProvider, mapped: ReadonlySet<str
 }
 
 /** Probes every given provider at once; results in the order given. */
-export function probeProviders(table: RoutingTable, providers: readonly CompiledProvider[], o: ProbeOptions): Promise<ProbeResult[]> {
+export function probeProviders(
+  table: RoutingTable,
+  providers: readonly CompiledProvider[],
+  o: ProbeOptions,
+): Promise<ProbeResult[]> {
   const mapped = mappedModels(table);
   return Promise.all(providers.map((p) => probeProvider(p, mapped.get(p.id) ?? new Set(), o)));
 }

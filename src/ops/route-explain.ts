@@ -65,7 +65,12 @@ export interface RouteExplanation {
   readonly allowed: boolean;
   /** What the server would answer instead of routing; null when allowed. */
   readonly refusal: { readonly code: string; readonly status: number; readonly message: string } | null;
-  readonly endpoint: { readonly name: string; readonly workspace: string; readonly description: string | null; readonly enabled: boolean } | null;
+  readonly endpoint: {
+    readonly name: string;
+    readonly workspace: string;
+    readonly description: string | null;
+    readonly enabled: boolean;
+  } | null;
   /** The exposed model the request runs as; differs from `model` when that named an endpoint. */
   readonly resolvedModel: string | null;
   readonly routing: {
@@ -115,17 +120,35 @@ function explainTargets(
       if (t.kind === 'provider') {
         const p = t.provider;
         return {
-          kind: 'provider', provider: p.name, type: p.type, baseUrl: p.type === 'mock' ? '(built-in mock)' : p.baseUrl,
-          upstreamModel: mapped, weight: t.weight, timeoutMs: timeout ?? p.timeoutMs, retries: ep.retries.attempts,
+          kind: 'provider',
+          provider: p.name,
+          type: p.type,
+          baseUrl: p.type === 'mock' ? '(built-in mock)' : p.baseUrl,
+          upstreamModel: mapped,
+          weight: t.weight,
+          timeoutMs: timeout ?? p.timeoutMs,
+          retries: ep.retries.attempts,
         };
       }
       const ref = table.workspaces.get(ep.workspace)?.endpoints.get(t.endpoint);
       let problem: string | null = null;
-      if (ref === undefined || ref.type !== 'chat') problem = `endpoint ${t.endpoint} is not a chat endpoint of workspace ${ep.workspace}`;
+      if (ref === undefined || ref.type !== 'chat')
+        problem = `endpoint ${t.endpoint} is not a chat endpoint of workspace ${ep.workspace}`;
       else if (!ref.enabled) problem = `endpoint ${t.endpoint} is disabled`;
       else if (visited.has(ref.id)) problem = `endpoint ${t.endpoint} refers back to itself (cycle)`;
-      const inner = problem === null && ref?.type === 'chat' ? explainTargets(table, ref, mapped, timeout, new Set([...visited, ref.id])) : [];
-      return { kind: 'endpoint', endpoint: t.endpoint, model: mapped, weight: t.weight, retries: ep.retries.attempts, targets: inner, problem };
+      const inner =
+        problem === null && ref?.type === 'chat'
+          ? explainTargets(table, ref, mapped, timeout, new Set([...visited, ref.id]))
+          : [];
+      return {
+        kind: 'endpoint',
+        endpoint: t.endpoint,
+        model: mapped,
+        weight: t.weight,
+        retries: ep.retries.attempts,
+        targets: inner,
+        problem,
+      };
     });
 }
 
@@ -155,13 +178,24 @@ export function explainRoute(table: RoutingTable, hashHex: string, model: string
     key: d.key === undefined ? null : explainKey(d.key, nowMs),
     allowed: d.error === undefined,
     refusal: d.error === undefined ? null : { code: d.error.code, status: d.error.status, message: d.error.message },
-    endpoint: ep === undefined ? null : { name: ep.name, workspace: ep.workspace, description: ep.description ?? null, enabled: ep.enabled },
+    endpoint:
+      ep === undefined
+        ? null
+        : { name: ep.name, workspace: ep.workspace, description: ep.description ?? null, enabled: ep.enabled },
     resolvedModel,
     routing:
       ep === undefined
         ? null
-        : { strategy: ep.strategy, retries: ep.retries, fallbackOn: [...ep.fallbackOn], timeoutMs: ep.timeoutMs ?? null },
-    targets: ep !== undefined && resolvedModel !== null ? explainTargets(table, ep, resolvedModel, undefined, new Set([ep.id])) : [],
+        : {
+            strategy: ep.strategy,
+            retries: ep.retries,
+            fallbackOn: [...ep.fallbackOn],
+            timeoutMs: ep.timeoutMs ?? null,
+          },
+    targets:
+      ep !== undefined && resolvedModel !== null
+        ? explainTargets(table, ep, resolvedModel, undefined, new Set([ep.id]))
+        : [],
     policies: ep === undefined ? null : explainPolicies(ep),
   };
 }

@@ -55,7 +55,10 @@ export function totals(groups: readonly UsageSummaryRow[]): UsageTotals {
 /** Throws GwError GW_ERR_STORAGE_OPEN when the file exists but cannot be opened. */
 export async function usageReport(database: string, q: { sinceMs: number; by: SummaryBy }): Promise<UsageReport> {
   const since = new Date(q.sinceMs).toISOString();
-  const exists = await stat(database).then((s) => s.isFile(), () => false);
+  const exists = await stat(database).then(
+    (s) => s.isFile(),
+    () => false,
+  );
   if (!exists) return { database, exists, by: q.by, since, groups: [], total: totals([]) };
   const log = UsageLog.open(database);
   try {

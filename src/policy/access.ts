@@ -2,7 +2,13 @@
 // "is this key usable" (401/403), "where does this model name go" (404/403) and "which names
 // may it use" (the 404 message and GET /v1/models), so the server's stages, the listing and
 // `gw route` can never disagree.
-import type { CompiledChatEndpoint, CompiledKey, CompiledWorkspace, RoutingTable, Scope } from '../compile/routing-table.js';
+import type {
+  CompiledChatEndpoint,
+  CompiledKey,
+  CompiledWorkspace,
+  RoutingTable,
+  Scope,
+} from '../compile/routing-table.js';
 import { GwError } from '../errors.js';
 
 /** Role and endpoint allow list; `undefined` when the key may use the endpoint. */
@@ -18,7 +24,9 @@ export function endpointDenied(key: CompiledKey, ep: CompiledChatEndpoint): GwEr
     return new GwError('GW_ERR_AUTH_ROLE', `the key's roles may not use endpoint '${ep.name}'`, { endpoint: ep.name });
   }
   if (key.allowEndpoints !== undefined && !key.allowEndpoints.has(ep.name)) {
-    return new GwError('GW_ERR_AUTH_ENDPOINT', `endpoint '${ep.name}' is not in the key's allow list`, { endpoint: ep.name });
+    return new GwError('GW_ERR_AUTH_ENDPOINT', `endpoint '${ep.name}' is not in the key's allow list`, {
+      endpoint: ep.name,
+    });
   }
   return undefined;
 }
@@ -61,14 +69,24 @@ export type KeyAccess =
 /** The key behind a sha256 hex digest: unknown, disabled or expired → 401; lacking `scope` → 403. */
 export function keyAccess(table: RoutingTable, hashHex: string, scope: Scope, nowMs: number): KeyAccess {
   const key = table.keys.get(hashHex);
-  if (key === undefined) return { ok: false, key, error: new GwError('GW_ERR_AUTH_INVALID_KEY', 'the API key is not valid') };
-  if (!key.enabled) return { ok: false, key, error: new GwError('GW_ERR_AUTH_DISABLED_KEY', `the API key '${key.name}' is disabled`) };
+  if (key === undefined)
+    return { ok: false, key, error: new GwError('GW_ERR_AUTH_INVALID_KEY', 'the API key is not valid') };
+  if (!key.enabled)
+    return { ok: false, key, error: new GwError('GW_ERR_AUTH_DISABLED_KEY', `the API key '${key.name}' is disabled`) };
   if (key.expiresAt !== undefined && key.expiresAt <= nowMs) {
     const at = new Date(key.expiresAt).toISOString();
-    return { ok: false, key, error: new GwError('GW_ERR_AUTH_EXPIRED_KEY', `the API key '${key.name}' expired at ${at}`) };
+    return {
+      ok: false,
+      key,
+      error: new GwError('GW_ERR_AUTH_EXPIRED_KEY', `the API key '${key.name}' expired at ${at}`),
+    };
   }
   if (!key.scopes.has(scope)) {
-    return { ok: false, key, error: new GwError('GW_ERR_AUTH_SCOPE', `the API key '${key.name}' lacks the '${scope}' scope`) };
+    return {
+      ok: false,
+      key,
+      error: new GwError('GW_ERR_AUTH_SCOPE', `the API key '${key.name}' lacks the '${scope}' scope`),
+    };
   }
   return { ok: true, key };
 }
@@ -77,7 +95,12 @@ export function keyAccess(table: RoutingTable, hashHex: string, scope: Scope, no
 const MAX_LISTED = 50;
 
 /** 404 for an unknown or disabled name, listing what the key may use instead. */
-export function notFound(what: string, key: CompiledKey, ws: CompiledWorkspace | undefined, scope: string | undefined): GwError {
+export function notFound(
+  what: string,
+  key: CompiledKey,
+  ws: CompiledWorkspace | undefined,
+  scope: string | undefined,
+): GwError {
   const names = usableNames(key, ws, scope);
   const shown = names.slice(0, MAX_LISTED).join(', ');
   const more = names.length > MAX_LISTED ? ` and ${names.length - MAX_LISTED} more` : '';
@@ -114,7 +137,12 @@ export function resolveModel(table: RoutingTable, key: CompiledKey, asked: strin
       viaEndpointName = true;
     }
   }
-  if (endpoint === undefined || !endpoint.enabled || model === undefined || (scope !== undefined && endpoint.name !== scope)) {
+  if (
+    endpoint === undefined ||
+    !endpoint.enabled ||
+    model === undefined ||
+    (scope !== undefined && endpoint.name !== scope)
+  ) {
     return { ok: false, endpoint, error: notFound(`model '${asked}'`, key, ws, scope) };
   }
   const denied = endpointDenied(key, endpoint) ?? modelDenied(key, model);

@@ -94,7 +94,11 @@ export interface HttpAdapter {
    * Passthrough: the caller's body in this adapter's dialect (model already the upstream model),
    * sent with nothing dropped. Set together with native.
    */
-  buildNativeChatRequest?(provider: CompiledProvider, nativeBody: Record<string, unknown>, stream: boolean): HttpRequestSpec;
+  buildNativeChatRequest?(
+    provider: CompiledProvider,
+    nativeBody: Record<string, unknown>,
+    stream: boolean,
+  ): HttpRequestSpec;
   readonly native?: NativeCodec;
   /**
    * Maps an OpenAI chat request (body.model already the upstream model) to the upstream's.
@@ -126,7 +130,12 @@ export type InProcessReply =
   | { readonly kind: 'json'; readonly json: OpenAIObject }
   /** OpenAI chunks; include a usage-only chunk last (the core strips it when not asked for). */
   | { readonly kind: 'stream'; readonly chunks: AsyncIterable<OpenAIObject> }
-  | { readonly kind: 'error'; readonly status: number; readonly error: UpstreamErrorInfo; readonly retryAfterMs?: number };
+  | {
+      readonly kind: 'error';
+      readonly status: number;
+      readonly error: UpstreamErrorInfo;
+      readonly retryAfterMs?: number;
+    };
 
 /** An adapter that answers inside the gateway process (mock). */
 export interface InProcessAdapter {

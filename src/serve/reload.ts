@@ -22,7 +22,13 @@ export interface ReloadDiagnostic {
 
 /** `built`: what load made besides the table, handed to swap as it is (the runtime commits it). */
 export type ReloadResult<B = unknown> =
-  | { readonly ok: true; readonly table: RoutingTable; readonly diagnostics: readonly ReloadDiagnostic[]; readonly watchPaths?: readonly string[]; readonly built?: B }
+  | {
+      readonly ok: true;
+      readonly table: RoutingTable;
+      readonly diagnostics: readonly ReloadDiagnostic[];
+      readonly watchPaths?: readonly string[];
+      readonly built?: B;
+    }
   | { readonly ok: false; readonly diagnostics: readonly ReloadDiagnostic[] };
 
 export interface Reloader {
@@ -49,7 +55,8 @@ export function createReloader<B = unknown>(opts: {
   let active: Promise<boolean> | undefined;
   let queued: Promise<boolean> | undefined;
 
-  const run = (source: string): Promise<boolean> => (opts.exclusive ? opts.exclusive(() => runOnce(source)) : runOnce(source));
+  const run = (source: string): Promise<boolean> =>
+    opts.exclusive ? opts.exclusive(() => runOnce(source)) : runOnce(source);
   const runOnce = async (source: string): Promise<boolean> => {
     const t0 = Date.now();
     logger.info({ source }, 'reloading the configuration');
@@ -63,13 +70,20 @@ export function createReloader<B = unknown>(opts: {
     const warnings = result.diagnostics.filter((d) => d.severity === 'warning');
     for (const d of warnings) logger.warn({ source, code: d.code }, formatDiagnostic(d));
     if (!result.ok) {
-      for (const d of result.diagnostics) if (d.severity === 'error') logger.error({ source, code: d.code }, formatDiagnostic(d));
-      logger.error({ source, errors: result.diagnostics.length - warnings.length }, 'invalid configuration; the previous one keeps serving');
+      for (const d of result.diagnostics)
+        if (d.severity === 'error') logger.error({ source, code: d.code }, formatDiagnostic(d));
+      logger.error(
+        { source, errors: result.diagnostics.length - warnings.length },
+        'invalid configuration; the previous one keeps serving',
+      );
       return false;
     }
     opts.swap(result.table, source, result.built);
     if (result.watchPaths !== undefined) opts.onWatchPaths?.(result.watchPaths);
-    logger.info({ source, config: result.table.hash, ...result.table.counts, ms: Date.now() - t0 }, 'configuration reloaded');
+    logger.info(
+      { source, config: result.table.hash, ...result.table.counts, ms: Date.now() - t0 },
+      'configuration reloaded',
+    );
     return true;
   };
 
@@ -120,7 +134,12 @@ export interface ConfigWatcher {
  * Calls `onChange` once per burst of file events (debounced). chokidar's `atomic` option folds
  * an editor's write-to-temp-then-rename into one change, so the file stays watched after it.
  */
-export function watchConfig(paths: readonly string[], onChange: () => void, logger: Logger, debounceMs = 100): ConfigWatcher {
+export function watchConfig(
+  paths: readonly string[],
+  onChange: () => void,
+  logger: Logger,
+  debounceMs = 100,
+): ConfigWatcher {
   let timer: NodeJS.Timeout | undefined;
   let watched = new Set(paths.map(watchRoot));
   const watcher: FSWatcher = watch([...watched], {

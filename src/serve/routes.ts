@@ -20,16 +20,53 @@ export interface ApiRoute {
 }
 
 export const OPENAI_ROUTES: readonly ApiRoute[] = [
-  { method: 'POST', path: '/v1/chat/completions', api: 'chat', scope: 'chat', label: 'openai.chat', dialect: openaiDialect, scopable: true },
-  { method: 'POST', path: '/v1/embeddings', api: 'embeddings', scope: 'chat', label: 'openai.embeddings', dialect: openaiDialect, scopable: true },
-  { method: 'GET', path: '/v1/models', api: 'models', scope: 'chat', label: 'openai.models', dialect: openaiDialect, scopable: true },
+  {
+    method: 'POST',
+    path: '/v1/chat/completions',
+    api: 'chat',
+    scope: 'chat',
+    label: 'openai.chat',
+    dialect: openaiDialect,
+    scopable: true,
+  },
+  {
+    method: 'POST',
+    path: '/v1/embeddings',
+    api: 'embeddings',
+    scope: 'chat',
+    label: 'openai.embeddings',
+    dialect: openaiDialect,
+    scopable: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/models',
+    api: 'models',
+    scope: 'chat',
+    label: 'openai.models',
+    dialect: openaiDialect,
+    scopable: true,
+  },
 ];
 
 export const ANTHROPIC_ROUTES: readonly ApiRoute[] = [
-  { method: 'POST', path: '/v1/messages', api: 'chat', scope: 'chat', label: 'anthropic.messages', dialect: anthropicDialect, scopable: true },
   {
-    method: 'POST', path: '/v1/messages/count_tokens', api: 'count_tokens', scope: 'chat', label: 'anthropic.count_tokens',
-    dialect: anthropicDialect, scopable: true,
+    method: 'POST',
+    path: '/v1/messages',
+    api: 'chat',
+    scope: 'chat',
+    label: 'anthropic.messages',
+    dialect: anthropicDialect,
+    scopable: true,
+  },
+  {
+    method: 'POST',
+    path: '/v1/messages/count_tokens',
+    api: 'count_tokens',
+    scope: 'chat',
+    label: 'anthropic.count_tokens',
+    dialect: anthropicDialect,
+    scopable: true,
   },
 ];
 

@@ -72,7 +72,10 @@ interface Active {
 /** How long close() waits, after ending the requests left at the drain's end, for their answers and usage rows. */
 const SHUTDOWN_GRACE_MS = 1000;
 
-type Target = { readonly kind: 'api'; readonly route: ApiRoute; readonly run: (ctx: RequestContext) => Promise<void> } | { readonly kind: 'healthz' } | { readonly kind: 'readyz' };
+type Target =
+  | { readonly kind: 'api'; readonly route: ApiRoute; readonly run: (ctx: RequestContext) => Promise<void> }
+  | { readonly kind: 'healthz' }
+  | { readonly kind: 'readyz' };
 
 /** A caller's x-request-id is kept when it is short and plain; anything else is replaced. */
 const SANE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
@@ -99,7 +102,12 @@ function buildRouter(opts: GatewayOptions): Router<Target> {
   router.add('GET', '/healthz', { kind: 'healthz' }).add('GET', '/readyz', { kind: 'readyz' });
   for (const routes of API_ROUTES) {
     for (const route of routes) {
-      router.add(route.method, route.path, { kind: 'api', route, run: buildPipeline(route.api, deps) }, { scopable: route.scopable });
+      router.add(
+        route.method,
+        route.path,
+        { kind: 'api', route, run: buildPipeline(route.api, deps) },
+        { scopable: route.scopable },
+      );
     }
   }
   return router;
@@ -140,7 +148,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
       req,
       sink: new HttpSink(res),
       table,
-      route: { api: route.api, dialect: route.dialect, scope: route.scope, label: route.label, endpointScope: m.endpointScope },
+      route: {
+        api: route.api,
+        dialect: route.dialect,
+        scope: route.scope,
+        label: route.label,
+        endpointScope: m.endpointScope,
+      },
       caller,
       maxBodyBytes: settings.proxy.maxBodyBytes,
       maxJsonDepth: settings.proxy.maxJsonDepth,
@@ -150,7 +164,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const a: Active = { caller, ctx, deadline: undefined };
     a.deadline = setTimeout(() => {
       const s = Math.round(settings.proxy.requestTimeoutMs / 100) / 10;
-      endByGateway(a, new GwError('GW_ERR_REQUEST_DEADLINE', `the request took longer than proxy.requestTimeout (${s}s)`, { requestTimeoutMs: settings.proxy.requestTimeoutMs }));
+      endByGateway(
+        a,
+        new GwError('GW_ERR_REQUEST_DEADLINE', `the request took longer than proxy.requestTimeout (${s}s)`, {
+          requestTimeoutMs: settings.proxy.requestTimeoutMs,
+        }),
+      );
     }, settings.proxy.requestTimeoutMs);
     res.on('close', () => {
       clearTimeout(a.deadline);
@@ -158,13 +177,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
     });
     active.add(a);
     inFlight++;
-    target.run(ctx).then(() => done(a), (err: unknown) => {
-      // The errors stage answers everything; this is the last line of defence.
-      const gwErr = toGwError(err, logger, id);
-      if (!res.headersSent) sendError(res, route.dialect, gwErr);
-      else if (!res.writableEnded) res.destroy();
-      done(a);
-    });
+    target.run(ctx).then(
+      () => done(a),
+      (err: unknown) => {
+        // The errors stage answers everything; this is the last line of defence.
+        const gwErr = toGwError(err, logger, id);
+        if (!res.headersSent) sendError(res, route.dialect, gwErr);
+        else if (!res.writableEnded) res.destroy();
+        done(a);
+      },
+    );
   };
 
   const active = new Set<Active>();
@@ -205,7 +227,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const method = req.method ?? 'GET';
     const path = pathOf(req);
     if (m.kind === 'method-not-allowed') {
-      const err = new GwError('GW_ERR_METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${m.allow.join(', ')}`);
+      const err = new GwError(
+        'GW_ERR_METHOD_NOT_ALLOWED',
+        `${method} is not allowed on ${path}; use ${m.allow.join(', ')}`,
+      );
       sendError(res, DEFAULT_DIALECT, err, { allow: m.allow.join(', ') });
     } else {
       sendError(res, DEFAULT_DIALECT, new GwError('GW_ERR_ROUTE_NOT_FOUND', `no route ${method} ${path}`));
@@ -246,7 +271,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
     // records 503 GW_ERR_SHUTTING_DOWN; then whatever is left is cut.
     const s = Math.round(settings.shutdown.drainTimeoutMs / 100) / 10;
     for (const a of [...active]) {
-      endByGateway(a, new GwError('GW_ERR_SHUTTING_DOWN', `the gateway is shutting down and its drain time (${s}s) is over`));
+      endByGateway(
+        a,
+        new GwError('GW_ERR_SHUTTING_DOWN', `the gateway is shutting down and its drain time (${s}s) is over`),
+      );
     }
     await idle(SHUTDOWN_GRACE_MS);
   };

@@ -82,7 +82,12 @@ function maskField(f: FieldChange): FieldChange {
 }
 
 export function maskChange(c: Change): Change {
-  const out: { -readonly [K in keyof Change]: Change[K] } = { op: c.op, kind: c.kind, workspace: c.workspace, name: c.name };
+  const out: { -readonly [K in keyof Change]: Change[K] } = {
+    op: c.op,
+    kind: c.kind,
+    workspace: c.workspace,
+    name: c.name,
+  };
   if (c.before !== undefined) out.before = maskManifest(c.before);
   if (c.after !== undefined) out.after = maskManifest(c.after);
   if (c.fields !== undefined) out.fields = c.fields.map(maskField);

@@ -70,11 +70,19 @@ const CHAT_SPEC = 'endpoint.schema.json#/$defs/chatSpec/properties';
  * Not here: objects whose absence means something else (sessions: none; a proxy endpoint's
  * tls: the provider's).
  */
-const IMPLIED_OBJECTS: readonly { readonly applies: (m: Manifest) => boolean; readonly path: readonly string[]; readonly ref: string }[] = [
+const IMPLIED_OBJECTS: readonly {
+  readonly applies: (m: Manifest) => boolean;
+  readonly path: readonly string[];
+  readonly ref: string;
+}[] = [
   { applies: (m) => m.kind === 'Provider', path: ['tls'], ref: 'common.schema.json#/$defs/tls' },
   { applies: (m) => m.kind === 'Provider' && m.spec.type === 'mock', path: ['mock'], ref: `${PROVIDER_SPEC}/mock` },
   { applies: (m) => m.kind === 'Provider' && m.spec.type === 'http', path: ['probe'], ref: `${PROVIDER_SPEC}/probe` },
-  { applies: (m) => m.kind === 'Endpoint' && m.spec.type === 'chat', path: ['routing', 'retries'], ref: 'endpoint.schema.json#/$defs/routing/properties/retries' },
+  {
+    applies: (m) => m.kind === 'Endpoint' && m.spec.type === 'chat',
+    path: ['routing', 'retries'],
+    ref: 'endpoint.schema.json#/$defs/routing/properties/retries',
+  },
   { applies: (m) => m.kind === 'Endpoint' && m.spec.type === 'chat', path: ['mcp'], ref: `${CHAT_SPEC}/mcp` },
 ];
 

@@ -81,19 +81,30 @@ export class RevisionStore {
 
   private constructor(db: Database) {
     this.#db = db;
-    this.#insert = db.prepare('INSERT INTO revisions (number, hash, manifests, applied_at, source) VALUES (?, ?, ?, ?, ?)');
+    this.#insert = db.prepare(
+      'INSERT INTO revisions (number, hash, manifests, applied_at, source) VALUES (?, ?, ?, ?, ?)',
+    );
     this.#next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM revisions').pluck();
     this.#list = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM revisions ORDER BY number DESC LIMIT ?`);
     this.#get = db.prepare(`SELECT ${SUMMARY_COLUMNS}, manifests FROM revisions WHERE number = ?`);
     this.#latest = db.prepare(`SELECT ${SUMMARY_COLUMNS}, manifests FROM revisions ORDER BY number DESC LIMIT 1`);
-    this.#before = db.prepare(`SELECT ${SUMMARY_COLUMNS}, manifests FROM revisions WHERE number < ? ORDER BY number DESC LIMIT 1`);
+    this.#before = db.prepare(
+      `SELECT ${SUMMARY_COLUMNS}, manifests FROM revisions WHERE number < ? ORDER BY number DESC LIMIT 1`,
+    );
     // The number is taken inside the write transaction, so two processes on one file never
     // hand out the same one.
     const tx = db.transaction((input: RecordInput): Revision => {
       const number = this.#next.get() as number;
       const appliedAt = input.at ?? Date.now();
       this.#insert.run(number, input.hash, JSON.stringify(input.manifests), appliedAt, input.source);
-      return { number, hash: input.hash, appliedAt, source: input.source, resources: input.manifests.length, manifests: input.manifests };
+      return {
+        number,
+        hash: input.hash,
+        appliedAt,
+        source: input.source,
+        resources: input.manifests.length,
+        manifests: input.manifests,
+      };
     });
     this.#record = (input) => tx.immediate(input);
   }

@@ -14,7 +14,8 @@ export interface Selector {
   readonly terms: readonly SelectorTerm[];
 }
 
-export type SelectorResult = { readonly ok: true; readonly selector: Selector } | { readonly ok: false; readonly error: GwError };
+export type SelectorResult =
+  { readonly ok: true; readonly selector: Selector } | { readonly ok: false; readonly error: GwError };
 
 const KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/;
 

@@ -72,7 +72,15 @@ export function buildSnapshot(manifests: readonly Manifest[]): Snapshot {
       diagnostics.push(problem('GW_ERR_DUPLICATE_NAME', msg, 'metadata.name'));
       continue;
     }
-    byKey.set(key, { key, kind, workspace, name, labels: labelsOf(manifest), manifest, original: structuredClone(raw) });
+    byKey.set(key, {
+      key,
+      kind,
+      workspace,
+      name,
+      labels: labelsOf(manifest),
+      manifest,
+      original: structuredClone(raw),
+    });
   }
   const entries = new Map([...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return deepFreeze({ entries, diagnostics });

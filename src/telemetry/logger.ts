@@ -17,7 +17,9 @@ const SECRET_FIELDS = ['apiKey', 'key', 'keyHash', 'bearer', 'password', 'secret
  * the access line uses it for the ApiKey's name, which is not a secret.
  */
 export const REDACT_PATHS: readonly string[] = [
-  ...HEADER_HOLDERS.flatMap((h) => SECRET_HEADERS.map((name) => (name.startsWith('[') ? `${h}${name}` : `${h}.${name}`))),
+  ...HEADER_HOLDERS.flatMap((h) =>
+    SECRET_HEADERS.map((name) => (name.startsWith('[') ? `${h}${name}` : `${h}.${name}`)),
+  ),
   ...SECRET_FIELDS.filter((f) => f !== 'key'),
   ...SECRET_FIELDS.map((f) => `*.${f}`),
 ];
@@ -40,7 +42,9 @@ const LOG_BATCH_BYTES = 4096;
 const LOG_FLUSH_MS = 100;
 
 export function createLogger(opts: LoggerOptions): Logger {
-  const destination = opts.destination ?? pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  const destination =
+    opts.destination ??
+    pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
   return pino(
     {
       level: opts.level,

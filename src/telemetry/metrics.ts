@@ -37,16 +37,67 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gw_process_' });
   const registers = [registry];
-  const requests = new Counter({ name: 'gw_requests_total', help: 'Requests answered, by API route, endpoint and HTTP status', labelNames: ['route', 'endpoint', 'status'] as const, registers });
-  const latency = new Histogram({ name: 'gw_request_duration_seconds', help: 'Time until the answer ended, streams included', labelNames: ['route', 'endpoint'] as const, buckets: LATENCY_BUCKETS, registers });
-  const ttfb = new Histogram({ name: 'gw_request_ttfb_seconds', help: 'Time until the first byte of the answer', labelNames: ['route', 'endpoint'] as const, buckets: LATENCY_BUCKETS, registers });
-  const attempts = new Counter({ name: 'gw_upstream_attempts_total', help: 'Upstream attempts (retries and fallbacks included), by provider and outcome', labelNames: ['provider', 'outcome'] as const, registers });
-  const fallbacks = new Counter({ name: 'gw_upstream_fallbacks_total', help: 'Moves to another target after a failed attempt', labelNames: ['endpoint'] as const, registers });
-  const tokens = new Counter({ name: 'gw_tokens_total', help: 'Tokens, by endpoint and direction (in: prompt, out: completion)', labelNames: ['endpoint', 'direction'] as const, registers });
-  const cost = new Counter({ name: 'gw_cost_usd_total', help: 'Cost in USD from the providers\' model catalogs', labelNames: ['endpoint'] as const, registers });
-  const revision = new Gauge({ name: 'gw_config_revision', help: 'Number of the config revision in service (0: none)', registers });
-  const reloadFailures = new Counter({ name: 'gw_config_reload_failures_total', help: 'Config changes refused as invalid or failed to load, by source', labelNames: ['source'] as const, registers });
-  const breakerSkips = new Counter({ name: 'gw_upstream_breaker_skips_total', help: 'Targets skipped without a network call because their circuit breaker was open', labelNames: ['provider', 'model'] as const, registers });
+  const requests = new Counter({
+    name: 'gw_requests_total',
+    help: 'Requests answered, by API route, endpoint and HTTP status',
+    labelNames: ['route', 'endpoint', 'status'] as const,
+    registers,
+  });
+  const latency = new Histogram({
+    name: 'gw_request_duration_seconds',
+    help: 'Time until the answer ended, streams included',
+    labelNames: ['route', 'endpoint'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const ttfb = new Histogram({
+    name: 'gw_request_ttfb_seconds',
+    help: 'Time until the first byte of the answer',
+    labelNames: ['route', 'endpoint'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers,
+  });
+  const attempts = new Counter({
+    name: 'gw_upstream_attempts_total',
+    help: 'Upstream attempts (retries and fallbacks included), by provider and outcome',
+    labelNames: ['provider', 'outcome'] as const,
+    registers,
+  });
+  const fallbacks = new Counter({
+    name: 'gw_upstream_fallbacks_total',
+    help: 'Moves to another target after a failed attempt',
+    labelNames: ['endpoint'] as const,
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'gw_tokens_total',
+    help: 'Tokens, by endpoint and direction (in: prompt, out: completion)',
+    labelNames: ['endpoint', 'direction'] as const,
+    registers,
+  });
+  const cost = new Counter({
+    name: 'gw_cost_usd_total',
+    help: "Cost in USD from the providers' model catalogs",
+    labelNames: ['endpoint'] as const,
+    registers,
+  });
+  const revision = new Gauge({
+    name: 'gw_config_revision',
+    help: 'Number of the config revision in service (0: none)',
+    registers,
+  });
+  const reloadFailures = new Counter({
+    name: 'gw_config_reload_failures_total',
+    help: 'Config changes refused as invalid or failed to load, by source',
+    labelNames: ['source'] as const,
+    registers,
+  });
+  const breakerSkips = new Counter({
+    name: 'gw_upstream_breaker_skips_total',
+    help: 'Targets skipped without a network call because their circuit breaker was open',
+    labelNames: ['provider', 'model'] as const,
+    registers,
+  });
   let breakers: { snapshot(): readonly BreakerStatus[] } | undefined;
   // Read at scrape time; only targets with failures on record have a series (a closed breaker
   // with failures reads 0), and targets a reload removed disappear with their entry.
@@ -81,7 +132,8 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
         const a = list[i]!;
         const outcome = a.error === null ? 'ok' : PLAIN_CLASS.test(a.error) ? a.error : 'error';
         attempts.inc({ provider: a.provider, outcome });
-        if (a.error !== null && a.error.startsWith('circuit open')) breakerSkips.inc({ provider: a.provider, model: a.model });
+        if (a.error !== null && a.error.startsWith('circuit open'))
+          breakerSkips.inc({ provider: a.provider, model: a.model });
         const prev = list[i - 1];
         if (prev !== undefined && (prev.provider !== a.provider || prev.model !== a.model)) fallbacks.inc({ endpoint });
       }

@@ -17,9 +17,13 @@ function rollupColumns(lastError: boolean): string {
     cost_usd        REAL    NOT NULL DEFAULT 0,
     latency_sum_ms  REAL    NOT NULL DEFAULT 0,
     latency_min_ms  REAL,
-    latency_max_ms  REAL,${lastError ? `
+    latency_max_ms  REAL,${
+      lastError
+        ? `
     last_error_ts   INTEGER,                  -- newest request with status >= 400
-    last_error_code TEXT,                     -- its error_code, or 'HTTP_<status>'` : ''}
+    last_error_code TEXT,                     -- its error_code, or 'HTTP_<status>'`
+        : ''
+    }
     ${BUCKET_COLUMNS.map((c) => `${c} INTEGER NOT NULL DEFAULT 0`).join(',\n    ')},`;
 }
 

@@ -27,9 +27,9 @@ export class SpendLedger {
     this.#add = db.prepare(`INSERT INTO spend (workspace, subject_kind, subject, month, cost_usd)
       VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (workspace, subject_kind, subject, month) DO UPDATE SET cost_usd = cost_usd + excluded.cost_usd`);
-    this.#read = db.prepare(
-      'SELECT cost_usd FROM spend WHERE workspace = ? AND subject_kind = ? AND subject = ? AND month = ?',
-    ).pluck();
+    this.#read = db
+      .prepare('SELECT cost_usd FROM spend WHERE workspace = ? AND subject_kind = ? AND subject = ? AND month = ?')
+      .pluck();
   }
 
   /** Adds to the stored spend (in the caller's transaction, if any). */
@@ -45,7 +45,13 @@ export class SpendLedger {
   /** Adds a batch's costs per key and endpoint and month, one upsert each. Runs inside the batch transaction. */
   write(rows: readonly UsageRow[]): void {
     const spend = new Map<string, [string, SpendSubjectKind, string, string, number]>();
-    const add = (ws: string, kind: SpendSubjectKind, subject: string | null | undefined, m: string, cost: number): void => {
+    const add = (
+      ws: string,
+      kind: SpendSubjectKind,
+      subject: string | null | undefined,
+      m: string,
+      cost: number,
+    ): void => {
       if (subject == null) return;
       const k = spendKey(ws, kind, subject, m);
       const e = spend.get(k);
@@ -79,8 +85,12 @@ export class SpendLedger {
    * read answers the pending part and is not cached.
    */
   monthSpend(
-    workspace: string, kind: SpendSubjectKind, subject: string, month: string | undefined,
-    pending: readonly UsageRow[], closed: boolean,
+    workspace: string,
+    kind: SpendSubjectKind,
+    subject: string,
+    month: string | undefined,
+    pending: readonly UsageRow[],
+    closed: boolean,
   ): number {
     const current = this.monthOfRow(Date.now());
     if (current !== this.#cacheMonth) {

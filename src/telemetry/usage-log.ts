@@ -70,16 +70,35 @@ const ROLLUP_SUMS = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost_usd'
  * right-hand side reads the row's old values.
  */
 function upsertRollup(table: string, unit: string, lastError: boolean): string {
-  const cols = [unit, 'workspace', 'endpoint', 'key_name', 'model', 'requests', 'errors', 'tokens_in', 'tokens_out', 'cost_usd',
-    'latency_sum_ms', 'latency_min_ms', 'latency_max_ms', ...(lastError ? ['last_error_ts', 'last_error_code'] : []), ...BUCKET_COLUMNS];
+  const cols = [
+    unit,
+    'workspace',
+    'endpoint',
+    'key_name',
+    'model',
+    'requests',
+    'errors',
+    'tokens_in',
+    'tokens_out',
+    'cost_usd',
+    'latency_sum_ms',
+    'latency_min_ms',
+    'latency_max_ms',
+    ...(lastError ? ['last_error_ts', 'last_error_code'] : []),
+    ...BUCKET_COLUMNS,
+  ];
   const newer = 'excluded.last_error_ts >= COALESCE(last_error_ts, excluded.last_error_ts)';
   return `INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
   ON CONFLICT (${unit}, workspace, endpoint, key_name, model) DO UPDATE SET
     ${ROLLUP_SUMS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')},
     latency_min_ms = MIN(COALESCE(latency_min_ms, excluded.latency_min_ms), excluded.latency_min_ms),
-    latency_max_ms = MAX(COALESCE(latency_max_ms, excluded.latency_max_ms), excluded.latency_max_ms)${lastError ? `,
+    latency_max_ms = MAX(COALESCE(latency_max_ms, excluded.latency_max_ms), excluded.latency_max_ms)${
+      lastError
+        ? `,
     last_error_code = CASE WHEN ${newer} THEN excluded.last_error_code ELSE last_error_code END,
-    last_error_ts = CASE WHEN ${newer} THEN excluded.last_error_ts ELSE last_error_ts END` : ''}`;
+    last_error_ts = CASE WHEN ${newer} THEN excluded.last_error_ts ELSE last_error_ts END`
+        : ''
+    }`;
 }
 
 export class UsageLog {
@@ -243,10 +262,25 @@ export class UsageLog {
       const cost = r.costUsd ?? 0;
       this.#addToMinute(minutes, r, cost);
       this.#insert.run(
-        r.ts, r.requestId, r.workspace, r.endpoint ?? null, r.keyName ?? null, r.model ?? null,
-        r.provider ?? null, r.upstreamModel ?? null, attempts.length, JSON.stringify(attempts),
-        r.status, r.errorCode ?? null, r.tokensIn ?? 0, r.tokensOut ?? 0, cost, r.latencyMs,
-        r.ttfbMs ?? null, r.stream === true ? 1 : 0, r.route,
+        r.ts,
+        r.requestId,
+        r.workspace,
+        r.endpoint ?? null,
+        r.keyName ?? null,
+        r.model ?? null,
+        r.provider ?? null,
+        r.upstreamModel ?? null,
+        attempts.length,
+        JSON.stringify(attempts),
+        r.status,
+        r.errorCode ?? null,
+        r.tokensIn ?? 0,
+        r.tokensOut ?? 0,
+        cost,
+        r.latencyMs,
+        r.ttfbMs ?? null,
+        r.stream === true ? 1 : 0,
+        r.route,
       );
     }
     this.#spend.write(rows);
@@ -268,9 +302,18 @@ export class UsageLog {
     let m = minutes.get(k);
     if (m === undefined) {
       m = {
-        series: [minute, r.workspace, endpoint, keyName, model], requests: 0, errors: 0, tokensIn: 0, tokensOut: 0,
-        costUsd: 0, latencySum: 0, latencyMin: r.latencyMs, latencyMax: r.latencyMs, lastErrorTs: null,
-        lastErrorCode: null, hist: new Array<number>(BUCKETS).fill(0),
+        series: [minute, r.workspace, endpoint, keyName, model],
+        requests: 0,
+        errors: 0,
+        tokensIn: 0,
+        tokensOut: 0,
+        costUsd: 0,
+        latencySum: 0,
+        latencyMin: r.latencyMs,
+        latencyMax: r.latencyMs,
+        lastErrorTs: null,
+        lastErrorCode: null,
+        hist: new Array<number>(BUCKETS).fill(0),
       };
       minutes.set(k, m);
     }

@@ -33,11 +33,26 @@ const GROUP_COLUMN: Readonly<Record<SummaryBy, string>> = {
 };
 
 interface RawRow {
-  id: number; ts: number; request_id: string; workspace: string; endpoint: string | null;
-  key_name: string | null; model: string | null; provider: string | null; upstream_model: string | null;
-  attempts: number; attempt_log: string; status: number; error_code: string | null;
-  tokens_in: number; tokens_out: number; cost_usd: number; latency_ms: number;
-  ttfb_ms: number | null; stream: number; route: string;
+  id: number;
+  ts: number;
+  request_id: string;
+  workspace: string;
+  endpoint: string | null;
+  key_name: string | null;
+  model: string | null;
+  provider: string | null;
+  upstream_model: string | null;
+  attempts: number;
+  attempt_log: string;
+  status: number;
+  error_code: string | null;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+  latency_ms: number;
+  ttfb_ms: number | null;
+  stream: number;
+  route: string;
 }
 
 /** A workspace's endpoint over a window, for `gw status`. */
@@ -54,13 +69,34 @@ export interface EndpointStats {
 /** Sums over roll-up rows: counts, observed min/max and the histogram's bucket sums. */
 const HISTOGRAM_SUMS = `MIN(latency_min_ms) AS min_ms, MAX(latency_max_ms) AS max_ms, ${BUCKET_COLUMNS.map((c) => `SUM(${c}) AS ${c}`).join(', ')}`;
 
-interface HistogramRow { min_ms: number | null; max_ms: number | null; [bucket: string]: unknown }
+interface HistogramRow {
+  min_ms: number | null;
+  max_ms: number | null;
+  [bucket: string]: unknown;
+}
 
-interface SummaryRaw extends HistogramRow { grp: string; requests: number; errors: number; tokens_in: number; tokens_out: number; cost_usd: number }
+interface SummaryRaw extends HistogramRow {
+  grp: string;
+  requests: number;
+  errors: number;
+  tokens_in: number;
+  tokens_out: number;
+  cost_usd: number;
+}
 
-interface EndpointRaw extends HistogramRow { workspace: string; endpoint: string; requests: number; errors: number }
+interface EndpointRaw extends HistogramRow {
+  workspace: string;
+  endpoint: string;
+  requests: number;
+  errors: number;
+}
 
-interface LastErrorRaw { workspace: string; endpoint: string; code: string | null; at: number }
+interface LastErrorRaw {
+  workspace: string;
+  endpoint: string;
+  code: string | null;
+  at: number;
+}
 
 const minuteOf = (ms: number): number => Math.floor(ms / 60_000);
 
@@ -82,11 +118,26 @@ function parseAttempts(json: string): AttemptRecord[] {
 
 function toStored(r: RawRow): StoredUsageRow {
   return {
-    id: r.id, ts: r.ts, requestId: r.request_id, workspace: r.workspace, endpoint: r.endpoint,
-    keyName: r.key_name, model: r.model, provider: r.provider, upstreamModel: r.upstream_model,
-    attempts: r.attempts, attemptLog: parseAttempts(r.attempt_log), status: r.status,
-    errorCode: r.error_code, tokensIn: r.tokens_in, tokensOut: r.tokens_out, costUsd: r.cost_usd,
-    latencyMs: r.latency_ms, ttfbMs: r.ttfb_ms, stream: r.stream !== 0, route: r.route,
+    id: r.id,
+    ts: r.ts,
+    requestId: r.request_id,
+    workspace: r.workspace,
+    endpoint: r.endpoint,
+    keyName: r.key_name,
+    model: r.model,
+    provider: r.provider,
+    upstreamModel: r.upstream_model,
+    attempts: r.attempts,
+    attemptLog: parseAttempts(r.attempt_log),
+    status: r.status,
+    errorCode: r.error_code,
+    tokensIn: r.tokens_in,
+    tokensOut: r.tokens_out,
+    costUsd: r.cost_usd,
+    latencyMs: r.latency_ms,
+    ttfbMs: r.ttfb_ms,
+    stream: r.stream !== 0,
+    route: r.route,
   };
 }
 
@@ -111,8 +162,14 @@ export class UsageQueries {
     const limit = Math.min(1000, Math.max(1, Math.floor(q.limit ?? 50)));
     const where: string[] = [];
     const params: unknown[] = [];
-    if (q.endpoint !== undefined) { where.push('endpoint = ?'); params.push(q.endpoint); }
-    if (q.workspace !== undefined) { where.push('workspace = ?'); params.push(q.workspace); }
+    if (q.endpoint !== undefined) {
+      where.push('endpoint = ?');
+      params.push(q.endpoint);
+    }
+    if (q.workspace !== undefined) {
+      where.push('workspace = ?');
+      params.push(q.workspace);
+    }
     const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const stmt = this.#stmt(`recent:${clause}`, `SELECT * FROM requests ${clause} ORDER BY ts DESC, id DESC LIMIT ?`);
     return (stmt.all(...params, limit) as RawRow[]).map(toStored);
@@ -146,8 +203,14 @@ export class UsageQueries {
     const out: UsageSummaryRow[] = (stmt.all(...params) as SummaryRaw[]).map((r) => {
       const [p50, p95] = percentiles(r, 50, 95) as [number, number];
       return {
-        group: r.grp, requests: r.requests, errors: r.errors, tokens_in: r.tokens_in, tokens_out: r.tokens_out,
-        cost_usd: r.cost_usd, p50_ms: p50, p95_ms: p95,
+        group: r.grp,
+        requests: r.requests,
+        errors: r.errors,
+        tokens_in: r.tokens_in,
+        tokens_out: r.tokens_out,
+        cost_usd: r.cost_usd,
+        p50_ms: p50,
+        p95_ms: p95,
       };
     });
     return out.sort((a, b) => b.requests - a.requests || a.group.localeCompare(b.group));
@@ -172,7 +235,10 @@ export class UsageQueries {
     return (totals.all(minute) as EndpointRaw[]).map((r) => {
       const e = errors.get(r.workspace + '\u0000' + r.endpoint);
       return {
-        workspace: r.workspace, endpoint: r.endpoint, requests: r.requests, errors: r.errors,
+        workspace: r.workspace,
+        endpoint: r.endpoint,
+        requests: r.requests,
+        errors: r.errors,
         p95_ms: percentiles(r, 95)[0] as number,
         lastError: e === undefined ? null : { code: e.code ?? 'HTTP_ERROR', at: e.at },
       };

@@ -4,7 +4,15 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { Dispatcher } from 'undici';
 import type { CompiledProvider } from '../compile/routing-table.js';
-import type { Dialect, HttpAdapter, HttpRequestSpec, InProcessAdapter, NativeCodec, OpenAIObject, ProviderAdapter } from '../providers/types.js';
+import type {
+  Dialect,
+  HttpAdapter,
+  HttpRequestSpec,
+  InProcessAdapter,
+  NativeCodec,
+  OpenAIObject,
+  ProviderAdapter,
+} from '../providers/types.js';
 import { AttemptGuard } from './attempt-guard.js';
 import type { CallerSignal } from '../util/pause.js';
 import { classOfStatus, parseRetryAfter, type Failure } from './failure.js';
@@ -44,7 +52,12 @@ const MAX_DECODABLE = bufferConstants.MAX_STRING_LENGTH;
 
 export type AttemptResult =
   | { readonly ok: true; readonly status: number; readonly headersAt: number; readonly json: OpenAIObject }
-  | { readonly ok: true; readonly status: number; readonly headersAt: number; readonly chunks: AsyncGenerator<OpenAIObject> }
+  | {
+      readonly ok: true;
+      readonly status: number;
+      readonly headersAt: number;
+      readonly chunks: AsyncGenerator<OpenAIObject>;
+    }
   | { readonly ok: false; readonly failure: Failure };
 
 const MAX_ERROR_BODY = 64 * 1024; // enough for any error message; the rest is discarded
@@ -82,10 +95,19 @@ export function runAttempt(input: AttemptInput): Promise<AttemptResult> {
 async function inProcessAttempt(input: AttemptInput, adapter: InProcessAdapter): Promise<AttemptResult> {
   const guard = new AttemptGuard(input.signal, input.timeoutMs);
   try {
-    const reply = await adapter.respond(input.provider, { op: input.op, body: input.body, stream: input.stream }, guard.signal);
+    const reply = await adapter.respond(
+      input.provider,
+      { op: input.op, body: input.body, stream: input.stream },
+      guard.signal,
+    );
     const headersAt = performance.now();
     if (reply.kind === 'error') {
-      const failure: Failure = { cls: classOfStatus(reply.status), status: reply.status, message: reply.error.message, retryAfterMs: reply.retryAfterMs };
+      const failure: Failure = {
+        cls: classOfStatus(reply.status),
+        status: reply.status,
+        message: reply.error.message,
+        retryAfterMs: reply.retryAfterMs,
+      };
       return { ok: false, failure };
     }
     if (reply.kind === 'json') return { ok: true, status: 200, headersAt, json: reply.json };
@@ -108,13 +130,15 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
   const { provider, timeoutMs } = input;
   const native = input.op === 'chat' ? input.native : undefined;
   const build = (): HttpRequestSpec | undefined => {
-    if (native !== undefined && adapter.buildNativeChatRequest !== undefined) return adapter.buildNativeChatRequest(provider, input.body, input.stream);
+    if (native !== undefined && adapter.buildNativeChatRequest !== undefined)
+      return adapter.buildNativeChatRequest(provider, input.body, input.stream);
     if (input.op === 'chat') return adapter.buildChatRequest(provider, input.body, input.stream);
     return adapter.buildEmbeddingsRequest?.(provider, input.body);
   };
   // A multi-megabyte body is serialised (and encoded, so undici need not) in a turn of its own.
   const spec = input.large === true ? await largeBodySteps.run(() => encoded(build())) : build();
-  if (spec === undefined) return { ok: false, failure: { cls: '4xx', message: `provider type ${provider.type} serves no embeddings` } };
+  if (spec === undefined)
+    return { ok: false, failure: { cls: '4xx', message: `provider type ${provider.type} serves no embeddings` } };
 
   const guard = new AttemptGuard(input.signal, timeoutMs);
   let res: Dispatcher.ResponseData;
@@ -143,14 +167,24 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     const info = adapter.parseError(status, text);
     // Upstream text is scrubbed where the failure is made (here, in sseChunks and for protocol
     // messages), so the caller's error, the attempt log and the log lines all get the clean text.
-    const failure: Failure = { cls: classOfStatus(status), status, message: info.message, retryAfterMs: parseRetryAfter(res.headers) };
+    const failure: Failure = {
+      cls: classOfStatus(status),
+      status,
+      message: info.message,
+      retryAfterMs: parseRetryAfter(res.headers),
+    };
     return { ok: false, failure: scrubFailure(failure, secretsOf(provider)) };
   }
 
   if (input.stream && !contentType.includes('application/json')) {
     // The guard stays linked until the stream ends: a caller leaving mid-stream aborts the upstream.
     const limits = { maxEventBytes: input.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, secrets: secretsOf(provider) };
-    return { ok: true, status, headersAt, chunks: sseChunks(res.body, (native ?? adapter).createStreamDecoder(), guard, limits) };
+    return {
+      ok: true,
+      status,
+      headersAt,
+      chunks: sseChunks(res.body, (native ?? adapter).createStreamDecoder(), guard, limits),
+    };
   }
 
   const limit = Math.min(input.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, MAX_DECODABLE);
@@ -162,21 +196,33 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     let json: unknown;
     try {
       // A multi-megabyte answer is parsed in a turn of its own (src/util/turns.ts).
-      json = text.length >= LARGE_BODY_BYTES ? await largeBodySteps.run(() => JSON.parse(text) as unknown) : JSON.parse(text);
+      json =
+        text.length >= LARGE_BODY_BYTES
+          ? await largeBodySteps.run(() => JSON.parse(text) as unknown)
+          : JSON.parse(text);
     } catch {
       return { ok: false, failure: { cls: '5xx', status, protocol: true, message: 'the upstream answer is not JSON' } };
     }
     if (input.stream) {
-      return { ok: false, failure: { cls: '5xx', status, protocol: true, message: 'the upstream answered JSON to a stream request' } };
+      return {
+        ok: false,
+        failure: { cls: '5xx', status, protocol: true, message: 'the upstream answered JSON to a stream request' },
+      };
     }
-    const parsed = input.op === 'chat'
-      ? (native ?? adapter).parseChatResponse(json)
-      : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
-    if (!parsed.ok) return { ok: false, failure: scrubFailure({ cls: '5xx', status, protocol: true, message: parsed.message }, secretsOf(provider)) };
+    const parsed =
+      input.op === 'chat'
+        ? (native ?? adapter).parseChatResponse(json)
+        : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
+    if (!parsed.ok)
+      return {
+        ok: false,
+        failure: scrubFailure({ cls: '5xx', status, protocol: true, message: parsed.message }, secretsOf(provider)),
+      };
     if (parsed.value === json) rawAnswers.set(parsed.value, text);
     return { ok: true, status, headersAt, json: parsed.value };
   } catch (err) {
-    if (err instanceof AnswerTooLarge) return { ok: false, failure: { cls: '5xx', status, protocol: true, message: err.message } };
+    if (err instanceof AnswerTooLarge)
+      return { ok: false, failure: { cls: '5xx', status, protocol: true, message: err.message } };
     return { ok: false, failure: guard.failure(err) };
   } finally {
     guard.done();
@@ -184,7 +230,9 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
   }
 }
 
-function encoded(spec: HttpRequestSpec | undefined): (Omit<HttpRequestSpec, 'body'> & { readonly body: string | Buffer | undefined }) | undefined {
+function encoded(
+  spec: HttpRequestSpec | undefined,
+): (Omit<HttpRequestSpec, 'body'> & { readonly body: string | Buffer | undefined }) | undefined {
   return spec === undefined || spec.body === undefined ? spec : { ...spec, body: Buffer.from(spec.body) };
 }
 

@@ -38,7 +38,8 @@ export interface BreakerTarget {
 }
 
 /** ok: go ahead (probe: this attempt is the half-open probe). Otherwise retryInMs until a probe may go. */
-export type Admission = { readonly ok: true; readonly probe: boolean } | { readonly ok: false; readonly retryInMs: number };
+export type Admission =
+  { readonly ok: true; readonly probe: boolean } | { readonly ok: false; readonly retryInMs: number };
 
 interface Entry {
   readonly target: BreakerTarget;
@@ -134,7 +135,9 @@ export class BreakerRegistry {
       });
     }
     const rank = (s: BreakerState): number => (s === 'open' ? 0 : s === 'half-open' ? 1 : 2);
-    return out.sort((a, b) => rank(a.state) - rank(b.state) || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model));
+    return out.sort(
+      (a, b) => rank(a.state) - rank(b.state) || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model),
+    );
   }
 }
 

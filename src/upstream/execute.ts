@@ -33,7 +33,8 @@ export interface ChatCall {
    * The caller's body in its own dialect. A target whose adapter speaks that dialect gets it
    * (model replaced, nothing dropped) and answers untranslated; other targets get body.
    */
-  readonly native?: { readonly dialect: Exclude<Dialect, 'openai'>; readonly body: Record<string, unknown> } | undefined;
+  readonly native?:
+    { readonly dialect: Exclude<Dialect, 'openai'>; readonly body: Record<string, unknown> } | undefined;
   /** A multi-megabyte body: each attempt serialises it in a turn of its own (src/util/turns.ts). */
   readonly large?: boolean | undefined;
 }
@@ -78,7 +79,9 @@ export interface ExecuteDeps {
   /** For tests of load balancing and jitter; default Math.random. */
   readonly random?: () => number;
   /** maxRetryAfterMs is read here (default 30 s); the breaker settings live in `breakers`. */
-  readonly upstream?: Pick<UpstreamSettings, 'maxRetryAfterMs'> & Partial<Pick<UpstreamSettings, 'maxAnswerBytes' | 'maxEventBytes'>> | undefined;
+  readonly upstream?:
+    | (Pick<UpstreamSettings, 'maxRetryAfterMs'> & Partial<Pick<UpstreamSettings, 'maxAnswerBytes' | 'maxEventBytes'>>)
+    | undefined;
   /** The process's circuit breakers; none: every target is always tried. */
   readonly breakers?: BreakerRegistry | undefined;
 }
@@ -113,9 +116,17 @@ interface Success {
 }
 
 /** skip: the target could not be tried at all (no adapter, broken ref): move on whatever fallbackOn says. */
-type Outcome = { readonly ok: true; readonly s: Success } | { readonly ok: false; readonly f: Failure; readonly skip?: boolean };
+type Outcome =
+  { readonly ok: true; readonly s: Success } | { readonly ok: false; readonly f: Failure; readonly skip?: boolean };
 
-function record(run: Run, provider: string, model: string, started: number, status: number | undefined, f?: Failure): Attempt {
+function record(
+  run: Run,
+  provider: string,
+  model: string,
+  started: number,
+  status: number | undefined,
+  f?: Failure,
+): Attempt {
   const a: Attempt = { provider, model, ms: Math.round((performance.now() - started) * 10) / 10 };
   if (status !== undefined) a.status = status;
   if (f !== undefined) {
@@ -128,7 +139,12 @@ function record(run: Run, provider: string, model: string, started: number, stat
 
 /** A caller leaving mid-attempt still leaves a trace in the attempt list (and the usage row). */
 function recordAborted(run: Run, provider: string, model: string, started: number, status?: number): void {
-  const a: Attempt = { provider, model, ms: Math.round((performance.now() - started) * 10) / 10, error: 'aborted: the caller went away' };
+  const a: Attempt = {
+    provider,
+    model,
+    ms: Math.round((performance.now() - started) * 10) / 10,
+    error: 'aborted: the caller went away',
+  };
   if (status !== undefined) a.status = status;
   run.attempts.push(a);
 }
@@ -150,7 +166,8 @@ async function runProvider(
   timeoutMs: number | undefined,
 ): Promise<Outcome> {
   const adapter = getAdapter(provider.type);
-  const capable = adapter !== undefined && (run.op === 'chat' ? adapter.capabilities.chat : adapter.capabilities.embeddings);
+  const capable =
+    adapter !== undefined && (run.op === 'chat' ? adapter.capabilities.chat : adapter.capabilities.embeddings);
   if (adapter === undefined || !capable) {
     const f: Failure = { cls: '4xx', message: `provider type ${provider.type} cannot serve ${run.op}` };
     record(run, provider.name, upstreamModel, performance.now(), undefined, f);
@@ -218,21 +235,27 @@ async function tryOnce(
   timeoutMs: number | undefined,
 ): Promise<Outcome> {
   const started = performance.now();
-  const r = await recordAbort(run, provider.name, upstreamModel, started, runAttempt({
-    provider,
-    adapter,
-    op: run.op,
-    body,
-    native,
-    stream: run.stream,
-    timeoutMs: timeoutMs ?? provider.timeoutMs,
-    signal: run.call.signal,
-    requestId: run.call.requestId,
-    pools: run.deps.pools,
-    maxAnswerBytes: run.deps.upstream?.maxAnswerBytes,
-    maxEventBytes: run.deps.upstream?.maxEventBytes,
-    large: run.call.large,
-  }));
+  const r = await recordAbort(
+    run,
+    provider.name,
+    upstreamModel,
+    started,
+    runAttempt({
+      provider,
+      adapter,
+      op: run.op,
+      body,
+      native,
+      stream: run.stream,
+      timeoutMs: timeoutMs ?? provider.timeoutMs,
+      signal: run.call.signal,
+      requestId: run.call.requestId,
+      pools: run.deps.pools,
+      maxAnswerBytes: run.deps.upstream?.maxAnswerBytes,
+      maxEventBytes: run.deps.upstream?.maxEventBytes,
+      large: run.call.large,
+    }),
+  );
   let failure: Failure;
   if (r.ok && 'json' in r) {
     const attempt = record(run, provider.name, upstreamModel, started, r.status);
@@ -259,7 +282,13 @@ async function tryOnce(
   return { ok: false, f: failure };
 }
 
-async function runEndpoint(run: Run, endpoint: CompiledChatEndpoint, model: string, visited: ReadonlySet<string>, inheritedTimeout: number | undefined): Promise<Outcome> {
+async function runEndpoint(
+  run: Run,
+  endpoint: CompiledChatEndpoint,
+  model: string,
+  visited: ReadonlySet<string>,
+  inheritedTimeout: number | undefined,
+): Promise<Outcome> {
   const timeoutMs = endpoint.timeoutMs ?? inheritedTimeout;
   let last: Outcome | undefined;
   for (const target of orderTargets(endpoint, model, run.random)) {
@@ -273,24 +302,47 @@ async function runEndpoint(run: Run, endpoint: CompiledChatEndpoint, model: stri
     last = out;
     if (!out.skip && !endpoint.fallbackOn.has(out.f.cls)) return out;
   }
-  return last ?? { ok: false, f: { cls: '4xx', message: `endpoint ${endpoint.name} has no target for model ${model}` }, skip: true };
+  return (
+    last ?? {
+      ok: false,
+      f: { cls: '4xx', message: `endpoint ${endpoint.name} has no target for model ${model}` },
+      skip: true,
+    }
+  );
 }
 
 function midStreamError(run: Run, attempt: Attempt, err: unknown): Error {
   if (err instanceof CallerAbort) {
     attempt.error = 'aborted: the caller went away mid-stream';
-    return new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the caller went away', { attempts: run.attempts, callerAborted: true, midStream: true });
+    return new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the caller went away', {
+      attempts: run.attempts,
+      callerAborted: true,
+      midStream: true,
+    });
   }
   const f: Failure = err instanceof FailureError ? err.failure : { cls: 'connect', message: String(err) };
   attempt.error = `${f.cls}: ${f.message} (mid-stream)`;
-  const code = f.cls === 'timeout' ? 'GW_ERR_UPSTREAM_TIMEOUT' : f.protocol === true ? 'GW_ERR_UPSTREAM_PROTOCOL' : 'GW_ERR_UPSTREAM_EXHAUSTED';
+  const code =
+    f.cls === 'timeout'
+      ? 'GW_ERR_UPSTREAM_TIMEOUT'
+      : f.protocol === true
+        ? 'GW_ERR_UPSTREAM_PROTOCOL'
+        : 'GW_ERR_UPSTREAM_EXHAUSTED';
   return new GwError(code, `the upstream stream broke: ${f.message}`, { attempts: run.attempts, midStream: true });
 }
 
-async function runRef(run: Run, from: CompiledChatEndpoint, name: string, model: string, visited: ReadonlySet<string>, timeoutMs: number | undefined): Promise<Outcome> {
+async function runRef(
+  run: Run,
+  from: CompiledChatEndpoint,
+  name: string,
+  model: string,
+  visited: ReadonlySet<string>,
+  timeoutMs: number | undefined,
+): Promise<Outcome> {
   const ref = run.call.table.workspaces.get(from.workspace)?.endpoints.get(name);
   let why: string | undefined;
-  if (ref === undefined || ref.type !== 'chat') why = `endpoint ${name} is not a chat endpoint of workspace ${from.workspace}`;
+  if (ref === undefined || ref.type !== 'chat')
+    why = `endpoint ${name} is not a chat endpoint of workspace ${from.workspace}`;
   else if (!ref.enabled) why = `endpoint ${name} is disabled`;
   else if (visited.has(ref.id)) why = `endpoint ${name} refers back to itself (cycle)`;
   if (why !== undefined || ref === undefined || ref.type !== 'chat') {
@@ -317,7 +369,11 @@ function finalError(run: Run, f: Failure): GwError {
   const n = run.attempts.length;
   if (real.length === 0 && run.circuitWaits.length > 0) {
     details.retryAfterSec = seconds(Math.min(...run.circuitWaits));
-    return new GwError('GW_ERR_UPSTREAM_CIRCUIT_OPEN', `every target's circuit breaker is open; the first probe goes in ${String(details.retryAfterSec)} s`, details);
+    return new GwError(
+      'GW_ERR_UPSTREAM_CIRCUIT_OPEN',
+      `every target's circuit breaker is open; the first probe goes in ${String(details.retryAfterSec)} s`,
+      details,
+    );
   }
   if (real.length > 0 && real.every((x) => x.cls === 'timeout')) {
     return new GwError('GW_ERR_UPSTREAM_TIMEOUT', `every upstream attempt timed out (${n} attempts)`, details);
@@ -329,12 +385,24 @@ function finalError(run: Run, f: Failure): GwError {
     let hint: number | undefined;
     for (const x of real) if (x.retryAfterMs !== undefined) hint = Math.min(hint ?? Infinity, x.retryAfterMs);
     if (hint !== undefined) details.retryAfterSec = seconds(hint);
-    return new GwError('GW_ERR_UPSTREAM_RATE_LIMITED', `every upstream attempt was rate-limited (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`, details);
+    return new GwError(
+      'GW_ERR_UPSTREAM_RATE_LIMITED',
+      `every upstream attempt was rate-limited (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`,
+      details,
+    );
   }
   if (real.length > 0 && real.every((x) => x.protocol === true)) {
-    return new GwError('GW_ERR_UPSTREAM_PROTOCOL', `the upstream answered something that is not its API (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`, details);
+    return new GwError(
+      'GW_ERR_UPSTREAM_PROTOCOL',
+      `the upstream answered something that is not its API (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`,
+      details,
+    );
   }
-  return new GwError('GW_ERR_UPSTREAM_EXHAUSTED', `upstream failed after ${n} attempt${n === 1 ? '' : 's'}: ${lastReal.message}`, details);
+  return new GwError(
+    'GW_ERR_UPSTREAM_EXHAUSTED',
+    `upstream failed after ${n} attempt${n === 1 ? '' : 's'}: ${lastReal.message}`,
+    details,
+  );
 }
 
 async function execute(run: Run): Promise<Success> {
@@ -343,7 +411,11 @@ async function execute(run: Run): Promise<Success> {
   try {
     out = await runEndpoint(run, endpoint, model, new Set([endpoint.id]), undefined);
   } catch (err) {
-    if (err instanceof CallerAbort) throw new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the caller went away', { attempts: run.attempts, callerAborted: true });
+    if (err instanceof CallerAbort)
+      throw new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the caller went away', {
+        attempts: run.attempts,
+        callerAborted: true,
+      });
     throw err;
   }
   if (!out.ok) throw finalError(run, out.f);
@@ -353,7 +425,18 @@ async function execute(run: Run): Promise<Success> {
 function newRun(call: Omit<ChatCall, 'stream'>, op: Run['op'], stream: boolean, deps: ExecuteDeps): Run {
   const keepUsage = streamUsageAsked(call.body);
   const maxRetryAfterMs = deps.upstream?.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS;
-  return { call, op, stream, keepUsage, deps, random: deps.random ?? Math.random, maxRetryAfterMs, attempts: [], failures: [], circuitWaits: [] };
+  return {
+    call,
+    op,
+    stream,
+    keepUsage,
+    deps,
+    random: deps.random ?? Math.random,
+    maxRetryAfterMs,
+    attempts: [],
+    failures: [],
+    circuitWaits: [],
+  };
 }
 
 /**
@@ -369,7 +452,16 @@ export async function executeChat(call: ChatCall, deps: ExecuteDeps): Promise<Ch
   const { provider, upstreamModel } = s;
   const ttfbMs = s.readyAt - t0;
   // Literals, not `{ ...base, more }`: a spread plus new fields is a slow V8 path (see bench/README.md).
-  if (s.stream !== undefined) return { provider, upstreamModel, attempts: run.attempts, dialect, ttfbMs, stream: s.stream.stream, usage: s.stream.usage };
+  if (s.stream !== undefined)
+    return {
+      provider,
+      upstreamModel,
+      attempts: run.attempts,
+      dialect,
+      ttfbMs,
+      stream: s.stream.stream,
+      usage: s.stream.usage,
+    };
   const json = s.json ?? {};
   const usage = s.native !== undefined ? s.native.usage(json, undefined) : usageOf(json.usage);
   return { provider, upstreamModel, attempts: run.attempts, dialect, ttfbMs, json, usage: () => usage };

@@ -88,7 +88,10 @@ const DECIMAL = /^\d+(\.\d+)?$/;
 const INTEGER = /^\d+$/;
 
 /** Retry-After as delta-seconds or HTTP-date (RFC 9110 §10.2.3), or OpenAI's retry-after-ms. */
-export function parseRetryAfter(headers: Readonly<Record<string, string | string[] | undefined>>, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  now = Date.now(),
+): number | undefined {
   const pick = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v);
   let ms: number | undefined;
   const msHeader = pick(headers['retry-after-ms']);

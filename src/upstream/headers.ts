@@ -37,7 +37,9 @@ function connectionTokens(value: string | string[] | undefined): Set<string> {
 }
 
 /** A caller's headers minus hop-by-hop and caller auth, names lower-cased; for transparent proxies. */
-export function forwardHeaders(incoming: Readonly<Record<string, string | string[] | undefined>>): Record<string, string | string[]> {
+export function forwardHeaders(
+  incoming: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string | string[]> {
   const listed = connectionTokens(incoming.connection);
   const out: Record<string, string | string[]> = {};
   for (const [rawName, value] of Object.entries(incoming)) {

@@ -13,7 +13,8 @@ export const MAX_MESSAGE_CHARS = 1000;
 /** `Bearer <token>`: tokens carry a digit, which spares prose such as "bearer authentication". */
 const BEARER = /\b(bearer\s+)(?=[\w.~+/=-]*\d)[\w.~+/=-]{8,}/gi;
 /** A credential header echoed as `name: value`, `name=value` or `"name": "value"` (also JSON-escaped). */
-const HEADER_ECHO = /\b((?:proxy-)?authorization|x-api-key|api-key|x-goog-api-key)(\\?["']?[ \t]*[:=][ \t]*\\?["']?)[^\r\n"'\\,;}]+/gi;
+const HEADER_ECHO =
+  /\b((?:proxy-)?authorization|x-api-key|api-key|x-goog-api-key)(\\?["']?[ \t]*[:=][ \t]*\\?["']?)[^\r\n"'\\,;}]+/gi;
 
 /** Hand-built providers (tests, tools) have no compiled secrets: derive them from the headers once. */
 const derived = new WeakMap<object, readonly string[]>();

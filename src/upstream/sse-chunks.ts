@@ -18,7 +18,12 @@ export interface SseLimits {
   readonly secrets: readonly string[];
 }
 
-export async function* sseChunks(body: Body, decode: StreamDecoder, guard: AttemptGuard, limits: SseLimits): AsyncGenerator<OpenAIObject> {
+export async function* sseChunks(
+  body: Body,
+  decode: StreamDecoder,
+  guard: AttemptGuard,
+  limits: SseLimits,
+): AsyncGenerator<OpenAIObject> {
   const parser = new SseParser(limits.maxEventBytes);
   const fail = (f: Failure): FailureError => new FailureError(scrubFailure(f, limits.secrets));
   // destroyOnReturn false: after [DONE] the rest of the body is drained, not cut, so the
@@ -50,10 +55,18 @@ export async function* sseChunks(body: Body, decode: StreamDecoder, guard: Attem
           step = decode(ev);
         } catch (err) {
           // An adapter bug on a strange event must end this stream, not the request handler.
-          throw fail({ cls: '5xx', protocol: true, message: `the upstream stream event could not be read: ${String(err)}` });
+          throw fail({
+            cls: '5xx',
+            protocol: true,
+            message: `the upstream stream event could not be read: ${String(err)}`,
+          });
         }
         if (step.error !== undefined) {
-          throw fail({ cls: '5xx', protocol: step.error.protocol === true, message: `upstream stream error: ${step.error.message}` });
+          throw fail({
+            cls: '5xx',
+            protocol: step.error.protocol === true,
+            message: `upstream stream error: ${step.error.message}`,
+          });
         }
         for (const c of step.chunks) yield c;
         if (step.done) {
@@ -64,7 +77,12 @@ export async function* sseChunks(body: Body, decode: StreamDecoder, guard: Attem
       if (r.done) break;
     }
     // A body that ended cleanly without a single event was never an event stream (e.g. an HTML page).
-    if (events === 0) throw fail({ cls: '5xx', protocol: true, message: 'the upstream answer to a stream request is not an event stream' });
+    if (events === 0)
+      throw fail({
+        cls: '5xx',
+        protocol: true,
+        message: 'the upstream answer to a stream request is not an event stream',
+      });
     // The body ended without the end-of-stream marker: the upstream cut the stream short.
     throw new FailureError({ cls: 'connect', message: 'the upstream stream ended before its end marker' });
   } finally {

@@ -9,16 +9,14 @@ import addFormats from 'ajv-formats';
 export type JsonValidator = (value: unknown) => readonly string[];
 
 export type SchemaCompileResult =
-  | { readonly ok: true; readonly validator: JsonValidator }
-  | { readonly ok: false; readonly error: string };
+  { readonly ok: true; readonly validator: JsonValidator } | { readonly ok: false; readonly error: string };
 
 /** One message per failure, e.g. "/field must be string", "/ must have required property 'x'". */
 function messages(errors: readonly ErrorObject[] | null | undefined): readonly string[] {
   if (errors === null || errors === undefined) return Object.freeze([]);
   return Object.freeze(
     errors.map((e) => {
-      const extra =
-        e.keyword === 'additionalProperties' ? ` (${String(e.params['additionalProperty'])})` : '';
+      const extra = e.keyword === 'additionalProperties' ? ` (${String(e.params['additionalProperty'])})` : '';
       return `${e.instancePath === '' ? '/' : e.instancePath} ${e.message ?? 'is invalid'}${extra}`;
     }),
   );

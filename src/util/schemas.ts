@@ -24,7 +24,9 @@ let files: ReadonlyMap<string, SchemaDocument> | undefined;
 export function schemaFiles(): ReadonlyMap<string, SchemaDocument> {
   if (files === undefined) {
     const read = new Map<string, SchemaDocument>();
-    for (const file of readdirSync(SCHEMA_DIR).filter((f) => f.endsWith('.schema.json')).sort()) {
+    for (const file of readdirSync(SCHEMA_DIR)
+      .filter((f) => f.endsWith('.schema.json'))
+      .sort()) {
       read.set(file, deepFreeze(JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as SchemaDocument));
     }
     files = read;

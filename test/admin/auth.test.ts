@@ -23,8 +23,10 @@ test('no key configured: every request passes', () => {
 });
 
 test('loopback addresses', () => {
-  for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1']) assert.equal(isLoopbackHost(h), true, h);
-  for (const h of ['0.0.0.0', '::', '', '10.0.0.1', '192.168.1.2', 'example.test', '128.0.0.1']) assert.equal(isLoopbackHost(h), false, h);
+  for (const h of ['127.0.0.1', '127.1.2.3', '::1', '[::1]', 'localhost', '::ffff:127.0.0.1'])
+    assert.equal(isLoopbackHost(h), true, h);
+  for (const h of ['0.0.0.0', '::', '', '10.0.0.1', '192.168.1.2', 'example.test', '128.0.0.1'])
+    assert.equal(isLoopbackHost(h), false, h);
 });
 
 test('a keyless admin listener may bind loopback only; a key needs 32 characters', () => {

@@ -11,7 +11,18 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { runGw } from '../helpers/gw.js';
 import { startUpstream, type FakeUpstream } from '../serve/helpers.js';
-import { ADMIN_KEY, UPSTREAM_SECRET, admin, chat, freePort, gatewayYaml, manifestsYaml, startGw, waitForLine, type RunningGw } from './helpers.js';
+import {
+  ADMIN_KEY,
+  UPSTREAM_SECRET,
+  admin,
+  chat,
+  freePort,
+  gatewayYaml,
+  manifestsYaml,
+  startGw,
+  waitForLine,
+  type RunningGw,
+} from './helpers.js';
 
 const skip = !existsSync('dist/cli/main.js') && 'run npm run build first';
 
@@ -90,7 +101,9 @@ describe('gw serve control plane', { skip }, () => {
   });
 
   test('apply with a stale ifRevision: 409 and nothing changes', async () => {
-    const r = await admin(gw.admin, '/admin/v1/apply', { body: { manifests: docs(manifestsYaml(up.url, 'up-stale')), ifRevision: 1 } });
+    const r = await admin(gw.admin, '/admin/v1/apply', {
+      body: { manifests: docs(manifestsYaml(up.url, 'up-stale')), ifRevision: 1 },
+    });
     assert.equal(r.status, 409);
     assert.equal((r.body['error'] as Record<string, unknown>)['code'], 'GW_ERR_REVISION_CONFLICT');
     assert.equal(r.body['currentRevision'], 2);
@@ -113,11 +126,15 @@ describe('gw serve control plane', { skip }, () => {
   });
 
   test('a dry run and an unchanged apply record nothing', async () => {
-    const dry = await admin(gw.admin, '/admin/v1/apply', { body: { manifests: docs(manifestsYaml(up.url, 'up-dry')), dryRun: true } });
+    const dry = await admin(gw.admin, '/admin/v1/apply', {
+      body: { manifests: docs(manifestsYaml(up.url, 'up-dry')), dryRun: true },
+    });
     assert.equal(dry.status, 200);
     assert.equal(dry.body['applied'], false);
     assert.equal(dry.body['revision'], 2);
-    const same = await admin(gw.admin, '/admin/v1/apply', { body: { manifests: docs(manifestsYaml(up.url, 'up-two')) } });
+    const same = await admin(gw.admin, '/admin/v1/apply', {
+      body: { manifests: docs(manifestsYaml(up.url, 'up-two')) },
+    });
     assert.equal(same.body['applied'], false);
     await expectRouting('up-two');
   });
@@ -140,8 +157,21 @@ describe('gw serve control plane', { skip }, () => {
     await reloaded;
     await expectRouting('up-three');
     const list = await admin(gw.admin, '/admin/v1/revisions');
-    const revisions = list.body['revisions'] as { number: number; source: string; resources: number; appliedAt: string }[];
-    assert.deepEqual(revisions.map((x) => [x.number, x.source]), [[4, 'sighup'], [3, 'rollback'], [2, 'apply'], [1, 'start']]);
+    const revisions = list.body['revisions'] as {
+      number: number;
+      source: string;
+      resources: number;
+      appliedAt: string;
+    }[];
+    assert.deepEqual(
+      revisions.map((x) => [x.number, x.source]),
+      [
+        [4, 'sighup'],
+        [3, 'rollback'],
+        [2, 'apply'],
+        [1, 'start'],
+      ],
+    );
     assert.equal(revisions[0]?.resources, 3);
     assert.ok(!Number.isNaN(Date.parse(revisions[0]?.appliedAt ?? '')));
     assert.equal(((await admin(gw.admin, '/admin/v1/revisions?limit=1')).body['revisions'] as unknown[]).length, 1);
@@ -156,12 +186,17 @@ describe('gw serve control plane', { skip }, () => {
     assert.match(m.text, /gw_config_reload_failures_total\{source="apply"\} 1/);
     const status = await admin(gw.admin, '/admin/v1/status');
     assert.equal(status.body['revision'], 4);
-    const support = (status.body['endpoints'] as { name: string; requests: number; errors: number }[]).find((e) => e.name === 'support');
+    const support = (status.body['endpoints'] as { name: string; requests: number; errors: number }[]).find(
+      (e) => e.name === 'support',
+    );
     assert.ok(support !== undefined && support.requests >= 6 && support.errors === 0, JSON.stringify(status.body));
     const reqs = await admin(gw.admin, '/admin/v1/requests?endpoint=support&limit=2');
     assert.equal((reqs.body['requests'] as unknown[]).length, 2);
     const usage = await admin(gw.admin, '/admin/v1/usage?since=1h&by=endpoint');
-    assert.ok((usage.body['rows'] as { group: string }[]).some((r) => r.group === 'support'), usage.text);
+    assert.ok(
+      (usage.body['rows'] as { group: string }[]).some((r) => r.group === 'support'),
+      usage.text,
+    );
     const wrong = await admin(gw.admin, '/admin/v1/usage?by=colour');
     assert.equal(wrong.status, 400);
     assert.equal((wrong.body['error'] as Record<string, unknown>)['code'], 'GW_ERR_BAD_REQUEST');
@@ -169,7 +204,10 @@ describe('gw serve control plane', { skip }, () => {
 
   test('with no manifests in gateway.yaml a restart serves the last revision', async () => {
     assert.equal(await gw.stop(), 0, gw.stderr());
-    await writeFile(join(dir, 'gateway.yaml'), gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}`, manifests: false }));
+    await writeFile(
+      join(dir, 'gateway.yaml'),
+      gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}`, manifests: false }),
+    );
     gw = await startGw(dir, { proxyPort, adminPort });
     assert.match(gw.line, /revision 4/);
     await expectRouting('up-three');
@@ -197,7 +235,11 @@ test('no admin key and a non-loopback admin address: serve refuses to start', { 
 });
 
 async function runServe(dir: string): Promise<{ code: number | null; stderr: string }> {
-  const r = await runGw(['serve', '-c', 'gateway.yaml'], { cwd: dir, env: { GW_ADMIN_KEY: undefined, GW_C1_UPSTREAM_KEY: 'x' }, timeoutMs: 20_000 });
+  const r = await runGw(['serve', '-c', 'gateway.yaml'], {
+    cwd: dir,
+    env: { GW_ADMIN_KEY: undefined, GW_C1_UPSTREAM_KEY: 'x' },
+    timeoutMs: 20_000,
+  });
   return { code: r.code, stderr: r.stderr };
 }
 
@@ -207,7 +249,10 @@ test('no manifests and no revision: health checks only until the first apply', {
   let gw: RunningGw | undefined;
   try {
     const [proxyPort, adminPort] = [await freePort(), await freePort()];
-    await writeFile(join(dir, 'gateway.yaml'), gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}`, manifests: false }));
+    await writeFile(
+      join(dir, 'gateway.yaml'),
+      gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}`, manifests: false }),
+    );
     gw = await startGw(dir, { proxyPort, adminPort });
     assert.match(gw.line, /no configuration yet/);
     assert.equal((await fetch(`${gw.proxy}/readyz`)).status, 503);

@@ -13,10 +13,20 @@ import { createMetrics } from '../../src/telemetry/metrics.js';
 const endpoint = (model: string): Manifest[] =>
   [
     { apiVersion: 'gw/v1', kind: 'Provider', metadata: { name: 'mock' }, spec: { type: 'mock' } },
-    { apiVersion: 'gw/v1', kind: 'Endpoint', metadata: { name: 'bot' }, spec: { type: 'chat', routing: { targets: [{ provider: 'mock', models: { fast: model } }] } } },
+    {
+      apiVersion: 'gw/v1',
+      kind: 'Endpoint',
+      metadata: { name: 'bot' },
+      spec: { type: 'chat', routing: { targets: [{ provider: 'mock', models: { fast: model } }] } },
+    },
   ] as Manifest[];
 
-function setup(): { control: ControlPlane; store: RevisionStore; served: RoutingTable[]; metrics: ReturnType<typeof createMetrics> } {
+function setup(): {
+  control: ControlPlane;
+  store: RevisionStore;
+  served: RoutingTable[];
+  metrics: ReturnType<typeof createMetrics>;
+} {
   const store = RevisionStore.open(':memory:');
   const served: RoutingTable[] = [];
   const metrics = createMetrics({ processMetrics: false });
@@ -73,9 +83,21 @@ test('metrics: the revision gauge and refused changes', async () => {
 test('metrics: one usage row counts the request, its attempts, the fallback, tokens and cost', async () => {
   const metrics = createMetrics({ processMetrics: false });
   metrics.observe({
-    ts: Date.now(), requestId: 'r', workspace: 'default', endpoint: 'bot', status: 200, latencyMs: 120, ttfbMs: 40, route: 'openai.chat',
-    attempts: [{ provider: 'a', model: 'x', status: 503, error: '5xx', ms: 10 }, { provider: 'b', model: 'y', status: 200, error: null, ms: 100 }],
-    tokensIn: 11, tokensOut: 7, costUsd: 0.5,
+    ts: Date.now(),
+    requestId: 'r',
+    workspace: 'default',
+    endpoint: 'bot',
+    status: 200,
+    latencyMs: 120,
+    ttfbMs: 40,
+    route: 'openai.chat',
+    attempts: [
+      { provider: 'a', model: 'x', status: 503, error: '5xx', ms: 10 },
+      { provider: 'b', model: 'y', status: 200, error: null, ms: 100 },
+    ],
+    tokensIn: 11,
+    tokensOut: 7,
+    costUsd: 0.5,
   });
   const text = await metrics.text();
   assert.match(text, /^gw_requests_total\{route="openai.chat",endpoint="bot",status="200"\} 1$/m);

@@ -38,7 +38,10 @@ before(async () => {
   await writeFile(join(dir, 'manifests', 'all.yaml'), MANIFESTS);
   // ${file:} in the file-based config resolves next to the manifest: give it the same token.
   await writeFile(join(dir, 'manifests', 'token.txt'), 'tok-from-file\n');
-  await writeFile(join(dir, 'gateway.yaml'), 'apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: fm }\nspec: { manifests: [manifests] }\n');
+  await writeFile(
+    join(dir, 'gateway.yaml'),
+    'apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: fm }\nspec: { manifests: [manifests] }\n',
+  );
   const files = await buildConfig({ configPath: join(dir, 'gateway.yaml') });
   assert.ok(files.ok, JSON.stringify(files.diagnostics));
   base = { gateway: files.gateway, configPath: files.settings.configPath, cwd: tmpdir() };
@@ -63,26 +66,44 @@ test('compiles like the files do: same manifests, same hash, references resolved
 });
 
 test('problems are located as apply[i]:line:col, every one reported', async () => {
-  const bad = docs(MANIFESTS.replace('provider: up,', 'provider: nowhere,').replace('type: openai', 'type: openai\n  colour: blue'));
+  const bad = docs(
+    MANIFESTS.replace('provider: up,', 'provider: nowhere,').replace('type: openai', 'type: openai\n  colour: blue'),
+  );
   const r = await buildFromManifests(bad, base);
   assert.equal(r.ok, false);
   const found = r.diagnostics.map((d) => `${d.code} ${d.file}:${d.line > 0 ? 'L' : '0'} ${d.path}`);
   assert.ok(found.includes('GW_ERR_SCHEMA apply[0]:L spec.colour'), found.join('\n'));
   // The provider was refused by the schema, so the endpoint's reference does not resolve either.
-  assert.ok(r.diagnostics.some((d) => d.code === 'GW_ERR_REF_UNKNOWN_PROVIDER' && d.file === 'apply[1]' && d.line > 0), found.join('\n'));
+  assert.ok(
+    r.diagnostics.some((d) => d.code === 'GW_ERR_REF_UNKNOWN_PROVIDER' && d.file === 'apply[1]' && d.line > 0),
+    found.join('\n'),
+  );
 });
 
 test('an unset variable, a Gateway document and a non-object are refused', async () => {
-  const unset = await buildFromManifests(docs(MANIFESTS.replace('${env:GW_FM_TEAM:-core}', '${env:GW_FM_SURELY_UNSET}')), { ...base, env: {} });
+  const unset = await buildFromManifests(
+    docs(MANIFESTS.replace('${env:GW_FM_TEAM:-core}', '${env:GW_FM_SURELY_UNSET}')),
+    { ...base, env: {} },
+  );
   assert.equal(unset.ok, false);
   assert.ok(unset.diagnostics.some((d) => d.code === 'GW_ERR_ENV_UNSET' && d.file === 'apply[0]'));
 
-  const gateway = await buildFromManifests([{ apiVersion: 'gw/v1', kind: 'Gateway', metadata: { name: 'other' }, spec: {} }], base);
+  const gateway = await buildFromManifests(
+    [{ apiVersion: 'gw/v1', kind: 'Gateway', metadata: { name: 'other' }, spec: {} }],
+    base,
+  );
   assert.equal(gateway.ok, false);
   assert.match(gateway.diagnostics[0]?.message ?? '', /gateway\.yaml/);
 
   const junk = await buildFromManifests(['a string', null, [1]], base, { label: 'revision-7' });
-  assert.deepEqual(junk.diagnostics.map((d) => `${d.code} ${d.file}`), ['GW_ERR_MANIFEST_NOT_OBJECT revision-7[0]', 'GW_ERR_MANIFEST_NOT_OBJECT revision-7[1]', 'GW_ERR_MANIFEST_NOT_OBJECT revision-7[2]']);
+  assert.deepEqual(
+    junk.diagnostics.map((d) => `${d.code} ${d.file}`),
+    [
+      'GW_ERR_MANIFEST_NOT_OBJECT revision-7[0]',
+      'GW_ERR_MANIFEST_NOT_OBJECT revision-7[1]',
+      'GW_ERR_MANIFEST_NOT_OBJECT revision-7[2]',
+    ],
+  );
 });
 
 test('an empty set is a valid, empty config', async () => {

@@ -63,7 +63,6 @@ spec: { keyHash: "${sha(CALLER_KEY)}", roles: [editor], scopes: [chat] }
 `;
 }
 
-
 export interface RunningGw {
   readonly child: ChildProcess;
   readonly line: string;
@@ -74,7 +73,10 @@ export interface RunningGw {
   stop(): Promise<number | null>;
 }
 
-export async function startGw(dir: string, o: { proxyPort: number; adminPort: number; env?: Record<string, string> }): Promise<RunningGw> {
+export async function startGw(
+  dir: string,
+  o: { proxyPort: number; adminPort: number; env?: Record<string, string> },
+): Promise<RunningGw> {
   const child = spawn(process.execPath, [BIN, 'serve', '-c', 'gateway.yaml'], {
     cwd: dir,
     env: { ...process.env, GW_ADMIN_KEY: ADMIN_KEY, GW_C1_UPSTREAM_KEY: UPSTREAM_SECRET, ...o.env },
@@ -108,11 +110,19 @@ export interface Answer {
   readonly text: string;
 }
 
-export async function admin(base: string, path: string, o: { method?: string; body?: unknown; key?: string | null } = {}): Promise<Answer> {
+export async function admin(
+  base: string,
+  path: string,
+  o: { method?: string; body?: unknown; key?: string | null } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   const key = o.key === undefined ? ADMIN_KEY : o.key;
   if (key !== null) headers['authorization'] = `Bearer ${key}`;
-  const res = await fetch(`${base}${path}`, { method: o.method ?? (o.body === undefined ? 'GET' : 'POST'), headers, ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}) });
+  const res = await fetch(`${base}${path}`, {
+    method: o.method ?? (o.body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(o.body !== undefined ? { body: JSON.stringify(o.body) } : {}),
+  });
   const text = await res.text();
   let body: Record<string, unknown> = {};
   try {
@@ -141,7 +151,9 @@ export interface InProcessAdmin {
   close(): Promise<void>;
 }
 
-export async function startAdminInProcess(o: { key?: string; authThrottle?: AuthThrottle } = {}): Promise<InProcessAdmin> {
+export async function startAdminInProcess(
+  o: { key?: string; authThrottle?: AuthThrottle } = {},
+): Promise<InProcessAdmin> {
   const dir = await mkdtemp(join(tmpdir(), 'gw-admin-ip-'));
   const db = join(dir, 'gw.db');
   const usageLog = UsageLog.open(db, { flushIntervalMs: 20 });
@@ -179,20 +191,23 @@ export function raw(
 ): Promise<Answer & { headers: IncomingHttpHeaders }> {
   const u = new URL(base);
   return new Promise((done, fail) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: o.method ?? 'GET', headers: o.headers ?? {}, agent: false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => {
-        let body: Record<string, unknown> = {};
-        try {
-          body = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          // not JSON
-        }
-        done({ status: res.statusCode ?? 0, body, text, headers: res.headers });
-      });
-    });
+    const req = request(
+      { host: u.hostname, port: u.port, path, method: o.method ?? 'GET', headers: o.headers ?? {}, agent: false },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let body: Record<string, unknown> = {};
+          try {
+            body = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            // not JSON
+          }
+          done({ status: res.statusCode ?? 0, body, text, headers: res.headers });
+        });
+      },
+    );
     req.on('error', fail);
     req.end(o.body);
   });

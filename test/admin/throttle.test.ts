@@ -43,7 +43,9 @@ test('requests without a key and cross-site requests do not count towards the th
     for (let i = 0; i < 15; i++) {
       assert.equal((await raw(gw.url, '/admin/v1/config')).status, 401);
       // A page's request with a key it guessed never reaches the key check.
-      const page = await raw(gw.url, '/admin/v1/config', { headers: { authorization: 'Bearer x', 'sec-fetch-site': 'cross-site' } });
+      const page = await raw(gw.url, '/admin/v1/config', {
+        headers: { authorization: 'Bearer x', 'sec-fetch-site': 'cross-site' },
+      });
       assert.equal(page.status, 403);
     }
     const ok = await raw(gw.url, '/admin/v1/config', { headers: { authorization: `Bearer ${ADMIN_KEY}` } });

@@ -83,25 +83,51 @@ export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeA
       const body = await readBody(req);
       calls.push({ method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, body });
       if (opts.key !== undefined && req.headers.authorization !== `Bearer ${opts.key}`) {
-        send(res, 401, { error: { message: 'admin key missing or wrong', type: 'authentication_error', code: 'GW_ERR_ADMIN_AUTH' } });
+        send(res, 401, {
+          error: { message: 'admin key missing or wrong', type: 'authentication_error', code: 'GW_ERR_ADMIN_AUTH' },
+        });
         return;
       }
       const cur = current();
       if (req.method === 'GET' && req.url === '/admin/v1/config') {
-        send(res, 200, { revision: cur?.number ?? null, hash: cur ? `h${cur.number}` : null, source: cur?.source ?? null, appliedAt: cur ? new Date(0).toISOString() : null, manifests: cur?.manifests ?? [] });
+        send(res, 200, {
+          revision: cur?.number ?? null,
+          hash: cur ? `h${cur.number}` : null,
+          source: cur?.source ?? null,
+          appliedAt: cur ? new Date(0).toISOString() : null,
+          manifests: cur?.manifests ?? [],
+        });
         opts.afterConfig?.(fake);
       } else if (req.method === 'POST' && req.url === '/admin/v1/apply') {
         const b = body as { manifests: Manifest[]; dryRun?: boolean; ifRevision?: number };
         if (b.ifRevision !== undefined && b.ifRevision !== (cur?.number ?? 0)) {
-          send(res, 409, { error: { code: 'GW_ERR_REVISION_CONFLICT', message: `the live config is at revision ${cur?.number}`, type: 'conflict' }, currentRevision: cur?.number ?? null });
+          send(res, 409, {
+            error: {
+              code: 'GW_ERR_REVISION_CONFLICT',
+              message: `the live config is at revision ${cur?.number}`,
+              type: 'conflict',
+            },
+            currentRevision: cur?.number ?? null,
+          });
           return;
         }
         const badAt = b.manifests.findIndex((m) => m.metadata.labels?.[SERVER_INVALID_LABEL] !== undefined);
         const bad = b.manifests[badAt];
         if (bad !== undefined) {
           // named as the real gateway names it: the index of the manifest sent, a line of its own
-          const d = { code: 'GW_ERR_ENV_UNSET', severity: 'error', message: `${bad.metadata.name}: SERVER_ONLY is not set on the gateway`, file: `apply[${badAt}]`, line: 9, col: 3, path: 'spec.routing' };
-          send(res, 422, { error: { code: 'GW_ERR_CONFIG_INVALID', message: 'the config is invalid', type: 'invalid_request_error' }, diagnostics: [d] });
+          const d = {
+            code: 'GW_ERR_ENV_UNSET',
+            severity: 'error',
+            message: `${bad.metadata.name}: SERVER_ONLY is not set on the gateway`,
+            file: `apply[${badAt}]`,
+            line: 9,
+            col: 3,
+            path: 'spec.routing',
+          };
+          send(res, 422, {
+            error: { code: 'GW_ERR_CONFIG_INVALID', message: 'the config is invalid', type: 'invalid_request_error' },
+            diagnostics: [d],
+          });
           return;
         }
         const p = plan(buildSnapshot(b.manifests), buildSnapshot(cur?.manifests ?? []));
@@ -112,7 +138,9 @@ export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeA
         const want = (body as { revision?: number } | undefined)?.revision ?? (cur ? cur.number - 1 : 0);
         const target = revisions.find((r) => r.number === want);
         if (target === undefined) {
-          send(res, 404, { error: { code: 'GW_ERR_REVISION_NOT_FOUND', message: `no revision ${want}`, type: 'not_found_error' } });
+          send(res, 404, {
+            error: { code: 'GW_ERR_REVISION_NOT_FOUND', message: `no revision ${want}`, type: 'not_found_error' },
+          });
           return;
         }
         const p = plan(buildSnapshot(target.manifests), buildSnapshot(cur?.manifests ?? []));
@@ -121,7 +149,9 @@ export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeA
       } else if (req.method === 'GET' && req.url === '/admin/v1/status') {
         send(res, 200, fake.status);
       } else {
-        send(res, 404, { error: { code: 'GW_ERR_ROUTE_NOT_FOUND', message: 'no such route', type: 'not_found_error' } });
+        send(res, 404, {
+          error: { code: 'GW_ERR_ROUTE_NOT_FOUND', message: 'no such route', type: 'not_found_error' },
+        });
       }
     })().catch(() => res.writeHead(500).end());
   });

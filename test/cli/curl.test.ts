@@ -85,7 +85,10 @@ describe('gw curl', { concurrency: 2 }, () => {
   });
 
   test('an unknown endpoint or model: exit 1 with the names', async () => {
-    const [ep, model] = await Promise.all([runGw(['curl', 'nope'], { cwd: dir }), runGw(['curl', 'support', '--model', 'huge'], { cwd: dir })]);
+    const [ep, model] = await Promise.all([
+      runGw(['curl', 'nope'], { cwd: dir }),
+      runGw(['curl', 'support', '--model', 'huge'], { cwd: dir }),
+    ]);
     assert.equal(ep.code, 1);
     assert.match(ep.stderr, /endpoint 'nope' is not defined; endpoints: files, support/);
     assert.equal(model.code, 1);

@@ -69,7 +69,10 @@ spec: { mock: { reply: "hello" }, type: mock }
   const io = await diff({ file: [await file('same.yaml', shuffled)] });
   assert.equal(io.code, 0, io.stderr);
   assert.match(io.stdout, /^No changes\. 3 resources unchanged\.\n$/);
-  assert.deepEqual(fake.calls.map((c) => `${c.method} ${c.url}`), ['GET /admin/v1/config']);
+  assert.deepEqual(
+    fake.calls.map((c) => `${c.method} ${c.url}`),
+    ['GET /admin/v1/config'],
+  );
 });
 
 test('an edited field → exit 2 and the line names the field, old → new; the server dry-runs it', async () => {
@@ -88,11 +91,16 @@ test('a gateway never configured: every resource is a create, in dependency orde
   fake = await startFakeAdmin();
   const io = await diff({ file: [await file('all.yaml', baseManifests())] });
   assert.equal(io.code, 2);
-  assert.equal(io.stdout.split('\n').slice(0, 3).join('\n'), '+ create provider mock-llm\n+ create endpoint support-bot\n+ create apikey support-app');
+  assert.equal(
+    io.stdout.split('\n').slice(0, 3).join('\n'),
+    '+ create provider mock-llm\n+ create endpoint support-bot\n+ create apikey support-app',
+  );
 });
 
 test('--output json: {changes, summary, warnings, errors} on stdout, secrets masked, warnings on stderr', async () => {
-  const withSecret = baseManifests() + `---
+  const withSecret =
+    baseManifests() +
+    `---
 apiVersion: gw/v1
 kind: Provider
 metadata: { name: openai-prod }
@@ -103,7 +111,13 @@ spec:
 `;
   const io = await diff({ file: [await file('secret.yaml', withSecret)], output: 'json' });
   assert.equal(io.code, 2, io.stderr);
-  const out = JSON.parse(io.stdout) as { changes: { op: string; name: string; after?: unknown }[]; summary: { create: number }; warnings: { code: string }[]; errors: unknown[]; revision: number };
+  const out = JSON.parse(io.stdout) as {
+    changes: { op: string; name: string; after?: unknown }[];
+    summary: { create: number };
+    warnings: { code: string }[];
+    errors: unknown[];
+    revision: number;
+  };
   assert.deepEqual(Object.keys(out).slice(0, 4), ['changes', 'summary', 'warnings', 'errors']);
   assert.equal(out.summary.create, 1);
   assert.equal(out.revision, 1);
@@ -129,10 +143,15 @@ test('invalid manifests → exit 1 with file:line:col, and the gateway is never 
 });
 
 test('the gateway refuses what the files cannot show (its environment) → exit 1 with its diagnostics', async () => {
-  const io = await diff({ file: [await file('srv.yaml', baseManifests({ endpointLabels: `${SERVER_INVALID_LABEL}: "yes"` }))] });
+  const io = await diff({
+    file: [await file('srv.yaml', baseManifests({ endpointLabels: `${SERVER_INVALID_LABEL}: "yes"` }))],
+  });
   assert.equal(io.code, 1);
   // located in the local file (the endpoint's spec.routing), not in the gateway's copy
-  assert.match(io.stderr, /\/srv\.yaml:14:\d+ error GW_ERR_ENV_UNSET support-bot: SERVER_ONLY is not set on the gateway \(spec\.routing\)$/m);
+  assert.match(
+    io.stderr,
+    /\/srv\.yaml:14:\d+ error GW_ERR_ENV_UNSET support-bot: SERVER_ONLY is not set on the gateway \(spec\.routing\)$/m,
+  );
   assert.match(io.stderr, /the gateway would refuse this config \(checked in its environment\)/);
 });
 
@@ -141,7 +160,12 @@ test('no gateway at --server → exit 1, "cannot reach the gateway at URL"', asy
   await fake.close();
   const io = await diff({ file: [await file('x.yaml', baseManifests())], server: url });
   assert.equal(io.code, 1);
-  assert.match(io.stderr, new RegExp(`GW_ERR_ADMIN_UNREACHABLE: cannot reach the gateway at ${url.replace(/\./g, '\\.')} \\(connection refused\\)`));
+  assert.match(
+    io.stderr,
+    new RegExp(
+      `GW_ERR_ADMIN_UNREACHABLE: cannot reach the gateway at ${url.replace(/\./g, '\\.')} \\(connection refused\\)`,
+    ),
+  );
   const json = await diff({ file: [await file('x.yaml', baseManifests())], server: url, output: 'json' });
   assert.equal(json.code, 1);
   const out = JSON.parse(json.stdout) as { changes: unknown[]; errors: { code: string; message: string }[] };
@@ -172,8 +196,11 @@ test('--selector plans only matching resources; a live resource outside it is ne
   const f = await file('sel.yaml', `${baseManifests().split('---')[0]}---${onlyEndpoint}`);
   const io = await diff({ file: [f], selector: 'team=search' });
   assert.equal(io.code, 2, io.stderr);
-  assert.match(io.stdout, /^~ update endpoint support-bot\n {4}metadata\.labels: \(none\) → \{"team":"search"\}\n\nPlan: 0 to create, 1 to update, 0 to delete, 0 unchanged\.\n$/);
-  assert.doesNotMatch(io.stdout, /^- delete/m, "the live apikey outside the selector stays");
+  assert.match(
+    io.stdout,
+    /^~ update endpoint support-bot\n {4}metadata\.labels: \(none\) → \{"team":"search"\}\n\nPlan: 0 to create, 1 to update, 0 to delete, 0 unchanged\.\n$/,
+  );
+  assert.doesNotMatch(io.stdout, /^- delete/m, 'the live apikey outside the selector stays');
   const bad = await diff({ file: [f], selector: 'team' });
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--selector "team": "team" has no "="/);
@@ -181,7 +208,10 @@ test('--selector plans only matching resources; a live resource outside it is ne
 
 test('--server defaults to http://{admin.listen} of gateway.yaml (-c)', async () => {
   const port = new URL(fake.url).port;
-  const gw = await file('gateway.yaml', `apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: test-gw }\nspec:\n  admin: { listen: "0.0.0.0:${port}" }\n  manifests: [m.yaml]\n`);
+  const gw = await file(
+    'gateway.yaml',
+    `apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: test-gw }\nspec:\n  admin: { listen: "0.0.0.0:${port}" }\n  manifests: [m.yaml]\n`,
+  );
   await file('m.yaml', baseManifests());
   const io = captureIO();
   io.code = await runPlanCommand({ output: 'pretty', config: gw }, DIFF, io);

@@ -22,7 +22,11 @@ interface Run {
 async function gw(...args: string[]): Promise<Run> {
   return run(process.execPath, [GW, ...args], { cwd: ROOT }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: e.code ?? -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    }),
   );
 }
 
@@ -66,12 +70,27 @@ describe('gw init', () => {
 
   test('writes gateway.yaml and manifests and exits 0', async () => {
     assert.equal(first.code, 0, first.stderr);
-    const files = [...(await snapshot(dir)).keys()].map((p) => p.slice(dir.length + 1).split('\\').join('/')).sort();
-    assert.deepEqual(files, ['gateway.yaml', 'manifests/apikey.yaml', 'manifests/endpoint.yaml', 'manifests/provider.yaml']);
+    const files = [...(await snapshot(dir)).keys()]
+      .map((p) =>
+        p
+          .slice(dir.length + 1)
+          .split('\\')
+          .join('/'),
+      )
+      .sort();
+    assert.deepEqual(files, [
+      'gateway.yaml',
+      'manifests/apikey.yaml',
+      'manifests/endpoint.yaml',
+      'manifests/provider.yaml',
+    ]);
   });
 
   test('the starter config validates, with -c and with -f', async () => {
-    for (const args of [['-c', join(dir, 'gateway.yaml')], ['-f', dir]]) {
+    for (const args of [
+      ['-c', join(dir, 'gateway.yaml')],
+      ['-f', dir],
+    ]) {
       const r = await gw('validate', '--output', 'json', ...args);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const report = JSON.parse(r.stdout) as { summary: { errors: number; warnings: number; resources: number } };
@@ -103,7 +122,8 @@ describe('gw init', () => {
       assert.ok((await stat(resolve(dirname(file), modeline[1]!))).isFile(), `${file}: ${modeline[1]} does not exist`);
       for (const line of text.split('\n')) {
         // scalar fields (key: value) must explain themselves; parents and list items may not
-        if (/^\s*[A-Za-z]+: \S/.test(line) && !/^(apiVersion|kind):/.test(line)) assert.match(line, /#/, `${file}: ${line}`);
+        if (/^\s*[A-Za-z]+: \S/.test(line) && !/^(apiVersion|kind):/.test(line))
+          assert.match(line, /#/, `${file}: ${line}`);
       }
     }
   });

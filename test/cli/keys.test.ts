@@ -19,13 +19,33 @@ describe('gw keys create', { concurrency: 2 }, () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   test('prints the key once (stderr) and YAML (stdout) that validates from stdin; the key hashes to keyHash', async () => {
-    const r = await runGw(['keys', 'create', '--name', 'ci-bot', '--workspace', 'team-a', '--role', 'editor', 'auditor', '--scope', 'chat', 'mcp'], { cwd: dir });
+    const r = await runGw(
+      [
+        'keys',
+        'create',
+        '--name',
+        'ci-bot',
+        '--workspace',
+        'team-a',
+        '--role',
+        'editor',
+        'auditor',
+        '--scope',
+        'chat',
+        'mcp',
+      ],
+      { cwd: dir },
+    );
     assert.equal(r.code, 0, r.stderr);
     const key = /\b(gw-[A-Za-z0-9_-]{20,})\b/.exec(r.stderr)?.[1];
     assert.ok(key !== undefined, r.stderr);
     assert.ok(!r.stdout.includes(key), 'the plaintext never enters the manifest');
     assert.match(r.stdout, /^# yaml-language-server: \$schema=\S+gw\.schema\.json$/m);
-    const doc = parse(r.stdout) as { kind: string; metadata: { name: string; workspace: string }; spec: { keyHash: string; roles: string[]; scopes: string[] } };
+    const doc = parse(r.stdout) as {
+      kind: string;
+      metadata: { name: string; workspace: string };
+      spec: { keyHash: string; roles: string[]; scopes: string[] };
+    };
     assert.equal(doc.kind, 'ApiKey');
     assert.deepEqual(doc.metadata, { name: 'ci-bot', workspace: 'team-a' });
     assert.equal(doc.spec.keyHash, sha(key));
@@ -42,7 +62,11 @@ describe('gw keys create', { concurrency: 2 }, () => {
       runGw(['keys', 'create', '--name', 'app', '-o', 'json'], { cwd: dir }),
     ]);
     assert.equal(a.code, 0, a.stderr);
-    const ja = JSON.parse(a.stdout) as { key: string; keyHash: string; manifest: { metadata: { name: string }; spec: { keyHash: string; roles: string[]; scopes: string[] } } };
+    const ja = JSON.parse(a.stdout) as {
+      key: string;
+      keyHash: string;
+      manifest: { metadata: { name: string }; spec: { keyHash: string; roles: string[]; scopes: string[] } };
+    };
     const jb = JSON.parse(b.stdout) as { key: string };
     assert.equal(ja.keyHash, sha(ja.key));
     assert.equal(ja.manifest.spec.keyHash, ja.keyHash);

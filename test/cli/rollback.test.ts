@@ -23,7 +23,10 @@ const skip = !existsSync('dist/cli/main.js') && 'run npm run build first';
 test('gw rollback: back to the previous revision as a new one, showing what changed', { skip }, async () => {
   const r = await runGw(['rollback', '--server', fake.url]);
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, '~ update provider mock-llm\n    spec.mock.reply: "three" → "two"\n\nPlan: 0 to create, 1 to update, 0 to delete, 2 unchanged.\nRolled back to revision 2: now at revision 4.\n');
+  assert.equal(
+    r.stdout,
+    '~ update provider mock-llm\n    spec.mock.reply: "three" → "two"\n\nPlan: 0 to create, 1 to update, 0 to delete, 2 unchanged.\nRolled back to revision 2: now at revision 4.\n',
+  );
   assert.deepEqual(fake.calls.at(-1)?.body, {});
 });
 
@@ -35,12 +38,19 @@ test('gw rollback N --output json: the revision is sent; the answer printed as J
   assert.deepEqual([out.revision, out.rolledBackTo, out.plan.summary.update], [5, 1, 1]);
 });
 
-test('gw rollback to a revision that does not exist → exit 1 with the server message; bad N → usage error', { skip }, async () => {
-  const r = await runGw(['rollback', '99', '--server', fake.url]);
-  assert.equal(r.code, 1);
-  assert.match(r.stderr, /gw rollback: GW_ERR_REVISION_NOT_FOUND: no revision 99 \(\/admin\/v1\/rollback answered 404\)/);
-  assert.equal(fake.current()?.number, 5);
-  const bad = await runGw(['rollback', '0', '--server', fake.url]);
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /a revision number/);
-});
+test(
+  'gw rollback to a revision that does not exist → exit 1 with the server message; bad N → usage error',
+  { skip },
+  async () => {
+    const r = await runGw(['rollback', '99', '--server', fake.url]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /gw rollback: GW_ERR_REVISION_NOT_FOUND: no revision 99 \(\/admin\/v1\/rollback answered 404\)/,
+    );
+    assert.equal(fake.current()?.number, 5);
+    const bad = await runGw(['rollback', '0', '--server', fake.url]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /a revision number/);
+  },
+);

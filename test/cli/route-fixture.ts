@@ -3,7 +3,12 @@
 import { sha } from '../helpers/gw.js';
 
 export { sha };
-export const KEYS = { app: 'gw-route-app', expired: 'gw-route-expired', disabled: 'gw-route-disabled', noscope: 'gw-route-noscope' };
+export const KEYS = {
+  app: 'gw-route-app',
+  expired: 'gw-route-expired',
+  disabled: 'gw-route-disabled',
+  noscope: 'gw-route-noscope',
+};
 
 export const MANIFESTS = `apiVersion: gw/v1
 kind: Provider

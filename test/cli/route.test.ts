@@ -11,7 +11,10 @@ import { KEYS, MANIFESTS, sha } from './route-fixture.js';
 describe('gw route', { concurrency: 2 }, () => {
   let dir: string;
   const route = (args: string[]): ReturnType<typeof runGw> =>
-    runGw(['route', ...args, '-f', 'm.yaml'], { cwd: dir, env: { GW_ROUTE_TEST_UNSET_SECRET: undefined, GW_KEY: undefined } });
+    runGw(['route', ...args, '-f', 'm.yaml'], {
+      cwd: dir,
+      env: { GW_ROUTE_TEST_UNSET_SECRET: undefined, GW_KEY: undefined },
+    });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gw-route-'));
@@ -30,7 +33,10 @@ describe('gw route', { concurrency: 2 }, () => {
     assert.match(r.stdout, /retries\s+2 per target \(backoff 200ms\)/);
     assert.match(r.stdout, /fallback\s+on timeout, 5xx/);
     // Order as declared; the endpoint's 20s timeout applies to every attempt; the ref expands.
-    const rows = r.stdout.split('\n').filter((l) => /^\s+\d+(\.\d+)*\s/.test(l)).map((l) => l.trim().split(/\s+/));
+    const rows = r.stdout
+      .split('\n')
+      .filter((l) => /^\s+\d+(\.\d+)*\s/.test(l))
+      .map((l) => l.trim().split(/\s+/));
     assert.deepEqual(rows, [
       ['1', 'local', 'mock', 'local-fast', '1', '20s', '2'],
       ['2', 'cloud', 'openai', 'gpt-4o-mini', '3', '20s', '2'],
@@ -47,13 +53,23 @@ describe('gw route', { concurrency: 2 }, () => {
   test('an endpoint name as the model runs as its defaultModel; --key-hash and --output json', async () => {
     const r = await route(['--key-hash', sha(KEYS.app), '--model', 'support', '-o', 'json']);
     assert.equal(r.code, 0, r.stderr);
-    const x = JSON.parse(r.stdout) as { allowed: boolean; resolvedModel: string; endpoint: { name: string }; key: { name: string }; targets: { kind: string }[]; refusal: unknown };
+    const x = JSON.parse(r.stdout) as {
+      allowed: boolean;
+      resolvedModel: string;
+      endpoint: { name: string };
+      key: { name: string };
+      targets: { kind: string }[];
+      refusal: unknown;
+    };
     assert.equal(x.allowed, true);
     assert.equal(x.refusal, null);
     assert.equal(x.endpoint.name, 'support');
     assert.equal(x.resolvedModel, 'fast');
     assert.equal(x.key.name, 'app');
-    assert.deepEqual(x.targets.map((t) => t.kind), ['provider', 'provider', 'endpoint']);
+    assert.deepEqual(
+      x.targets.map((t) => t.kind),
+      ['provider', 'provider', 'endpoint'],
+    );
   });
 
   test('an unknown key: exit 1 with 401 GW_ERR_AUTH_INVALID_KEY', async () => {
@@ -74,7 +90,10 @@ describe('gw route', { concurrency: 2 }, () => {
   test('an unknown model: exit 1 with 404 and the names the key may use', async () => {
     const r = await route(['--key', KEYS.app, '--model', 'nope']);
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /refused: 404 GW_ERR_MODEL_NOT_FOUND model 'nope' does not exist or is disabled; this key may use: backup, fast, small, support/);
+    assert.match(
+      r.stdout,
+      /refused: 404 GW_ERR_MODEL_NOT_FOUND model 'nope' does not exist or is disabled; this key may use: backup, fast, small, support/,
+    );
   });
 
   test('no key given: exit 1 with usage help', async () => {

@@ -20,7 +20,16 @@ const STATUS: StatusResponse = {
   hash: 'sha256:0123456789abcdef0123',
   uptimeS: 3725,
   endpoints: [
-    { workspace: 'default', name: 'support-bot', rps: 1.5, p95Ms: 212.4, errorRate: 0.025, requests: 5400, errors: 135, lastError: { code: 'GW_ERR_UPSTREAM_TIMEOUT', at: '2026-01-02T03:04:05.000Z' } },
+    {
+      workspace: 'default',
+      name: 'support-bot',
+      rps: 1.5,
+      p95Ms: 212.4,
+      errorRate: 0.025,
+      requests: 5400,
+      errors: 135,
+      lastError: { code: 'GW_ERR_UPSTREAM_TIMEOUT', at: '2026-01-02T03:04:05.000Z' },
+    },
     { workspace: 'slug-demo', name: 'bot', rps: 0, p95Ms: null, errorRate: 0, requests: 0, errors: 0, lastError: null },
   ],
 };
@@ -51,15 +60,32 @@ test('the status table: one aligned row per endpoint, "-" where there is no traf
 });
 
 test('open and half-open circuit breakers are listed under the table; closed ones are not', () => {
-  const out = renderStatus({
-    ...STATUS,
-    endpoints: [],
-    breakers: [
-      { provider: 'openai', workspace: 'default', model: 'gpt-4o', state: 'open', failures: 5, reopensAt: '2026-01-02T03:04:35.000Z' },
-      { provider: 'local', workspace: 'lab', model: 'llama', state: 'half-open', failures: 7, reopensAt: '2026-01-02T03:04:00.000Z' },
-      { provider: 'other', workspace: 'default', model: 'm', state: 'closed', failures: 1, reopensAt: null },
-    ],
-  }, 'http://127.0.0.1:3001');
+  const out = renderStatus(
+    {
+      ...STATUS,
+      endpoints: [],
+      breakers: [
+        {
+          provider: 'openai',
+          workspace: 'default',
+          model: 'gpt-4o',
+          state: 'open',
+          failures: 5,
+          reopensAt: '2026-01-02T03:04:35.000Z',
+        },
+        {
+          provider: 'local',
+          workspace: 'lab',
+          model: 'llama',
+          state: 'half-open',
+          failures: 7,
+          reopensAt: '2026-01-02T03:04:00.000Z',
+        },
+        { provider: 'other', workspace: 'default', model: 'm', state: 'closed', failures: 1, reopensAt: null },
+      ],
+    },
+    'http://127.0.0.1:3001',
+  );
   assert.equal(
     out,
     [
@@ -79,7 +105,10 @@ const skip = !existsSync('dist/cli/main.js') && 'run npm run build first';
 
 test('gw status reads admin.listen from gateway.yaml; --output json prints the API answer', { skip }, async () => {
   const port = new URL(fake.url).port;
-  await writeFile(join(dir, 'gateway.yaml'), `apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: status-test }\nspec:\n  admin: { listen: "127.0.0.1:${port}" }\n`);
+  await writeFile(
+    join(dir, 'gateway.yaml'),
+    `apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: status-test }\nspec:\n  admin: { listen: "127.0.0.1:${port}" }\n`,
+  );
   const r = await runGw(['status'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^http:\/\/127\.0\.0\.1:\d+: revision 4/);
@@ -94,62 +123,95 @@ test('gw status with nothing listening → exit 1, "cannot reach the gateway at 
   await other.close();
   const r = await runGw(['status', '--server', url]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, new RegExp(`cannot reach the gateway at ${url.replace(/\./g, '\\.')} \\(connection refused\\); is \`gw serve\` running there\\?`));
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `cannot reach the gateway at ${url.replace(/\./g, '\\.')} \\(connection refused\\); is \`gw serve\` running there\\?`,
+    ),
+  );
 });
 
-test('a real gw serve: after a burst of requests, /admin/v1/status and gw status count them right', { skip }, async () => {
-  // Requests saying "fail" get a 500 from the upstream; the rest an answer.
-  const up = await startUpstream((r, res, req) => {
-    if (JSON.stringify(r.body).includes('fail')) {
-      res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: 'boom', type: 'server_error' } }));
-    } else echoHandler(r, res, req);
-  });
-  const work = await mkdtemp(join(tmpdir(), 'gw-status-live-'));
-  const [proxyPort, adminPort] = [await freePort(), await freePort()];
-  await mkdir(join(work, 'manifests'));
-  await writeFile(join(work, 'manifests', 'all.yaml'), manifestsYaml(up.url, 'up-one'));
-  await writeFile(join(work, 'gateway.yaml'), gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}` }));
-  const gw = await startGw(work, { proxyPort, adminPort });
-  try {
-    const send = async (content: string): Promise<number> => {
-      const res = await fetch(`${gw.proxy}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${CALLER_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content }] }),
-      });
-      await res.arrayBuffer();
-      return res.status;
-    };
-    const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => send(i % 10 === 0 ? 'fail' : `hello ${i}`)));
-    const errors = statuses.filter((s) => s >= 400).length;
-    assert.equal(errors, 6, JSON.stringify(statuses));
+test(
+  'a real gw serve: after a burst of requests, /admin/v1/status and gw status count them right',
+  { skip },
+  async () => {
+    // Requests saying "fail" get a 500 from the upstream; the rest an answer.
+    const up = await startUpstream((r, res, req) => {
+      if (JSON.stringify(r.body).includes('fail')) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'boom', type: 'server_error' } }));
+      } else echoHandler(r, res, req);
+    });
+    const work = await mkdtemp(join(tmpdir(), 'gw-status-live-'));
+    const [proxyPort, adminPort] = [await freePort(), await freePort()];
+    await mkdir(join(work, 'manifests'));
+    await writeFile(join(work, 'manifests', 'all.yaml'), manifestsYaml(up.url, 'up-one'));
+    await writeFile(join(work, 'gateway.yaml'), gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}` }));
+    const gw = await startGw(work, { proxyPort, adminPort });
+    try {
+      const send = async (content: string): Promise<number> => {
+        const res = await fetch(`${gw.proxy}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${CALLER_KEY}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content }] }),
+        });
+        await res.arrayBuffer();
+        return res.status;
+      };
+      const statuses = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => send(i % 10 === 0 ? 'fail' : `hello ${i}`)),
+      );
+      const errors = statuses.filter((s) => s >= 400).length;
+      assert.equal(errors, 6, JSON.stringify(statuses));
 
-    const r = await admin(gw.admin, '/admin/v1/status');
-    assert.equal(r.status, 200, r.text);
-    const support = (r.body['endpoints'] as { name: string; requests: number; errors: number; errorRate: number; rps: number; p95Ms: number; lastError: { code: string; at: string } | null }[]).find((e) => e.name === 'support');
-    assert.ok(support !== undefined, r.text);
-    assert.equal(support.requests, 60);
-    assert.equal(support.errors, 6);
-    assert.equal(support.errorRate, 0.1);
-    assert.equal(support.rps, Math.round((60 / 3600) * 1e4) / 1e4);
-    assert.ok(support.p95Ms > 0);
-    assert.match(support.lastError?.code ?? '', /^(GW_ERR_|HTTP_5)/);
-    assert.ok(Math.abs(Date.parse(support.lastError?.at ?? '') - Date.now()) < 600_000, 'the last error is from this burst');
+      const r = await admin(gw.admin, '/admin/v1/status');
+      assert.equal(r.status, 200, r.text);
+      const support = (
+        r.body['endpoints'] as {
+          name: string;
+          requests: number;
+          errors: number;
+          errorRate: number;
+          rps: number;
+          p95Ms: number;
+          lastError: { code: string; at: string } | null;
+        }[]
+      ).find((e) => e.name === 'support');
+      assert.ok(support !== undefined, r.text);
+      assert.equal(support.requests, 60);
+      assert.equal(support.errors, 6);
+      assert.equal(support.errorRate, 0.1);
+      assert.equal(support.rps, Math.round((60 / 3600) * 1e4) / 1e4);
+      assert.ok(support.p95Ms > 0);
+      assert.match(support.lastError?.code ?? '', /^(GW_ERR_|HTTP_5)/);
+      assert.ok(
+        Math.abs(Date.parse(support.lastError?.at ?? '') - Date.now()) < 600_000,
+        'the last error is from this burst',
+      );
 
-    const usage = await admin(gw.admin, '/admin/v1/usage?since=1h&by=key');
-    assert.deepEqual((usage.body['rows'] as { group: string; requests: number; errors: number }[]).map((g) => [g.group, g.requests, g.errors]), [['app', 60, 6]]);
-    const recent = await admin(gw.admin, '/admin/v1/requests?endpoint=support&limit=3');
-    assert.equal((recent.body['requests'] as unknown[]).length, 3);
-    assert.equal((await admin(gw.admin, '/admin/v1/requests?limit=5000')).status, 400, 'the limit is capped');
+      const usage = await admin(gw.admin, '/admin/v1/usage?since=1h&by=key');
+      assert.deepEqual(
+        (usage.body['rows'] as { group: string; requests: number; errors: number }[]).map((g) => [
+          g.group,
+          g.requests,
+          g.errors,
+        ]),
+        [['app', 60, 6]],
+      );
+      const recent = await admin(gw.admin, '/admin/v1/requests?endpoint=support&limit=3');
+      assert.equal((recent.body['requests'] as unknown[]).length, 3);
+      assert.equal((await admin(gw.admin, '/admin/v1/requests?limit=5000')).status, 400, 'the limit is capped');
 
-    const cli = await runGw(['status', '--server', gw.admin, '-o', 'json'], { env: { GW_ADMIN_KEY: ADMIN_KEY } });
-    assert.equal(cli.code, 0, cli.stderr);
-    const fromCli = (JSON.parse(cli.stdout) as { endpoints: { name: string; requests: number; errors: number }[] }).endpoints.find((e) => e.name === 'support');
-    assert.deepEqual([fromCli?.requests, fromCli?.errors], [60, 6]);
-  } finally {
-    await gw.stop();
-    await up.close();
-    await rm(work, { recursive: true, force: true });
-  }
-});
+      const cli = await runGw(['status', '--server', gw.admin, '-o', 'json'], { env: { GW_ADMIN_KEY: ADMIN_KEY } });
+      assert.equal(cli.code, 0, cli.stderr);
+      const fromCli = (
+        JSON.parse(cli.stdout) as { endpoints: { name: string; requests: number; errors: number }[] }
+      ).endpoints.find((e) => e.name === 'support');
+      assert.deepEqual([fromCli?.requests, fromCli?.errors], [60, 6]);
+    } finally {
+      await gw.stop();
+      await up.close();
+      await rm(work, { recursive: true, force: true });
+    }
+  },
+);

@@ -122,7 +122,10 @@ describe('gw test-connection', { concurrency: 2 }, () => {
   });
 
   test('reachable providers: ok, model counts, a mapped model missing is a warning; secrets never printed', async () => {
-    const r = await runGw(['test-connection', 'up', 'claude', 'web', 'mock', '-f', 'providers.yaml'], { cwd: dir, env });
+    const r = await runGw(['test-connection', 'up', 'claude', 'web', 'mock', '-f', 'providers.yaml'], {
+      cwd: dir,
+      env,
+    });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /^up\s+openai\s+ok\s+\d+ms\s+2\s+http:\/\/127\.0\.0\.1:\d+\/v1\/models$/m);
     assert.match(r.stdout, /^claude\s+anthropic\s+ok\s+\d+ms\s+1\s/m);
@@ -140,7 +143,10 @@ describe('gw test-connection', { concurrency: 2 }, () => {
   });
 
   test('a wrong upstream key is a failed probe with its HTTP status: exit 1', async () => {
-    const r = await runGw(['test-connection', 'up', '-f', 'providers.yaml'], { cwd: dir, env: { ...env, UP_KEY: 'sk-wrong' } });
+    const r = await runGw(['test-connection', 'up', '-f', 'providers.yaml'], {
+      cwd: dir,
+      env: { ...env, UP_KEY: 'sk-wrong' },
+    });
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^up\s+openai\s+HTTP 401\s/m);
     assert.match(r.stdout, /check the provider auth/);
@@ -164,9 +170,15 @@ describe('gw test-connection', { concurrency: 2 }, () => {
 
   test('all providers by default, concurrently; --output json carries every result', async () => {
     // Long enough for the live upstream on a busy machine, short enough for the hanging one.
-    const r = await runGw(['test-connection', '--timeout', '2s', '-o', 'json', '-f', 'providers.yaml'], { cwd: dir, env });
+    const r = await runGw(['test-connection', '--timeout', '2s', '-o', 'json', '-f', 'providers.yaml'], {
+      cwd: dir,
+      env,
+    });
     assert.equal(r.code, 1);
-    const out = JSON.parse(r.stdout) as { ok: boolean; providers: { name: string; ok: boolean; status: string; models: number | null; missing: string[] }[] };
+    const out = JSON.parse(r.stdout) as {
+      ok: boolean;
+      providers: { name: string; ok: boolean; status: string; models: number | null; missing: string[] }[];
+    };
     assert.equal(out.ok, false);
     const by = new Map(out.providers.map((p) => [p.name, p]));
     assert.deepEqual([...by.keys()].sort(), ['claude', 'dead', 'hang', 'mock', 'up', 'web']);
@@ -185,11 +197,17 @@ describe('gw test-connection', { concurrency: 2 }, () => {
 
   test('an unset provider secret fails that provider without sending anything; the others are probed', async () => {
     const before = seen.length;
-    const r = await runGw(['test-connection', 'up', 'web', '-f', 'providers.yaml'], { cwd: dir, env: { UP_KEY: undefined, ANT_KEY: undefined } });
+    const r = await runGw(['test-connection', 'up', 'web', '-f', 'providers.yaml'], {
+      cwd: dir,
+      env: { UP_KEY: undefined, ANT_KEY: undefined },
+    });
     assert.equal(r.code, 1, r.stderr + r.stdout);
     assert.match(r.stdout, /^up\s+openai\s+secret unset\s/m);
     assert.match(r.stdout, /error up: GW_ERR_ENV_UNSET: UP_KEY is not set; nothing was sent/);
     assert.match(r.stdout, /^web\s+http\s+ok\s/m);
-    assert.ok(seen.slice(before).every((s) => !String(s.headers.authorization ?? '').includes('unset')), 'no request without the secret');
+    assert.ok(
+      seen.slice(before).every((s) => !String(s.headers.authorization ?? '').includes('unset')),
+      'no request without the secret',
+    );
   });
 });

@@ -47,7 +47,16 @@ describe('gw usage', { concurrency: 2 }, () => {
     // app: 3 requests on fast (one error), latencies 100/200/300; ci: 1 on smart; one old row.
     log.record(row(1, {}));
     log.record(row(2, { latencyMs: 200 }));
-    log.record(row(3, { latencyMs: 300, status: 502, errorCode: 'GW_ERR_UPSTREAM_EXHAUSTED', tokensIn: 0, tokensOut: 0, costUsd: 0 }));
+    log.record(
+      row(3, {
+        latencyMs: 300,
+        status: 502,
+        errorCode: 'GW_ERR_UPSTREAM_EXHAUSTED',
+        tokensIn: 0,
+        tokensOut: 0,
+        costUsd: 0,
+      }),
+    );
     log.record(row(4, { keyName: 'ci', model: 'smart', tokensIn: 100, tokensOut: 50, costUsd: 1, latencyMs: 1000 }));
     log.record(row(5, { keyName: 'old', ts: Date.now() - 3 * 3_600_000 }));
     log.close();
@@ -60,7 +69,12 @@ describe('gw usage', { concurrency: 2 }, () => {
   test('by key (default): a row per key with requests, errors, tokens, cost, p50/p95, and a total line', async () => {
     const r = await runGw(['usage'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
-    const line = (name: string): string[] | undefined => r.stdout.split('\n').find((l) => l.startsWith(`${name} `))?.trim().split(/\s+/);
+    const line = (name: string): string[] | undefined =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.startsWith(`${name} `))
+        ?.trim()
+        .split(/\s+/);
     assert.deepEqual(line('app'), ['app', '3', '1', '20', '10', '$0.50', '200ms', '300ms']);
     assert.deepEqual(line('ci'), ['ci', '1', '0', '100', '50', '$1.00', '1000ms', '1000ms']);
     assert.deepEqual(line('old'), ['old', '1', '0', '10', '5', '$0.25', '100ms', '100ms']);
@@ -79,10 +93,18 @@ describe('gw usage', { concurrency: 2 }, () => {
   test('--output json: groups and totals as numbers', async () => {
     const r = await runGw(['usage', '--by', 'endpoint', '-o', 'json'], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(r.stdout) as { exists: boolean; by: string; groups: { group: string; requests: number; errors: number; p95_ms: number }[]; total: { requests: number; cost_usd: number } };
+    const j = JSON.parse(r.stdout) as {
+      exists: boolean;
+      by: string;
+      groups: { group: string; requests: number; errors: number; p95_ms: number }[];
+      total: { requests: number; cost_usd: number };
+    };
     assert.equal(j.exists, true);
     assert.equal(j.by, 'endpoint');
-    assert.deepEqual(j.groups.map((g) => [g.group, g.requests, g.errors]), [['support', 5, 1]]);
+    assert.deepEqual(
+      j.groups.map((g) => [g.group, g.requests, g.errors]),
+      [['support', 5, 1]],
+    );
     assert.equal(j.groups[0]?.p95_ms, 1000);
     assert.equal(j.total.requests, 5);
     assert.ok(Math.abs(j.total.cost_usd - 1.75) < 1e-9);
@@ -92,7 +114,11 @@ describe('gw usage', { concurrency: 2 }, () => {
     const r = await runGw(['usage'], { cwd: empty });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /no usage log yet: .*usage\.db does not exist/);
-    const j = JSON.parse((await runGw(['usage', '-o', 'json'], { cwd: empty })).stdout) as { exists: boolean; groups: unknown[]; total: { requests: number } };
+    const j = JSON.parse((await runGw(['usage', '-o', 'json'], { cwd: empty })).stdout) as {
+      exists: boolean;
+      groups: unknown[];
+      total: { requests: number };
+    };
     assert.equal(j.exists, false);
     assert.deepEqual(j.groups, []);
     assert.equal(j.total.requests, 0);

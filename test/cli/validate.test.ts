@@ -55,10 +55,17 @@ describe('gw validate', () => {
   test('--output json is parseable and carries every diagnostic', async () => {
     const r = await runGw(['validate', '-o', 'json', '-f', 'bad.yaml'], { cwd: dir });
     assert.equal(r.code, 1);
-    const out = JSON.parse(r.stdout) as { valid: boolean; summary: { errors: number; files: number }; diagnostics: { code: string; line: number; path: string }[] };
+    const out = JSON.parse(r.stdout) as {
+      valid: boolean;
+      summary: { errors: number; files: number };
+      diagnostics: { code: string; line: number; path: string }[];
+    };
     assert.equal(out.valid, false);
     assert.equal(out.summary.errors, 1);
-    assert.deepEqual(out.diagnostics.map((d) => [d.code, d.line, d.path]), [['GW_ERR_SCHEMA', 7, 'spec.timeout']]);
+    assert.deepEqual(
+      out.diagnostics.map((d) => [d.code, d.line, d.path]),
+      [['GW_ERR_SCHEMA', 7, 'spec.timeout']],
+    );
   });
 
   test('--output github writes workflow annotations', async () => {

@@ -60,7 +60,10 @@ describe('compile', () => {
   test('the table is deep-frozen: assignments and index-Map mutations throw', () => {
     const t = compile([
       openai,
-      res('Endpoint', 'bot', { type: 'chat', routing: { targets: [{ provider: 'openai', models: { fast: 'gpt-4o-mini' } }] } }),
+      res('Endpoint', 'bot', {
+        type: 'chat',
+        routing: { targets: [{ provider: 'openai', models: { fast: 'gpt-4o-mini' } }] },
+      }),
     ]);
     const e = chat(t, 'bot');
     assert.throws(() => {
@@ -95,7 +98,10 @@ describe('compile', () => {
   });
 
   test('provider: header auth and http probe path', () => {
-    const t = compile([upstream, res('Provider', 'plain', { type: 'http', baseUrl: 'http://h:1', probe: { path: '/health' } })]);
+    const t = compile([
+      upstream,
+      res('Provider', 'plain', { type: 'http', baseUrl: 'http://h:1', probe: { path: '/health' } }),
+    ]);
     const p = t.providers.get('default/upstream');
     assert.deepEqual(p?.headers, { 'x-team': 'search', 'x-keep': 'provider', 'x-api-key': 'k1' });
     assert.equal(p?.probePath, '/');
@@ -128,7 +134,12 @@ describe('compile', () => {
     const over = proxy(t, 'over');
     assert.equal(over.origin, 'https://other.example.com:8443');
     assert.equal(over.basePath, '/v2');
-    assert.deepEqual(over.headers, { 'x-team': 'search', 'x-keep': 'endpoint', 'x-new': '1', authorization: 'Bearer tok' });
+    assert.deepEqual(over.headers, {
+      'x-team': 'search',
+      'x-keep': 'endpoint',
+      'x-new': '1',
+      authorization: 'Bearer tok',
+    });
     assert.deepEqual(over.tls, { rejectUnauthorized: true, ca: 'PEM' });
     assert.equal(over.timeoutMs, 750);
     assert.deepEqual(proxy(t, 'noauth').headers, { 'x-team': 'search', 'x-keep': 'provider' });
@@ -138,7 +149,10 @@ describe('compile', () => {
     const t = compile([
       openai,
       res('Provider', 'openai', { type: 'mock' }, 'team-b'),
-      res('Endpoint', 'backup', { type: 'chat', routing: { targets: [{ provider: 'openai', models: { small: 'gpt-4o-mini' } }] } }),
+      res('Endpoint', 'backup', {
+        type: 'chat',
+        routing: { targets: [{ provider: 'openai', models: { small: 'gpt-4o-mini' } }] },
+      }),
       res('Endpoint', 'bot', {
         type: 'chat',
         routing: {
@@ -149,7 +163,12 @@ describe('compile', () => {
           ],
         },
       }),
-      res('Endpoint', 'bot', { type: 'chat', routing: { targets: [{ provider: 'openai', models: { fast: 'x' } }] } }, 'team-b'),
+      res(
+        'Endpoint',
+        'bot',
+        { type: 'chat', routing: { targets: [{ provider: 'openai', models: { fast: 'x' } }] } },
+        'team-b',
+      ),
     ]);
     const bot = chat(t, 'bot');
     assert.equal(bot.strategy, 'loadbalance');
@@ -176,7 +195,11 @@ describe('compile', () => {
         enabled: false,
         allowedRoles: ['admin'],
         timeout: '5m',
-        routing: { retries: { attempts: 2 }, fallbackOn: ['5xx'], targets: [{ provider: 'openai', models: { f: 'g' } }] },
+        routing: {
+          retries: { attempts: 2 },
+          fallbackOn: ['5xx'],
+          targets: [{ provider: 'openai', models: { f: 'g' } }],
+        },
         params: { temperature: 0.2, stop: ['END'] },
         prompt: { system: 'sys' },
         limits: { rpm: 60, monthlyBudgetUsd: 5 },
@@ -193,7 +216,13 @@ describe('compile', () => {
     assert.deepEqual([...e.fallbackOn], ['5xx']);
     assert.deepEqual(e.params, { temperature: 0.2, stop: ['END'] });
     assert.deepEqual(e.prompt, { system: 'sys', template: undefined });
-    assert.deepEqual(e.limits, { rpm: 60, rph: undefined, tpm: undefined, maxInputTokens: undefined, monthlyBudgetUsd: 5 });
+    assert.deepEqual(e.limits, {
+      rpm: 60,
+      rph: undefined,
+      tpm: undefined,
+      maxInputTokens: undefined,
+      monthlyBudgetUsd: 5,
+    });
     assert.deepEqual(e.sessions, { ttlMs: 3_600_000, maxMessages: 50, maxTokens: 100 });
     assert.equal(e.streaming, false);
     assert.equal(e.mcp.expose, true);
@@ -202,15 +231,20 @@ describe('compile', () => {
   test('keys: indexed by lower-case hex, schema defaults, allow lists, expiresAt in epoch ms', () => {
     const t = compile([
       res('ApiKey', 'app', { keyHash: HASH_A }),
-      res('ApiKey', 'ops', {
-        keyHash: HASH_B,
-        roles: ['admin'],
-        scopes: ['admin', 'mcp'],
-        allow: { endpoints: ['bot'], models: ['fast'] },
-        limits: { rpm: 100 },
-        expiresAt: '2027-06-30T00:00:00Z',
-        enabled: false,
-      }, 'team-b'),
+      res(
+        'ApiKey',
+        'ops',
+        {
+          keyHash: HASH_B,
+          roles: ['admin'],
+          scopes: ['admin', 'mcp'],
+          allow: { endpoints: ['bot'], models: ['fast'] },
+          limits: { rpm: 100 },
+          expiresAt: '2027-06-30T00:00:00Z',
+          enabled: false,
+        },
+        'team-b',
+      ),
     ]);
     const app = t.keys.get('a'.repeat(64));
     assert.deepEqual([...(app?.roles ?? [])], ['editor']);
@@ -254,7 +288,12 @@ describe('compile', () => {
   });
 
   test('input schema is compiled once into a validator that returns messages', () => {
-    const schema = { type: 'object', required: ['name'], properties: { name: { type: 'string' } }, additionalProperties: false };
+    const schema = {
+      type: 'object',
+      required: ['name'],
+      properties: { name: { type: 'string' } },
+      additionalProperties: false,
+    };
     const t = compile([
       res('Provider', 'mock', { type: 'mock' }),
       res('Endpoint', 'bot', {

@@ -14,7 +14,10 @@ test('withDefaults follows $ref, items and the endpoint discriminator, and leave
   assert.equal(out.metadata.workspace, 'default');
   assert.deepEqual(out.spec, { type: 'proxy', provider: 'up', tls: { rejectUnauthorized: true }, enabled: true });
   assert.deepEqual(input.spec, { type: 'proxy', provider: 'up', tls: {} });
-  const chat = withDefaults({ ...input, spec: { type: 'chat', routing: { targets: [{ provider: 'p' }] } } } as Endpoint);
+  const chat = withDefaults({
+    ...input,
+    spec: { type: 'chat', routing: { targets: [{ provider: 'p' }] } },
+  } as Endpoint);
   assert.equal(chat.spec.type === 'chat' && chat.spec.routing.targets[0].weight, 1);
   assert.equal(chat.spec.type === 'chat' && chat.spec.sessions, undefined); // absent objects stay absent
 });
@@ -35,7 +38,11 @@ test('the result shares no object with the input, even parts the schema does not
     apiVersion: 'gw/v1',
     kind: 'Endpoint',
     metadata: { name: 'bot', labels: { team: 'a' } },
-    spec: { type: 'chat', routing: { targets: [{ provider: 'p' }] }, schema: { input: { type: 'object', properties: {} } } },
+    spec: {
+      type: 'chat',
+      routing: { targets: [{ provider: 'p' }] },
+      schema: { input: { type: 'object', properties: {} } },
+    },
   } as Endpoint;
   const out = withDefaults(input);
   assert.deepEqual(out.metadata.labels, { team: 'a' });

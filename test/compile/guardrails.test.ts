@@ -25,8 +25,15 @@ const target = { routing: { targets: [{ provider: 'mock', models: { m: 'm' } }] 
 function table(): RoutingTable {
   return compile([
     res('Provider', 'mock', { type: 'mock' }),
-    res('Guardrail', 'no-secrets', { rules: [{ regex: '(?i)api[_-]?key' }, { keywords: ['internal-only', 'a.b'] }, { maxChars: 100 }] }),
-    res('Guardrail', 'pii', { stage: 'both', action: 'mask', message: 'no', rules: [{ pii: ['email', 'phone', 'credit_card', 'ssn', 'ipv4', 'iban'] }] }),
+    res('Guardrail', 'no-secrets', {
+      rules: [{ regex: '(?i)api[_-]?key' }, { keywords: ['internal-only', 'a.b'] }, { maxChars: 100 }],
+    }),
+    res('Guardrail', 'pii', {
+      stage: 'both',
+      action: 'mask',
+      message: 'no',
+      rules: [{ pii: ['email', 'phone', 'credit_card', 'ssn', 'ipv4', 'iban'] }],
+    }),
     res('Endpoint', 'one', { type: 'chat', ...target, guardrails: ['no-secrets', 'pii', 'ghost'] }),
     res('Endpoint', 'two', { type: 'chat', ...target, guardrails: ['no-secrets'] }),
   ]);

@@ -8,10 +8,20 @@ export const BIG_CALLER_KEY = 'gw-big-config-caller-key';
 /** An ApiKey, then Provider/Endpoint pairs until there are `n` manifests. */
 export function bigManifests(n: number, tag: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [
-    { apiVersion: 'gw/v1', kind: 'ApiKey', metadata: { name: 'app' }, spec: { keyHash: sha(BIG_CALLER_KEY), roles: ['editor'], scopes: ['chat'] } },
+    {
+      apiVersion: 'gw/v1',
+      kind: 'ApiKey',
+      metadata: { name: 'app' },
+      spec: { keyHash: sha(BIG_CALLER_KEY), roles: ['editor'], scopes: ['chat'] },
+    },
   ];
   for (let i = 0; out.length < n; i++) {
-    out.push({ apiVersion: 'gw/v1', kind: 'Provider', metadata: { name: `p-${i}` }, spec: { type: 'mock', mock: { reply: `${tag}-${i}` } } });
+    out.push({
+      apiVersion: 'gw/v1',
+      kind: 'Provider',
+      metadata: { name: `p-${i}` },
+      spec: { type: 'mock', mock: { reply: `${tag}-${i}` } },
+    });
     if (out.length < n) {
       out.push({
         apiVersion: 'gw/v1',
@@ -26,7 +36,9 @@ export function bigManifests(n: number, tag: string): Record<string, unknown>[] 
 
 /** The same as one multi-document YAML file. */
 export function bigManifestsYaml(n: number, tag: string): string {
-  return bigManifests(n, tag).map((m) => stringify(m)).join('---\n');
+  return bigManifests(n, tag)
+    .map((m) => stringify(m))
+    .join('---\n');
 }
 
 /** The reply of model `model` (or the error code), with the big config's caller key. */

@@ -39,12 +39,25 @@ before(async () => {
   manifestPath = join(dir, 'manifests', 'all.yaml');
   await mkdir(join(dir, 'manifests'));
   await writeFile(manifestPath, bigManifestsYaml(5, 'one'));
-  await writeFile(configPath, 'apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: offthread }\nspec:\n  proxy: { listen: 127.0.0.1:0 }\n  manifests: [manifests]\n  storage: { sqlite: ./gw.db }\n');
+  await writeFile(
+    configPath,
+    'apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: offthread }\nspec:\n  proxy: { listen: 127.0.0.1:0 }\n  manifests: [manifests]\n  storage: { sqlite: ./gw.db }\n',
+  );
   const first = await buildConfig({ configPath, cwd: dir });
   if (!first.ok) throw new Error(JSON.stringify(first.diagnostics));
   base = { gateway: first.gateway, configPath, cwd: dir };
-  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void logLines.push(JSON.parse(s) as Record<string, unknown>) } });
-  gateway = createGateway({ settings: first.settings, table: first.table, usageLog: { record: () => undefined, close: () => undefined }, logger, pools: new PoolRegistry(), upstream: { executeChat, executeEmbeddings } });
+  const logger = createLogger({
+    level: 'info',
+    destination: { write: (s: string) => void logLines.push(JSON.parse(s) as Record<string, unknown>) },
+  });
+  gateway = createGateway({
+    settings: first.settings,
+    table: first.table,
+    usageLog: { record: () => undefined, close: () => undefined },
+    logger,
+    pools: new PoolRegistry(),
+    upstream: { executeChat, executeEmbeddings },
+  });
   url = await gateway.listen();
   // Generous: the first build also starts the worker (under tsx, it compiles the build code).
   builder = createOffThreadBuilder({ workerUrl: FAILING_WORKER, timeoutMs: 8000 });
@@ -80,7 +93,12 @@ test('an apply built in the worker equals the in-process build: hash, counts, ma
   // The control plane's own plan of the same change is the one the worker made.
   let inProcessReport: unknown;
   const store = RevisionStore.open(':memory:');
-  const cp = new ControlPlane({ store, swap: () => undefined, build: (m, label) => buildFromManifests(m, base, { label }), logger: createLogger({ level: 'silent' }) });
+  const cp = new ControlPlane({
+    store,
+    swap: () => undefined,
+    build: (m, label) => buildFromManifests(m, base, { label }),
+    logger: createLogger({ level: 'silent' }),
+  });
   await cp.apply({ manifests: live });
   const out = await cp.apply({ manifests: wanted, dryRun: true });
   if (out.kind === 'done') inProcessReport = out.plan;
@@ -113,11 +131,20 @@ test('a build worker crash fails that reload; the old config keeps serving; the 
 test('a build worker crash fails that apply (422-style diagnostics, nothing recorded); the next apply works', async () => {
   const store = RevisionStore.open(':memory:');
   const logger = createLogger({ level: 'silent' });
-  const control = new ControlPlane({ store, swap: (t) => gateway.swap(t), build: (m, label, live) => builder.buildManifests(m, base, { label, live }), logger });
+  const control = new ControlPlane({
+    store,
+    swap: (t) => gateway.swap(t),
+    build: (m, label, live) => builder.buildManifests(m, base, { label, live }),
+    logger,
+  });
   const crashing = bigManifests(5, CRASH_MARK);
   const out = await control.apply({ manifests: crashing });
   assert.equal(out.kind, 'invalid');
-  assert.ok(out.kind === 'invalid' && out.diagnostics[0]?.code === 'GW_ERR_INTERNAL' && out.diagnostics[0].message.includes('injected build worker crash'));
+  assert.ok(
+    out.kind === 'invalid' &&
+      out.diagnostics[0]?.code === 'GW_ERR_INTERNAL' &&
+      out.diagnostics[0].message.includes('injected build worker crash'),
+  );
   assert.equal(store.latest(), undefined, 'no revision recorded');
   assert.deepEqual(await chatBig(url, 'm-0'), { status: 200, text: 'two-0' }, 'the old config serves');
   const ok = await control.apply({ manifests: bigManifests(5, 'three') });

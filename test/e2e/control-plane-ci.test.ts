@@ -71,29 +71,40 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('check: validate + diff, green with pending changes; GW_FAIL_ON_CHANGES=1 turns changes into exit 2', { skip }, async () => {
-  const r = await ci('check');
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /== gw validate\n/);
-  assert.match(r.stdout, /\+ create provider ci-mock\n\+ create endpoint ci-chat\n\+ create apikey ci-app\n/);
-  assert.match(r.stdout, /gw-ci: the plan above has changes\n$/);
-  const drift = await ci('check', { GW_FAIL_ON_CHANGES: '1' });
-  assert.equal(drift.code, 2);
-});
+test(
+  'check: validate + diff, green with pending changes; GW_FAIL_ON_CHANGES=1 turns changes into exit 2',
+  { skip },
+  async () => {
+    const r = await ci('check');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /== gw validate\n/);
+    assert.match(r.stdout, /\+ create provider ci-mock\n\+ create endpoint ci-chat\n\+ create apikey ci-app\n/);
+    assert.match(r.stdout, /gw-ci: the plan above has changes\n$/);
+    const drift = await ci('check', { GW_FAIL_ON_CHANGES: '1' });
+    assert.equal(drift.code, 2);
+  },
+);
 
-test('apply: the example manifests go live (a request proves it); a second check finds no changes', { skip }, async () => {
-  const r = await ci('apply');
-  assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /== gw apply\n[\s\S]*Applied: revision 1 \(the first\)\.\n$/);
-  assert.equal(await chatCi(), 'ci reply: hello');
-  const again = await ci('check');
-  assert.equal(again.code, 0);
-  assert.match(again.stdout, /No changes\. 3 resources unchanged\.\ngw-ci: no changes\n$/);
-});
+test(
+  'apply: the example manifests go live (a request proves it); a second check finds no changes',
+  { skip },
+  async () => {
+    const r = await ci('apply');
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /== gw apply\n[\s\S]*Applied: revision 1 \(the first\)\.\n$/);
+    assert.equal(await chatCi(), 'ci reply: hello');
+    const again = await ci('check');
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /No changes\. 3 resources unchanged\.\ngw-ci: no changes\n$/);
+  },
+);
 
 test('an invalid manifest: check and apply exit 1 at the validate step; nothing changes', { skip }, async () => {
   const good = await readFile(join(dir, 'manifests', 'ci.yaml'), 'utf8');
-  await writeFile(join(dir, 'manifests', 'ci.yaml'), good.replace('reply: "ci reply: {{input}}"', 'reply: "changed"\n    bogus: 1'));
+  await writeFile(
+    join(dir, 'manifests', 'ci.yaml'),
+    good.replace('reply: "ci reply: {{input}}"', 'reply: "changed"\n    bogus: 1'),
+  );
   try {
     const check = await ci('check');
     assert.equal(check.code, 1);

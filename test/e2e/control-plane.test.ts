@@ -37,20 +37,27 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('an unconfigured gateway: diff exits 2 with three creates, apply makes revision 1, then diff exits 0', { skip }, async () => {
-  assert.equal((await chat(gw.proxyUrl)).status, 503, 'nothing is served before the first apply');
-  await write('all.yaml', manifestsYaml('one'));
-  const d = await run('diff', '-f', 'manifests');
-  assert.equal(d.code, 2, d.stderr);
-  assert.match(d.stdout, /^\+ create provider mock-llm\n\+ create endpoint support-bot\n\+ create apikey support-app\n\nPlan: 3 to create/);
-  const a = await run('apply', '-f', 'manifests');
-  assert.equal(a.code, 0, a.stderr);
-  assert.match(a.stdout, /Applied: revision 1 \(the first\)\.\n$/);
-  const again = await run('diff', '-f', 'manifests');
-  assert.equal(again.code, 0, again.stdout + again.stderr);
-  assert.equal(again.stdout, 'No changes. 3 resources unchanged.\n');
-  assert.deepEqual(await chat(gw.proxyUrl), { status: 200, text: 'one' });
-});
+test(
+  'an unconfigured gateway: diff exits 2 with three creates, apply makes revision 1, then diff exits 0',
+  { skip },
+  async () => {
+    assert.equal((await chat(gw.proxyUrl)).status, 503, 'nothing is served before the first apply');
+    await write('all.yaml', manifestsYaml('one'));
+    const d = await run('diff', '-f', 'manifests');
+    assert.equal(d.code, 2, d.stderr);
+    assert.match(
+      d.stdout,
+      /^\+ create provider mock-llm\n\+ create endpoint support-bot\n\+ create apikey support-app\n\nPlan: 3 to create/,
+    );
+    const a = await run('apply', '-f', 'manifests');
+    assert.equal(a.code, 0, a.stderr);
+    assert.match(a.stdout, /Applied: revision 1 \(the first\)\.\n$/);
+    const again = await run('diff', '-f', 'manifests');
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.equal(again.stdout, 'No changes. 3 resources unchanged.\n');
+    assert.deepEqual(await chat(gw.proxyUrl), { status: 200, text: 'one' });
+  },
+);
 
 test('unchanged manifests with keys shuffled and defaults written out → diff exits 0', { skip }, async () => {
   const provider = manifestsYaml('one').split('---\n')[0] ?? '';
@@ -69,11 +76,17 @@ test('an edited file → diff exits 2 and names the field, old → new', { skip 
   await write('all.yaml', manifestsYaml('two'));
   const d = await run('diff', '-f', 'manifests');
   assert.equal(d.code, 2, d.stderr);
-  assert.equal(d.stdout, '~ update provider mock-llm\n    spec.mock.reply: "one" → "two"\n\nPlan: 0 to create, 1 to update, 0 to delete, 2 unchanged.\n');
+  assert.equal(
+    d.stdout,
+    '~ update provider mock-llm\n    spec.mock.reply: "one" → "two"\n\nPlan: 0 to create, 1 to update, 0 to delete, 2 unchanged.\n',
+  );
   const j = await run('diff', '-f', 'manifests', '--output', 'json');
   assert.equal(j.code, 2);
   const out = JSON.parse(j.stdout) as { changes: { op: string; fields: { path: string }[] }[]; revision: number };
-  assert.deepEqual(out.changes.map((c) => [c.op, c.fields.map((f) => f.path)]), [['update', ['spec.mock.reply']]]);
+  assert.deepEqual(
+    out.changes.map((c) => [c.op, c.fields.map((f) => f.path)]),
+    [['update', ['spec.mock.reply']]],
+  );
   assert.equal(out.revision, 1);
 });
 
@@ -85,13 +98,19 @@ test('apply with a stale --if-revision is refused and nothing changes', { skip }
   assert.deepEqual(await chat(gw.proxyUrl), { status: 200, text: 'one' });
 });
 
-test('an invalid apply changes nothing: locally invalid (never sent) and invalid on the gateway (422)', { skip }, async () => {
-  await writeFile(join(dir, 'bad-local.yaml'), manifestsYaml('two').replace('type: chat', 'type: chat\n  notAField: true'));
-  const local = await run('apply', '-f', 'bad-local.yaml');
-  assert.equal(local.code, 1);
-  assert.match(local.stderr, /bad-local\.yaml:\d+:\d+ error GW_ERR_SCHEMA/);
-  // Valid as written; the gateway's environment lacks the variable, so its own check refuses it.
-  const serverOnly = `${manifestsYaml('two')}---
+test(
+  'an invalid apply changes nothing: locally invalid (never sent) and invalid on the gateway (422)',
+  { skip },
+  async () => {
+    await writeFile(
+      join(dir, 'bad-local.yaml'),
+      manifestsYaml('two').replace('type: chat', 'type: chat\n  notAField: true'),
+    );
+    const local = await run('apply', '-f', 'bad-local.yaml');
+    assert.equal(local.code, 1);
+    assert.match(local.stderr, /bad-local\.yaml:\d+:\d+ error GW_ERR_SCHEMA/);
+    // Valid as written; the gateway's environment lacks the variable, so its own check refuses it.
+    const serverOnly = `${manifestsYaml('two')}---
 apiVersion: gw/v1
 kind: Provider
 metadata: { name: needs-secret }
@@ -100,16 +119,17 @@ spec:
   baseUrl: https://api.openai.com/v1
   auth: { bearer: "\${env:GW_C2_E2E_NEVER_SET}" }
 `;
-  await writeFile(join(dir, 'bad-server.yaml'), serverOnly);
-  const remote = await run('apply', '-f', 'bad-server.yaml');
-  assert.equal(remote.code, 1, remote.stdout);
-  assert.match(remote.stderr, /^bad-server\.yaml:\d+:\d+ error GW_ERR_ENV_UNSET .*GW_C2_E2E_NEVER_SET/m);
-  assert.match(remote.stderr, /the gateway refused the config; nothing was applied/);
-  const diff = await run('diff', '-f', 'bad-server.yaml');
-  assert.equal(diff.code, 1, 'gw diff runs the same check: CI sees it before the merge');
-  assert.equal(await liveRevision(), 1);
-  assert.deepEqual(await chat(gw.proxyUrl), { status: 200, text: 'one' });
-});
+    await writeFile(join(dir, 'bad-server.yaml'), serverOnly);
+    const remote = await run('apply', '-f', 'bad-server.yaml');
+    assert.equal(remote.code, 1, remote.stdout);
+    assert.match(remote.stderr, /^bad-server\.yaml:\d+:\d+ error GW_ERR_ENV_UNSET .*GW_C2_E2E_NEVER_SET/m);
+    assert.match(remote.stderr, /the gateway refused the config; nothing was applied/);
+    const diff = await run('diff', '-f', 'bad-server.yaml');
+    assert.equal(diff.code, 1, 'gw diff runs the same check: CI sees it before the merge');
+    assert.equal(await liveRevision(), 1);
+    assert.deepEqual(await chat(gw.proxyUrl), { status: 200, text: 'one' });
+  },
+);
 
 test('apply the edit (revision 2), then rollback restores the previous routing as revision 3', { skip }, async () => {
   const a = await run('apply', '-f', 'manifests');
@@ -118,7 +138,10 @@ test('apply the edit (revision 2), then rollback restores the previous routing a
   assert.deepEqual(await chat(gw.proxyUrl), { status: 200, text: 'two' });
   const r = await run('rollback');
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, '~ update provider mock-llm\n    spec.mock.reply: "two" → "one"\n\nPlan: 0 to create, 1 to update, 0 to delete, 2 unchanged.\nRolled back to revision 1: now at revision 3.\n');
+  assert.equal(
+    r.stdout,
+    '~ update provider mock-llm\n    spec.mock.reply: "two" → "one"\n\nPlan: 0 to create, 1 to update, 0 to delete, 2 unchanged.\nRolled back to revision 1: now at revision 3.\n',
+  );
   assert.deepEqual(await chat(gw.proxyUrl), { status: 200, text: 'one' });
   const d = await run('diff', '-f', 'manifests');
   assert.equal(d.code, 2, 'the files still say two');
@@ -151,5 +174,8 @@ test('status: the endpoint with its requests and last error; a wrong admin key i
   assert.ok((out.endpoints.find((e) => e.name === 'support-bot')?.requests ?? 0) >= 4);
   const wrong = await runGw(['status'], { cwd: dir, env: { GW_ADMIN_KEY: 'not-the-key' } });
   assert.equal(wrong.code, 1);
-  assert.match(wrong.stderr, /GW_ERR_ADMIN_AUTH: the gateway at http:\/\/127\.0\.0\.1:\d+ refused the admin key in GW_ADMIN_KEY \(401\)/);
+  assert.match(
+    wrong.stderr,
+    /GW_ERR_ADMIN_AUTH: the gateway at http:\/\/127\.0\.0\.1:\d+ refused the admin key in GW_ADMIN_KEY \(401\)/,
+  );
 });

@@ -17,7 +17,6 @@ export const CALLER_KEY = 'gw-dialects-test-key';
 export const OPENAI_UPSTREAM_KEY = 'sk-openai-upstream-secret';
 export const ANTHROPIC_UPSTREAM_KEY = 'sk-ant-upstream-secret';
 
-
 function manifests(openaiUrl: string, anthropicUrl: string): string {
   return `apiVersion: gw/v1
 kind: Provider
@@ -114,7 +113,12 @@ export async function startDialectGateway(openaiUrl: string, anthropicUrl: strin
   const logger = createLogger({ level: 'warn', destination: { write: () => undefined } });
   const usageLog = UsageLog.open(built.settings.storage.sqlitePath, { flushIntervalMs: 10 });
   const gateway = createGateway({
-    settings: built.settings, table: built.table, usageLog, logger, pools: new PoolRegistry(), upstream: { executeChat, executeEmbeddings },
+    settings: built.settings,
+    table: built.table,
+    usageLog,
+    logger,
+    pools: new PoolRegistry(),
+    upstream: { executeChat, executeEmbeddings },
   });
   const url = await gateway.listen();
   return {

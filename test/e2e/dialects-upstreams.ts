@@ -25,29 +25,51 @@ function lastUserText(body: Obj): string {
 }
 
 const sse = (res: ServerResponse, data: Obj | string, event?: string): void => {
-  res.write(`${event !== undefined ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+  res.write(
+    `${event !== undefined ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+  );
 };
 
 function openaiHandler(r: Recorded, res: ServerResponse, req: import('node:http').IncomingMessage): void {
   const model = String(r.body['model']);
   const tool = Array.isArray(r.body['tools']) && r.body['tools'].length > 0;
   const text = tool ? 'Checking.' : `echo: ${lastUserText(r.body)}`;
-  const usage = { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52, prompt_tokens_details: { cached_tokens: 0 } };
-  const call = { id: 'call_abc123', type: 'function', function: { name: 'get_weather', arguments: JSON.stringify(TOOL_ARGS) } };
+  const usage = {
+    prompt_tokens: 40,
+    completion_tokens: 12,
+    total_tokens: 52,
+    prompt_tokens_details: { cached_tokens: 0 },
+  };
+  const call = {
+    id: 'call_abc123',
+    type: 'function',
+    function: { name: 'get_weather', arguments: JSON.stringify(TOOL_ARGS) },
+  };
   if (r.body['stream'] !== true) {
     res.writeHead(200, { 'content-type': 'application/json' });
     const message: Obj = { role: 'assistant', content: text, refusal: null };
     if (tool) message['tool_calls'] = [call];
-    res.end(JSON.stringify({
-      id: 'chatcmpl-e2e1', object: 'chat.completion', created: 1741569952, model,
-      choices: [{ index: 0, message, logprobs: null, finish_reason: tool ? 'tool_calls' : 'stop' }],
-      usage, system_fingerprint: 'fp_e2e',
-    }));
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-e2e1',
+        object: 'chat.completion',
+        created: 1741569952,
+        model,
+        choices: [{ index: 0, message, logprobs: null, finish_reason: tool ? 'tool_calls' : 'stop' }],
+        usage,
+        system_fingerprint: 'fp_e2e',
+      }),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const chunk = (delta: Obj, finish: string | null = null): Obj =>
-    ({ id: 'chatcmpl-e2e2', object: 'chat.completion.chunk', created: 1741569952, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+  const chunk = (delta: Obj, finish: string | null = null): Obj => ({
+    id: 'chatcmpl-e2e2',
+    object: 'chat.completion.chunk',
+    created: 1741569952,
+    model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+  });
   sse(res, chunk({ role: 'assistant', content: '' }));
   for (const w of text.split(' ')) sse(res, chunk({ content: `${w} ` }));
   if (model === 'gpt-break') {
@@ -56,7 +78,12 @@ function openaiHandler(r: Recorded, res: ServerResponse, req: import('node:http'
   }
   if (tool) {
     const args = call.function.arguments;
-    sse(res, chunk({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: 'get_weather', arguments: '' } }] }));
+    sse(
+      res,
+      chunk({
+        tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: 'get_weather', arguments: '' } }],
+      }),
+    );
     sse(res, chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(0, 10) } }] }));
     sse(res, chunk({ tool_calls: [{ index: 0, function: { arguments: args.slice(10) } }] }));
   }
@@ -71,7 +98,13 @@ function anthropicHandler(r: Recorded, res: ServerResponse): void {
   const model = String(r.body['model']);
   if (model === 'claude-busy') {
     res.writeHead(529, { 'content-type': 'application/json', 'request-id': 'req_busy' });
-    res.end(JSON.stringify({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_busy' }));
+    res.end(
+      JSON.stringify({
+        type: 'error',
+        error: { type: 'overloaded_error', message: 'Overloaded' },
+        request_id: 'req_busy',
+      }),
+    );
     return;
   }
   const tool = Array.isArray(r.body['tools']) && r.body['tools'].length > 0;
@@ -83,15 +116,39 @@ function anthropicHandler(r: Recorded, res: ServerResponse): void {
     res.writeHead(200, { 'content-type': 'application/json' });
     const content: Obj[] = [{ type: 'text', text }];
     if (tool) content.push(toolUse);
-    res.end(JSON.stringify({ id: 'msg_e2e1', type: 'message', role: 'assistant', model, content, stop_reason: stop, stop_sequence: null, usage }));
+    res.end(
+      JSON.stringify({
+        id: 'msg_e2e1',
+        type: 'message',
+        role: 'assistant',
+        model,
+        content,
+        stop_reason: stop,
+        stop_sequence: null,
+        usage,
+      }),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const ev = (data: Obj): void => sse(res, data, String(data['type']));
-  ev({ type: 'message_start', message: { id: 'msg_e2e2', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+  ev({
+    type: 'message_start',
+    message: {
+      id: 'msg_e2e2',
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { ...usage, output_tokens: 1 },
+    },
+  });
   ev({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
   ev({ type: 'ping' });
-  for (const w of text.split(' ')) ev({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `${w} ` } });
+  for (const w of text.split(' '))
+    ev({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `${w} ` } });
   ev({ type: 'content_block_stop', index: 0 });
   if (tool) {
     const json = JSON.stringify(TOOL_ARGS);

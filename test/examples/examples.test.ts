@@ -21,7 +21,11 @@ interface JsonReport {
 async function validate(...args: string[]): Promise<{ code: number; report: JsonReport; stderr: string }> {
   const res = await run(process.execPath, [GW, 'validate', '--output', 'json', ...args], { cwd: ROOT }).then(
     (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: e.code ?? -1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    }),
   );
   return { code: res.code, report: JSON.parse(res.stdout) as JsonReport, stderr: res.stderr };
 }
@@ -42,7 +46,14 @@ function yamlFiles(dir: string): string[] {
 
 describe('examples', { concurrency: 2 }, () => {
   test('the expected scenario folders are there', () => {
-    for (const f of ['quickstart', 'external-endpoints', 'slug-endpoints', 'byo-models', 'custom-http', 'prompt-endpoints']) {
+    for (const f of [
+      'quickstart',
+      'external-endpoints',
+      'slug-endpoints',
+      'byo-models',
+      'custom-http',
+      'prompt-endpoints',
+    ]) {
       assert.ok(FOLDERS.includes(f), `examples/${f} is missing`);
     }
   });

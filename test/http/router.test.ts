@@ -23,7 +23,9 @@ test('fixed routes: exact path, query ignored, HEAD falls back to GET, 405 lists
 });
 
 test('scopable routes also answer under /endpoints/{name}, the name decoded', () => {
-  const r = new Router<string>().add('POST', '/v1/chat/completions', 'chat', { scopable: true }).add('GET', '/healthz', 'health');
+  const r = new Router<string>()
+    .add('POST', '/v1/chat/completions', 'chat', { scopable: true })
+    .add('GET', '/healthz', 'health');
   const m = found(r.match('POST', '/endpoints/my%20ep/v1/chat/completions'));
   assert.equal(m.value, 'chat');
   assert.equal(m.endpointScope, 'my ep');
@@ -32,7 +34,9 @@ test('scopable routes also answer under /endpoints/{name}, the name decoded', ()
 });
 
 test('{name} segments capture one non-empty segment each, decoded', () => {
-  const r = new Router<string>().add('POST', '/api/{workspace}/{endpoint}', 'simple').add('GET', '/api/{workspace}/endpoints', 'list');
+  const r = new Router<string>()
+    .add('POST', '/api/{workspace}/{endpoint}', 'simple')
+    .add('GET', '/api/{workspace}/endpoints', 'list');
   const m = found(r.match('POST', '/api/team-a/summ%C3%A4ry?stream=1'));
   assert.equal(m.value, 'simple');
   assert.deepEqual(m.params, { workspace: 'team-a', endpoint: 'summäry' });

@@ -30,20 +30,30 @@ before(async () => {
   await symlink(join(root, 'outside', 'secret.txt'), join(conf, 'secrets', 'escape.txt'));
   await symlink(join(root, 'outside'), join(conf, 'linked-dir'));
   await symlink(join(conf, 'secrets', 'token.txt'), join(conf, 'secrets', 'alias.txt'));
-  await writeFile(join(conf, 'gateway.yaml'), 'apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: confine }\nspec: { manifests: [manifests] }\n');
+  await writeFile(
+    join(conf, 'gateway.yaml'),
+    'apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: confine }\nspec: { manifests: [manifests] }\n',
+  );
   await mkdir(join(conf, 'manifests'));
 });
 after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-const codes = (ds: readonly { code: string; severity: string }[]): string[] => ds.filter((d) => d.severity === 'error').map((d) => d.code).sort();
+const codes = (ds: readonly { code: string; severity: string }[]): string[] =>
+  ds
+    .filter((d) => d.severity === 'error')
+    .map((d) => d.code)
+    .sort();
 
 describe('${file:} stays inside the config folder', () => {
   test('a symbolic link that leads out is refused unread; one that stays inside resolves', async () => {
     await writeFile(
       join(conf, 'manifests', 'p.yaml'),
-      provider('up', '  auth: { bearer: "${file:../secrets/alias.txt}" }\n  headers: { x-a: "${file:../secrets/escape.txt}", x-b: "${file:../linked-dir/secret.txt}" }\n'),
+      provider(
+        'up',
+        '  auth: { bearer: "${file:../secrets/alias.txt}" }\n  headers: { x-a: "${file:../secrets/escape.txt}", x-b: "${file:../linked-dir/secret.txt}" }\n',
+      ),
     );
     try {
       // The text alone cannot tell: the form check passes, --env follows the links.
@@ -62,7 +72,10 @@ describe('${file:} stays inside the config folder', () => {
   });
 
   test('without gateway.yaml the working folder is the config folder', async () => {
-    await writeFile(join(root, 'outside', 'p.yaml'), provider('up', '  auth: { bearer: "${file:../conf/secrets/token.txt}" }\n'));
+    await writeFile(
+      join(root, 'outside', 'p.yaml'),
+      provider('up', '  auth: { bearer: "${file:../conf/secrets/token.txt}" }\n'),
+    );
     try {
       const out = await validateConfig({ files: ['p.yaml'], cwd: join(root, 'outside'), checkEnv: true, env: {} });
       assert.deepEqual(codes(out.diagnostics), ['GW_ERR_FILE_REF_OUTSIDE']);
@@ -84,7 +97,10 @@ describe('the real gw binary', () => {
   });
 
   test('validate --env: a baseUrl that is no URL once resolved is located; without --env it passes', async () => {
-    await writeFile(join(dir, 'm.yaml'), 'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: "${env:GW_T_BASE_URL}"\n');
+    await writeFile(
+      join(dir, 'm.yaml'),
+      'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: "${env:GW_T_BASE_URL}"\n',
+    );
     const env = { GW_T_BASE_URL: 'not a url' };
     const form = await runGw(['validate', '-f', 'm.yaml'], { cwd: dir, env });
     assert.equal(form.code, 0, form.stdout + form.stderr);
@@ -99,7 +115,13 @@ describe('the real gw binary', () => {
       join(dir, 'gateway.yaml'),
       'apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: tt }\nspec:\n  admin: { key: "${env:GW_ADMIN_KEY:-}" }\n  references: { env: [OPENAI_*] }\n  manifests: [m2.yaml]\n',
     );
-    await writeFile(join(dir, 'm2.yaml'), provider('up', '  auth: { bearer: "${env:HOME}" }\n  tls: { ca: "${file:/etc/hostname}" }\n  headers: { x-k: "${env:OPENAI_ORG:-none}" }\n'));
+    await writeFile(
+      join(dir, 'm2.yaml'),
+      provider(
+        'up',
+        '  auth: { bearer: "${env:HOME}" }\n  tls: { ca: "${file:/etc/hostname}" }\n  headers: { x-k: "${env:OPENAI_ORG:-none}" }\n',
+      ),
+    );
     try {
       for (const args of [['validate'], ['validate', '--env']]) {
         const r = await runGw(args, { cwd: dir });
@@ -116,8 +138,18 @@ describe('the real gw binary', () => {
 
   test('validate -f -: nesting too deep and an alias bomb get our codes, never an engine message', async () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
-    const inputs = ['['.repeat(200_000), 'a: ' + '{a: '.repeat(50_000), '- '.repeat(100_000) + 'x\n', bomb.join('\n') + '\n'];
+    for (let i = 1; i < 12; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
+    const inputs = [
+      '['.repeat(200_000),
+      'a: ' + '{a: '.repeat(50_000),
+      '- '.repeat(100_000) + 'x\n',
+      bomb.join('\n') + '\n',
+    ];
     for (const input of inputs) {
       const r = await runGw(['validate', '-f', '-'], { cwd: dir, input });
       const out = r.stdout + r.stderr;
@@ -134,8 +166,15 @@ describe('the real gw binary', () => {
       join(dir, 'serve', 'gateway.yaml'),
       `apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: tt }\nspec:\n  proxy: { listen: 127.0.0.1:${proxyPort} }\n  admin: { listen: 127.0.0.1:${adminPort} }\n  manifests: [m.yaml]\n  storage: { sqlite: ./state/gw.db }\n`,
     );
-    await writeFile(join(dir, 'serve', 'm.yaml'), 'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: "${env:GW_T_BASE_URL}"\n');
-    const r = await runGw(['serve'], { cwd: join(dir, 'serve'), env: { GW_T_BASE_URL: 'ftp://files.example' }, timeoutMs: 20_000 });
+    await writeFile(
+      join(dir, 'serve', 'm.yaml'),
+      'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: "${env:GW_T_BASE_URL}"\n',
+    );
+    const r = await runGw(['serve'], {
+      cwd: join(dir, 'serve'),
+      env: { GW_T_BASE_URL: 'ftp://files.example' },
+      timeoutMs: 20_000,
+    });
     assert.notEqual(r.code, 0);
     assert.match(r.stdout + r.stderr, /m\.yaml:6:\d+ error GW_ERR_BASE_URL /);
   });
@@ -152,7 +191,9 @@ describe('admin apply', () => {
 
   test('${file:/etc/hostname} and ${env:HOME} are refused with 422; nothing changes', async () => {
     const [proxyPort, adminPort] = [await freePort(), await freePort()];
-    const gw = gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}` }) + '  references: { env: [OPENAI_*, GW_C1_*] }\n';
+    const gw =
+      gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}` }) +
+      '  references: { env: [OPENAI_*, GW_C1_*] }\n';
     await writeFile(join(dir, 'gateway.yaml'), gw);
     await mkdir(join(dir, 'manifests'));
     const good = manifestsYaml('http://127.0.0.1:9', 'up-one');
@@ -161,12 +202,21 @@ describe('admin apply', () => {
     try {
       const before = await admin(running.admin, '/admin/v1/config');
       assert.equal(before.body['revision'], 1, before.text);
-      const hostile = good.replace('timeout: 5s', 'timeout: 5s\n  headers: { x-a: "${file:/etc/hostname}", x-b: "${env:HOME}", x-c: "${file:../../../../etc/passwd}" }');
+      const hostile = good.replace(
+        'timeout: 5s',
+        'timeout: 5s\n  headers: { x-a: "${file:/etc/hostname}", x-b: "${env:HOME}", x-c: "${file:../../../../etc/passwd}" }',
+      );
       const manifests = parseAllDocuments(hostile).map((d) => d.toJS() as unknown);
       const r = await admin(running.admin, '/admin/v1/apply', { body: { manifests } });
       assert.equal(r.status, 422, r.text);
-      const found = (r.body['diagnostics'] as { code: string; file: string; line: number }[]).map((d) => `${d.code} ${d.file}`).sort();
-      assert.deepEqual(found, ['GW_ERR_ENV_NOT_ALLOWED apply[0]', 'GW_ERR_FILE_REF_OUTSIDE apply[0]', 'GW_ERR_FILE_REF_OUTSIDE apply[0]']);
+      const found = (r.body['diagnostics'] as { code: string; file: string; line: number }[])
+        .map((d) => `${d.code} ${d.file}`)
+        .sort();
+      assert.deepEqual(found, [
+        'GW_ERR_ENV_NOT_ALLOWED apply[0]',
+        'GW_ERR_FILE_REF_OUTSIDE apply[0]',
+        'GW_ERR_FILE_REF_OUTSIDE apply[0]',
+      ]);
       assert.ok(!r.text.includes(SECRET) && !r.text.includes(dir), r.text);
       const after = await admin(running.admin, '/admin/v1/config');
       assert.equal(after.body['revision'], 1);

@@ -43,7 +43,10 @@ test('brackets that are text never count', () => {
 
 test('parseYaml reports GW_ERR_MANIFEST_TOO_DEEP at once, whatever the size', () => {
   const r = parseYaml('['.repeat(1_000_000), 'deep.yaml', '/');
-  assert.deepEqual(r.diagnostics.map((d) => `${d.code} ${d.line}:${d.col}`), [`GW_ERR_MANIFEST_TOO_DEEP 1:${N + 1}`]);
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.code} ${d.line}:${d.col}`),
+    [`GW_ERR_MANIFEST_TOO_DEEP 1:${N + 1}`],
+  );
   assert.equal(r.docs.length, 0);
 });
 

@@ -51,8 +51,89 @@ function rng(seed: number): () => number {
 type Mutation = (text: string, rand: () => number) => string;
 const pick = <T>(xs: readonly T[], rand: () => number): T => xs[Math.floor(rand() * xs.length)]!;
 // Scalars where YAML parsers (or YAML 1.1 and 1.2) are known to disagree.
-const TRAP_SCALARS = ['2027-06-30T00:00:00Z', '1e400', '-9e999', '2027-06-30', 'yes', 'no', 'on', 'off', 'Y', 'True', 'FALSE', '0o17', '0x1f', '0X1F', '0b11', '017', '+12', '-0', '1_000', '1:30', '1e3', '.5', '5.', '.inf', '-.Inf', '.NaN', '~', 'null', 'Null', '', '429', '"429"', "'429'", '<<', '!!str 5', '!!int "7"', '!!float 1', '!!null', '!!bool yes', '!!timestamp 2027-06-30', '&x 1', '*x', '"\\x41\\u00e9"', "'it''s'", '"a\\', '|', '>-', '|+', '- x', '[a, b]', '{a: 1}', '? x', '#c', 'a #c', 'a#c', '@x', '`x', '%x', '=', '"\\N\\L"', 'é', '\u0085', '\u2028'];
-const WEIRD_VALUES: unknown[] = [null, 0, -1, 1e308, '', 'x', true, [], {}, [1, 'a'], { a: { b: null } }, '${env:', '${file:}', '${nope:X}', '\u0000', 'a'.repeat(300)];
+const TRAP_SCALARS = [
+  '2027-06-30T00:00:00Z',
+  '1e400',
+  '-9e999',
+  '2027-06-30',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'Y',
+  'True',
+  'FALSE',
+  '0o17',
+  '0x1f',
+  '0X1F',
+  '0b11',
+  '017',
+  '+12',
+  '-0',
+  '1_000',
+  '1:30',
+  '1e3',
+  '.5',
+  '5.',
+  '.inf',
+  '-.Inf',
+  '.NaN',
+  '~',
+  'null',
+  'Null',
+  '',
+  '429',
+  '"429"',
+  "'429'",
+  '<<',
+  '!!str 5',
+  '!!int "7"',
+  '!!float 1',
+  '!!null',
+  '!!bool yes',
+  '!!timestamp 2027-06-30',
+  '&x 1',
+  '*x',
+  '"\\x41\\u00e9"',
+  "'it''s'",
+  '"a\\',
+  '|',
+  '>-',
+  '|+',
+  '- x',
+  '[a, b]',
+  '{a: 1}',
+  '? x',
+  '#c',
+  'a #c',
+  'a#c',
+  '@x',
+  '`x',
+  '%x',
+  '=',
+  '"\\N\\L"',
+  'é',
+  '\u0085',
+  '\u2028',
+];
+const WEIRD_VALUES: unknown[] = [
+  null,
+  0,
+  -1,
+  1e308,
+  '',
+  'x',
+  true,
+  [],
+  {},
+  [1, 'a'],
+  { a: { b: null } },
+  '${env:',
+  '${file:}',
+  '${nope:X}',
+  '\u0000',
+  'a'.repeat(300),
+];
 
 function walkPaths(v: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
   out.push(path);
@@ -65,12 +146,18 @@ const MUTATIONS: Record<string, Mutation> = {
   cut: (t, r) => t.slice(0, Math.floor(r() * t.length)),
   insertBytes: (t, r) => {
     const at = Math.floor(r() * t.length);
-    const bytes = Array.from({ length: 1 + Math.floor(r() * 8) }, () => String.fromCharCode(Math.floor(r() * 256))).join('');
+    const bytes = Array.from({ length: 1 + Math.floor(r() * 8) }, () =>
+      String.fromCharCode(Math.floor(r() * 256)),
+    ).join('');
     return t.slice(0, at) + bytes + t.slice(at);
   },
   insertYamlSyntax: (t, r) => {
     const at = Math.floor(r() * t.length);
-    return t.slice(0, at) + pick([':', '- ', '\t', '{', ']', '&a ', '*a', '!!binary ', '"', '\n  ', '---\n', '? '], r) + t.slice(at);
+    return (
+      t.slice(0, at) +
+      pick([':', '- ', '\t', '{', ']', '&a ', '*a', '!!binary ', '"', '\n  ', '---\n', '? '], r) +
+      t.slice(at)
+    );
   },
   deleteLine: (t, r) => {
     const lines = t.split('\n');
@@ -97,7 +184,11 @@ const MUTATIONS: Record<string, Mutation> = {
   },
   lineMarker: (t, r) => {
     const lines = t.split('\n');
-    lines.splice(Math.floor(r() * lines.length), 0, pick(['...', '---', '--- x', '... # end', '%YAML 1.1', '%TAG ! tag:x,2000:', '# c', '', ' ', '\t'], r));
+    lines.splice(
+      Math.floor(r() * lines.length),
+      0,
+      pick(['...', '---', '--- x', '... # end', '%YAML 1.1', '%TAG ! tag:x,2000:', '# c', '', ' ', '\t'], r),
+    );
     return lines.join('\n');
   },
   indent: (t, r) => {
@@ -109,11 +200,15 @@ const MUTATIONS: Record<string, Mutation> = {
   lineEndings: (t, r) => (r() < 0.5 ? t.replace(/\n/g, '\r\n') : `\uFEFF${t}`),
   // Hostile shapes (issue: hardening): nesting far past the bound or right at it, alias bombs,
   // long lines and huge numbers. None may reach an engine message or a stack.
-  deepFlow: (t, r) => atLine(t, r, (line) => line.replace(/(:|-)( .*)?$/, `$1 ${nested(r, pick(['[', '{a: ', '[{a: ', '{a: ['], r))}`)),
+  deepFlow: (t, r) =>
+    atLine(t, r, (line) => line.replace(/(:|-)( .*)?$/, `$1 ${nested(r, pick(['[', '{a: ', '[{a: ', '{a: ['], r))}`)),
   deepBlock: (t, r) => {
     const n = depthFor(r);
     const step = pick([1, 2], r);
-    const lines = Array.from({ length: Math.min(n, 130) }, (_, i) => `${' '.repeat(i * step)}${pick(['a:', '- a:', '- -', '? a'], r)}`);
+    const lines = Array.from(
+      { length: Math.min(n, 130) },
+      (_, i) => `${' '.repeat(i * step)}${pick(['a:', '- a:', '- -', '? a'], r)}`,
+    );
     return atLine(t, r, (line) => `${line}\n${lines.join('\n')}`);
   },
   compactSeq: (t, r) => atLine(t, r, (line) => `${line}\n${'- '.repeat(depthFor(r))}x`),
@@ -121,11 +216,28 @@ const MUTATIONS: Record<string, Mutation> = {
     const fan = 2 + Math.floor(r() * 9);
     const levels = 3 + Math.floor(r() * 10);
     const bomb = ['a0: &a0 [x, x]'];
-    for (let i = 1; i <= levels; i++) bomb.push(`a${i}: &a${i} [${Array(fan).fill(`*a${i - 1}`).join(', ')}]`);
+    for (let i = 1; i <= levels; i++)
+      bomb.push(
+        `a${i}: &a${i} [${Array(fan)
+          .fill(`*a${i - 1}`)
+          .join(', ')}]`,
+      );
     return r() < 0.5 ? `${t}\n---\n${bomb.join('\n')}\n` : atLine(t, r, (line) => `${line}\n${bomb.join('\n')}`);
   },
-  longLine: (t, r) => atLine(t, r, (line) => line.replace(/(:|-)( .*)?$/, `$1 ${pick(['x', '"y', "'z", '[a, ', '{k: v, ', '# ', 'a: '], r).repeat(1000 + Math.floor(r() * 8_000))}`)),
-  hugeNumber: (t, r) => atLine(t, r, (line) => line.replace(/(:|-)( .*)?$/, `$1 ${pick(['9'.repeat(400), '-0.' + '0'.repeat(500) + '1', '1e99999', '0x' + 'f'.repeat(300), '1' + '_0'.repeat(300)], r)}`)),
+  longLine: (t, r) =>
+    atLine(t, r, (line) =>
+      line.replace(
+        /(:|-)( .*)?$/,
+        `$1 ${pick(['x', '"y', "'z", '[a, ', '{k: v, ', '# ', 'a: '], r).repeat(1000 + Math.floor(r() * 8_000))}`,
+      ),
+    ),
+  hugeNumber: (t, r) =>
+    atLine(t, r, (line) =>
+      line.replace(
+        /(:|-)( .*)?$/,
+        `$1 ${pick(['9'.repeat(400), '-0.' + '0'.repeat(500) + '1', '1e99999', '0x' + 'f'.repeat(300), '1' + '_0'.repeat(300)], r)}`,
+      ),
+    ),
   deleteKey: (t, r) => structural(t, r, 'delete'),
   changeType: (t, r) => structural(t, r, 'retype'),
 };
@@ -149,7 +261,11 @@ function depthFor(rand: () => number): number {
 /** `open` repeated, closed (so the text may be valid YAML) or left open. */
 function nested(rand: () => number, open: string): string {
   const n = depthFor(rand);
-  const close = [...open].filter((c) => c === '[' || c === '{').reverse().map((c) => (c === '[' ? ']' : '}')).join('');
+  const close = [...open]
+    .filter((c) => c === '[' || c === '{')
+    .reverse()
+    .map((c) => (c === '[' ? ']' : '}'))
+    .join('');
   return open.repeat(n) + (rand() < 0.6 ? '1' + close.repeat(n) : '');
 }
 
@@ -181,7 +297,13 @@ async function validateText(text: string, file: string): Promise<Diagnostic[]> {
     out.push(...problems);
     if (problems.length > 0) continue;
     const m = doc.value as Manifest;
-    resources.push({ kind: m.kind, name: m.metadata.name, workspace: m.metadata.workspace ?? 'default', manifest: m, source: doc.source });
+    resources.push({
+      kind: m.kind,
+      name: m.metadata.name,
+      workspace: m.metadata.workspace ?? 'default',
+      manifest: m,
+      source: doc.source,
+    });
   }
   out.push(...checkSemantics(resources, { strict: false }));
   out.push(...(await checkReferences(resources, { checkEnv: true, env: {}, root: process.cwd() })));
@@ -225,28 +347,44 @@ test(`validate never throws nor prints an engine message on ${ITERATIONS} random
     try {
       diagnostics = await validateText(text, `fuzz-${n}.yaml`);
     } catch (err) {
-      assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: validate threw ${(err as Error).stack}\n--- input ---\n${text.slice(0, 2000)}`);
+      assert.fail(
+        `seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: validate threw ${(err as Error).stack}\n--- input ---\n${text.slice(0, 2000)}`,
+      );
     }
     for (const d of diagnostics) {
-      if (ENGINE.test(d.message)) assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: an engine message: ${d.code} ${d.message}\n--- input ---\n${text.slice(0, 2000)}`);
+      if (ENGINE.test(d.message))
+        assert.fail(
+          `seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: an engine message: ${d.code} ${d.message}\n--- input ---\n${text.slice(0, 2000)}`,
+        );
     }
-    if (sampled.length < BINARY_SAMPLES && applied.some((a) => HOSTILE.has(a))) sampled.push({ text, what: `iteration ${n}, mutations ${applied.join('+')}` });
+    if (sampled.length < BINARY_SAMPLES && applied.some((a) => HOSTILE.has(a)))
+      sampled.push({ text, what: `iteration ${n}, mutations ${applied.join('+')}` });
     try {
       assertSameAsFull(text);
     } catch (err) {
-      assert.fail(`seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: the fast path differs from the yaml parse: ${(err as Error).message}\n--- input ---\n${JSON.stringify(text.slice(0, 2000))}`);
+      assert.fail(
+        `seed ${seed}, iteration ${n}, mutations ${applied.join('+')}: the fast path differs from the yaml parse: ${(err as Error).message}\n--- input ---\n${JSON.stringify(text.slice(0, 2000))}`,
+      );
     }
   }
   assert.equal(sampled.length, BINARY_SAMPLES, 'enough hostile mutations for the binary sample');
   // The real binary, as an operator or CI would run it: one process reads every sampled text
   // as a file (a process each would cost more than the in-process fuzz), one more reads the
   // first from stdin. Exit 0 or 1, our words only.
-  const sampleFiles = await Promise.all(sampled.map(async ({ text }, i) => (await writeFile(join(tmp, `s${i}.yaml`), text), `s${i}.yaml`)));
-  const runs = [await runGw(['validate', '-f', ...sampleFiles], { cwd: tmp }), await runGw(['validate', '-f', '-'], { cwd: tmp, input: sampled[0]!.text })];
+  const sampleFiles = await Promise.all(
+    sampled.map(async ({ text }, i) => (await writeFile(join(tmp, `s${i}.yaml`), text), `s${i}.yaml`)),
+  );
+  const runs = [
+    await runGw(['validate', '-f', ...sampleFiles], { cwd: tmp }),
+    await runGw(['validate', '-f', '-'], { cwd: tmp, input: sampled[0]!.text }),
+  ];
   for (const r of runs) {
     const out = r.stdout + r.stderr;
     const what = sampled.map((x, i) => `s${i}.yaml: ${x.what}`).join('\n');
-    assert.ok(r.code === 0 || r.code === 1, `seed ${seed}: gw validate exited ${r.code}\n${out.slice(0, 2000)}\n${what}`);
+    assert.ok(
+      r.code === 0 || r.code === 1,
+      `seed ${seed}: gw validate exited ${r.code}\n${out.slice(0, 2000)}\n${what}`,
+    );
     assert.doesNotMatch(out, ENGINE, `seed ${seed}\n${what}`);
   }
   assert.match(runs[0]!.stdout + runs[0]!.stderr, /GW_ERR_/, 'the hostile sample is reported, not passed');
@@ -259,7 +397,10 @@ function soup(rand: () => number): string {
   for (let i = 1 + Math.floor(rand() * 12); i > 0; i--) {
     const indent = ' '.repeat(pick([0, 0, 2, 2, 4, 1, 3], rand));
     const dash = rand() < 0.25 ? '- ' : '';
-    const value = rand() < 0.15 ? pick(['[1, 2]', '{x: 1, y: [a, b]}', '[a, {b: c}]', '"x\\ty"', '|', '>-', '|2'], rand) : pick(TRAP_SCALARS, rand);
+    const value =
+      rand() < 0.15
+        ? pick(['[1, 2]', '{x: 1, y: [a, b]}', '[a, {b: c}]', '"x\\ty"', '|', '>-', '|2'], rand)
+        : pick(TRAP_SCALARS, rand);
     const comment = rand() < 0.1 ? ' # note' : '';
     const shape = rand();
     if (shape < 0.1) lines.push(pick(['---', '...', '--- |', '# c', '', '%YAML 1.2\n---'], rand));
@@ -279,7 +420,9 @@ test('random YAML soup parses the same on the fast path and the full yaml parse'
     try {
       if (assertSameAsFull(text).diagnostics.length === 0) fast++;
     } catch (err) {
-      assert.fail(`seed ${seed}, soup ${n}: the fast path differs from the yaml parse: ${(err as Error).message}\n--- input ---\n${JSON.stringify(text)}`);
+      assert.fail(
+        `seed ${seed}, soup ${n}: the fast path differs from the yaml parse: ${(err as Error).message}\n--- input ---\n${JSON.stringify(text)}`,
+      );
     }
   }
   assert.ok(fast > soups / 20, `only ${fast} of ${soups} soups were valid YAML; the generator needs a look`);

@@ -23,7 +23,10 @@ describe('fixtures: each names the code and line it expects', async () => {
       const want = await expectations(file);
       assert.ok(want.length > 0, `${name} must carry "# expect:" lines`);
       const v = await validateConfig({ files: [file], checkEnv: true, env: {} });
-      const got = v.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}@${d.line}`).sort();
+      const got = v.diagnostics
+        .filter((d) => d.severity === 'error')
+        .map((d) => `${d.code}@${d.line}`)
+        .sort();
       assert.deepEqual(got, want, JSON.stringify(v.diagnostics, null, 2));
       for (const d of v.diagnostics) assert.equal(d.file, file);
     });
@@ -53,11 +56,15 @@ describe('files that are not manifests', () => {
   });
 
   test('a binary file', async () => {
-    assert.deepEqual(await codesFor('binary.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3])), ['GW_ERR_MANIFEST_BINARY']);
+    assert.deepEqual(await codesFor('binary.yaml', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3])), [
+      'GW_ERR_MANIFEST_BINARY',
+    ]);
   });
 
   test('text that is not UTF-8', async () => {
-    assert.deepEqual(await codesFor('latin1.yaml', Buffer.from('name: caf\xe9\n', 'latin1')), ['GW_ERR_MANIFEST_BINARY']);
+    assert.deepEqual(await codesFor('latin1.yaml', Buffer.from('name: caf\xe9\n', 'latin1')), [
+      'GW_ERR_MANIFEST_BINARY',
+    ]);
   });
 
   test('a 10 MB file is refused without being parsed', async () => {
@@ -68,31 +75,49 @@ describe('files that are not manifests', () => {
 
   test('alias bombs are refused', async () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 12; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 12; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
     assert.deepEqual(await codesFor('bomb.yaml', lines.join('\n') + '\n'), ['GW_ERR_MANIFEST_TOO_DEEP']);
   });
 
   test('a path that matches nothing, a glob that matches nothing', async () => {
     const r = await loadManifests([join(dir, 'missing.yaml'), join(dir, 'none-*.yaml')]);
-    assert.deepEqual(r.diagnostics.map((d) => d.code), ['GW_ERR_MANIFEST_NOT_FOUND', 'GW_ERR_MANIFEST_NOT_FOUND']);
+    assert.deepEqual(
+      r.diagnostics.map((d) => d.code),
+      ['GW_ERR_MANIFEST_NOT_FOUND', 'GW_ERR_MANIFEST_NOT_FOUND'],
+    );
   });
 
   test('folders are read recursively (yaml and yml only), globs expand, each file once', async () => {
     const sub = join(dir, 'tree', 'nested');
     await mkdir(sub, { recursive: true });
-    const doc = (n: string): string => `apiVersion: gw/v1\nkind: Provider\nmetadata: { name: ${n} }\nspec: { type: mock }\n`;
+    const doc = (n: string): string =>
+      `apiVersion: gw/v1\nkind: Provider\nmetadata: { name: ${n} }\nspec: { type: mock }\n`;
     await writeFile(join(dir, 'tree', 'a.yaml'), doc('pa'));
     await writeFile(join(sub, 'b.yml'), `${doc('pb')}---\n${doc('pc')}`);
     await writeFile(join(sub, 'notes.txt'), 'not yaml');
     const r = await loadManifests([join(dir, 'tree'), join(dir, 'tree', '**', '*.yml')]);
     assert.deepEqual(r.diagnostics, []);
-    assert.deepEqual(r.resources.map((x) => x.name), ['pa', 'pb', 'pc']);
+    assert.deepEqual(
+      r.resources.map((x) => x.name),
+      ['pa', 'pb', 'pc'],
+    );
     assert.equal(r.files.length, 2);
   });
 
   test("'-' reads standard input", async () => {
-    const r = await loadManifests(['-'], { readStdin: async () => 'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: from-stdin }\nspec: { type: mock }\n' });
-    assert.deepEqual(r.resources.map((x) => x.name), ['from-stdin']);
+    const r = await loadManifests(['-'], {
+      readStdin: async () =>
+        'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: from-stdin }\nspec: { type: mock }\n',
+    });
+    assert.deepEqual(
+      r.resources.map((x) => x.name),
+      ['from-stdin'],
+    );
     assert.equal(r.resources[0]!.source.file, '-');
   });
 });
@@ -117,14 +142,25 @@ describe('value references', () => {
         'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: "${env:GW_T_BASE:-http://127.0.0.1:9/v1}"\n  auth: { bearer: "${file:./token.txt}" }\n  headers: { x-team: "${env:GW_T_TEAM}" }\n',
       );
       const loaded = await loadManifests([join(dir, 'p.yaml')]);
-      const { resources, diagnostics } = await resolveReferences(loaded.resources, { GW_T_TEAM: 'search' }, { root: dir });
+      const { resources, diagnostics } = await resolveReferences(
+        loaded.resources,
+        { GW_T_TEAM: 'search' },
+        { root: dir },
+      );
       assert.deepEqual(diagnostics, []);
-      const spec = resources[0]!.manifest.spec as { baseUrl: string; auth: { bearer: string }; headers: Record<string, string> };
+      const spec = resources[0]!.manifest.spec as {
+        baseUrl: string;
+        auth: { bearer: string };
+        headers: Record<string, string>;
+      };
       assert.equal(spec.baseUrl, 'http://127.0.0.1:9/v1');
       assert.equal(spec.auth.bearer, 's3cret');
       assert.equal(spec.headers['x-team'], 'search');
       // The loaded manifest itself keeps the reference as written.
-      assert.equal((loaded.resources[0]!.manifest.spec as { auth: { bearer: string } }).auth.bearer, '${file:./token.txt}');
+      assert.equal(
+        (loaded.resources[0]!.manifest.spec as { auth: { bearer: string } }).auth.bearer,
+        '${file:./token.txt}',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -135,7 +171,10 @@ describe('value references', () => {
     try {
       await mkdir(join(dir, 'conf'));
       await writeFile(join(dir, 'conf', 'token.txt'), 'from-conf');
-      await writeFile(join(dir, 'conf', 'p.yaml'), 'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: http://127.0.0.1:9/v1\n  auth: { bearer: "${file:./token.txt}" }\n');
+      await writeFile(
+        join(dir, 'conf', 'p.yaml'),
+        'apiVersion: gw/v1\nkind: Provider\nmetadata: { name: up }\nspec:\n  type: openai\n  baseUrl: http://127.0.0.1:9/v1\n  auth: { bearer: "${file:./token.txt}" }\n',
+      );
       const loaded = await loadManifests(['conf/p.yaml'], { cwd: dir });
       assert.equal(loaded.resources[0]!.source.file, 'conf/p.yaml');
       const { resources, diagnostics } = await resolveReferences(loaded.resources, {}, { root: dir });

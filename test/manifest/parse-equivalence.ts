@@ -8,7 +8,11 @@ const FILE = 'f.yaml';
 const DIR = '/manifests';
 const MAX_PATHS = 25;
 
-export function valuePaths(v: unknown, path: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
+export function valuePaths(
+  v: unknown,
+  path: (string | number)[] = [],
+  out: (string | number)[][] = [],
+): (string | number)[][] {
   if (out.length >= MAX_PATHS) return out;
   out.push(path);
   if (Array.isArray(v)) v.forEach((x, i) => valuePaths(x, [...path, i], out));
@@ -35,7 +39,11 @@ export function assertSameAsFull(text: string): ParseResult {
     // Paths that exist, plus one that does not (its nearest ancestor is reported).
     for (const path of [...valuePaths(doc.value), ['nope', 0, 'x']]) {
       assert.deepStrictEqual(doc.source.locate(path), other.locate(path), `locate ${JSON.stringify(path)}`);
-      assert.deepStrictEqual(doc.source.locate(path, { key: true }), other.locate(path, { key: true }), `locate key ${JSON.stringify(path)}`);
+      assert.deepStrictEqual(
+        doc.source.locate(path, { key: true }),
+        other.locate(path, { key: true }),
+        `locate key ${JSON.stringify(path)}`,
+      );
     }
   });
   return fast;

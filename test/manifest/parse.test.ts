@@ -64,13 +64,17 @@ describe('scalars keep their YAML 1.2 core meaning', () => {
     assert.ok(assertSameAsFull("    |2\n   a\n 'x'\n").diagnostics.length > 0);
   });
   test('block scalars: literal, folded, keep and strip', () => {
-    assert.deepStrictEqual(valueOf('a: |\n  x\n  y\n\nb: >-\n  p\n  q\nc: |+\n  k\n\n'), [{ a: 'x\ny\n', b: 'p q', c: 'k\n\n' }]);
+    assert.deepStrictEqual(valueOf('a: |\n  x\n  y\n\nb: >-\n  p\n  q\nc: |+\n  k\n\n'), [
+      { a: 'x\ny\n', b: 'p q', c: 'k\n\n' },
+    ]);
   });
 });
 
 describe('keys', () => {
   test('numbers and booleans become their string form', () => {
-    assert.deepStrictEqual(valueOf('1: a\n0x1f: b\ntrue: c\n1.5: d\n'), [{ '1': 'a', '31': 'b', true: 'c', '1.5': 'd' }]);
+    assert.deepStrictEqual(valueOf('1: a\n0x1f: b\ntrue: c\n1.5: d\n'), [
+      { '1': 'a', '31': 'b', true: 'c', '1.5': 'd' },
+    ]);
   });
   test('a null key is the empty string, as with yaml', () => {
     assert.deepStrictEqual(valueOf('~: a\n'), [{ '': 'a' }]);
@@ -87,8 +91,14 @@ describe('keys', () => {
     assert.ok(Object.hasOwn(v, '__proto__'));
   });
   test('a complex key and a duplicate key are still diagnostics with their lines', () => {
-    assert.deepEqual(assertSameAsFull('a: 1\n? [x]\n: 2\n').diagnostics.map((d) => [d.code, d.line]), [['GW_ERR_MANIFEST_PARSE', 2]]);
-    assert.deepEqual(assertSameAsFull('a: 1\nb: 2\na: 3\n').diagnostics.map((d) => [d.code, d.line]), [['GW_ERR_MANIFEST_DUPLICATE_KEY', 3]]);
+    assert.deepEqual(
+      assertSameAsFull('a: 1\n? [x]\n: 2\n').diagnostics.map((d) => [d.code, d.line]),
+      [['GW_ERR_MANIFEST_PARSE', 2]],
+    );
+    assert.deepEqual(
+      assertSameAsFull('a: 1\nb: 2\na: 3\n').diagnostics.map((d) => [d.code, d.line]),
+      [['GW_ERR_MANIFEST_DUPLICATE_KEY', 3]],
+    );
   });
 });
 
@@ -96,7 +106,12 @@ describe('documents', () => {
   test('anchors and aliases resolve; an alias bomb is refused', () => {
     assert.deepStrictEqual(valueOf('a: &x {k: 1}\nb: *x\n'), [{ a: { k: 1 }, b: { k: 1 } }]);
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 6; i++) bomb.push(`${'abcdefg'[i]}: &${'abcdefg'[i]} [${Array(10).fill(`*${'abcdefg'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 6; i++)
+      bomb.push(
+        `${'abcdefg'[i]}: &${'abcdefg'[i]} [${Array(10)
+          .fill(`*${'abcdefg'[i - 1]}`)
+          .join(', ')}]`,
+      );
     assert.match(assertSameAsFull(bomb.join('\n') + '\n').diagnostics[0]?.message ?? '', /alias/i);
   });
   test('multi-document files with ---, ... and empty documents keep their indexes', () => {
@@ -109,7 +124,11 @@ describe('documents', () => {
   test('a file of comments only, or nothing, is empty', () => {
     for (const text of ['', '\n', '# nothing here\n']) {
       const r = assertSameAsFull(text);
-      assert.deepEqual(r.diagnostics.map((d) => d.code), ['GW_ERR_MANIFEST_EMPTY'], JSON.stringify(text));
+      assert.deepEqual(
+        r.diagnostics.map((d) => d.code),
+        ['GW_ERR_MANIFEST_EMPTY'],
+        JSON.stringify(text),
+      );
     }
   });
   test('a lone "..." is one null document, as with yaml', () => {
@@ -138,7 +157,9 @@ describe('documents', () => {
 
 test('every bundled example takes the fast path and reads as yaml reads it', () => {
   const files = (function walk(dir: string): string[] {
-    return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : /\.ya?ml$/.test(n) ? [join(dir, n)] : []));
+    return readdirSync(dir).flatMap((n) =>
+      statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : /\.ya?ml$/.test(n) ? [join(dir, n)] : [],
+    );
   })('examples');
   assert.ok(files.length >= 5);
   for (const f of files) {

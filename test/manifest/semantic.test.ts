@@ -54,17 +54,31 @@ describe('valid fixtures', async () => {
   for (const name of await yamlFiles('valid')) {
     test(`${name} has no diagnostics`, async () => {
       const ds = await run([join(FIXTURES, 'valid', name)]);
-      assert.deepEqual(ds.map((d) => `${d.code} ${d.line} ${d.message}`), []);
+      assert.deepEqual(
+        ds.map((d) => `${d.code} ${d.line} ${d.message}`),
+        [],
+      );
     });
   }
 });
 
 test('every semantic code has a fixture', async () => {
   const codes = [
-    'GW_ERR_DUPLICATE_NAME', 'GW_ERR_REF_UNKNOWN_PROVIDER', 'GW_ERR_REF_UNKNOWN_ENDPOINT',
-    'GW_ERR_REF_UNKNOWN_GUARDRAIL', 'GW_ERR_REF_UNKNOWN_MODEL', 'GW_ERR_REF_CYCLE', 'GW_ERR_TARGET_SHAPE',
-    'GW_ERR_MODEL_COLLISION', 'GW_ERR_PROVIDER_TYPE_MISMATCH', 'GW_ERR_LITERAL_SECRET', 'GW_ERR_KEY_HASH_FORMAT',
-    'GW_ERR_BASE_URL', 'GW_ERR_REGEX_INVALID', 'GW_ERR_JSON_SCHEMA_INVALID', 'GW_ERR_DURATION',
+    'GW_ERR_DUPLICATE_NAME',
+    'GW_ERR_REF_UNKNOWN_PROVIDER',
+    'GW_ERR_REF_UNKNOWN_ENDPOINT',
+    'GW_ERR_REF_UNKNOWN_GUARDRAIL',
+    'GW_ERR_REF_UNKNOWN_MODEL',
+    'GW_ERR_REF_CYCLE',
+    'GW_ERR_TARGET_SHAPE',
+    'GW_ERR_MODEL_COLLISION',
+    'GW_ERR_PROVIDER_TYPE_MISMATCH',
+    'GW_ERR_LITERAL_SECRET',
+    'GW_ERR_KEY_HASH_FORMAT',
+    'GW_ERR_BASE_URL',
+    'GW_ERR_REGEX_INVALID',
+    'GW_ERR_JSON_SCHEMA_INVALID',
+    'GW_ERR_DURATION',
   ];
   let all = '';
   for (const name of await yamlFiles('invalid')) all += await readFile(join(FIXTURES, 'invalid', name), 'utf8');
@@ -101,7 +115,10 @@ describe('messages say what is wrong and what to do', () => {
 
   test('a model collision names both places', async () => {
     const [d] = await one('model-collision.yaml', 'GW_ERR_MODEL_COLLISION');
-    assert.match(d!.message, /exposed by endpoint support-bot \(.*model-collision\.yaml:17\) and again by endpoint sales-bot/);
+    assert.match(
+      d!.message,
+      /exposed by endpoint support-bot \(.*model-collision\.yaml:17\) and again by endpoint sales-bot/,
+    );
   });
 
   test('defaultModel lists what the endpoint exposes', async () => {
@@ -134,7 +151,8 @@ describe('across files', () => {
   let dir = '';
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gw-semantic-'));
-    const provider = (n: string): string => `apiVersion: gw/v1\nkind: Provider\nmetadata: { name: ${n} }\nspec: { type: mock }\n`;
+    const provider = (n: string): string =>
+      `apiVersion: gw/v1\nkind: Provider\nmetadata: { name: ${n} }\nspec: { type: mock }\n`;
     await writeFile(join(dir, 'a.yaml'), provider('mock'));
     await writeFile(join(dir, 'b.yaml'), `# second copy\n${provider('other')}---\n${provider('mock')}`);
   });
@@ -144,7 +162,10 @@ describe('across files', () => {
 
   test('a duplicate points at the second copy and names the first file and line', async () => {
     const ds = await run([join(dir, 'a.yaml'), join(dir, 'b.yaml')]);
-    assert.deepEqual(ds.map((d) => [d.code, d.file.endsWith('b.yaml'), d.line]), [['GW_ERR_DUPLICATE_NAME', true, 9]]);
+    assert.deepEqual(
+      ds.map((d) => [d.code, d.file.endsWith('b.yaml'), d.line]),
+      [['GW_ERR_DUPLICATE_NAME', true, 9]],
+    );
     assert.match(ds[0]!.message, /already defined in workspace default at \S*a\.yaml:3;/);
   });
 });

@@ -86,7 +86,10 @@ describe('access decision', () => {
     const ref = x.targets[2];
     assert.ok(ref?.kind === 'endpoint');
     assert.equal(ref.problem, null);
-    assert.deepEqual(ref.targets.map((t) => (t.kind === 'provider' ? [t.provider, t.upstreamModel, t.timeoutMs] : [])), [['local', 'tiny', 20_000]]);
+    assert.deepEqual(
+      ref.targets.map((t) => (t.kind === 'provider' ? [t.provider, t.upstreamModel, t.timeoutMs] : [])),
+      [['local', 'tiny', 20_000]],
+    );
     assert.ok(!JSON.stringify(x).includes(KEYS.app));
   });
 });

@@ -16,9 +16,19 @@ const fixture = (name: string): Promise<string> => readFile(new URL(`./fixtures/
 
 function provider(origin: string, o: Partial<CompiledProvider> = {}): CompiledProvider {
   return {
-    id: 'default/p', name: 'p', workspace: 'default', type: 'openai',
-    baseUrl: `${origin}/v1`, origin, basePath: '/v1', headers: { authorization: 'Bearer sk-x' },
-    tls: { rejectUnauthorized: true, ca: undefined }, timeoutMs: 60_000, pricing: new Map(), mock: undefined, probePath: '/models',
+    id: 'default/p',
+    name: 'p',
+    workspace: 'default',
+    type: 'openai',
+    baseUrl: `${origin}/v1`,
+    origin,
+    basePath: '/v1',
+    headers: { authorization: 'Bearer sk-x' },
+    tls: { rejectUnauthorized: true, ca: undefined },
+    timeoutMs: 60_000,
+    pricing: new Map(),
+    mock: undefined,
+    probePath: '/models',
     ...o,
   };
 }
@@ -44,11 +54,15 @@ describe('probe', () => {
     const refused = await probeProvider(provider(origin), mapped, { timeoutMs: 5000 });
     assert.equal(refused.ok, false);
     assert.equal(refused.status, 'TLS');
-    const trusted = await probeProvider(provider(origin, { tls: { rejectUnauthorized: true, ca: cert } }), mapped, { timeoutMs: 5000 });
+    const trusted = await probeProvider(provider(origin, { tls: { rejectUnauthorized: true, ca: cert } }), mapped, {
+      timeoutMs: 5000,
+    });
     assert.equal(trusted.ok, true, trusted.message ?? '');
     assert.equal(trusted.models, 3);
     assert.deepEqual(trusted.missing, ['m9']);
-    const lax = await probeProvider(provider(origin, { tls: { rejectUnauthorized: false, ca: undefined } }), mapped, { timeoutMs: 5000 });
+    const lax = await probeProvider(provider(origin, { tls: { rejectUnauthorized: false, ca: undefined } }), mapped, {
+      timeoutMs: 5000,
+    });
     assert.equal(lax.ok, true);
   });
 
@@ -59,7 +73,10 @@ describe('probe', () => {
 
   test('error classes from undici and node error codes', () => {
     const err = (code: string): Error => Object.assign(new Error('x'), { code });
-    assert.equal(classifyProbeError(Object.assign(new TypeError('fetch failed'), { cause: err('ECONNREFUSED') }), false), 'connect refused');
+    assert.equal(
+      classifyProbeError(Object.assign(new TypeError('fetch failed'), { cause: err('ECONNREFUSED') }), false),
+      'connect refused',
+    );
     assert.equal(classifyProbeError(err('UND_ERR_CONNECT_TIMEOUT'), false), 'timeout');
     assert.equal(classifyProbeError(err('ENOTFOUND'), false), 'DNS');
     assert.equal(classifyProbeError(err('DEPTH_ZERO_SELF_SIGNED_CERT'), false), 'TLS');
@@ -73,7 +90,10 @@ describe('probe', () => {
     for (const adapter of [openaiAdapter, anthropicAdapter]) {
       const parse = adapter.parseModels;
       assert.ok(parse !== undefined && adapter.buildModelsRequest !== undefined, adapter.type);
-      assert.deepEqual(parse({ object: 'list', data: [{ id: 'a' }, { id: 'b' }, { x: 1 }] }), { ok: true, value: ['a', 'b'] });
+      assert.deepEqual(parse({ object: 'list', data: [{ id: 'a' }, { id: 'b' }, { x: 1 }] }), {
+        ok: true,
+        value: ['a', 'b'],
+      });
       assert.equal(parse({ models: [] }).ok, false);
       assert.equal(parse(undefined).ok, false);
     }
@@ -101,14 +121,20 @@ describe('probe requests and answers (plain http)', () => {
     assert.deepEqual([r.ok, r.models, r.missing, r.url], [true, 1, [], `${origin}/v1/models?limit=1000`]);
     assert.equal(seen[0]?.headers['anthropic-version'], '2023-06-01');
     assert.equal(seen[0]?.headers.authorization, 'Bearer sk-x');
-    await probeProvider(provider(origin, { type: 'anthropic', headers: { 'anthropic-version': '2099-01-01' } }), new Set(), { timeoutMs: 5000 });
+    await probeProvider(
+      provider(origin, { type: 'anthropic', headers: { 'anthropic-version': '2099-01-01' } }),
+      new Set(),
+      { timeoutMs: 5000 },
+    );
     assert.equal(seen[1]?.headers['anthropic-version'], '2099-01-01');
   });
 
   test('http providers: a GET of the probe path, status only', async () => {
     seen.length = 0;
     answer = (res) => res.end('not json at all');
-    const r = await probeProvider(provider(origin, { type: 'http', probePath: '/health' }), new Set(), { timeoutMs: 5000 });
+    const r = await probeProvider(provider(origin, { type: 'http', probePath: '/health' }), new Set(), {
+      timeoutMs: 5000,
+    });
     assert.deepEqual([r.ok, r.httpStatus, r.models, r.message, seen[0]?.url], [true, 200, null, null, '/v1/health']);
   });
 

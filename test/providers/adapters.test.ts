@@ -8,22 +8,33 @@ describe('openai adapter (pure functions)', () => {
   const p = httpProvider('p', 'http://127.0.0.1:9/api/v1');
 
   test('stream requests ask for usage and keep the caller stream_options; JSON requests drop them', () => {
-    const s = openaiAdapter.buildChatRequest(p, { model: 'x', messages: [], stream_options: { include_obfuscation: false } }, true);
+    const s = openaiAdapter.buildChatRequest(
+      p,
+      { model: 'x', messages: [], stream_options: { include_obfuscation: false } },
+      true,
+    );
     assert.equal(s.path, '/api/v1/chat/completions');
     assert.equal(s.headers.accept, 'text/event-stream');
     assert.deepEqual(JSON.parse(s.body ?? '').stream_options, { include_obfuscation: false, include_usage: true });
-    const j = openaiAdapter.buildChatRequest(p, { model: 'x', messages: [], stream: true, stream_options: { include_usage: true } }, false);
+    const j = openaiAdapter.buildChatRequest(
+      p,
+      { model: 'x', messages: [], stream: true, stream_options: { include_usage: true } },
+      false,
+    );
     const jb = JSON.parse(j.body ?? '');
     assert.equal(jb.stream, false);
     assert.equal(jb.stream_options, undefined);
   });
 
   test('error bodies in the shapes compatible servers use', () => {
-    assert.deepEqual(openaiAdapter.parseError(401, '{"error":{"message":"bad key","type":"auth","code":"invalid_api_key"}}'), {
-      message: 'bad key',
-      type: 'auth',
-      code: 'invalid_api_key',
-    });
+    assert.deepEqual(
+      openaiAdapter.parseError(401, '{"error":{"message":"bad key","type":"auth","code":"invalid_api_key"}}'),
+      {
+        message: 'bad key',
+        type: 'auth',
+        code: 'invalid_api_key',
+      },
+    );
     assert.equal(openaiAdapter.parseError(500, '{"error":"model overloaded"}').message, 'model overloaded');
     assert.equal(openaiAdapter.parseError(422, '{"detail":"field required"}').message, 'field required');
     assert.equal(openaiAdapter.parseError(502, '<html>Bad Gateway</html>').message, '<html>Bad Gateway</html>');
@@ -32,9 +43,15 @@ describe('openai adapter (pure functions)', () => {
 
   test('stream decoder: chunks, [DONE], and in-band errors', () => {
     const d = openaiAdapter.createStreamDecoder();
-    assert.deepEqual(d({ event: 'message', data: '{"choices":[]}', id: undefined }), { chunks: [{ choices: [] }], done: false });
+    assert.deepEqual(d({ event: 'message', data: '{"choices":[]}', id: undefined }), {
+      chunks: [{ choices: [] }],
+      done: false,
+    });
     assert.equal(d({ event: 'message', data: '[DONE]', id: undefined }).done, true);
-    assert.equal(d({ event: 'message', data: '{"error":{"message":"overloaded"}}', id: undefined }).error?.message, 'overloaded');
+    assert.equal(
+      d({ event: 'message', data: '{"error":{"message":"overloaded"}}', id: undefined }).error?.message,
+      'overloaded',
+    );
     assert.ok(d({ event: 'message', data: 'not json', id: undefined }).error);
   });
 
@@ -48,8 +65,16 @@ describe('mock adapter', () => {
   test('embeddings are deterministic unit vectors with a usage estimate', async () => {
     const p = mockProvider('m');
     const signal = new AbortController().signal;
-    const a = await mockAdapter.respond(p, { op: 'embeddings', body: { model: 'e', input: ['abc', 'xyz'] }, stream: false }, signal);
-    const b = await mockAdapter.respond(p, { op: 'embeddings', body: { model: 'e', input: ['abc', 'xyz'] }, stream: false }, signal);
+    const a = await mockAdapter.respond(
+      p,
+      { op: 'embeddings', body: { model: 'e', input: ['abc', 'xyz'] }, stream: false },
+      signal,
+    );
+    const b = await mockAdapter.respond(
+      p,
+      { op: 'embeddings', body: { model: 'e', input: ['abc', 'xyz'] }, stream: false },
+      signal,
+    );
     assert.equal(a.kind, 'json');
     assert.deepEqual(a, b);
     if (a.kind !== 'json') return;
@@ -62,14 +87,36 @@ describe('mock adapter', () => {
 
   test('latency is abortable', async () => {
     const ctrl = new AbortController();
-    const p = mockAdapter.respond(mockProvider('m', { latencyMs: 60_000 }), { op: 'chat', body: { messages: [] }, stream: false }, ctrl.signal);
+    const p = mockAdapter.respond(
+      mockProvider('m', { latencyMs: 60_000 }),
+      { op: 'chat', body: { messages: [] }, stream: false },
+      ctrl.signal,
+    );
     ctrl.abort(new Error('stop'));
     await assert.rejects(p, /stop/);
   });
 
   test('content parts: {{input}} is the text of the last user message', async () => {
-    const body = { model: 'x', messages: [{ role: 'user', content: [{ type: 'text', text: 'part one ' }, { type: 'text', text: 'two' }] }] };
-    const r = await mockAdapter.respond(mockProvider('m', { reply: '[{{input}}]' }), { op: 'chat', body, stream: false }, new AbortController().signal);
-    assert.equal(r.kind === 'json' && (r.json.choices as { message: { content: string } }[])[0]?.message.content, '[part one two]');
+    const body = {
+      model: 'x',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'part one ' },
+            { type: 'text', text: 'two' },
+          ],
+        },
+      ],
+    };
+    const r = await mockAdapter.respond(
+      mockProvider('m', { reply: '[{{input}}]' }),
+      { op: 'chat', body, stream: false },
+      new AbortController().signal,
+    );
+    assert.equal(
+      r.kind === 'json' && (r.json.choices as { message: { content: string } }[])[0]?.message.content,
+      '[part one two]',
+    );
   });
 });

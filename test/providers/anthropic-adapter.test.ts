@@ -14,7 +14,12 @@ const user = (content: unknown): Obj => ({ role: 'user', content });
 const req = (extra: Obj): Obj => toAnthropicRequest({ model: 'm', messages: [user('hi')], ...extra }, false);
 
 function compiled(auth: Obj): ReturnType<typeof compileProvider> {
-  const manifest = { apiVersion: 'gw/v1', kind: 'Provider', metadata: { name: 'claude' }, spec: { type: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', auth } };
+  const manifest = {
+    apiVersion: 'gw/v1',
+    kind: 'Provider',
+    metadata: { name: 'claude' },
+    spec: { type: 'anthropic', baseUrl: 'https://api.anthropic.com/v1', auth },
+  };
   return compileProvider('default', 'claude', manifest as unknown as Provider);
 }
 
@@ -63,8 +68,14 @@ describe('anthropic adapter (pure functions)', () => {
     assert.deepEqual(req({ tools, tool_choice: 'auto' }).tool_choice, { type: 'auto' });
     assert.deepEqual(req({ tools, tool_choice: 'none' }).tool_choice, { type: 'none' });
     assert.deepEqual(req({ tools, tool_choice: 'required' }).tool_choice, { type: 'any' });
-    assert.deepEqual(req({ tools, tool_choice: { type: 'function', function: { name: 'f' } } }).tool_choice, { type: 'tool', name: 'f' });
-    assert.deepEqual(req({ tools, parallel_tool_calls: false }).tool_choice, { type: 'auto', disable_parallel_tool_use: true });
+    assert.deepEqual(req({ tools, tool_choice: { type: 'function', function: { name: 'f' } } }).tool_choice, {
+      type: 'tool',
+      name: 'f',
+    });
+    assert.deepEqual(req({ tools, parallel_tool_calls: false }).tool_choice, {
+      type: 'auto',
+      disable_parallel_tool_use: true,
+    });
     assert.equal(req({ tool_choice: 'required' }).tool_choice, undefined);
     assert.equal(req({ tools: [{ type: 'custom', custom: { name: 'x' } }] }).tools, undefined);
   });
@@ -76,9 +87,16 @@ describe('anthropic adapter (pure functions)', () => {
         messages: [
           { role: 'system', content: 'S' },
           user('q'),
-          { role: 'assistant', content: '', tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: 'not json' } }] },
+          {
+            role: 'assistant',
+            content: '',
+            tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: 'not json' } }],
+          },
           { role: 'tool', tool_call_id: 't1', content: 'r1' },
-          user([{ type: 'text', text: 'more' }, { type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }]),
+          user([
+            { type: 'text', text: 'more' },
+            { type: 'input_audio', input_audio: { data: 'x', format: 'wav' } },
+          ]),
         ],
       },
       false,
@@ -87,7 +105,13 @@ describe('anthropic adapter (pure functions)', () => {
     assert.deepEqual(out.messages, [
       { role: 'user', content: 'q' },
       { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'f', input: {} }] },
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'r1' }, { type: 'text', text: 'more' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't1', content: 'r1' },
+          { type: 'text', text: 'more' },
+        ],
+      },
     ]);
   });
 
@@ -102,10 +126,16 @@ describe('anthropic adapter (pure functions)', () => {
   });
 
   test('errors: Anthropic bodies, OpenAI-style bodies from compatible servers, text and empty bodies', () => {
-    assert.deepEqual(anthropicAdapter.parseError(400, '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}'), {
-      message: 'max_tokens: Field required',
-      type: 'invalid_request_error',
-    });
+    assert.deepEqual(
+      anthropicAdapter.parseError(
+        400,
+        '{"type":"error","error":{"type":"invalid_request_error","message":"max_tokens: Field required"}}',
+      ),
+      {
+        message: 'max_tokens: Field required',
+        type: 'invalid_request_error',
+      },
+    );
     assert.equal(anthropicAdapter.parseError(500, '{"error":{"message":"boom"}}').message, 'boom');
     assert.equal(anthropicAdapter.parseError(502, '<html>Bad Gateway</html>').message, '<html>Bad Gateway</html>');
     assert.equal(anthropicAdapter.parseError(503, '').message, 'upstream answered HTTP 503');
@@ -122,10 +152,26 @@ describe('anthropic adapter (pure functions)', () => {
     assert.ok(n);
     assert.equal(n.isContentEvent({ type: 'message_start', message: {} }), false);
     assert.equal(n.isContentEvent({ type: 'ping' }), false);
-    assert.equal(n.isContentEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }), false);
-    assert.equal(n.isContentEvent({ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 't', name: 'f', input: {} } }), true);
-    assert.equal(n.isContentEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a' } }), true);
-    let u = n.usage({ type: 'message_start', message: { usage: { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5 } } }, undefined);
+    assert.equal(
+      n.isContentEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+      false,
+    );
+    assert.equal(
+      n.isContentEvent({
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'tool_use', id: 't', name: 'f', input: {} },
+      }),
+      true,
+    );
+    assert.equal(
+      n.isContentEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'a' } }),
+      true,
+    );
+    let u = n.usage(
+      { type: 'message_start', message: { usage: { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 5 } } },
+      undefined,
+    );
     u = n.usage({ type: 'ping' }, u);
     u = n.usage({ type: 'message_delta', delta: {}, usage: { output_tokens: 30, input_tokens: null } }, u);
     assert.deepEqual(u, { promptTokens: 15, completionTokens: 30, cacheReadTokens: 5 });

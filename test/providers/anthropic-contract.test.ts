@@ -12,12 +12,15 @@ runProviderContract({
   start: async () => {
     const up = await startUpstream((req, res, rec) => {
       const scenario = JSON.parse(String(req.headers['x-contract-scenario'])) as Scenario;
-      if ('failStatus' in scenario) return anthropicError(scenario.failStatus, 'api_error', scenario.message)(req, res, rec);
+      if ('failStatus' in scenario)
+        return anthropicError(scenario.failStatus, 'api_error', scenario.message)(req, res, rec);
       return replyText((r) => scenario.reply.split('{{input}}').join(lastUserText(r)))(req, res, rec);
     });
     return {
       provider: (name, scenario) =>
-        anthropicProvider(name, up.url, { headers: { 'x-api-key': 'k', 'x-contract-scenario': JSON.stringify(scenario) } }),
+        anthropicProvider(name, up.url, {
+          headers: { 'x-api-key': 'k', 'x-contract-scenario': JSON.stringify(scenario) },
+        }),
       close: () => up.close(),
     };
   },

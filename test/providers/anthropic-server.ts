@@ -7,14 +7,28 @@ import { httpProvider, type Handler, type Recorded } from '../upstream/helpers.j
 
 type Obj = Record<string, unknown>;
 
-export const USAGE = Object.freeze({ input_tokens: 21, output_tokens: 9, cache_read_input_tokens: 4, cache_creation_input_tokens: 2 });
+export const USAGE = Object.freeze({
+  input_tokens: 21,
+  output_tokens: 9,
+  cache_read_input_tokens: 4,
+  cache_creation_input_tokens: 2,
+});
 
 export function anthropicProvider(name: string, url: string, extra: Partial<CompiledProvider> = {}): CompiledProvider {
   return httpProvider(name, url, { type: 'anthropic', headers: { 'x-api-key': 'sk-ant-test' }, ...extra });
 }
 
 export function message(model: unknown, content: Obj[], stopReason = 'end_turn', usage: Obj = USAGE): Obj {
-  return { id: 'msg_01Fake', type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage };
+  return {
+    id: 'msg_01Fake',
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage,
+  };
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -34,13 +48,25 @@ export function sseEvent(e: Obj): string {
 export function textEvents(model: unknown, text: string, size = 10, usage: Obj = USAGE): Obj[] {
   const { output_tokens: out, ...input } = usage;
   const events: Obj[] = [
-    { type: 'message_start', message: { ...message(model, [], '', { ...input, output_tokens: 1 }), stop_reason: null } },
+    {
+      type: 'message_start',
+      message: { ...message(model, [], '', { ...input, output_tokens: 1 }), stop_reason: null },
+    },
     { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
     { type: 'ping' },
   ];
-  for (let i = 0; i < text.length; i += size) events.push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: text.slice(i, i + size) } });
+  for (let i = 0; i < text.length; i += size)
+    events.push({
+      type: 'content_block_delta',
+      index: 0,
+      delta: { type: 'text_delta', text: text.slice(i, i + size) },
+    });
   events.push({ type: 'content_block_stop', index: 0 });
-  events.push({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: out } });
+  events.push({
+    type: 'message_delta',
+    delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: out },
+  });
   events.push({ type: 'message_stop' });
   return events;
 }

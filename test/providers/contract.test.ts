@@ -29,7 +29,9 @@ async function startFakeOpenAI(): Promise<ContractRig> {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
   return {
     provider: (name, scenario) =>
-      httpProvider(name, url, { headers: { authorization: 'Bearer k', 'x-contract-scenario': JSON.stringify(scenario) } }),
+      httpProvider(name, url, {
+        headers: { authorization: 'Bearer k', 'x-contract-scenario': JSON.stringify(scenario) },
+      }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -50,14 +52,24 @@ function answer(res: ServerResponse, scenario: Scenario, body: Obj): void {
   const usage = { prompt_tokens: 11, completion_tokens: 5, total_tokens: 16 };
   if (body.stream !== true) {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ id: 'chatcmpl-f', object: 'chat.completion', created: 1, model: body.model, choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }], usage }));
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-f',
+        object: 'chat.completion',
+        created: 1,
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: reply }, finish_reason: 'stop' }],
+        usage,
+      }),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   const base = { id: 'chatcmpl-f', object: 'chat.completion.chunk', created: 1, model: body.model };
   const send = (o: Obj): boolean => res.write(`data: ${JSON.stringify(o)}\n\n`);
   send({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
-  for (let i = 0; i < reply.length; i += 10) send({ ...base, choices: [{ index: 0, delta: { content: reply.slice(i, i + 10) }, finish_reason: null }] });
+  for (let i = 0; i < reply.length; i += 10)
+    send({ ...base, choices: [{ index: 0, delta: { content: reply.slice(i, i + 10) }, finish_reason: null }] });
   send({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
   if ((body.stream_options as Obj | undefined)?.include_usage === true) send({ ...base, choices: [], usage });
   res.end('data: [DONE]\n\n');
@@ -77,7 +89,9 @@ runProviderContract({
   start: () =>
     Promise.resolve({
       provider: (name: string, s: Scenario) =>
-        'failStatus' in s ? mockProvider(name, { failStatus: s.failStatus }) : mockProvider(name, { reply: s.reply, chunkSize: 7 }),
+        'failStatus' in s
+          ? mockProvider(name, { failStatus: s.failStatus })
+          : mockProvider(name, { reply: s.reply, chunkSize: 7 }),
       close: () => Promise.resolve(),
     }),
 });

@@ -51,7 +51,12 @@ export function runProviderContract(subject: ContractSubject): void {
       const p = rig.provider('subject', scenario);
       return table([chatEndpoint('ep', [to(p, { exposed: 'upstream-model-1' })])]);
     };
-    const body = (stream: boolean): Obj => ({ model: 'exposed', messages, max_tokens: 50, ...(stream ? { stream: true } : {}) });
+    const body = (stream: boolean): Obj => ({
+      model: 'exposed',
+      messages,
+      max_tokens: 50,
+      ...(stream ? { stream: true } : {}),
+    });
 
     test('adapter declares its type and chat capability', () => {
       assert.equal(typeof subject.adapter.type, 'string');
@@ -83,9 +88,15 @@ export function runProviderContract(subject: ContractSubject): void {
       assert.ok(chunks.every((c) => c.object === 'chat.completion.chunk'));
       const deltas = chunks.map((c) => ((c.choices as Obj[])[0]?.delta as Obj | undefined)?.content ?? '').join('');
       assert.equal(deltas, reply);
-      assert.equal((chunks[0]?.choices as Obj[])[0]?.delta && ((chunks[0]?.choices as Obj[])[0]?.delta as Obj).role, 'assistant');
+      assert.equal(
+        (chunks[0]?.choices as Obj[])[0]?.delta && ((chunks[0]?.choices as Obj[])[0]?.delta as Obj).role,
+        'assistant',
+      );
       assert.equal((chunks.at(-1)?.choices as Obj[])[0]?.finish_reason, 'stop');
-      assert.ok(chunks.every((c) => !('usage' in c) || c.usage === undefined), 'usage chunk stripped: caller did not ask');
+      assert.ok(
+        chunks.every((c) => !('usage' in c) || c.usage === undefined),
+        'usage chunk stripped: caller did not ask',
+      );
       const usage = out.usage();
       assert.ok(usage !== undefined && usage.completionTokens > 0, 'streamed usage is captured');
     });
@@ -112,7 +123,14 @@ export function runProviderContract(subject: ContractSubject): void {
           ]);
           const out = await executeChat(call(t, 'ep', 'exposed', { stream, body: body(stream) }), { pools });
           if (out.stream) for await (const _c of out.stream) void _c;
-          assert.deepEqual(out.attempts.map((a) => [a.provider, a.status]), [['down', failStatus], ['up', 200]], `${failStatus} stream=${stream}`);
+          assert.deepEqual(
+            out.attempts.map((a) => [a.provider, a.status]),
+            [
+              ['down', failStatus],
+              ['up', 200],
+            ],
+            `${failStatus} stream=${stream}`,
+          );
         }
       }
     });

@@ -10,7 +10,12 @@ function rows(md: string): string[][] {
   return md
     .split('\n')
     .filter((l) => l.startsWith('| `'))
-    .map((l) => l.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+    .map((l) =>
+      l
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
 }
 
 describe('docs/reference.md', () => {
@@ -40,7 +45,16 @@ describe('docs/reference.md', () => {
   });
 
   test('documents every kind, both endpoint types and metadata', () => {
-    for (const h of ['## metadata', '## Gateway', '## Provider', '## Endpoint', '## ApiKey', '## Guardrail', '`type: chat`', '`type: proxy`']) {
+    for (const h of [
+      '## metadata',
+      '## Gateway',
+      '## Provider',
+      '## Endpoint',
+      '## ApiKey',
+      '## Guardrail',
+      '`type: chat`',
+      '`type: proxy`',
+    ]) {
       assert.ok(fresh.includes(h), `missing ${h}`);
     }
   });

@@ -13,24 +13,31 @@ import { toAnthropicMessage } from '../../src/serve/dialects/anthropic/response.
 import { anthropicCodec, applyEndpoint } from '../../src/wire/index.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'wire', 'anthropic-in');
-const json = async (name: string): Promise<Record<string, unknown>> => JSON.parse(await readFile(join(DIR, name), 'utf8')) as Record<string, unknown>;
+const json = async (name: string): Promise<Record<string, unknown>> =>
+  JSON.parse(await readFile(join(DIR, name), 'utf8')) as Record<string, unknown>;
 const info = { model: 'claude-fast', requestId: 'req-1' };
 
 /** SSE text -> [{event, data}] (data parsed), so key order does not matter. */
 function events(text: string): { event: string | undefined; data: unknown }[] {
-  return text.split('\n\n').filter((b) => b.trim() !== '').map((block) => {
-    let event: string | undefined;
-    let data = '';
-    for (const line of block.split('\n')) {
-      if (line.startsWith('event: ')) event = line.slice(7);
-      else if (line.startsWith('data: ')) data += line.slice(6);
-    }
-    return { event, data: data === '[DONE]' ? data : (JSON.parse(data) as unknown) };
-  });
+  return text
+    .split('\n\n')
+    .filter((b) => b.trim() !== '')
+    .map((block) => {
+      let event: string | undefined;
+      let data = '';
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data += line.slice(6);
+      }
+      return { event, data: data === '[DONE]' ? data : (JSON.parse(data) as unknown) };
+    });
 }
 
 function rejects400(body: Record<string, unknown>, field: string): void {
-  assert.throws(() => anthropicDialect.chatRequest(body, 'chat'), (e: unknown) => isGwError(e) && e.status === 400 && e.message.startsWith(field));
+  assert.throws(
+    () => anthropicDialect.chatRequest(body, 'chat'),
+    (e: unknown) => isGwError(e) && e.status === 400 && e.message.startsWith(field),
+  );
 }
 
 describe('Anthropic -> OpenAI request', () => {
@@ -42,18 +49,31 @@ describe('Anthropic -> OpenAI request', () => {
   });
 
   test('a string system prompt, string content and tool_choice auto / tool / none', () => {
-    const base = { model: 'm', max_tokens: 5, system: 'Be brief.', messages: [{ role: 'user', content: 'hi' }], tools: [{ name: 't', input_schema: { type: 'object' } }] };
+    const base = {
+      model: 'm',
+      max_tokens: 5,
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ name: 't', input_schema: { type: 'object' } }],
+    };
     const out = toOpenAIRequest({ ...base, tool_choice: { type: 'auto' } });
-    assert.deepEqual(out['messages'], [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }]);
+    assert.deepEqual(out['messages'], [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'hi' },
+    ]);
     assert.equal(out['tool_choice'], 'auto');
     assert.equal(out['stream'], undefined);
-    assert.deepEqual(toOpenAIRequest({ ...base, tool_choice: { type: 'tool', name: 't' } })['tool_choice'], { type: 'function', function: { name: 't' } });
+    assert.deepEqual(toOpenAIRequest({ ...base, tool_choice: { type: 'tool', name: 't' } })['tool_choice'], {
+      type: 'function',
+      function: { name: 't' },
+    });
     assert.equal(toOpenAIRequest({ ...base, tool_choice: { type: 'none' } })['tool_choice'], 'none');
   });
 
   test('an error tool_result says so; an assistant turn of only tool calls has null content', () => {
     const out = toOpenAIRequest({
-      model: 'm', max_tokens: 5,
+      model: 'm',
+      max_tokens: 5,
       messages: [
         { role: 'user', content: 'go' },
         { role: 'assistant', content: [{ type: 'tool_use', id: 'tu1', name: 'f', input: {} }] },
@@ -89,7 +109,9 @@ describe('OpenAI -> Anthropic response', () => {
 
   test('finish reasons map to stop reasons', () => {
     const reason = (finish: unknown): unknown =>
-      toAnthropicMessage({ choices: [{ message: { content: 'x' }, finish_reason: finish }] }, 'm', 'msg_x')['stop_reason'];
+      toAnthropicMessage({ choices: [{ message: { content: 'x' }, finish_reason: finish }] }, 'm', 'msg_x')[
+        'stop_reason'
+      ];
     assert.equal(reason('stop'), 'end_turn');
     assert.equal(reason('length'), 'max_tokens');
     assert.equal(reason('tool_calls'), 'tool_use');
@@ -99,15 +121,36 @@ describe('OpenAI -> Anthropic response', () => {
 
   test('usage: cached input moves out of input_tokens into the cache fields (Anthropic counts them apart)', () => {
     const usage = (u: unknown): unknown => toAnthropicMessage({ choices: [], usage: u }, 'm', 'msg_x')['usage'];
-    assert.deepEqual(usage({ prompt_tokens: 130, completion_tokens: 30, prompt_tokens_details: { cached_tokens: 10 }, cache_read_input_tokens: 10, cache_creation_input_tokens: 5 }),
-      { input_tokens: 115, output_tokens: 30, cache_read_input_tokens: 10, cache_creation_input_tokens: 5 });
-    assert.deepEqual(usage({ prompt_tokens: 7, completion_tokens: 2 }),
-      { input_tokens: 7, output_tokens: 2, cache_read_input_tokens: null, cache_creation_input_tokens: null });
-    assert.deepEqual(usage(undefined), { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: null, cache_creation_input_tokens: null });
+    assert.deepEqual(
+      usage({
+        prompt_tokens: 130,
+        completion_tokens: 30,
+        prompt_tokens_details: { cached_tokens: 10 },
+        cache_read_input_tokens: 10,
+        cache_creation_input_tokens: 5,
+      }),
+      { input_tokens: 115, output_tokens: 30, cache_read_input_tokens: 10, cache_creation_input_tokens: 5 },
+    );
+    assert.deepEqual(usage({ prompt_tokens: 7, completion_tokens: 2 }), {
+      input_tokens: 7,
+      output_tokens: 2,
+      cache_read_input_tokens: null,
+      cache_creation_input_tokens: null,
+    });
+    assert.deepEqual(usage(undefined), {
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_read_input_tokens: null,
+      cache_creation_input_tokens: null,
+    });
   });
 
   test('no upstream id: one derived from the request id; broken tool arguments are kept, not lost', () => {
-    const out = toAnthropicMessage({ choices: [{ message: { tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{oops' } }] } }] }, 'm', 'msg_req1');
+    const out = toAnthropicMessage(
+      { choices: [{ message: { tool_calls: [{ id: 'c', function: { name: 'f', arguments: '{oops' } }] } }] },
+      'm',
+      'msg_req1',
+    );
     assert.equal(out['id'], 'msg_req1');
     assert.deepEqual(out['content'], [{ type: 'tool_use', id: 'c', name: 'f', input: { arguments: '{oops' } }]);
   });
@@ -132,21 +175,38 @@ describe('OpenAI chunks -> Anthropic events', () => {
 
   test('two tool calls in one turn become two tool_use blocks; length stops as max_tokens', () => {
     const w = anthropicDialect.streamWriter('openai', info);
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null): Record<string, unknown> => ({ id: 'c1', choices: [{ index: 0, delta, finish_reason: finish }] });
+    const chunk = (delta: Record<string, unknown>, finish: string | null = null): Record<string, unknown> => ({
+      id: 'c1',
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    });
     let out = w.event(chunk({ tool_calls: [{ index: 0, id: 'a', function: { name: 'f', arguments: '{"x":' } }] }));
     out += w.event(chunk({ tool_calls: [{ index: 0, function: { arguments: '1}' } }] }));
     out += w.event(chunk({ tool_calls: [{ index: 1, id: 'b', function: { name: 'g', arguments: '{}' } }] }));
     out += w.event(chunk({}, 'length'));
     out += w.end();
     const got = events(out).map((e) => e.data as Record<string, unknown>);
-    const starts = got.filter((e) => e['type'] === 'content_block_start').map((e) => [e['index'], (e['content_block'] as { id: string }).id]);
-    assert.deepEqual(starts, [[0, 'a'], [1, 'b']]);
-    const json = (i: number): string => got.filter((e) => e['type'] === 'content_block_delta' && e['index'] === i)
-      .map((e) => (e['delta'] as { partial_json: string }).partial_json).join('');
+    const starts = got
+      .filter((e) => e['type'] === 'content_block_start')
+      .map((e) => [e['index'], (e['content_block'] as { id: string }).id]);
+    assert.deepEqual(starts, [
+      [0, 'a'],
+      [1, 'b'],
+    ]);
+    const json = (i: number): string =>
+      got
+        .filter((e) => e['type'] === 'content_block_delta' && e['index'] === i)
+        .map((e) => (e['delta'] as { partial_json: string }).partial_json)
+        .join('');
     assert.equal(json(0), '{"x":1}');
     assert.equal(json(1), '{}');
-    assert.deepEqual(got.filter((e) => e['type'] === 'content_block_stop').map((e) => e['index']), [0, 1]);
-    assert.deepEqual(got.find((e) => e['type'] === 'message_delta')?.['delta'], { stop_reason: 'max_tokens', stop_sequence: null });
+    assert.deepEqual(
+      got.filter((e) => e['type'] === 'content_block_stop').map((e) => e['index']),
+      [0, 1],
+    );
+    assert.deepEqual(got.find((e) => e['type'] === 'message_delta')?.['delta'], {
+      stop_reason: 'max_tokens',
+      stop_sequence: null,
+    });
   });
 
   test('an upstream that sent nothing still gives a complete, empty message', () => {
@@ -156,21 +216,36 @@ describe('OpenAI chunks -> Anthropic events', () => {
 
   test('passthrough events are written as they come, with the caller model in message_start', () => {
     const w = anthropicDialect.streamWriter('anthropic', info);
-    const start = events(w.event({ type: 'message_start', message: { id: 'msg_1', model: 'claude-upstream', usage: { input_tokens: 3 } } }));
-    assert.deepEqual(start, [{ event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', model: 'claude-fast', usage: { input_tokens: 3 } } } }]);
+    const start = events(
+      w.event({
+        type: 'message_start',
+        message: { id: 'msg_1', model: 'claude-upstream', usage: { input_tokens: 3 } },
+      }),
+    );
+    assert.deepEqual(start, [
+      {
+        event: 'message_start',
+        data: { type: 'message_start', message: { id: 'msg_1', model: 'claude-fast', usage: { input_tokens: 3 } } },
+      },
+    ]);
     assert.equal(w.event({ type: 'message_stop' }), 'event: message_stop\ndata: {"type":"message_stop"}\n\n');
     assert.equal(w.end(), '');
   });
 
   test('a broken stream ends with an error event of the Anthropic shape', () => {
-    const e = events(anthropicDialect.streamError(new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the upstream stream broke')));
-    assert.deepEqual(e, [{ event: 'error', data: { type: 'error', error: { type: 'api_error', message: 'the upstream stream broke' } } }]);
+    const e = events(
+      anthropicDialect.streamError(new GwError('GW_ERR_UPSTREAM_EXHAUSTED', 'the upstream stream broke')),
+    );
+    assert.deepEqual(e, [
+      { event: 'error', data: { type: 'error', error: { type: 'api_error', message: 'the upstream stream broke' } } },
+    ]);
   });
 });
 
 describe('errors in the Anthropic shape', () => {
   test("each status gets Anthropic's error type; the body carries the request id", () => {
-    const type = (err: GwError): unknown => (anthropicDialect.error(err, 'r1').body as { error: { type: string } }).error.type;
+    const type = (err: GwError): unknown =>
+      (anthropicDialect.error(err, 'r1').body as { error: { type: string } }).error.type;
     assert.equal(type(new GwError('GW_ERR_BAD_REQUEST', 'x')), 'invalid_request_error');
     assert.equal(type(new GwError('GW_ERR_AUTH_INVALID_KEY', 'x')), 'authentication_error');
     assert.equal(type(new GwError('GW_ERR_AUTH_SCOPE', 'x')), 'permission_error');
@@ -187,7 +262,11 @@ describe('errors in the Anthropic shape', () => {
     const a = anthropicDialect.error(new GwError('GW_ERR_RATE_LIMITED', 'slow down', { retryAfterSec: 2.2 }), 'r1');
     assert.equal(a.status, 429);
     assert.equal(a.headers['retry-after'], '3');
-    assert.deepEqual(a.body, { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' }, request_id: 'r1' });
+    assert.deepEqual(a.body, {
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'slow down' },
+      request_id: 'r1',
+    });
   });
 });
 
@@ -199,13 +278,24 @@ describe('endpoint settings on a passthrough body, token estimate', () => {
   } as unknown as CompiledChatEndpoint;
 
   test('params as defaults, system first, template around the last user text', () => {
-    const apply = (e: CompiledChatEndpoint, native: { dialect: 'anthropic'; body: Record<string, unknown> }) => ({ body: applyEndpoint(e, native.body, anthropicCodec) });
+    const apply = (e: CompiledChatEndpoint, native: { dialect: 'anthropic'; body: Record<string, unknown> }) => ({
+      body: applyEndpoint(e, native.body, anthropicCodec),
+    });
     const body = {
-      model: 'm', max_tokens: 50, temperature: 0.9, system: [{ type: 'text', text: 'Mine.', cache_control: { type: 'ephemeral' } }],
+      model: 'm',
+      max_tokens: 50,
+      temperature: 0.9,
+      system: [{ type: 'text', text: 'Mine.', cache_control: { type: 'ephemeral' } }],
       messages: [
         { role: 'user', content: 'first' },
         { role: 'assistant', content: 'ok' },
-        { role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'u' } }, { type: 'text', text: 'second' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'image', source: { type: 'url', url: 'u' } },
+            { type: 'text', text: 'second' },
+          ],
+        },
       ],
     };
     const out = apply(ep, { dialect: 'anthropic', body }).body;
@@ -213,10 +303,16 @@ describe('endpoint settings on a passthrough body, token estimate', () => {
     assert.equal(out['max_tokens'], 50);
     assert.deepEqual(out['stop_sequences'], ['END']);
     assert.equal(out['presence_penalty'], undefined);
-    assert.deepEqual(out['system'], [{ type: 'text', text: 'Be brief.' }, { type: 'text', text: 'Mine.', cache_control: { type: 'ephemeral' } }]);
+    assert.deepEqual(out['system'], [
+      { type: 'text', text: 'Be brief.' },
+      { type: 'text', text: 'Mine.', cache_control: { type: 'ephemeral' } },
+    ]);
     const msgs = out['messages'] as { content: unknown }[];
     assert.equal(msgs[0]?.content, 'first');
-    assert.deepEqual(msgs[2]?.content, [{ type: 'image', source: { type: 'url', url: 'u' } }, { type: 'text', text: 'Q: second' }]);
+    assert.deepEqual(msgs[2]?.content, [
+      { type: 'image', source: { type: 'url', url: 'u' } },
+      { type: 'text', text: 'Q: second' },
+    ]);
     // The caller's object is not changed.
     assert.equal(body.temperature, 0.9);
     assert.equal(body.messages[2]?.content.length, 2);
@@ -229,11 +325,26 @@ describe('endpoint settings on a passthrough body, token estimate', () => {
     const count = anthropicDialect.countTokens;
     assert.ok(count);
     const body = toOpenAIRequest({
-      model: 'm', max_tokens: 5, system: 'abcd',
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'efgh' }, { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(4000) } }] }],
+      model: 'm',
+      max_tokens: 5,
+      system: 'abcd',
+      messages: [
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'efgh' },
+            { type: 'image', source: { type: 'base64', media_type: 'image/png', data: 'A'.repeat(4000) } },
+          ],
+        },
+      ],
     });
     assert.deepEqual(count(body), { input_tokens: 3 }); // 'abcd\nefgh' = 9 chars
-    const withTools = toOpenAIRequest({ model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }], tools: [{ name: 'get_weather', input_schema: { type: 'object' } }] });
+    const withTools = toOpenAIRequest({
+      model: 'm',
+      max_tokens: 5,
+      messages: [{ role: 'user', content: 'x' }],
+      tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
+    });
     assert.ok((count(withTools)['input_tokens'] as number) > 10);
   });
 });

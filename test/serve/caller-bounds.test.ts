@@ -5,7 +5,15 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { KEYS, scriptedHandler, startGateway, startUpstream, type FakeUpstream, type TestGateway, type UpstreamHandler } from './helpers.js';
+import {
+  KEYS,
+  scriptedHandler,
+  startGateway,
+  startUpstream,
+  type FakeUpstream,
+  type TestGateway,
+  type UpstreamHandler,
+} from './helpers.js';
 
 const auth = { authorization: `Bearer ${KEYS.app}`, 'content-type': 'application/json' };
 const ask = [{ role: 'user', content: 'hi' }];
@@ -34,7 +42,12 @@ interface Raw {
 }
 
 /** POST with a body written by `write` (it may be cut short by the answer). */
-function post(base: string, path: string, headers: Record<string, string | number>, write: (req: ReturnType<typeof request>) => void): Promise<Raw> {
+function post(
+  base: string,
+  path: string,
+  headers: Record<string, string | number>,
+  write: (req: ReturnType<typeof request>) => void,
+): Promise<Raw> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method: 'POST', headers }, (res) => {
       let body = '';
@@ -63,7 +76,9 @@ function rawExchange(base: string, data: string, opts: { dribble?: string } = {}
     if (opts.dribble !== undefined) timer = setInterval(() => s.writable && s.write(opts.dribble as string), 100);
     s.setEncoding('utf8');
     s.on('data', (d: string) => (got += d));
-    s.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err)));
+    s.on('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'ECONNRESET' || err.code === 'EPIPE' ? undefined : reject(err),
+    );
     s.on('close', () => {
       clearInterval(timer);
       resolve(got);
@@ -71,7 +86,8 @@ function rawExchange(base: string, data: string, opts: { dribble?: string } = {}
   });
 }
 
-const jsonOf = (raw: string): { error?: { code?: string } } => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error?: { code?: string } };
+const jsonOf = (raw: string): { error?: { code?: string } } =>
+  JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4)) as { error?: { code?: string } };
 
 describe('caller bounds', () => {
   let up: FakeUpstream;
@@ -80,7 +96,13 @@ describe('caller bounds', () => {
   before(async () => {
     up = await startUpstream(handler);
     gw = await startGateway(up.url, {
-      proxy: { maxBodyBytes: 16 * 1024 * 1024, maxHeaderBytes: 4096, headersTimeout: '500ms', bodyTimeout: '500ms', sendTimeout: '500ms' },
+      proxy: {
+        maxBodyBytes: 16 * 1024 * 1024,
+        maxHeaderBytes: 4096,
+        headersTimeout: '500ms',
+        bodyTimeout: '500ms',
+        sendTimeout: '500ms',
+      },
     });
   });
   after(async () => {
@@ -90,7 +112,12 @@ describe('caller bounds', () => {
 
   test('JSON nested 100k levels deep: 400 GW_ERR_JSON_TOO_DEEP, no stack, no 500', async () => {
     const body = `{"model":"fast","messages":[],"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
-    const r = await post(gw.url, '/v1/chat/completions', { ...auth, 'content-length': Buffer.byteLength(body) }, (req) => req.end(body));
+    const r = await post(
+      gw.url,
+      '/v1/chat/completions',
+      { ...auth, 'content-length': Buffer.byteLength(body) },
+      (req) => req.end(body),
+    );
     assert.equal(r.status, 400);
     assert.equal(code(r), 'GW_ERR_JSON_TOO_DEEP');
     assert.doesNotMatch(r.body, /at .*\.js/);
@@ -99,7 +126,9 @@ describe('caller bounds', () => {
   test('a 10 MB nested body is refused as it arrives; /healthz answers while a second one is still being sent', async () => {
     const half = 5 * 1024 * 1024;
     const nested = Buffer.concat([Buffer.alloc(half, '['), Buffer.alloc(half, ']')]);
-    const first = await post(gw.url, '/v1/chat/completions', { ...auth, 'content-length': nested.length }, (req) => req.end(nested));
+    const first = await post(gw.url, '/v1/chat/completions', { ...auth, 'content-length': nested.length }, (req) =>
+      req.end(nested),
+    );
     assert.equal(first.status, 400);
     assert.equal(code(first), 'GW_ERR_JSON_TOO_DEEP');
 
@@ -107,10 +136,15 @@ describe('caller bounds', () => {
     const head = Buffer.from(`{"model":"fast","pad":"${'a'.repeat(1024 * 1024)}","x":`);
     const tail = Buffer.concat([Buffer.alloc(half, '['), Buffer.alloc(half, ']'), Buffer.from('}')]);
     let sendTail: (() => void) | undefined;
-    const second = post(gw.url, '/v1/chat/completions', { ...auth, 'content-length': head.length + tail.length }, (req) => {
-      req.write(head);
-      sendTail = () => req.end(tail);
-    });
+    const second = post(
+      gw.url,
+      '/v1/chat/completions',
+      { ...auth, 'content-length': head.length + tail.length },
+      (req) => {
+        req.write(head);
+        sendTail = () => req.end(tail);
+      },
+    );
     const health = await fetch(`${gw.url}/healthz`);
     assert.equal(health.status, 200, 'the gateway answers while the hostile upload is in flight');
     assert.ok(sendTail, 'the upload had started');
@@ -121,7 +155,8 @@ describe('caller bounds', () => {
   });
 
   test('nesting at the limit (64) passes; one more is refused', async () => {
-    const at = (depth: number): string => `{"model":"fast","messages":[{"role":"user","content":"deep"}],"metadata":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
+    const at = (depth: number): string =>
+      `{"model":"fast","messages":[{"role":"user","content":"deep"}],"metadata":${'['.repeat(depth - 1)}${']'.repeat(depth - 1)}}`;
     const ok = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: at(64) });
     assert.equal(ok.status, 200, await ok.text());
     const deep = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: auth, body: at(65) });
@@ -146,21 +181,40 @@ describe('caller bounds', () => {
 
   test('415 for a non-JSON Content-Type; JSON with parameters, +json and no Content-Type pass', async () => {
     const body = JSON.stringify({ model: 'fast', messages: ask });
-    const plain = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: auth.authorization, 'content-type': 'text/plain' }, body });
+    const plain = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: auth.authorization, 'content-type': 'text/plain' },
+      body,
+    });
     assert.equal(plain.status, 415);
     assert.equal(((await plain.json()) as { error: { code: string } }).error.code, 'GW_ERR_UNSUPPORTED_MEDIA_TYPE');
-    const form = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: auth.authorization, 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const form = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: auth.authorization, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     assert.equal(form.status, 415);
     for (const type of ['application/json; charset=utf-8', 'Application/JSON', 'application/vnd.example+json']) {
-      const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: auth.authorization, 'content-type': type }, body });
+      const r = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: auth.authorization, 'content-type': type },
+        body,
+      });
       assert.equal(r.status, 200, type);
     }
-    const none = await post(gw.url, '/v1/chat/completions', { authorization: auth.authorization, 'content-length': Buffer.byteLength(body) }, (req) => req.end(body));
+    const none = await post(
+      gw.url,
+      '/v1/chat/completions',
+      { authorization: auth.authorization, 'content-length': Buffer.byteLength(body) },
+      (req) => req.end(body),
+    );
     assert.equal(none.status, 200, none.body);
   });
 
   test('slowloris (headers dribbled) is closed with 408 after headersTimeout', async () => {
-    const got = await rawExchange(gw.url, 'POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n', { dribble: 'X-Slow: 1\r\n' });
+    const got = await rawExchange(gw.url, 'POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\n', {
+      dribble: 'X-Slow: 1\r\n',
+    });
     assert.match(got, /^HTTP\/1\.1 408 /);
     assert.match(got, /connection: close/i);
     assert.equal(jsonOf(got).error?.code, 'GW_ERR_REQUEST_TIMEOUT');
@@ -218,7 +272,9 @@ describe('caller bounds', () => {
     const { hostname, port } = new URL(gw.url);
     const body = JSON.stringify({ model: 'smart', stream: true, messages: ask });
     const s = connect(Number(port), hostname, () => {
-      s.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEYS.app}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      s.write(
+        `POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nAuthorization: Bearer ${KEYS.app}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
     });
     s.on('error', () => undefined);
     // The first bytes of the answer, then read nothing more (a paused socket sees no close either).
@@ -280,7 +336,11 @@ describe('request deadline', () => {
 
   test('before the answer started: 504 GW_ERR_REQUEST_DEADLINE, the upstream request aborted, the row says 504', async () => {
     const n = up.closed.length;
-    const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'x-request-id': 'deadline-json' }, body: JSON.stringify({ model: 'slow', messages: ask }) });
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth, 'x-request-id': 'deadline-json' },
+      body: JSON.stringify({ model: 'slow', messages: ask }),
+    });
     assert.equal(r.status, 504);
     assert.equal(((await r.json()) as { error: { code: string } }).error.code, 'GW_ERR_REQUEST_DEADLINE');
     await up.closed[n];
@@ -291,7 +351,11 @@ describe('request deadline', () => {
   });
 
   test('mid-stream: the dialect error event, no [DONE], and the row says 504', async () => {
-    const r = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { ...auth, 'x-request-id': 'deadline-stream' }, body: JSON.stringify({ model: 'hang', stream: true, messages: ask }) });
+    const r = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { ...auth, 'x-request-id': 'deadline-stream' },
+      body: JSON.stringify({ model: 'hang', stream: true, messages: ask }),
+    });
     assert.equal(r.status, 200);
     const text = await r.text();
     assert.match(text, /first /);

@@ -80,7 +80,10 @@ describe('upstream faults', () => {
     gw.usageLog.flush();
     const row = gw.usageLog.recent({ limit: 20 }).find((x) => x.requestId === r.id);
     assert.ok(row);
-    assert.deepEqual(row.attemptLog.map((a) => `${a.provider}/${a.model}:${a.status}`), ['impatient/up-fail:500', 'impatient/up-fast:200']);
+    assert.deepEqual(
+      row.attemptLog.map((a) => `${a.provider}/${a.model}:${a.status}`),
+      ['impatient/up-fail:500', 'impatient/up-fast:200'],
+    );
     assert.equal(row.upstreamModel, 'up-fast');
   });
 

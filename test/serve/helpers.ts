@@ -26,7 +26,6 @@ export const KEYS = {
   other: 'gw-test-other-ws-key',
 } as const;
 
-
 export interface Recorded {
   readonly method: string;
   readonly url: string;
@@ -56,18 +55,31 @@ export const echoHandler: UpstreamHandler = (r, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     // The SDK asks for base64 (little-endian float32) unless told otherwise.
     const vec = [0.5, 0.25];
-    const embedding = r.body['encoding_format'] === 'base64' ? Buffer.from(new Float32Array(vec).buffer).toString('base64') : vec;
-    res.end(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding }], model, usage: { prompt_tokens: 3, total_tokens: 3 } }));
+    const embedding =
+      r.body['encoding_format'] === 'base64' ? Buffer.from(new Float32Array(vec).buffer).toString('base64') : vec;
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding }],
+        model,
+        usage: { prompt_tokens: 3, total_tokens: 3 },
+      }),
+    );
     return;
   }
   const text = `echo: ${lastUser(r.body)}`;
   if (r.body['stream'] !== true) {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({
-      id: 'chatcmpl-1', object: 'chat.completion', created: 1, model,
-      choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
-    }));
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-1',
+        object: 'chat.completion',
+        created: 1,
+        model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 },
+      }),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -76,7 +88,9 @@ export const echoHandler: UpstreamHandler = (r, res) => {
   res.write(chunk({ role: 'assistant', content: '' }));
   for (const w of text.split(' ')) res.write(chunk({ content: `${w} ` }));
   res.write(chunk({}, 'stop'));
-  res.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } })}\n\n`);
+  res.write(
+    `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model, choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18 } })}\n\n`,
+  );
   res.end('data: [DONE]\n\n');
 };
 
@@ -89,7 +103,12 @@ export async function startUpstream(handler: UpstreamHandler = echoHandler): Pro
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8');
-      const r: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+      const r: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      };
       requests.push(r);
       handler(r, res, req);
     });
@@ -212,7 +231,9 @@ spec: { keyHash: "${sha(KEYS.other)}", roles: [editor], scopes: [chat] }
 
 /** `proxy` adds or overrides fields of spec.proxy (e.g. { headersTimeout: '500ms' }). */
 export function gatewayYaml(port = 0, extra = '', proxy: Readonly<Record<string, string | number>> = {}): string {
-  const fields = Object.entries({ listen: `127.0.0.1:${port}`, maxBodyBytes: 4096, ...proxy }).map(([k, v]) => `${k}: ${v}`).join(', ');
+  const fields = Object.entries({ listen: `127.0.0.1:${port}`, maxBodyBytes: 4096, ...proxy })
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
   return `apiVersion: gw/v1
 kind: Gateway
 metadata: { name: test }
@@ -244,7 +265,10 @@ export interface TestGateway {
 }
 
 /** A temp config folder and an in-process gateway on 127.0.0.1, port 0. */
-export async function startGateway(upstreamUrl: string, opts: { proxy?: Readonly<Record<string, string | number>> } = {}): Promise<TestGateway> {
+export async function startGateway(
+  upstreamUrl: string,
+  opts: { proxy?: Readonly<Record<string, string | number>> } = {},
+): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'gw-serve-'));
   const manifestPath = join(dir, 'manifests', 'all.yaml');
   await mkdir(join(dir, 'manifests'));
@@ -254,10 +278,20 @@ export async function startGateway(upstreamUrl: string, opts: { proxy?: Readonly
   const first = await buildConfig({ configPath });
   if (!first.ok) throw new Error(`test config invalid: ${JSON.stringify(first.diagnostics, null, 1)}`);
   const logLines: Record<string, unknown>[] = [];
-  const logger = createLogger({ level: 'info', destination: { write: (s: string) => void logLines.push(JSON.parse(s) as Record<string, unknown>) } });
+  const logger = createLogger({
+    level: 'info',
+    destination: { write: (s: string) => void logLines.push(JSON.parse(s) as Record<string, unknown>) },
+  });
   const usageLog = UsageLog.open(first.settings.storage.sqlitePath, { flushIntervalMs: 10 });
   const pools = new PoolRegistry();
-  const gateway = createGateway({ settings: first.settings, table: first.table, usageLog, logger, pools, upstream: { executeChat, executeEmbeddings } });
+  const gateway = createGateway({
+    settings: first.settings,
+    table: first.table,
+    usageLog,
+    logger,
+    pools,
+    upstream: { executeChat, executeEmbeddings },
+  });
   const url = await gateway.listen();
   const reloader = createReloader({
     load: async (): Promise<ReloadResult> => {

@@ -32,10 +32,14 @@ const errorOf = async (r: Response): Promise<{ code: string; type: string; messa
 /** Sends a body in chunks without Content-Length; resolves with the status (or the socket error). */
 function chunkedPost(path: string, chunks: number, size: number): Promise<number | string> {
   return new Promise((resolve) => {
-    const req = request(`${gw.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.app}` } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
+    const req = request(
+      `${gw.url}${path}`,
+      { method: 'POST', headers: { authorization: `Bearer ${KEYS.app}` } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
     req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
     let i = 0;
     const pump = (): void => {
@@ -66,7 +70,10 @@ describe('request bodies', () => {
     // 4 KiB limit; 64 chunks of 1 KiB without a Content-Length: refused once it passes the limit.
     assert.equal(await chunkedPost('/v1/chat/completions', 64, 1024), 413);
     // The gateway still serves afterwards.
-    const ok = await post('/v1/chat/completions', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'after' }] }));
+    const ok = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'after' }] }),
+    );
     assert.equal(ok.status, 200);
   });
 
@@ -132,7 +139,10 @@ describe('routes and request ids', () => {
       usageLog: UsageLog.open(':memory:'),
       logger,
       pools: new PoolRegistry(),
-      upstream: { executeChat: () => Promise.reject(new Error('unused')), executeEmbeddings: () => Promise.reject(new Error('unused')) },
+      upstream: {
+        executeChat: () => Promise.reject(new Error('unused')),
+        executeEmbeddings: () => Promise.reject(new Error('unused')),
+      },
     });
     const url = await empty.listen();
     try {
@@ -151,7 +161,10 @@ describe('routes and request ids', () => {
 
 describe('streams', () => {
   test('a stream that breaks after the first chunk ends with an error event and no [DONE]', async () => {
-    const r = await post('/v1/chat/completions', JSON.stringify({ model: 'break', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    const r = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'break', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    );
     assert.equal(r.status, 200);
     const text = await r.text();
     assert.match(text, /partial/);
@@ -165,7 +178,10 @@ describe('streams', () => {
 
   test('a caller that disconnects mid-stream aborts the upstream request', async () => {
     const seen = up.closed.length;
-    const r = await post('/v1/chat/completions', JSON.stringify({ model: 'hang', stream: true, messages: [{ role: 'user', content: 'x' }] }));
+    const r = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'hang', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    );
     const reader = r.body?.getReader();
     assert.ok(reader);
     const first = await reader.read();
@@ -185,9 +201,17 @@ describe('streams', () => {
 describe('usage rows and access lines', () => {
   test('every request leaves one row, failed ones included, and one access line', async () => {
     const id = `usage-${Date.now()}`;
-    const ok = await post('/v1/chat/completions', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'count me' }] }), { ...auth, 'x-request-id': id });
+    const ok = await post(
+      '/v1/chat/completions',
+      JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'count me' }] }),
+      { ...auth, 'x-request-id': id },
+    );
     assert.equal(ok.status, 200);
-    const denied = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'x-request-id': `${id}-401` }, body: '{}' });
+    const denied = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'x-request-id': `${id}-401` },
+      body: '{}',
+    });
     assert.equal(denied.status, 401);
     gw.usageLog.flush();
     const rows = gw.usageLog.recent({ limit: 50 });
@@ -241,7 +265,10 @@ describe('resilience', () => {
       const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: auth, body });
       assert.equal(r.status, 500);
       assert.equal((await errorOf(r)).code, 'GW_ERR_INTERNAL');
-      assert.ok(lines.some((l) => l.includes('boom: a bug')), 'the stack is logged');
+      assert.ok(
+        lines.some((l) => l.includes('boom: a bug')),
+        'the stack is logged',
+      );
       assert.equal((await fetch(`${url}/v1/models`, { headers: auth })).status, 200);
     } finally {
       await broken.close();

@@ -21,7 +21,9 @@ test('no stage imports the pipeline lists (stage types live in serve/stage.ts)',
   for (const file of await tsFiles('src/serve/stages')) {
     const text = await readFile(file, 'utf8');
     for (const m of text.matchAll(/from\s+'(\.[^']+)'/g)) {
-      const target = relative('src', resolve(dirname(file), m[1] ?? '')).split('\\').join('/');
+      const target = relative('src', resolve(dirname(file), m[1] ?? ''))
+        .split('\\')
+        .join('/');
       if (target === 'serve/pipeline.js') offenders.push(file);
     }
   }

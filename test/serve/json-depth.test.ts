@@ -45,7 +45,11 @@ test('the depth scan agrees with a byte-by-byte count on random texts cut at ran
     const text = Buffer.from(parts.join(''));
     const cuts = Array.from({ length: rand(4) }, () => rand(text.length + 1)).sort((a, b) => a - b);
     const max = rand(8);
-    assert.equal(scan(text, max, cuts), deepest(text) <= max, `text ${JSON.stringify(text.toString())} cuts ${cuts} max ${max}`);
+    assert.equal(
+      scan(text, max, cuts),
+      deepest(text) <= max,
+      `text ${JSON.stringify(text.toString())} cuts ${cuts} max ${max}`,
+    );
   }
 });
 

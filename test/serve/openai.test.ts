@@ -3,11 +3,20 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI, { APIError } from 'openai';
-import { KEYS, UPSTREAM_KEY, scriptedHandler, startGateway, startUpstream, type FakeUpstream, type TestGateway } from './helpers.js';
+import {
+  KEYS,
+  UPSTREAM_KEY,
+  scriptedHandler,
+  startGateway,
+  startUpstream,
+  type FakeUpstream,
+  type TestGateway,
+} from './helpers.js';
 
 let up: FakeUpstream;
 let gw: TestGateway;
-const client = (key: string, path = '/v1'): OpenAI => new OpenAI({ apiKey: key, baseURL: `${gw.url}${path}`, maxRetries: 0 });
+const client = (key: string, path = '/v1'): OpenAI =>
+  new OpenAI({ apiKey: key, baseURL: `${gw.url}${path}`, maxRetries: 0 });
 const ask = (content: string) => [{ role: 'user' as const, content }];
 
 before(async () => {
@@ -22,7 +31,11 @@ after(async () => {
 describe('OpenAI SDK through gw', () => {
   test('chat: the answer comes back and the upstream got the mapped model, its own key and the endpoint settings', async () => {
     const before = up.requests.length;
-    const r = await client(KEYS.app).chat.completions.create({ model: 'fast', messages: ask('hello'), temperature: 0.9 });
+    const r = await client(KEYS.app).chat.completions.create({
+      model: 'fast',
+      messages: ask('hello'),
+      temperature: 0.9,
+    });
     assert.equal(r.choices[0]?.message.content, 'echo: Q: hello');
     assert.equal(r.usage?.total_tokens, 18);
     const sent = up.requests[before];
@@ -58,7 +71,11 @@ describe('OpenAI SDK through gw', () => {
   });
 
   test('streaming: chunks arrive through for-await and join to the full answer', async () => {
-    const stream = await client(KEYS.app).chat.completions.create({ model: 'fast', messages: ask('stream me'), stream: true });
+    const stream = await client(KEYS.app).chat.completions.create({
+      model: 'fast',
+      messages: ask('stream me'),
+      stream: true,
+    });
     let text = '';
     let chunks = 0;
     for await (const chunk of stream) {
@@ -84,7 +101,10 @@ describe('OpenAI SDK through gw', () => {
     assert.deepEqual(all, ['break', 'fail', 'fast', 'hang', 'hush', 'quiet', 'slow', 'smart', 'support']);
     const limited = [];
     for await (const m of client(KEYS.limited).models.list()) limited.push(m);
-    assert.deepEqual(limited.map((m) => m.id), ['fast', 'support']);
+    assert.deepEqual(
+      limited.map((m) => m.id),
+      ['fast', 'support'],
+    );
     assert.equal(limited[0]?.object, 'model');
     assert.equal(limited[0]?.owned_by, 'gw');
     const other = [];
@@ -114,12 +134,19 @@ describe('OpenAI SDK through gw', () => {
       body: JSON.stringify({ messages: ask('no model') }),
     });
     assert.equal(raw.status, 200);
-    await assert.rejects(client(KEYS.app, '/endpoints/nope/v1').chat.completions.create({ model: 'fast', messages: ask('x') }), OpenAI.NotFoundError);
+    await assert.rejects(
+      client(KEYS.app, '/endpoints/nope/v1').chat.completions.create({ model: 'fast', messages: ask('x') }),
+      OpenAI.NotFoundError,
+    );
   });
 });
 
 describe('error classes', () => {
-  const expectError = async (p: Promise<unknown>, cls: new (...a: never[]) => Error, code: string): Promise<APIError> => {
+  const expectError = async (
+    p: Promise<unknown>,
+    cls: new (...a: never[]) => Error,
+    code: string,
+  ): Promise<APIError> => {
     const err = await p.then(
       () => assert.fail('expected an error'),
       (e: unknown) => e,
@@ -134,8 +161,16 @@ describe('error classes', () => {
 
   test('401 for unknown, disabled and expired keys', async () => {
     const unknown = await expectError(chat('not-a-key', 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_INVALID_KEY');
-    const disabled = await expectError(chat(KEYS.disabled, 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_DISABLED_KEY');
-    const expired = await expectError(chat(KEYS.expired, 'fast'), OpenAI.AuthenticationError, 'GW_ERR_AUTH_EXPIRED_KEY');
+    const disabled = await expectError(
+      chat(KEYS.disabled, 'fast'),
+      OpenAI.AuthenticationError,
+      'GW_ERR_AUTH_DISABLED_KEY',
+    );
+    const expired = await expectError(
+      chat(KEYS.expired, 'fast'),
+      OpenAI.AuthenticationError,
+      'GW_ERR_AUTH_EXPIRED_KEY',
+    );
     // One message for all three: it names no key and tells nothing of its state.
     const message = (e: APIError): unknown => (e.error as { message?: unknown } | undefined)?.message;
     assert.equal(message(unknown), 'the API key is not valid');

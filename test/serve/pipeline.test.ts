@@ -24,16 +24,26 @@ const SECRET = 'gw-pipeline-test-key';
 
 function withKey(t: RoutingTable): RoutingTable {
   const key: CompiledKey = {
-    name: 'app', workspace: 'default', hash: createHash('sha256').update(SECRET).digest('hex'),
-    roles: new Set(['admin']), scopes: new Set(['chat']), allowEndpoints: undefined, allowModels: undefined,
+    name: 'app',
+    workspace: 'default',
+    hash: createHash('sha256').update(SECRET).digest('hex'),
+    roles: new Set(['admin']),
+    scopes: new Set(['chat']),
+    allowEndpoints: undefined,
+    allowModels: undefined,
     limits: { rpm: undefined, rph: undefined, tpm: undefined, monthlyBudgetUsd: undefined },
-    expiresAt: undefined, enabled: true,
+    expiresAt: undefined,
+    enabled: true,
   };
   return { ...t, keys: new Map([[key.hash, key]]) };
 }
 
 const mock = mockProvider('m');
-const TABLE = withKey(table([chatEndpoint('chat', [to(mock, { small: 'mock-1' })], { prompt: { system: 'Be brief.', template: undefined } })]));
+const TABLE = withKey(
+  table([
+    chatEndpoint('chat', [to(mock, { small: 'mock-1' })], { prompt: { system: 'Be brief.', template: undefined } }),
+  ]),
+);
 
 function fakeRequest(method: string, body: unknown | undefined): IncomingMessage {
   const bytes = body === undefined ? [] : [Buffer.from(JSON.stringify(body))];
@@ -41,16 +51,30 @@ function fakeRequest(method: string, body: unknown | undefined): IncomingMessage
   req.method = method;
   req.headers = { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' };
   req.complete = false;
-  req.on('end', () => { req.complete = true; });
+  req.on('end', () => {
+    req.complete = true;
+  });
   return req;
 }
 
-function context(api: Api, body: unknown, sink: MemorySink, route = [...OPENAI_ROUTES, ...ANTHROPIC_ROUTES].find((r) => r.api === api)): RequestContext {
+function context(
+  api: Api,
+  body: unknown,
+  sink: MemorySink,
+  route = [...OPENAI_ROUTES, ...ANTHROPIC_ROUTES].find((r) => r.api === api),
+): RequestContext {
   assert.ok(route);
   return createContext({
-    id: 'req-1', req: fakeRequest(route.method, body), sink, table: TABLE,
+    id: 'req-1',
+    req: fakeRequest(route.method, body),
+    sink,
+    table: TABLE,
     route: { api, dialect: route.dialect, scope: route.scope, label: route.label, endpointScope: undefined },
-    caller: new CallerLink(), maxBodyBytes: 1 << 20, maxJsonDepth: 64, bodyTimeoutMs: 0, t0: performance.now(),
+    caller: new CallerLink(),
+    maxBodyBytes: 1 << 20,
+    maxJsonDepth: 64,
+    bodyTimeoutMs: 0,
+    t0: performance.now(),
   });
 }
 
@@ -65,7 +89,16 @@ function deps(rows: UsageRow[]): StageDeps {
 
 test('each surface has a positive stage list', () => {
   assert.deepEqual(stageNames('models'), ['usage', 'errors', 'auth', 'models', 'respond']);
-  assert.deepEqual(stageNames('count_tokens'), ['usage', 'errors', 'auth', 'body', 'route', 'transform', 'countTokens', 'respond']);
+  assert.deepEqual(stageNames('count_tokens'), [
+    'usage',
+    'errors',
+    'auth',
+    'body',
+    'route',
+    'transform',
+    'countTokens',
+    'respond',
+  ]);
   assert.ok(!stageNames('embeddings').includes('transform'));
   assert.equal(stageNames('chat').length, 16);
   for (const list of Object.values(PIPELINES)) assert.equal(new Set(list.map(([n]) => n)).size, list.length);
@@ -89,7 +122,11 @@ test('the chat pipeline runs without a socket: JSON answer in the sink, one usag
 
 test('a streamed chat answer is written to the sink as events, with the dialect end', async () => {
   const sink = new MemorySink();
-  const ctx = context('chat', { model: 'small', stream: true, messages: [{ role: 'user', content: 'hi there' }] }, sink);
+  const ctx = context(
+    'chat',
+    { model: 'small', stream: true, messages: [{ role: 'user', content: 'hi there' }] },
+    sink,
+  );
   await buildPipeline('chat', deps([]))(ctx);
   assert.equal(sink.status, 200);
   assert.match(String(sink.headers['content-type']), /text\/event-stream/);
@@ -113,22 +150,47 @@ test('the models pipeline answers from the table; a bad key gets the dialect err
 
 test('count_tokens on an Anthropic body: the endpoint prompt counts, answered locally', async () => {
   const sink = new MemorySink();
-  await buildPipeline('count_tokens', deps([]))(context('count_tokens', { model: 'small', messages: [{ role: 'user', content: 'abcd' }] }, sink));
+  await buildPipeline(
+    'count_tokens',
+    deps([]),
+  )(context('count_tokens', { model: 'small', messages: [{ role: 'user', content: 'abcd' }] }, sink));
   assert.equal(sink.status, 200);
   assert.deepEqual(sink.body(), { input_tokens: 4 }); // 'Be brief.\nabcd' = 14 chars
 });
 
 test('single stages: transform shapes both bodies through one path; respond writes local answers', async () => {
-  const ep = { params: { temperature: 0.1 }, lockParams: true, prompt: { system: 'S', template: '<{{input}}>' } } as unknown as CompiledChatEndpoint;
+  const ep = {
+    params: { temperature: 0.1 },
+    lockParams: true,
+    prompt: { system: 'S', template: '<{{input}}>' },
+  } as unknown as CompiledChatEndpoint;
   const ctx = context('chat', undefined, new MemorySink(), ANTHROPIC_ROUTES[0]);
   ctx.endpoint = ep;
   ctx.body = { model: 'x', temperature: 1, messages: [{ role: 'user', content: 'q' }] };
-  ctx.native = { dialect: 'anthropic', body: { model: 'x', temperature: 1, max_tokens: 5, messages: [{ role: 'user', content: 'q' }] } };
+  ctx.native = {
+    dialect: 'anthropic',
+    body: { model: 'x', temperature: 1, max_tokens: 5, messages: [{ role: 'user', content: 'q' }] },
+  };
   let reached = false;
-  await transformStage()(ctx, async () => { reached = true; });
+  await transformStage()(ctx, async () => {
+    reached = true;
+  });
   assert.ok(reached);
-  assert.deepEqual(ctx.body, { model: 'x', temperature: 0.1, messages: [{ role: 'system', content: 'S' }, { role: 'user', content: '<q>' }] });
-  assert.deepEqual(ctx.native?.body, { model: 'x', temperature: 0.1, max_tokens: 5, messages: [{ role: 'user', content: '<q>' }], system: 'S' });
+  assert.deepEqual(ctx.body, {
+    model: 'x',
+    temperature: 0.1,
+    messages: [
+      { role: 'system', content: 'S' },
+      { role: 'user', content: '<q>' },
+    ],
+  });
+  assert.deepEqual(ctx.native?.body, {
+    model: 'x',
+    temperature: 0.1,
+    max_tokens: 5,
+    messages: [{ role: 'user', content: '<q>' }],
+    system: 'S',
+  });
 
   const sink = new MemorySink();
   const local = context('models', undefined, sink);
@@ -145,7 +207,14 @@ test('respond passes a raw outcome on as bytes', async () => {
     yield Buffer.from('ab');
     yield Buffer.from('cd');
   }
-  ctx.outcome = { provider: undefined, upstreamModel: undefined, attempts: [], ttfbMs: undefined, raw: { status: 201, headers: { 'x-up': '1' }, body: bytes() }, usage: () => undefined };
+  ctx.outcome = {
+    provider: undefined,
+    upstreamModel: undefined,
+    attempts: [],
+    ttfbMs: undefined,
+    raw: { status: 201, headers: { 'x-up': '1' }, body: bytes() },
+    usage: () => undefined,
+  };
   await respondStage(deps([]))(ctx, async () => {});
   assert.equal(sink.status, 201);
   assert.equal(sink.headers['x-up'], '1');
@@ -169,11 +238,13 @@ test('compose: a stage that calls next() twice is refused', async () => {
 
 test('compose: stages run in order, onion-style, and the end of the list resolves', async () => {
   const seen: string[] = [];
-  const stage = (name: string): Stage => async (_ctx, next) => {
-    seen.push(`>${name}`);
-    await next();
-    seen.push(`<${name}`);
-  };
+  const stage =
+    (name: string): Stage =>
+    async (_ctx, next) => {
+      seen.push(`>${name}`);
+      await next();
+      seen.push(`<${name}`);
+    };
   await compose([stage('a'), stage('b')])({} as RequestContext);
   assert.deepEqual(seen, ['>a', '>b', '<b', '<a']);
 });

@@ -24,15 +24,31 @@ after(async () => {
 });
 
 /** POSTs `body`; resolves `sent` once the body is handed to the socket, `answer` with the reply. */
-function post(url: string, body: string): { sent: Promise<void>; answer: Promise<{ status: number; json: Record<string, unknown> }> } {
+function post(
+  url: string,
+  body: string,
+): { sent: Promise<void>; answer: Promise<{ status: number; json: Record<string, unknown> }> } {
   let sent!: () => void;
   const sentP = new Promise<void>((resolve) => (sent = resolve));
   const answer = new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${ADMIN_KEY}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body, () => sent());
   });

@@ -34,7 +34,11 @@ before(async () => {
     join(dir, 'gateway.yaml'),
     `apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: watch-offthread }\nspec:\n  proxy: { listen: 127.0.0.1:${port} }\n  manifests: [manifests]\n  storage: { sqlite: ./gw.db }\n  log: { level: info }\n`,
   );
-  child = spawn(process.execPath, [GW_BIN, 'serve', '--watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(process.execPath, [GW_BIN, 'serve', '--watch'], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
     stdout += d;
     for (const w of [...waiters]) {

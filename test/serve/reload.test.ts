@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { watchConfig } from '../../src/serve/reload.js';
 import { createLogger } from '../../src/telemetry/logger.js';
-import { KEYS, atomicWrite, manifests, scriptedHandler, startGateway, startUpstream, type FakeUpstream, type TestGateway } from './helpers.js';
+import {
+  KEYS,
+  atomicWrite,
+  manifests,
+  scriptedHandler,
+  startGateway,
+  startUpstream,
+  type FakeUpstream,
+  type TestGateway,
+} from './helpers.js';
 
 let up: FakeUpstream;
 let gw: TestGateway;
@@ -83,18 +92,29 @@ describe('reload', () => {
   test('an invalid manifest leaves the old table serving and logs file:line', async () => {
     const good = await chat('alias6');
     assert.equal(good.status, 200);
-    await atomicWrite(gw.manifestPath, `${manifests(up.url, 'alias7')}---\napiVersion: gw/v1\nkind: Endpoint\nmetadata: { name: bad }\nspec:\n  type: chat\n  bogus: true\n`);
+    await atomicWrite(
+      gw.manifestPath,
+      `${manifests(up.url, 'alias7')}---\napiVersion: gw/v1\nkind: Endpoint\nmetadata: { name: bad }\nspec:\n  type: chat\n  bogus: true\n`,
+    );
     assert.equal(await gw.reloader.reload('test'), false);
     assert.equal((await chat('alias6')).status, 200);
     assert.equal((await chat('alias7')).status, 404);
     const logged = gw.logLines.filter((l) => l['level'] === 50).map((l) => String(l['msg']));
-    assert.ok(logged.some((m) => /all\.yaml:\d+:\d+ GW_ERR_SCHEMA/.test(m)), logged.join('\n'));
+    assert.ok(
+      logged.some((m) => /all\.yaml:\d+:\d+ GW_ERR_SCHEMA/.test(m)),
+      logged.join('\n'),
+    );
   });
 
   test('--watch: editor-style rename writes trigger the reload, also after the first rename', async () => {
     const logger = createLogger({ level: 'silent' });
     let notify: (() => void) | undefined;
-    const watcher = watchConfig([join(gw.dir, 'gateway.yaml'), join(gw.dir, 'manifests')], () => notify?.(), logger, 50);
+    const watcher = watchConfig(
+      [join(gw.dir, 'gateway.yaml'), join(gw.dir, 'manifests')],
+      () => notify?.(),
+      logger,
+      50,
+    );
     const changed = (): Promise<void> => new Promise((resolve) => (notify = resolve));
     try {
       await watcher.ready;

@@ -66,10 +66,13 @@ describe('upstream pushback as the caller sees it', () => {
     assert.equal(body.error.type, 'rate_limit_error');
 
     const client = new OpenAI({ apiKey: KEYS.app, baseURL: `${gw.url}/v1`, maxRetries: 0 });
-    await assert.rejects(client.chat.completions.create({ model: 'busy', messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-      assert.ok(err instanceof OpenAI.RateLimitError, String(err));
-      return true;
-    });
+    await assert.rejects(
+      client.chat.completions.create({ model: 'busy', messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => {
+        assert.ok(err instanceof OpenAI.RateLimitError, String(err));
+        return true;
+      },
+    );
   });
 
   test("Anthropic route: a final upstream 429 is rate_limit_error with the upstream's Retry-After", async () => {
@@ -81,10 +84,13 @@ describe('upstream pushback as the caller sees it', () => {
     assert.equal(body.error.type, 'rate_limit_error');
 
     const client = new Anthropic({ apiKey: KEYS.app, baseURL: gw.url, maxRetries: 0 });
-    await assert.rejects(client.messages.create({ model: 'busy', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }), (err: unknown) => {
-      assert.ok(err instanceof Anthropic.RateLimitError, String(err));
-      return true;
-    });
+    await assert.rejects(
+      client.messages.create({ model: 'busy', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (err: unknown) => {
+        assert.ok(err instanceof Anthropic.RateLimitError, String(err));
+        return true;
+      },
+    );
   });
 
   test('an upstream answering HTML: 502 GW_ERR_UPSTREAM_PROTOCOL (both routes), and gw keeps serving', async () => {

@@ -18,10 +18,12 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'application/json' });
     let written = 0;
     let closed = false;
-    floodClosedAfter = new Promise((done) => res.on('close', () => {
-      closed = true;
-      done(written);
-    }));
+    floodClosedAfter = new Promise((done) =>
+      res.on('close', () => {
+        closed = true;
+        done(written);
+      }),
+    );
     const pump = (): void => {
       while (!closed && written < 600 * MiB) {
         written += PIECE.length;

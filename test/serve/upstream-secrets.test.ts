@@ -32,7 +32,9 @@ before(async () => {
   up = await startUpstream((_r, res, req) => {
     const got = String(req.headers['x-shared'] ?? req.headers.authorization ?? '');
     res.writeHead(401, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ error: { message: `invalid key ${got.replace(/^Bearer /, '')} received (sent as "${got}")` } }));
+    res.end(
+      JSON.stringify({ error: { message: `invalid key ${got.replace(/^Bearer /, '')} received (sent as "${got}")` } }),
+    );
   });
   gw = await startGateway(up.url);
   await writeFile(join(gw.dir, 'manifests', 'shared.yaml'), headerAuth(up.url));
@@ -60,7 +62,10 @@ describe('upstream error text never carries gw credentials', () => {
   ] as const) {
     test(`${label}: the caller's error, the attempt log and the log lines say [redacted]`, async () => {
       const r = await chat(model);
-      assert.ok(up.requests.some((q) => JSON.stringify(q.headers).includes(secret)), 'the upstream did get the credential');
+      assert.ok(
+        up.requests.some((q) => JSON.stringify(q.headers).includes(secret)),
+        'the upstream did get the credential',
+      );
       assert.equal(r.status, 502);
       assert.match(r.message, /invalid key \[redacted\] received/);
       assert.ok(!r.message.includes(secret), r.message);

@@ -56,7 +56,10 @@ describe('isSecretPath', () => {
     });
     assert.equal(maskValue(['spec', 'baseUrl'], 'https://u:p4ss@h.example/v1'), `https://u:${MASK}@h.example/v1`);
     assert.equal(maskValue(['spec', 'baseUrl'], 'https://h.example/v1'), 'https://h.example/v1');
-    assert.equal(maskValue(['spec', 'limits', 'url'], 'redis://:${env:REDIS_PASS}@r:6379'), 'redis://:${env:REDIS_PASS}@r:6379');
+    assert.equal(
+      maskValue(['spec', 'limits', 'url'], 'redis://:${env:REDIS_PASS}@r:6379'),
+      'redis://:${env:REDIS_PASS}@r:6379',
+    );
   });
 });
 
@@ -71,7 +74,10 @@ describe('field paths', () => {
       ['spec', 'rules', 12, 'pii'],
     ];
     for (const segs of cases) assert.deepEqual(parseFieldPath(formatFieldPath(segs)), segs);
-    assert.equal(formatFieldPath(['spec', 'routing', 'targets', 0, 'models', 'fast']), 'spec.routing.targets[0].models.fast');
+    assert.equal(
+      formatFieldPath(['spec', 'routing', 'targets', 0, 'models', 'fast']),
+      'spec.routing.targets[0].models.fast',
+    );
     assert.equal(formatFieldPath(['spec', 'models', 'gpt-4.1']), 'spec.models["gpt-4.1"]');
     assert.equal(parseFieldPath('spec..x'), undefined);
     assert.equal(parseFieldPath('spec[x]'), undefined);

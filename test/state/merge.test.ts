@@ -30,7 +30,9 @@ describe('mergeSelected', () => {
     const r = parseSelector('team=support');
     assert.ok(r.ok);
     const opts = { selector: r.selector };
-    const desired = snap(BASE.replace('timeout: 60s', 'timeout: 30s').replace('models: [smart, fast]', 'models: [fast]'));
+    const desired = snap(
+      BASE.replace('timeout: 60s', 'timeout: 30s').replace('models: [smart, fast]', 'models: [fast]'),
+    );
     const live = snap(BASE, OTHER);
     const after = buildSnapshot(mergeSelected(desired, live, opts));
     assert.deepEqual(plan(desired, after, opts).changes, []);
@@ -45,7 +47,10 @@ describe('mergeSelected', () => {
     const written = manifests(BASE);
     const out = mergeSelected(buildSnapshot(written), snap(''));
     const provider = out.find((m) => m.kind === 'Provider') as Manifest & { kind: 'Provider' };
-    assert.deepEqual(provider, written.find((m) => m.kind === 'Provider'));
+    assert.deepEqual(
+      provider,
+      written.find((m) => m.kind === 'Provider'),
+    );
     assert.equal(provider.spec.auth?.bearer, '${env:OPENAI_API_KEY}');
     assert.equal(Object.isFrozen(provider), false);
   });
@@ -55,12 +60,20 @@ describe('buildSnapshot on malformed input', () => {
   test('a document without kind or name is reported, not thrown', () => {
     const s = buildSnapshot([{ apiVersion: 'gw/v1', kind: 'Nope' }, null, ...manifests(BASE)] as unknown as Manifest[]);
     assert.equal(s.entries.size, 4);
-    assert.deepEqual(s.diagnostics.map((d) => d.code), ['GW_ERR_SCHEMA', 'GW_ERR_SCHEMA']);
+    assert.deepEqual(
+      s.diagnostics.map((d) => d.code),
+      ['GW_ERR_SCHEMA', 'GW_ERR_SCHEMA'],
+    );
   });
 
   test('Gateway documents are not planned resources', () => {
     const s = snap('apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: local }\nspec: {}\n---\n' + BASE);
-    assert.deepEqual([...s.entries.keys()].map((k) => k.split('/')[0]).sort(), ['ApiKey', 'Endpoint', 'Guardrail', 'Provider']);
+    assert.deepEqual([...s.entries.keys()].map((k) => k.split('/')[0]).sort(), [
+      'ApiKey',
+      'Endpoint',
+      'Guardrail',
+      'Provider',
+    ]);
     assert.deepEqual(s.diagnostics, []);
   });
 });

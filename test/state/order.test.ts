@@ -16,7 +16,12 @@ spec:
 
 describe('order', () => {
   test('endpoint refs resolve within their workspace only', () => {
-    const s = snap(ep('aa', 'endpoint: bb', 'w1'), ep('bb', 'provider: p', 'w1'), ep('aa', 'provider: p', 'w2'), ep('bb', 'endpoint: aa', 'w2'));
+    const s = snap(
+      ep('aa', 'endpoint: bb', 'w1'),
+      ep('bb', 'provider: p', 'w1'),
+      ep('aa', 'provider: p', 'w2'),
+      ep('bb', 'endpoint: aa', 'w2'),
+    );
     const d = endpointDepths(s);
     assert.equal(d.get('Endpoint/w1/aa'), 1);
     assert.equal(d.get('Endpoint/w1/bb'), 0);
@@ -45,7 +50,13 @@ kind: Provider
 metadata: { name: files-http }
 spec: { type: http, baseUrl: https://files.internal }
 `);
-    assert.deepEqual(plan(s, snap('')).changes.map((c) => c.name), ['files-http', 'files']);
-    assert.deepEqual(plan(snap(''), s).changes.map((c) => c.name), ['files', 'files-http']);
+    assert.deepEqual(
+      plan(s, snap('')).changes.map((c) => c.name),
+      ['files-http', 'files'],
+    );
+    assert.deepEqual(
+      plan(snap(''), s).changes.map((c) => c.name),
+      ['files', 'files-http'],
+    );
   });
 });

@@ -74,7 +74,10 @@ describe('plan pretty output (golden)', () => {
 
   test('update: nested fields by path, added and removed ones', async () => {
     const desired = BASE.replace('timeout: 60s', 'timeout: 30s')
-      .replace('models: { fast: gpt-4o-mini, smart: gpt-4o }', 'models: { fast: gpt-4.1-mini, "gpt-4.1": gpt-4.1 }\n        weight: 2')
+      .replace(
+        'models: { fast: gpt-4o-mini, smart: gpt-4o }',
+        'models: { fast: gpt-4.1-mini, "gpt-4.1": gpt-4.1 }\n        weight: 2',
+      )
       .replace('  guardrails: [pii-mask]', '  guardrails: [pii-mask]\n  limits: { rpm: 60 }');
     const p = plan(snap(desired), snap(BASE));
     assert.deepEqual(p.summary, { create: 0, update: 2, delete: 0, unchanged: 2 });
@@ -127,10 +130,10 @@ spec:
 
   test('order: updates and creates share one order; deletes come after them', async () => {
     // beta switches from gamma to a new endpoint epsilon; gamma goes away.
-    const desired = CHAIN.replace('{ endpoint: gamma, models: { fast: small } }', '{ endpoint: epsilon, models: { fast: small } }').replace(
-      'metadata: { name: gamma }',
-      'metadata: { name: epsilon }',
-    );
+    const desired = CHAIN.replace(
+      '{ endpoint: gamma, models: { fast: small } }',
+      '{ endpoint: epsilon, models: { fast: small } }',
+    ).replace('metadata: { name: gamma }', 'metadata: { name: epsilon }');
     const p = plan(snap(desired), snap(CHAIN));
     await assertGolden('order-replace.txt', renderPlanPretty(p));
   });

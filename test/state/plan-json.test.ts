@@ -33,7 +33,19 @@ const parse = (text: string): JsonPlan => JSON.parse(text) as JsonPlan;
 describe('plan JSON', () => {
   test('has exactly changes, summary, warnings, errors; changes carry op, kind, workspace, name', () => {
     const desired = BASE.replace('timeout: 60s', 'timeout: 30s');
-    const out = parse(renderPlanJson(plan(snap(desired, 'apiVersion: gw/v1\nkind: ApiKey\nmetadata: { name: new-ci, workspace: ci }\nspec: { keyHash: ' + HASH + ' }\n'), snap(BASE))));
+    const out = parse(
+      renderPlanJson(
+        plan(
+          snap(
+            desired,
+            'apiVersion: gw/v1\nkind: ApiKey\nmetadata: { name: new-ci, workspace: ci }\nspec: { keyHash: ' +
+              HASH +
+              ' }\n',
+          ),
+          snap(BASE),
+        ),
+      ),
+    );
     assert.deepEqual(Object.keys(out), ['changes', 'summary', 'warnings', 'errors']);
     assert.deepEqual(out.summary, { create: 1, update: 1, delete: 0, unchanged: 3 });
     assert.deepEqual(out.warnings, []);
@@ -76,7 +88,15 @@ describe('plan JSON', () => {
   });
 
   test('diagnostics are split into warnings and errors, the snapshots own included', () => {
-    const warning: Diagnostic = { code: 'GW_ERR_LITERAL_SECRET', severity: 'warning', message: 'w', file: 'a.yaml', line: 3, col: 5, path: 'spec.auth.bearer' };
+    const warning: Diagnostic = {
+      code: 'GW_ERR_LITERAL_SECRET',
+      severity: 'warning',
+      message: 'w',
+      file: 'a.yaml',
+      line: 3,
+      col: 5,
+      path: 'spec.auth.bearer',
+    };
     const duplicate = snap(BASE, BASE.split('---')[0] ?? '');
     const out = planJson(plan(duplicate, snap(BASE)), { diagnostics: [warning] });
     assert.deepEqual(out.warnings, [warning]);

@@ -18,7 +18,12 @@ after(async () => {
 });
 
 const provider = (name: string): Manifest =>
-  ({ apiVersion: 'gw/v1', kind: 'Provider', metadata: { name }, spec: { type: 'openai', baseUrl: 'https://x.test/v1', auth: { bearer: '${env:KEY}' } } }) as Manifest;
+  ({
+    apiVersion: 'gw/v1',
+    kind: 'Provider',
+    metadata: { name },
+    spec: { type: 'openai', baseUrl: 'https://x.test/v1', auth: { bearer: '${env:KEY}' } },
+  }) as Manifest;
 
 test('record, list newest first, get, latest, before; numbers continue after reopening', () => {
   const path = join(dir, 'nested', 'gw.db');
@@ -32,8 +37,18 @@ test('record, list newest first, get, latest, before; numbers continue after reo
   const b = RevisionStore.open(path);
   const r3 = b.record({ hash: 'h1', manifests: [provider('one')], source: 'rollback' });
   assert.equal(r3.number, 3);
-  assert.deepEqual(b.list().map((r) => [r.number, r.source, r.resources]), [[3, 'rollback', 1], [2, 'apply', 2], [1, 'start', 1]]);
-  assert.deepEqual(b.list(2).map((r) => r.number), [3, 2]);
+  assert.deepEqual(
+    b.list().map((r) => [r.number, r.source, r.resources]),
+    [
+      [3, 'rollback', 1],
+      [2, 'apply', 2],
+      [1, 'start', 1],
+    ],
+  );
+  assert.deepEqual(
+    b.list(2).map((r) => r.number),
+    [3, 2],
+  );
   const got = b.get(2);
   assert.equal(got?.appliedAt, 2_000);
   // References stay as written.
@@ -50,7 +65,14 @@ test('shares one file with the usage log (WAL), in either order of opening', () 
   const store = RevisionStore.open(path);
   const usage = UsageLog.open(path);
   store.record({ hash: 'h', manifests: [], source: 'start' });
-  usage.record({ ts: Date.now(), requestId: 'r1', workspace: 'default', status: 200, latencyMs: 3, route: 'openai.chat' });
+  usage.record({
+    ts: Date.now(),
+    requestId: 'r1',
+    workspace: 'default',
+    status: 200,
+    latencyMs: 3,
+    route: 'openai.chat',
+  });
   usage.flush();
   assert.equal(usage.recent().length, 1);
   assert.equal(store.latest()?.resources, 0);

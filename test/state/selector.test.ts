@@ -55,22 +55,37 @@ spec:
   });
 
   test('only matching resources are created, updated or deleted', () => {
-    const desired = BASE.replace('timeout: 60s', 'timeout: 30s').replace('models: { fast: gpt-4o-mini, smart: gpt-4o }', 'models: { fast: gpt-4o-mini }');
+    const desired = BASE.replace('timeout: 60s', 'timeout: 30s').replace(
+      'models: { fast: gpt-4o-mini, smart: gpt-4o }',
+      'models: { fast: gpt-4o-mini }',
+    );
     const p = plan(snap(desired, OTHER), snap(BASE), { selector: sel('team=support') });
     assert.deepEqual(
       p.changes.map((c) => `${c.op} ${c.name}`),
       ['update support-bot'],
     );
     const q = plan(snap(''), snap(BASE, OTHER), { selector: sel('team=search') });
-    assert.deepEqual(q.changes.map((c) => `${c.op} ${c.name}`), ['delete search-bot']);
+    assert.deepEqual(
+      q.changes.map((c) => `${c.op} ${c.name}`),
+      ['delete search-bot'],
+    );
   });
 
   test('a label added or removed brings the resource into the plan as an update, not a delete', () => {
-    const added = BASE.replace("metadata: { name: pii-mask }", 'metadata: { name: pii-mask, labels: { team: support } }');
+    const added = BASE.replace(
+      'metadata: { name: pii-mask }',
+      'metadata: { name: pii-mask, labels: { team: support } }',
+    );
     const p = plan(snap(added), snap(BASE), { selector: sel('team=support') });
-    assert.deepEqual(p.changes.map((c) => `${c.op} ${c.name}`), ['update pii-mask']);
+    assert.deepEqual(
+      p.changes.map((c) => `${c.op} ${c.name}`),
+      ['update pii-mask'],
+    );
     assert.deepEqual(p.changes[0]?.fields, [{ path: 'metadata.labels', after: { team: 'support' } }]);
     const removed = plan(snap(BASE), snap(added), { selector: sel('team=support') });
-    assert.deepEqual(removed.changes.map((c) => `${c.op} ${c.name}`), ['update pii-mask']);
+    assert.deepEqual(
+      removed.changes.map((c) => `${c.op} ${c.name}`),
+      ['update pii-mask'],
+    );
   });
 });

@@ -92,7 +92,14 @@ describe('unchanged manifests', () => {
   });
 
   test('the input manifests are not changed by building a snapshot', () => {
-    const docs = [{ apiVersion: 'gw/v1', kind: 'ApiKey', metadata: { name: 'k1' }, spec: { keyHash: HASH, roles: ['editor', 'admin'] } }] as const;
+    const docs = [
+      {
+        apiVersion: 'gw/v1',
+        kind: 'ApiKey',
+        metadata: { name: 'k1' },
+        spec: { keyHash: HASH, roles: ['editor', 'admin'] },
+      },
+    ] as const;
     const copy = structuredClone(docs);
     buildSnapshot(docs as never);
     assert.deepEqual(docs, copy);
@@ -103,7 +110,10 @@ describe('unchanged manifests', () => {
     t.after(() => rm(dir, { recursive: true, force: true }));
     await writeFile(join(dir, 'a.yaml'), BASE);
     const loaded = await loadManifests([dir]);
-    assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === 'error'), []);
+    assert.deepEqual(
+      loaded.diagnostics.filter((d) => d.severity === 'error'),
+      [],
+    );
     const p = plan(buildSnapshot(loaded.resources.map((r) => r.manifest)), snap(VERBOSE));
     assert.deepEqual(p.summary, { create: 0, update: 0, delete: 0, unchanged: 4 });
   });
@@ -111,15 +121,12 @@ describe('unchanged manifests', () => {
 
 describe('what is not a set keeps its order', () => {
   const swapped = BASE.replace(
-      '      - provider: openai-prod\n        models: { fast: gpt-4o-mini, smart: gpt-4o }',
-      '      - provider: openai-prod\n        models: { fast: gpt-4o-mini, smart: gpt-4o }\n      - provider: backup\n        models: { fast: small }',
+    '      - provider: openai-prod\n        models: { fast: gpt-4o-mini, smart: gpt-4o }',
+    '      - provider: openai-prod\n        models: { fast: gpt-4o-mini, smart: gpt-4o }\n      - provider: backup\n        models: { fast: small }',
   );
 
   test('reordered routing targets are an update (fallback order changed)', () => {
-    const reordered = swapped.replace(
-      /(      - provider: openai-prod\n.*\n)(      - provider: backup\n.*\n)/,
-      '$2$1',
-    );
+    const reordered = swapped.replace(/(      - provider: openai-prod\n.*\n)(      - provider: backup\n.*\n)/, '$2$1');
     assert.notEqual(reordered, swapped);
     const p = plan(snap(reordered), snap(swapped));
     assert.equal(p.summary.update, 1);

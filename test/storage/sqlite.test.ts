@@ -59,7 +59,9 @@ test('openDatabase names the file and its user in a GW_ERR_STORAGE_OPEN error', 
   assert.throws(
     () => openDatabase(path, { what: 'test database', busyTimeoutMs: 0, migrations: [v1] }),
     (e: unknown) =>
-      e instanceof GwError && e.code === 'GW_ERR_STORAGE_OPEN' && e.message.includes('cannot open the test database') &&
+      e instanceof GwError &&
+      e.code === 'GW_ERR_STORAGE_OPEN' &&
+      e.message.includes('cannot open the test database') &&
       e.message.includes('newer than this gw knows'),
   );
 });

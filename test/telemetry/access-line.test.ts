@@ -17,7 +17,11 @@ after(async () => {
 });
 
 const chat = (headers: Record<string, string>, body: Record<string, unknown>): Promise<Response> =>
-  fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  fetch(`${gw.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 test('access lines name the key and never contain the caller key', async () => {
   const msg = { messages: [{ role: 'user', content: 'hi' }] };
@@ -29,8 +33,12 @@ test('access lines name the key and never contain the caller key', async () => {
     chat({ authorization: `Bearer ${KEYS.disabled}`, 'x-request-id': 'al-disabled' }, { model: 'fast', ...msg }),
   ]);
   for (const a of answers) await a.text();
-  assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 404, 401]);
-  const access = (id: string): Record<string, unknown> | undefined => gw.logLines.find((l) => l['reqId'] === id && l['msg'] === 'request');
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    [200, 200, 200, 404, 401],
+  );
+  const access = (id: string): Record<string, unknown> | undefined =>
+    gw.logLines.find((l) => l['reqId'] === id && l['msg'] === 'request');
   // The line is written once the answer ended; the stream's may trail the client by a tick.
   for (let i = 0; i < 100 && access('al-stream') === undefined; i++) await new Promise((r) => setImmediate(r));
   for (const id of ['al-bearer', 'al-xapikey', 'al-stream', 'al-404']) assert.equal(access(id)?.['key'], 'app', id);

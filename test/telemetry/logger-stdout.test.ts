@@ -8,10 +8,17 @@ import { fileURLToPath } from 'node:url';
 const LOGGER = fileURLToPath(new URL('../../src/telemetry/logger.ts', import.meta.url));
 
 /** Runs a child that builds the stdout logger and runs `body`; collects its stdout. */
-function child(body: string): { lines: () => string[]; firstLine: Promise<number>; exited: Promise<number | null>; stop: () => void } {
+function child(body: string): {
+  lines: () => string[];
+  firstLine: Promise<number>;
+  exited: Promise<number | null>;
+  stop: () => void;
+} {
   const code = `import { createLogger } from ${JSON.stringify(LOGGER)};\nconst log = createLogger({ level: 'info' });\n${body}\n`;
   const started = Date.now();
-  const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let out = '';
   let onFirst: (ms: number) => void = () => undefined;
   const firstLine = new Promise<number>((resolve) => (onFirst = resolve));
@@ -37,5 +44,8 @@ test('every line logged before process.exit() is written', async () => {
   const c = child(`for (let i = 0; i < 500; i++) log.info({ i }, 'line'); process.exit(3);`);
   assert.equal(await c.exited, 3);
   const got = c.lines().map((l) => (JSON.parse(l) as { i: number }).i);
-  assert.deepEqual(got, Array.from({ length: 500 }, (_, i) => i));
+  assert.deepEqual(
+    got,
+    Array.from({ length: 500 }, (_, i) => i),
+  );
 });

@@ -13,7 +13,11 @@ function sink(): { stream: Writable; lines: () => Array<Record<string, unknown>>
     },
   });
   const lines = (): Array<Record<string, unknown>> =>
-    chunks.join('').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    chunks
+      .join('')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { stream, lines };
 }
 
@@ -22,9 +26,25 @@ test('secrets in headers and credential fields never reach the log', () => {
   const log = createLogger({ level: 'info', destination: stream });
   log.info(
     {
-      req: { method: 'POST', headers: { authorization: 'Bearer gw-caller-secret', 'x-api-key': 'gw-other', cookie: 'sid=1', 'content-type': 'application/json' } },
+      req: {
+        method: 'POST',
+        headers: {
+          authorization: 'Bearer gw-caller-secret',
+          'x-api-key': 'gw-other',
+          cookie: 'sid=1',
+          'content-type': 'application/json',
+        },
+      },
       res: { statusCode: 200, headers: { 'set-cookie': 'sid=2' } },
-      provider: { name: 'openai-prod', bearer: 'sk-upstream-secret', password: 'p', token: 't', apiKey: 'a', key: 'k', keyHash: 'sha256:ab' },
+      provider: {
+        name: 'openai-prod',
+        bearer: 'sk-upstream-secret',
+        password: 'p',
+        token: 't',
+        apiKey: 'a',
+        key: 'k',
+        keyHash: 'sha256:ab',
+      },
     },
     'debug dump',
   );
@@ -46,8 +66,16 @@ test('the access line carries the key name (not redacted) and the routing fields
   const { stream, lines } = sink();
   const log = createLogger({ level: 'info', destination: stream });
   logAccess(log, {
-    reqId: 'r-1', key: 'support-app', endpoint: 'support-bot', model: 'fast', provider: 'openai-prod',
-    upstreamModel: 'gpt-4o-mini', attempts: 2, status: 200, ms: 12.5, ttfbMs: 3,
+    reqId: 'r-1',
+    key: 'support-app',
+    endpoint: 'support-bot',
+    model: 'fast',
+    provider: 'openai-prod',
+    upstreamModel: 'gpt-4o-mini',
+    attempts: 2,
+    status: 200,
+    ms: 12.5,
+    ttfbMs: 3,
   });
   logAccess(log, { reqId: 'r-2', key: null, status: 502, ms: 40, code: 'GW_ERR_UPSTREAM_EXHAUSTED' });
   const [ok, failed] = lines();
@@ -65,14 +93,24 @@ test('the level filters lines', () => {
   const log = createLogger({ level: 'warn', destination: stream });
   log.info('hidden');
   log.warn('shown');
-  assert.deepEqual(lines().map((l) => l.msg), ['shown']);
+  assert.deepEqual(
+    lines().map((l) => l.msg),
+    ['shown'],
+  );
 });
 
 test('the access line skips redaction, yet the same logger still redacts every other line', () => {
   const { stream, lines } = sink();
   const log = createLogger({ level: 'info', destination: stream });
   logAccess(log, { reqId: 'r-3', key: 'support-app', status: 200, ms: 1 });
-  log.info({ req: { headers: { authorization: 'Bearer gw-caller-secret', 'x-api-key': 'gw-other' } }, apiKey: 'sk-a', token: 't' }, 'after the access line');
+  log.info(
+    {
+      req: { headers: { authorization: 'Bearer gw-caller-secret', 'x-api-key': 'gw-other' } },
+      apiKey: 'sk-a',
+      token: 't',
+    },
+    'after the access line',
+  );
   logAccess(log, { reqId: 'r-4', key: 'support-app', status: 200, ms: 1 });
   log.warn({ headers: { authorization: 'Bearer gw-caller-secret' } }, 'top-level headers');
   const [access, dump, access2, warn] = lines();
@@ -95,5 +133,8 @@ test('the access line follows a level changed at runtime (a reload)', () => {
   logAccess(log, { reqId: 'shown-5xx', status: 502, ms: 1 });
   log.level = 'info';
   logAccess(log, { reqId: 'shown-2', status: 200, ms: 1 });
-  assert.deepEqual(lines().map((l) => l.reqId), ['shown-1', 'shown-5xx', 'shown-2']);
+  assert.deepEqual(
+    lines().map((l) => l.reqId),
+    ['shown-1', 'shown-5xx', 'shown-2'],
+  );
 });

@@ -27,7 +27,10 @@ test('the ledger adds and reads the spend table, and fits the SpendStore shape',
   assert.equal(store.get('default', 'key', 'a', '2026-11'), 3.75);
   assert.equal(store.get('default', 'endpoint', 'e', '2026-11'), 1);
   assert.equal(store.get('default', 'key', 'b', '2026-11'), 0);
-  assert.equal(ledger.monthSpend('default', 'key', 'a', '2026-11', [{ ...row, keyName: 'a', costUsd: 1 }], false), 4.75);
+  assert.equal(
+    ledger.monthSpend('default', 'key', 'a', '2026-11', [{ ...row, keyName: 'a', costUsd: 1 }], false),
+    4.75,
+  );
   assert.deepEqual(errors, []);
   db.close();
 });

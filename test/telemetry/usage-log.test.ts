@@ -86,7 +86,9 @@ describe('UsageLog writes', () => {
     const [stored] = log.recent({ limit: 5 });
     assert.equal(stored?.requestId, 'r-1');
     assert.equal(stored?.attempts, 1);
-    assert.deepEqual(stored?.attemptLog, [{ provider: 'openai-prod', model: 'gpt-4o-mini', status: 200, error: null, ms: 12 }]);
+    assert.deepEqual(stored?.attemptLog, [
+      { provider: 'openai-prod', model: 'gpt-4o-mini', status: 200, error: null, ms: 12 },
+    ]);
     assert.equal(stored?.stream, false);
     assert.equal(stored?.costUsd, 0.001);
     log.close();
@@ -120,7 +122,10 @@ describe('UsageLog writes', () => {
     first.record(row({ requestId: 'kept' }));
     first.close();
     const again = UsageLog.open(path);
-    assert.deepEqual(again.recent().map((r) => r.requestId), ['kept']);
+    assert.deepEqual(
+      again.recent().map((r) => r.requestId),
+      ['kept'],
+    );
     again.close();
     const db = new BetterSqlite3(path, { readonly: true });
     assert.equal(db.pragma('user_version', { simple: true }), MIGRATIONS.length);
@@ -136,13 +141,19 @@ describe('UsageLog writes', () => {
     const db = new BetterSqlite3(path);
     db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     db.close();
-    assert.throws(() => UsageLog.open(path), (e: unknown) => e instanceof GwError && e.code === 'GW_ERR_STORAGE_OPEN');
+    assert.throws(
+      () => UsageLog.open(path),
+      (e: unknown) => e instanceof GwError && e.code === 'GW_ERR_STORAGE_OPEN',
+    );
   });
 
   test('a locked database drops the batch with a count and never throws to the caller', async () => {
     const path = freshPath();
     const errors: Array<{ err: unknown; dropped: number }> = [];
-    const { log, nextFlush } = openLog(path, { busyTimeoutMs: 0, onError: (err, dropped) => errors.push({ err, dropped }) });
+    const { log, nextFlush } = openLog(path, {
+      busyTimeoutMs: 0,
+      onError: (err, dropped) => errors.push({ err, dropped }),
+    });
     const blocker = new BetterSqlite3(path);
     blocker.exec('BEGIN IMMEDIATE');
     log.record(row());
@@ -157,7 +168,10 @@ describe('UsageLog writes', () => {
     const flushed = nextFlush();
     log.record(row({ requestId: 'after' }));
     await flushed;
-    assert.deepEqual(log.recent().map((r) => r.requestId), ['after']);
+    assert.deepEqual(
+      log.recent().map((r) => r.requestId),
+      ['after'],
+    );
     log.close();
   });
 });
@@ -185,7 +199,11 @@ describe('UsageLog spend', () => {
     assert.equal(log.monthSpend('default', 'key', 'nobody', '2026-11'), 0);
     log.close();
     const db = new BetterSqlite3(path, { readonly: true });
-    const rows = db.prepare("SELECT subject, month, cost_usd FROM spend WHERE workspace = 'default' AND subject_kind = 'key' ORDER BY subject, month").all();
+    const rows = db
+      .prepare(
+        "SELECT subject, month, cost_usd FROM spend WHERE workspace = 'default' AND subject_kind = 'key' ORDER BY subject, month",
+      )
+      .all();
     assert.deepEqual(rows, [
       { subject: 'a', month: '2026-10', cost_usd: 1 },
       { subject: 'a', month: '2026-11', cost_usd: 0.75 },
@@ -212,7 +230,18 @@ describe('UsageLog queries', () => {
     const log = UsageLog.open(freshPath());
     const since = Date.UTC(2026, 10, 1);
     for (let ms = 1; ms <= 100; ms++) {
-      log.record(row({ ts: since + ms, keyName: 'a', model: 'fast', latencyMs: ms, status: ms <= 5 ? 502 : 200, tokensIn: 1, tokensOut: 2, costUsd: 0.01 }));
+      log.record(
+        row({
+          ts: since + ms,
+          keyName: 'a',
+          model: 'fast',
+          latencyMs: ms,
+          status: ms <= 5 ? 502 : 200,
+          tokensIn: 1,
+          tokensOut: 2,
+          costUsd: 0.01,
+        }),
+      );
     }
     log.record(row({ ts: since + 1, keyName: 'b', model: 'smart', latencyMs: 20, costUsd: 0 }));
     log.record(row({ ts: since + 2, keyName: 'b', model: 'smart', latencyMs: 10, costUsd: 0 }));
@@ -220,7 +249,10 @@ describe('UsageLog queries', () => {
     log.record(row({ ts: since - 1, keyName: 'old', latencyMs: 1 }));
 
     const byKey = log.summary({ sinceMs: since, by: 'key' });
-    assert.deepEqual(byKey.map((r) => r.group), ['a', 'b', '(none)']);
+    assert.deepEqual(
+      byKey.map((r) => r.group),
+      ['a', 'b', '(none)'],
+    );
     const a = byKey[0];
     assert.equal(a?.requests, 100);
     assert.equal(a?.errors, 5);
@@ -233,9 +265,19 @@ describe('UsageLog queries', () => {
     assert.equal(byKey[2]?.errors, 1);
 
     const byModel = log.summary({ sinceMs: since, by: 'model' });
-    assert.deepEqual(byModel.map((r) => [r.group, r.requests]), [['fast', 100], ['smart', 2], ['(none)', 1]]);
+    assert.deepEqual(
+      byModel.map((r) => [r.group, r.requests]),
+      [
+        ['fast', 100],
+        ['smart', 2],
+        ['(none)', 1],
+      ],
+    );
     const byEndpoint = log.summary({ sinceMs: since, by: 'endpoint', workspace: 'default' });
-    assert.deepEqual(byEndpoint.map((r) => [r.group, r.requests]), [['support-bot', 103]]);
+    assert.deepEqual(
+      byEndpoint.map((r) => [r.group, r.requests]),
+      [['support-bot', 103]],
+    );
     assert.deepEqual(log.summary({ sinceMs: since, by: 'key', workspace: 'elsewhere' }), []);
     log.close();
   });
@@ -246,9 +288,18 @@ describe('UsageLog queries', () => {
     log.record(row({ ts: t, requestId: 'one', endpoint: 'e1' }));
     log.record(row({ ts: t + 1, requestId: 'two', endpoint: 'e2', stream: true, ttfbMs: null }));
     log.record(row({ ts: t + 2, requestId: 'three', endpoint: 'e1', attempts: [] }));
-    assert.deepEqual(log.recent({ limit: 10 }).map((r) => r.requestId), ['three', 'two', 'one']);
-    assert.deepEqual(log.recent({ endpoint: 'e1', limit: 10 }).map((r) => r.requestId), ['three', 'one']);
-    assert.deepEqual(log.recent({ limit: 0 }).map((r) => r.requestId), ['three']);
+    assert.deepEqual(
+      log.recent({ limit: 10 }).map((r) => r.requestId),
+      ['three', 'two', 'one'],
+    );
+    assert.deepEqual(
+      log.recent({ endpoint: 'e1', limit: 10 }).map((r) => r.requestId),
+      ['three', 'one'],
+    );
+    assert.deepEqual(
+      log.recent({ limit: 0 }).map((r) => r.requestId),
+      ['three'],
+    );
     const two = log.recent({ endpoint: 'e2' })[0];
     assert.equal(two?.stream, true);
     assert.equal(two?.ttfbMs, null);

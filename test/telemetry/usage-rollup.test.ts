@@ -52,14 +52,25 @@ function synth(i: number): UsageRow {
 }
 
 /** Exact answers from the raw rows, as the queries gave them before the roll-up. */
-function expectedSummary(rows: readonly UsageRow[], sinceMs: number, by: 'key' | 'endpoint' | 'model'): Map<string, { requests: number; errors: number; tokens_in: number; tokens_out: number; cost_usd: number; latencies: number[] }> {
+function expectedSummary(
+  rows: readonly UsageRow[],
+  sinceMs: number,
+  by: 'key' | 'endpoint' | 'model',
+): Map<
+  string,
+  { requests: number; errors: number; tokens_in: number; tokens_out: number; cost_usd: number; latencies: number[] }
+> {
   const start = Math.floor(sinceMs / 60_000) * 60_000;
-  const out = new Map<string, { requests: number; errors: number; tokens_in: number; tokens_out: number; cost_usd: number; latencies: number[] }>();
+  const out = new Map<
+    string,
+    { requests: number; errors: number; tokens_in: number; tokens_out: number; cost_usd: number; latencies: number[] }
+  >();
   for (const r of rows) {
     if (r.ts < start) continue;
     const g = (by === 'key' ? r.keyName : by === 'endpoint' ? r.endpoint : r.model) ?? '(none)';
     let e = out.get(g);
-    if (e === undefined) out.set(g, (e = { requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, latencies: [] }));
+    if (e === undefined)
+      out.set(g, (e = { requests: 0, errors: 0, tokens_in: 0, tokens_out: 0, cost_usd: 0, latencies: [] }));
     e.requests++;
     if (r.status >= 400) e.errors++;
     e.tokens_in += r.tokensIn ?? 0;
@@ -70,7 +81,8 @@ function expectedSummary(rows: readonly UsageRow[], sinceMs: number, by: 'key' |
   return out;
 }
 
-const nearestRank = (sorted: readonly number[], p: number): number => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] as number;
+const nearestRank = (sorted: readonly number[], p: number): number =>
+  sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] as number;
 
 /** The histogram's answer lies in the bucket of the exact nearest-rank value. */
 function assertSameBucket(actual: number, exact: number, what: string): void {
@@ -80,12 +92,21 @@ function assertSameBucket(actual: number, exact: number, what: string): void {
   assert.ok(actual >= lower && actual <= upper, `${what}: ${actual} not in (${lower}, ${upper}] of exact ${exact}`);
 }
 
-function assertSummary(got: readonly UsageSummaryRow[], rows: readonly UsageRow[], sinceMs: number, by: 'key' | 'endpoint' | 'model'): void {
+function assertSummary(
+  got: readonly UsageSummaryRow[],
+  rows: readonly UsageRow[],
+  sinceMs: number,
+  by: 'key' | 'endpoint' | 'model',
+): void {
   const want = expectedSummary(rows, sinceMs, by);
   assert.deepEqual(got.map((g) => g.group).sort(), [...want.keys()].sort());
   for (const g of got) {
     const w = want.get(g.group)!;
-    assert.deepEqual([g.requests, g.errors, g.tokens_in, g.tokens_out], [w.requests, w.errors, w.tokens_in, w.tokens_out], `${by} ${g.group}`);
+    assert.deepEqual(
+      [g.requests, g.errors, g.tokens_in, g.tokens_out],
+      [w.requests, w.errors, w.tokens_in, w.tokens_out],
+      `${by} ${g.group}`,
+    );
     assert.ok(Math.abs(g.cost_usd - w.cost_usd) < 1e-6, `${by} ${g.group} cost`);
     const sorted = w.latencies.sort((a, b) => a - b);
     assertSameBucket(g.p50_ms, nearestRank(sorted, 50), `${by} ${g.group} p50`);
@@ -107,19 +128,36 @@ function plan(db: Database, sql: string): string[] {
 
 /** The smallest table shape StatusQuery reads: workspaces and their endpoint names. */
 function tableOf(spec: Record<string, string[]>): RoutingTable {
-  return { workspaces: new Map(Object.entries(spec).map(([ws, eps]) => [ws, { endpoints: new Map(eps.map((e) => [e, {}])) }])) } as unknown as RoutingTable;
+  return {
+    workspaces: new Map(Object.entries(spec).map(([ws, eps]) => [ws, { endpoints: new Map(eps.map((e) => [e, {}])) }])),
+  } as unknown as RoutingTable;
 }
 
 /** Fills a file at schema version 1 (before the roll-up) with the rows, in the shape UsageLog wrote them. */
 function writeV1(path: string, rows: readonly UsageRow[]): void {
   const db = new BetterSqlite3(path);
   migrate(db, MIGRATIONS.slice(0, 1));
-  const insert = db.prepare(`INSERT INTO requests (ts, request_id, workspace, endpoint, key_name, model, provider, status, error_code,
+  const insert =
+    db.prepare(`INSERT INTO requests (ts, request_id, workspace, endpoint, key_name, model, provider, status, error_code,
     tokens_in, tokens_out, cost_usd, latency_ms, route) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   db.transaction(() => {
     for (const r of rows) {
-      insert.run(r.ts, r.requestId, r.workspace, r.endpoint ?? null, r.keyName ?? null, r.model ?? null, r.provider ?? null,
-        r.status, r.errorCode ?? null, r.tokensIn ?? 0, r.tokensOut ?? 0, r.costUsd ?? 0, r.latencyMs, r.route);
+      insert.run(
+        r.ts,
+        r.requestId,
+        r.workspace,
+        r.endpoint ?? null,
+        r.keyName ?? null,
+        r.model ?? null,
+        r.provider ?? null,
+        r.status,
+        r.errorCode ?? null,
+        r.tokensIn ?? 0,
+        r.tokensOut ?? 0,
+        r.costUsd ?? 0,
+        r.latencyMs,
+        r.route,
+      );
     }
   })();
   db.close();
@@ -131,7 +169,24 @@ describe('latency histogram', () => {
     assert.deepEqual([BOUNDS[0], BOUNDS.at(-1)], [1, 600_000]);
     for (let i = 1; i < BOUNDS.length; i++) assert.ok(BOUNDS[i]! / BOUNDS[i - 1]! <= 4 / 3 + 1e-9);
     const db = new BetterSqlite3(':memory:');
-    const probes = [-1, 0, 0.2, 1, 1.0001, 1.25, 99.9, 100, 100.1, 2999, 3000, 599_999, 600_000, 600_001, 5e7, ...BOUNDS];
+    const probes = [
+      -1,
+      0,
+      0.2,
+      1,
+      1.0001,
+      1.25,
+      99.9,
+      100,
+      100.1,
+      2999,
+      3000,
+      599_999,
+      600_000,
+      600_001,
+      5e7,
+      ...BOUNDS,
+    ];
     const sql = db.prepare(`SELECT ${bucketSql('x')} FROM (SELECT ? AS x)`).pluck();
     for (const ms of probes) assert.equal(sql.get(ms), bucketOf(ms), `bucket of ${ms}`);
     db.close();
@@ -143,7 +198,11 @@ describe('latency histogram', () => {
     counts[bucketOf(212)] = 1;
     assert.equal(histogramPercentile(counts, 95, 212, 212), 212);
     counts[bucketOf(700_000)] = 1;
-    assert.equal(histogramPercentile(counts, 95, 212, 700_000), 700_000, 'the overflow bucket reaches the observed max');
+    assert.equal(
+      histogramPercentile(counts, 95, 212, 700_000),
+      700_000,
+      'the overflow bucket reaches the observed max',
+    );
   });
 });
 
@@ -163,16 +222,28 @@ describe('usage_minutes', () => {
     const dump = (path: string): Record<string, unknown>[] => {
       const db = new BetterSqlite3(path, { readonly: true });
       const out = [
-        ...(db.prepare('SELECT * FROM usage_minutes ORDER BY minute, workspace, endpoint, key_name, model').all() as Record<string, unknown>[]),
-        ...(db.prepare('SELECT * FROM usage_hours ORDER BY hour, workspace, endpoint, key_name, model').all() as Record<string, unknown>[]),
+        ...(db
+          .prepare('SELECT * FROM usage_minutes ORDER BY minute, workspace, endpoint, key_name, model')
+          .all() as Record<string, unknown>[]),
+        ...(db.prepare('SELECT * FROM usage_hours ORDER BY hour, workspace, endpoint, key_name, model').all() as Record<
+          string,
+          unknown
+        >[]),
       ];
       db.close();
-      return out.map((r) => ({ ...r, cost_usd: Math.round((r['cost_usd'] as number) * 1e9), latency_sum_ms: Math.round((r['latency_sum_ms'] as number) * 1e6) }));
+      return out.map((r) => ({
+        ...r,
+        cost_usd: Math.round((r['cost_usd'] as number) * 1e9),
+        latency_sum_ms: Math.round((r['latency_sum_ms'] as number) * 1e6),
+      }));
     };
     const a = dump(live);
     assert.ok(a.length > 100);
     assert.deepEqual(dump(old), a);
-    assert.ok(a.some((r) => r['last_error_code'] === 'GW_ERR_UPSTREAM_EXHAUSTED') && a.some((r) => r['last_error_code'] === 'HTTP_429'));
+    assert.ok(
+      a.some((r) => r['last_error_code'] === 'GW_ERR_UPSTREAM_EXHAUSTED') &&
+        a.some((r) => r['last_error_code'] === 'HTTP_429'),
+    );
   });
 
   test('100k requests: status and usage give the right totals and read only the roll-up, never `requests`', () => {
@@ -189,14 +260,24 @@ describe('usage_minutes', () => {
     const { db, statements } = traced(path);
     const queries = new UsageQueries(db);
     const since24h = NOW - 86_400_000;
-    for (const by of ['key', 'endpoint', 'model'] as const) assertSummary(queries.summary({ sinceMs: since24h, by }), all, since24h, by);
+    for (const by of ['key', 'endpoint', 'model'] as const)
+      assertSummary(queries.summary({ sinceMs: since24h, by }), all, since24h, by);
     // 100 minutes back: 10 minutes from usage_minutes before the first whole hour, then usage_hours.
     const since100m = NOW - 6_000_000;
     assertSummary(queries.summary({ sinceMs: since100m, by: 'model' }), all, since100m, 'model');
     const sinceHalfHour = NOW - 1_800_000;
-    assertSummary(queries.summary({ sinceMs: sinceHalfHour, by: 'endpoint', workspace: 'team-b' }), all.filter((r) => r.workspace === 'team-b'), sinceHalfHour, 'endpoint');
+    assertSummary(
+      queries.summary({ sinceMs: sinceHalfHour, by: 'endpoint', workspace: 'team-b' }),
+      all.filter((r) => r.workspace === 'team-b'),
+      sinceHalfHour,
+      'endpoint',
+    );
 
-    const status = new StatusQuery().endpoints(tableOf({ default: ['support', 'search', 'summarize', 'idle'], 'team-b': ['support'] }), queries, NOW);
+    const status = new StatusQuery().endpoints(
+      tableOf({ default: ['support', 'search', 'summarize', 'idle'], 'team-b': ['support'] }),
+      queries,
+      NOW,
+    );
     const start = statusSince(NOW);
     assert.equal(start, Date.UTC(2026, 10, 25, 11, 31), 'the current minute and the 59 before it');
     for (const s of status) {
@@ -209,11 +290,21 @@ describe('usage_minutes', () => {
         assert.deepEqual([s.p95Ms, s.lastError], [0, null]);
         continue;
       }
-      assertSameBucket(s.p95Ms, nearestRank(mine.map((r) => r.latencyMs).sort((x, y) => x - y), 95), `${s.name} p95`);
+      assertSameBucket(
+        s.p95Ms,
+        nearestRank(
+          mine.map((r) => r.latencyMs).sort((x, y) => x - y),
+          95,
+        ),
+        `${s.name} p95`,
+      );
       const newest = errors.reduce((m, r) => (r.ts > m.ts ? r : m));
       assert.equal(s.lastError?.at, new Date(newest.ts).toISOString());
     }
-    assert.deepEqual(status.map((s) => `${s.workspace}/${s.name}`), ['default/idle', 'default/search', 'default/summarize', 'default/support', 'team-b/support']);
+    assert.deepEqual(
+      status.map((s) => `${s.workspace}/${s.name}`),
+      ['default/idle', 'default/search', 'default/summarize', 'default/support', 'team-b/support'],
+    );
     assert.ok(status.find((s) => s.name === 'support')!.requests > 3_000, 'a busy hour');
 
     // Every statement the status and usage queries ran: none touches `requests`; each reads the
@@ -225,9 +316,17 @@ describe('usage_minutes', () => {
       assert.ok(!steps.some((s) => /\brequests\b/.test(s)), why);
       const reads = steps.filter((s) => /\busage_(minutes|hours)\b/.test(s));
       assert.ok(reads.length > 0, why);
-      for (const r of reads) assert.match(r, /^SEARCH usage_(minutes USING PRIMARY KEY \(minute>\?( AND minute<\?)?\)|hours USING PRIMARY KEY \(hour>\?\))/, why);
+      for (const r of reads)
+        assert.match(
+          r,
+          /^SEARCH usage_(minutes USING PRIMARY KEY \(minute>\?( AND minute<\?)?\)|hours USING PRIMARY KEY \(hour>\?\))/,
+          why,
+        );
     }
-    const series = db.prepare('SELECT COUNT(*) FROM usage_minutes WHERE minute >= ?').pluck().get(start / 60_000) as number;
+    const series = db
+      .prepare('SELECT COUNT(*) FROM usage_minutes WHERE minute >= ?')
+      .pluck()
+      .get(start / 60_000) as number;
     assert.ok(series <= 60 * 2 * 4 * 5 * 3, `status read ${series} roll-up rows for ${all.length} requests`);
     db.close();
     log.close();

@@ -6,7 +6,19 @@ import assert from 'node:assert/strict';
 import { GwError } from '../../src/errors.js';
 import { BreakerRegistry } from '../../src/upstream/breaker.js';
 import { executeChat, type ChatOutcome } from '../../src/upstream/execute.js';
-import { call, chatEndpoint, closedPortUrl, deferred, httpProvider, okJson, status, table, to, upstreamHarness, type Handler } from './helpers.js';
+import {
+  call,
+  chatEndpoint,
+  closedPortUrl,
+  deferred,
+  httpProvider,
+  okJson,
+  status,
+  table,
+  to,
+  upstreamHarness,
+  type Handler,
+} from './helpers.js';
 
 const { pools, upstream } = upstreamHarness();
 
@@ -33,7 +45,12 @@ describe('circuit breaker', () => {
     const breakers = new BreakerRegistry({ failures: 2, cooldownMs: 200 }, c.now);
     const first = await upstream(status(500, 'down'));
     const second = await upstream(okJson('from the fallback'));
-    const t = table([chatEndpoint('bot', [to(httpProvider('first', first.url), { m: 'a' }), to(httpProvider('second', second.url), { m: 'b' })])]);
+    const t = table([
+      chatEndpoint('bot', [
+        to(httpProvider('first', first.url), { m: 'a' }),
+        to(httpProvider('second', second.url), { m: 'b' }),
+      ]),
+    ]);
     const deps = { pools, breakers };
 
     for (let i = 0; i < 2; i++) {
@@ -47,7 +64,10 @@ describe('circuit breaker', () => {
     assert.equal(first.requests.length, 2, 'the open breaker kept the request away from the first target');
     assert.match(skipped.attempts[0]?.error ?? '', /^circuit open/);
     assert.equal(skipped.attempts[0]?.status, undefined);
-    assert.deepEqual(breakers.snapshot().map((b) => [b.provider, b.model, b.state, b.failures]), [['first', 'a', 'open', 2]]);
+    assert.deepEqual(
+      breakers.snapshot().map((b) => [b.provider, b.model, b.state, b.failures]),
+      [['first', 'a', 'open', 2]],
+    );
 
     // Cooldown over: the first target is healthy again. Two requests at once: one probe only.
     c.advance(200);
@@ -79,7 +99,9 @@ describe('circuit breaker', () => {
     const breakers = new BreakerRegistry({ failures: 1, cooldownMs: 1000 }, c.now);
     const dead = await closedPortUrl();
     const good = await upstream(okJson('ok'));
-    const t = table([chatEndpoint('bot', [to(httpProvider('dead', dead), { m: 'a' }), to(httpProvider('good', good.url), { m: 'b' })])]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('dead', dead), { m: 'a' }), to(httpProvider('good', good.url), { m: 'b' })]),
+    ]);
     const deps = { pools, breakers };
     const one = await executeChat(call(t, 'bot', 'm'), deps);
     assert.match(one.attempts[0]?.error ?? '', /^connect: /);
@@ -100,7 +122,11 @@ describe('circuit breaker', () => {
     const bad = await upstream(status(503, 'busy'));
     const good = await upstream(okJson('ok'));
     const t = table([
-      chatEndpoint('bot', [to(httpProvider('bad', bad.url), { m: 'a' }), to(httpProvider('good', good.url), { m: 'b' })], { retries: { attempts: 5, backoffMs: 1 } }),
+      chatEndpoint(
+        'bot',
+        [to(httpProvider('bad', bad.url), { m: 'a' }), to(httpProvider('good', good.url), { m: 'b' })],
+        { retries: { attempts: 5, backoffMs: 1 } },
+      ),
     ]);
     const out = await executeChat(call(t, 'bot', 'm'), { pools, breakers });
     assert.equal(out.provider.name, 'good');
@@ -111,7 +137,8 @@ describe('circuit breaker', () => {
     const c = clock();
     const breakers = new BreakerRegistry({ failures: 1, cooldownMs: 1000 }, c.now);
     let n = 0;
-    const picky: Handler = (req, res, rec) => (++n % 2 === 1 ? status(400, 'bad field') : status(429, 'slow down'))(req, res, rec);
+    const picky: Handler = (req, res, rec) =>
+      (++n % 2 === 1 ? status(400, 'bad field') : status(429, 'slow down'))(req, res, rec);
     const up = await upstream(picky);
     const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'a' })])]);
     for (let i = 0; i < 3; i++) await rejects(executeChat(call(t, 'bot', 'm'), { pools, breakers }));
@@ -124,7 +151,9 @@ describe('circuit breaker', () => {
     const breakers = new BreakerRegistry({ failures: 1, cooldownMs: 30_000 }, c.now);
     const a = await upstream(status(500, 'a down'));
     const b = await upstream(status(502, 'b down'));
-    const t = table([chatEndpoint('bot', [to(httpProvider('a', a.url), { m: 'x' }), to(httpProvider('b', b.url), { m: 'y' })])]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('a', a.url), { m: 'x' }), to(httpProvider('b', b.url), { m: 'y' })]),
+    ]);
     const first = await rejects(executeChat(call(t, 'bot', 'm'), { pools, breakers }));
     assert.equal(first.code, 'GW_ERR_UPSTREAM_EXHAUSTED');
     c.advance(12_300);

@@ -25,9 +25,17 @@ describe('executeChat on a compiled table', () => {
   test('auth and custom headers from the manifest reach the upstream; refs map their models', async () => {
     const t = compile([
       res('Provider', 'down', { type: 'openai', baseUrl: broken.url, auth: { none: true } }),
-      res('Provider', 'up', { type: 'openai', baseUrl: good.url, auth: { bearer: 'sk-upstream' }, headers: { 'OpenAI-Organization': 'org-9' } }),
+      res('Provider', 'up', {
+        type: 'openai',
+        baseUrl: good.url,
+        auth: { bearer: 'sk-upstream' },
+        headers: { 'OpenAI-Organization': 'org-9' },
+      }),
       res('Provider', 'mock', { type: 'mock', mock: { reply: 'mocked {{input}}', failStatus: 500 } }),
-      res('Endpoint', 'backup', { type: 'chat', routing: { targets: [{ provider: 'up', models: { small: 'gpt-small' } }] } }),
+      res('Endpoint', 'backup', {
+        type: 'chat',
+        routing: { targets: [{ provider: 'up', models: { small: 'gpt-small' } }] },
+      }),
       res('Endpoint', 'front', {
         type: 'chat',
         routing: {
@@ -42,11 +50,14 @@ describe('executeChat on a compiled table', () => {
       }),
     ]);
     const out = await executeChat(call(t, 'front', 'fast'), { pools });
-    assert.deepEqual(out.attempts.map((a) => [a.provider, a.model, a.status]), [
-      ['mock', 'mock-fast', 500],
-      ['down', 'down-fast', 502],
-      ['up', 'gpt-small', 200],
-    ]);
+    assert.deepEqual(
+      out.attempts.map((a) => [a.provider, a.model, a.status]),
+      [
+        ['mock', 'mock-fast', 500],
+        ['down', 'down-fast', 502],
+        ['up', 'gpt-small', 200],
+      ],
+    );
     const rec = good.requests.at(-1);
     assert.equal(rec?.headers.authorization, 'Bearer sk-upstream');
     assert.equal(rec?.headers['openai-organization'], 'org-9');
@@ -56,9 +67,15 @@ describe('executeChat on a compiled table', () => {
   test('the quickstart-style mock answers with {{input}} filled in', async () => {
     const t = compile([
       res('Provider', 'mock', { type: 'mock', mock: { reply: 'mock reply: {{input}}' } }),
-      res('Endpoint', 'quickstart', { type: 'chat', routing: { targets: [{ provider: 'mock', models: { fast: 'mock-fast' } }] } }),
+      res('Endpoint', 'quickstart', {
+        type: 'chat',
+        routing: { targets: [{ provider: 'mock', models: { fast: 'mock-fast' } }] },
+      }),
     ]);
     const out = await executeChat(call(t, 'quickstart', 'fast'), { pools });
-    assert.equal((out.json?.choices as { message: { content: string } }[])[0]?.message.content, 'mock reply: hello there');
+    assert.equal(
+      (out.json?.choices as { message: { content: string } }[])[0]?.message.content,
+      'mock reply: hello there',
+    );
   });
 });

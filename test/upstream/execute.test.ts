@@ -2,7 +2,20 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GwError } from '../../src/errors.js';
 import { executeChat, executeEmbeddings } from '../../src/upstream/execute.js';
-import { call, chatEndpoint, closedPortUrl, httpProvider, mockProvider, okJson, status, table, to, toEndpoint, type Upstream, upstreamHarness } from './helpers.js';
+import {
+  call,
+  chatEndpoint,
+  closedPortUrl,
+  httpProvider,
+  mockProvider,
+  okJson,
+  status,
+  table,
+  to,
+  toEndpoint,
+  type Upstream,
+  upstreamHarness,
+} from './helpers.js';
 
 const { pools, upstream } = upstreamHarness();
 
@@ -45,13 +58,21 @@ describe('executeChat over HTTP', () => {
     assert.equal(out.provider.name, 'prod');
     assert.equal(out.upstreamModel, 'gpt-4o-mini');
     assert.deepEqual(out.usage(), { promptTokens: 3, completionTokens: 2 });
-    assert.deepEqual(out.attempts.map((a) => [a.provider, a.model, a.status]), [['prod', 'gpt-4o-mini', 200]]);
+    assert.deepEqual(
+      out.attempts.map((a) => [a.provider, a.model, a.status]),
+      [['prod', 'gpt-4o-mini', 200]],
+    );
   });
 
   test('upstream 500 falls back to the second target, both attempts recorded', async () => {
     const bad = await upstream(status(500, 'boom'));
     const good = await upstream(okJson('from backup'));
-    const t = table([chatEndpoint('bot', [to(httpProvider('a', bad.url), { m: 'a-model' }), to(httpProvider('b', good.url), { m: 'b-model' })])]);
+    const t = table([
+      chatEndpoint('bot', [
+        to(httpProvider('a', bad.url), { m: 'a-model' }),
+        to(httpProvider('b', good.url), { m: 'b-model' }),
+      ]),
+    ]);
     const out = await executeChat(call(t, 'bot', 'm'), { pools });
     assert.equal(out.provider.name, 'b');
     assert.equal(good.requests.at(-1)?.body.model, 'b-model');
@@ -69,17 +90,24 @@ describe('executeChat over HTTP', () => {
       if (n === 1) status(429, 'slow down', { 'retry-after': '1' })(req, res, rec);
       else okJson('after waiting')(req, res, rec);
     });
-    const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })], { retries: { attempts: 1, backoffMs: 10 } })]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })], { retries: { attempts: 1, backoffMs: 10 } }),
+    ]);
     const t0 = performance.now();
     const out = await executeChat(call(t, 'bot', 'm'), { pools });
     assert.ok(performance.now() - t0 >= 950, 'waited about a second');
-    assert.deepEqual(out.attempts.map((a) => a.status), [429, 200]);
+    assert.deepEqual(
+      out.attempts.map((a) => a.status),
+      [429, 200],
+    );
   });
 
   test('connection refused moves to the next target', async () => {
     const dead = await closedPortUrl();
     const good = await upstream(okJson('alive'));
-    const t = table([chatEndpoint('bot', [to(httpProvider('dead', dead), { m: 'x' }), to(httpProvider('good', good.url), { m: 'y' })])]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('dead', dead), { m: 'x' }), to(httpProvider('good', good.url), { m: 'y' })]),
+    ]);
     const out = await executeChat(call(t, 'bot', 'm'), { pools });
     assert.equal(out.provider.name, 'good');
     assert.match(out.attempts[0]?.error ?? '', /^connect: .*ECONNREFUSED/);
@@ -87,7 +115,9 @@ describe('executeChat over HTTP', () => {
 
   test('only refused targets: 502 GW_ERR_UPSTREAM_EXHAUSTED with every attempt', async () => {
     const dead = await closedPortUrl();
-    const t = table([chatEndpoint('bot', [to(httpProvider('dead', dead), { m: 'x' })], { retries: { attempts: 1, backoffMs: 5 } })]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('dead', dead), { m: 'x' })], { retries: { attempts: 1, backoffMs: 5 } }),
+    ]);
     const err = await rejects(executeChat(call(t, 'bot', 'm'), { pools }));
     assert.equal(err.code, 'GW_ERR_UPSTREAM_EXHAUSTED');
     assert.equal(err.status, 502);
@@ -118,7 +148,9 @@ describe('executeChat over HTTP', () => {
   test('a 4xx outside fallbackOn goes to the caller with the upstream status, no fallback', async () => {
     const bad = await upstream(status(400, 'messages: field required'));
     const good = await upstream(okJson('never'));
-    const t = table([chatEndpoint('bot', [to(httpProvider('a', bad.url), { m: 'x' }), to(httpProvider('b', good.url), { m: 'y' })])]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('a', bad.url), { m: 'x' }), to(httpProvider('b', good.url), { m: 'y' })]),
+    ]);
     const before = good.requests.length;
     const err = await rejects(executeChat(call(t, 'bot', 'm'), { pools }));
     assert.equal(err.code, 'GW_ERR_UPSTREAM_EXHAUSTED');
@@ -133,7 +165,9 @@ describe('executeChat over HTTP', () => {
       res.end('<html>captive portal</html>');
     });
     const good = await upstream(okJson('real'));
-    const t = table([chatEndpoint('bot', [to(httpProvider('a', bad.url), { m: 'x' }), to(httpProvider('b', good.url), { m: 'y' })])]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('a', bad.url), { m: 'x' }), to(httpProvider('b', good.url), { m: 'y' })]),
+    ]);
     const out = await executeChat(call(t, 'bot', 'm'), { pools });
     assert.equal(out.provider.name, 'b');
     assert.match(out.attempts[0]?.error ?? '', /not JSON/);
@@ -164,7 +198,9 @@ describe('routing policies', () => {
   test('loadbalance spreads calls by weight', async () => {
     const heavy = mockProvider('heavy');
     const light = mockProvider('light');
-    const t = table([chatEndpoint('lb', [to(heavy, { m: 'h' }, 3), to(light, { m: 'l' }, 1)], { strategy: 'loadbalance' })]);
+    const t = table([
+      chatEndpoint('lb', [to(heavy, { m: 'h' }, 3), to(light, { m: 'l' }, 1)], { strategy: 'loadbalance' }),
+    ]);
     const counts = { heavy: 0, light: 0 };
     const n = 1000;
     for (let i = 0; i < n; i++) {
@@ -177,22 +213,35 @@ describe('routing policies', () => {
 
   test('loadbalance falls back to the other targets when the picked one fails', async () => {
     const t = table([
-      chatEndpoint('lb', [to(mockProvider('down', { failStatus: 503 }), { m: 'a' }, 100), to(mockProvider('up'), { m: 'b' }, 1)], { strategy: 'loadbalance' }),
+      chatEndpoint(
+        'lb',
+        [to(mockProvider('down', { failStatus: 503 }), { m: 'a' }, 100), to(mockProvider('up'), { m: 'b' }, 1)],
+        { strategy: 'loadbalance' },
+      ),
     ]);
     const out = await executeChat(call(t, 'lb', 'm'), { pools, random: () => 0 });
     assert.equal(out.provider.name, 'up');
-    assert.deepEqual(out.attempts.map((a) => a.status), [503, 200]);
+    assert.deepEqual(
+      out.attempts.map((a) => a.status),
+      [503, 200],
+    );
   });
 
   test('an endpoint-ref target maps its model and recurses into the referenced endpoint', async () => {
     const up = await upstream(okJson('via backup'));
     const backup = chatEndpoint('backup', [to(httpProvider('bk', up.url), { small: 'upstream-small' })]);
-    const front = chatEndpoint('front', [to(mockProvider('primary', { failStatus: 500 }), { fast: 'p' }), toEndpoint('backup', { fast: 'small' })]);
+    const front = chatEndpoint('front', [
+      to(mockProvider('primary', { failStatus: 500 }), { fast: 'p' }),
+      toEndpoint('backup', { fast: 'small' }),
+    ]);
     const t = table([front, backup]);
     const out = await executeChat(call(t, 'front', 'fast'), { pools });
     assert.equal(out.provider.name, 'bk');
     assert.equal(up.requests.at(-1)?.body.model, 'upstream-small');
-    assert.deepEqual(out.attempts.map((a) => `${a.provider}/${a.model}/${a.status}`), ['primary/p/500', 'bk/upstream-small/200']);
+    assert.deepEqual(
+      out.attempts.map((a) => `${a.provider}/${a.model}/${a.status}`),
+      ['primary/p/500', 'bk/upstream-small/200'],
+    );
   });
 
   test('endpoint refs that form a cycle end with 502, never loop', async () => {
@@ -204,7 +253,13 @@ describe('routing policies', () => {
   });
 
   test('a mock whose latency exceeds the timeout fails as timeout and falls back', async () => {
-    const t = table([chatEndpoint('bot', [to(mockProvider('sleepy', { latencyMs: 5000 }), { m: 'x' }), to(mockProvider('quick'), { m: 'y' })], { timeoutMs: 50 })]);
+    const t = table([
+      chatEndpoint(
+        'bot',
+        [to(mockProvider('sleepy', { latencyMs: 5000 }), { m: 'x' }), to(mockProvider('quick'), { m: 'y' })],
+        { timeoutMs: 50 },
+      ),
+    ]);
     const out = await executeChat(call(t, 'bot', 'm'), { pools });
     assert.equal(out.provider.name, 'quick');
     assert.match(out.attempts[0]?.error ?? '', /^timeout/);
@@ -216,13 +271,23 @@ describe('executeEmbeddings', () => {
   before(async () => {
     up = await upstream((_req, res, rec) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: rec.body.model, usage: { prompt_tokens: 4, total_tokens: 4 } }));
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }],
+          model: rec.body.model,
+          usage: { prompt_tokens: 4, total_tokens: 4 },
+        }),
+      );
     });
   });
 
   test('posts to /embeddings with the mapped model and returns the list', async () => {
     const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { emb: 'text-embedding-3-small' })])]);
-    const out = await executeEmbeddings({ ...call(t, 'bot', 'emb'), body: { model: 'emb', input: 'hello' } }, { pools });
+    const out = await executeEmbeddings(
+      { ...call(t, 'bot', 'emb'), body: { model: 'emb', input: 'hello' } },
+      { pools },
+    );
     assert.equal(up.requests.at(-1)?.url, '/v1/embeddings');
     assert.equal(up.requests.at(-1)?.body.model, 'text-embedding-3-small');
     assert.equal((out.json.data as unknown[]).length, 1);

@@ -38,11 +38,26 @@ describe('Retry-After and backoff', () => {
   });
 
   test('backoff doubles per retry, jitters within [half, full], and respects Retry-After', () => {
-    assert.equal(backoffDelay(100, 0, undefined, () => 1), 100);
-    assert.equal(backoffDelay(100, 2, undefined, () => 1), 400);
-    assert.equal(backoffDelay(100, 2, undefined, () => 0), 200);
-    assert.equal(backoffDelay(100, 0, 1000, () => 1), 1000);
-    assert.equal(backoffDelay(10_000, 10, undefined, () => 1), 30_000);
+    assert.equal(
+      backoffDelay(100, 0, undefined, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffDelay(100, 2, undefined, () => 1),
+      400,
+    );
+    assert.equal(
+      backoffDelay(100, 2, undefined, () => 0),
+      200,
+    );
+    assert.equal(
+      backoffDelay(100, 0, 1000, () => 1),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(10_000, 10, undefined, () => 1),
+      30_000,
+    );
   });
 
   test('a wait ends at once when the caller leaves', async () => {

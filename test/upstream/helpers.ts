@@ -60,7 +60,11 @@ export function toEndpoint(endpoint: string, models: Record<string, string>, wei
   return { kind: 'endpoint', endpoint, models: new Map(Object.entries(models)), weight };
 }
 
-export function chatEndpoint(name: string, targets: CompiledTarget[], extra: Partial<CompiledChatEndpoint> = {}): CompiledChatEndpoint {
+export function chatEndpoint(
+  name: string,
+  targets: CompiledTarget[],
+  extra: Partial<CompiledChatEndpoint> = {},
+): CompiledChatEndpoint {
   const models: string[] = [];
   for (const t of targets) for (const m of t.models.keys()) if (!models.includes(m)) models.push(m);
   return {
@@ -150,7 +154,12 @@ export async function startUpstream(handler: Handler = okJson('hi')): Promise<Up
     req.on('data', (c: Buffer) => parts.push(c));
     req.on('end', () => {
       const text = Buffer.concat(parts).toString('utf8');
-      const rec: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
+      const rec: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>),
+      };
       requests.push(rec);
       up.handler(req, res, rec);
     });

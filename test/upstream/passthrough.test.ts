@@ -6,7 +6,15 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GwError } from '../../src/errors.js';
 import { executeChat, type ChatCall, type ChatOutcome } from '../../src/upstream/execute.js';
-import { anthropicError, anthropicProvider, message, sendJson, sseEvent, streamEvents, textEvents } from '../providers/anthropic-server.js';
+import {
+  anthropicError,
+  anthropicProvider,
+  message,
+  sendJson,
+  sseEvent,
+  streamEvents,
+  textEvents,
+} from '../providers/anthropic-server.js';
 import { call, chatEndpoint, deferred, httpProvider, okJson, table, to, upstreamHarness } from './helpers.js';
 
 type Obj = Record<string, unknown>;
@@ -26,7 +34,15 @@ const nativeBody = (stream: boolean): Obj => ({
 function nativeCall(t: ReturnType<typeof table>, stream: boolean, extra: Partial<ChatCall> = {}): ChatCall {
   return call(t, 'ep', 'fast', {
     stream,
-    body: { model: 'fast', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'hi' }], max_tokens: 300, ...(stream ? { stream: true } : {}) },
+    body: {
+      model: 'fast',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hi' },
+      ],
+      max_tokens: 300,
+      ...(stream ? { stream: true } : {}),
+    },
     native: { dialect: 'anthropic', body: nativeBody(stream) },
     ...extra,
   });
@@ -41,7 +57,9 @@ async function collect(o: ChatOutcome): Promise<Obj[]> {
 
 describe('native passthrough (anthropic caller -> anthropic target)', () => {
   test('JSON: the body goes out with only the model replaced; the message comes back as is, unknown fields included', async () => {
-    const up = await upstream((_req, res, rec) => sendJson(res, 200, { ...message(rec.body.model, [{ type: 'text', text: 'hello' }]), x_answer_extra: 'kept' }));
+    const up = await upstream((_req, res, rec) =>
+      sendJson(res, 200, { ...message(rec.body.model, [{ type: 'text', text: 'hello' }]), x_answer_extra: 'kept' }),
+    );
     const t = table([chatEndpoint('ep', [to(anthropicProvider('claude', up.url), { fast: M })])]);
     const out = await executeChat(nativeCall(t, false), { pools });
     const rec = up.requests.at(-1);
@@ -92,7 +110,9 @@ describe('native passthrough (anthropic caller -> anthropic target)', () => {
     oai.handler = (_req, res, rec) => {
       const base = { id: 'c1', object: 'chat.completion.chunk', created: 1, model: rec.body.model };
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'openai text' }, finish_reason: null }] })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta: { role: 'assistant', content: 'openai text' }, finish_reason: null }] })}\n\n`,
+      );
       res.end('data: [DONE]\n\n');
     };
     const t = table([
@@ -106,7 +126,14 @@ describe('native passthrough (anthropic caller -> anthropic target)', () => {
     assert.equal(out.dialect, 'openai');
     const chunks = await collect(out);
     assert.equal(chunks[0]?.object, 'chat.completion.chunk', 'nothing of the Anthropic attempts reached the stream');
-    assert.deepEqual(out.attempts.map((a) => [a.provider, a.status]), [['a-529', 529], ['a-broken', 200], ['gpt', 200]]);
+    assert.deepEqual(
+      out.attempts.map((a) => [a.provider, a.status]),
+      [
+        ['a-529', 529],
+        ['a-broken', 200],
+        ['gpt', 200],
+      ],
+    );
     assert.match(String(out.attempts[1]?.error), /Overloaded mid-way/);
   });
 
@@ -119,7 +146,10 @@ describe('native passthrough (anthropic caller -> anthropic target)', () => {
     });
     const good = await upstream(streamEvents(textEvents(M, 'from the second')));
     const t = table([
-      chatEndpoint('ep', [to(anthropicProvider('slow', silent.url, { timeoutMs: 150 }), { fast: M }), to(anthropicProvider('good', good.url), { fast: M })]),
+      chatEndpoint('ep', [
+        to(anthropicProvider('slow', silent.url, { timeoutMs: 150 }), { fast: M }),
+        to(anthropicProvider('good', good.url), { fast: M }),
+      ]),
     ]);
     try {
       const out = await executeChat(nativeCall(t, true), { pools });
@@ -148,8 +178,12 @@ describe('native passthrough (anthropic caller -> anthropic target)', () => {
         assert.ok(out.stream);
         for await (const e of out.stream) seen.push(e);
       })(),
-      (err: unknown) => err instanceof GwError && err.details?.midStream === true && /Internal server error/.test(err.message),
+      (err: unknown) =>
+        err instanceof GwError && err.details?.midStream === true && /Internal server error/.test(err.message),
     );
-    assert.ok(seen.some((e) => e.type === 'content_block_delta'), 'content reached the caller before the break');
+    assert.ok(
+      seen.some((e) => e.type === 'content_block_delta'),
+      'content reached the caller before the break',
+    );
   });
 });

@@ -2,7 +2,17 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PoolRegistry } from '../../src/upstream/pool.js';
 import { executeChat } from '../../src/upstream/execute.js';
-import { call, chatEndpoint, deferred, httpProvider, okJson, startUpstream, table, to, type Upstream } from './helpers.js';
+import {
+  call,
+  chatEndpoint,
+  deferred,
+  httpProvider,
+  okJson,
+  startUpstream,
+  table,
+  to,
+  type Upstream,
+} from './helpers.js';
 
 const ups: Upstream[] = [];
 after(async () => {
@@ -23,7 +33,10 @@ describe('PoolRegistry', () => {
     for (let i = 0; i < 6; i++) await executeChat(call(t, 'bot', 'm'), { pools });
     assert.ok(new Set(ports).size <= 2, `6 sequential requests used ${new Set(ports).size} connections`);
     assert.equal(pools.get(p), pools.get(httpProvider('p2', up.url)), 'same origin, same TLS: same pool');
-    assert.notEqual(pools.get(p), pools.get(httpProvider('p3', up.url, { tls: { rejectUnauthorized: false, ca: undefined } })));
+    assert.notEqual(
+      pools.get(p),
+      pools.get(httpProvider('p3', up.url, { tls: { rejectUnauthorized: false, ca: undefined } })),
+    );
     await pools.close();
   });
 
@@ -38,7 +51,10 @@ describe('PoolRegistry', () => {
     const kept = await startUpstream(okJson('kept'));
     ups.push(kept);
     const pools = new PoolRegistry();
-    const old = table([chatEndpoint('bot', [to(httpProvider('gone', up.url), { m: 'x' })]), chatEndpoint('other', [to(httpProvider('kept', kept.url), { n: 'y' })])]);
+    const old = table([
+      chatEndpoint('bot', [to(httpProvider('gone', up.url), { m: 'x' })]),
+      chatEndpoint('other', [to(httpProvider('kept', kept.url), { n: 'y' })]),
+    ]);
     await executeChat(call(old, 'other', 'n'), { pools });
     const inflight = executeChat(call(old, 'bot', 'm'), { pools });
     await arrived.promise;

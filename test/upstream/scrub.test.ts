@@ -23,7 +23,10 @@ describe('scrubText', () => {
   test('bearer tokens and echoed credential headers are redacted even when not configured', () => {
     assert.equal(scrubText('got Authorization: Bearer abc.def-9876543210', []), 'got Authorization: [redacted]');
     assert.equal(scrubText('token Bearer zz9_other_token_77 rejected', []), 'token Bearer [redacted] rejected');
-    assert.equal(scrubText('headers {"x-api-key":"k-1234567890","accept":"*/*"}', []), 'headers {"x-api-key":"[redacted]","accept":"*/*"}');
+    assert.equal(
+      scrubText('headers {"x-api-key":"k-1234567890","accept":"*/*"}', []),
+      'headers {"x-api-key":"[redacted]","accept":"*/*"}',
+    );
     assert.equal(scrubText('{\\"api-key\\": \\"hidden-value-42\\"}', []), '{\\"api-key\\": \\"[redacted]\\"}');
   });
 
@@ -38,7 +41,10 @@ describe('scrubText', () => {
       { 'x-team': 'search-team-1', 'x-org-token': 'org-token-123456', authorization: 'Basic dXNlcjpwYXNzd29yZA==' },
       { header: { name: 'x-shared', value: 'shared-value-9999' } },
     );
-    assert.deepEqual([...secrets].sort(), ['Basic dXNlcjpwYXNzd29yZA==', 'dXNlcjpwYXNzd29yZA==', 'org-token-123456', 'shared-value-9999'].sort());
+    assert.deepEqual(
+      [...secrets].sort(),
+      ['Basic dXNlcjpwYXNzd29yZA==', 'dXNlcjpwYXNzd29yZA==', 'org-token-123456', 'shared-value-9999'].sort(),
+    );
     assert.ok(secrets.every((s, i) => i === 0 || (secrets[i - 1]?.length ?? 0) >= s.length));
     assert.deepEqual(credentialSecrets({}, { bearer: 'short' }), []);
   });
@@ -46,7 +52,12 @@ describe('scrubText', () => {
 
 /** A provider compiled from a manifest, as gw serves it. */
 function compiled(url: string, auth: Provider['spec']['auth']): CompiledProvider {
-  const manifest = { apiVersion: 'gw/v1', kind: 'Provider', metadata: { name: 'p' }, spec: { type: 'openai', baseUrl: url, auth, timeout: '5s' } } as Provider;
+  const manifest = {
+    apiVersion: 'gw/v1',
+    kind: 'Provider',
+    metadata: { name: 'p' },
+    spec: { type: 'openai', baseUrl: url, auth, timeout: '5s' },
+  } as Provider;
   const c = compileProvider('default', 'p', manifest);
   assert.ok(c);
   return c.provider;
@@ -54,7 +65,10 @@ function compiled(url: string, auth: Provider['spec']['auth']): CompiledProvider
 
 /** Answers 401 quoting the credential it received, in the body and (for streams) in-band. */
 function echoCredential(header: string) {
-  return (req: { headers: Record<string, string | string[] | undefined> }, res: import('node:http').ServerResponse): void => {
+  return (
+    req: { headers: Record<string, string | string[] | undefined> },
+    res: import('node:http').ServerResponse,
+  ): void => {
     const got = String(req.headers[header] ?? '').replace(/^Bearer /, '');
     res.writeHead(401, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: `invalid key ${got} received`, type: 'invalid_request_error' } }));
@@ -65,7 +79,13 @@ function attempt(provider: CompiledProvider, stream = false): Promise<AttemptRes
   const adapter = getAdapter('openai');
   assert.ok(adapter);
   return runAttempt({
-    provider, adapter, op: 'chat', stream, timeoutMs: 5000, requestId: 'req-scrub', pools,
+    provider,
+    adapter,
+    op: 'chat',
+    stream,
+    timeoutMs: 5000,
+    requestId: 'req-scrub',
+    pools,
     body: { model: 'm', messages: [{ role: 'user', content: 'hi' }] },
     signal: new AbortController().signal,
   });
@@ -104,7 +124,9 @@ describe('upstream error text is scrubbed at the attempt', () => {
     const secret = 'sk-stream-Secret-42424242';
     const up = await upstream((req, res) => {
       sseHead(res);
-      res.end(`data: ${JSON.stringify({ error: { message: `key ${String(req.headers.authorization)} is revoked` } })}\n\n`);
+      res.end(
+        `data: ${JSON.stringify({ error: { message: `key ${String(req.headers.authorization)} is revoked` } })}\n\n`,
+      );
     });
     const r = await attempt(compiled(up.url, { bearer: secret }), true);
     assert.ok(r.ok && 'chunks' in r);
@@ -114,7 +136,8 @@ describe('upstream error text is scrubbed at the attempt', () => {
           // the error comes first
         }
       },
-      (err: unknown) => err instanceof FailureError && !err.message.includes(secret) && err.failure.message.includes('[redacted]'),
+      (err: unknown) =>
+        err instanceof FailureError && !err.message.includes(secret) && err.failure.message.includes('[redacted]'),
     );
   });
 });

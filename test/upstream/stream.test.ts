@@ -3,13 +3,24 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { GwError } from '../../src/errors.js';
 import { executeChat } from '../../src/upstream/execute.js';
-import { call, chatEndpoint, chunk, deferred, httpProvider, mockProvider, sseHead, table, to, upstreamHarness } from './helpers.js';
+import {
+  call,
+  chatEndpoint,
+  chunk,
+  deferred,
+  httpProvider,
+  mockProvider,
+  sseHead,
+  table,
+  to,
+  upstreamHarness,
+} from './helpers.js';
 
 const { pools, upstream } = upstreamHarness();
 
 type Chunk = Record<string, unknown>;
 const text = (chunks: Chunk[]): string =>
-  chunks.map((c) => ((c.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '')).join('');
+  chunks.map((c) => (c.choices as { delta?: { content?: string } }[])[0]?.delta?.content ?? '').join('');
 
 async function collect(it: AsyncIterable<Chunk> | undefined): Promise<Chunk[]> {
   assert.ok(it, 'a stream');
@@ -29,7 +40,9 @@ function openaiStream(pieces: string[]) {
     res.write(chunk(m, {}, 'stop'));
     const so = rec.body.stream_options as { include_usage?: boolean } | undefined;
     if (so?.include_usage === true) {
-      res.write(`data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: m, choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } })}\n\n`);
+      res.write(
+        `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', model: m, choices: [], usage: { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 } })}\n\n`,
+      );
     }
     res.end('data: [DONE]\n\n');
   };
@@ -52,7 +65,9 @@ describe('streaming', () => {
     const it = out.stream?.[Symbol.asyncIterator]();
     assert.ok(it);
     const preamble = await it.next();
-    assert.deepEqual((preamble.value as Chunk).choices, [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
+    assert.deepEqual((preamble.value as Chunk).choices, [
+      { index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null },
+    ]);
     const first = await it.next();
     assert.equal(text([first.value as Chunk]), 'first'); // chunk 2 not written yet
     next.resolve();
@@ -77,7 +92,12 @@ describe('streaming', () => {
   test('the usage chunk is kept when the caller asked for it', async () => {
     const up = await upstream(openaiStream(['Hi']));
     const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })])]);
-    const body = { model: 'm', messages: [{ role: 'user', content: 'q' }], stream: true, stream_options: { include_usage: true } };
+    const body = {
+      model: 'm',
+      messages: [{ role: 'user', content: 'q' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    };
     const out = await executeChat(call(t, 'bot', 'm', { stream: true, body }), { pools });
     const chunks = await collect(out.stream);
     const last = chunks.at(-1);
@@ -92,14 +112,17 @@ describe('streaming', () => {
       res.write(chunk(rec.body.model, { content: 'partial' }), () => res.socket?.destroy());
     });
     const backup = await upstream(openaiStream(['never used']));
-    const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' }), to(httpProvider('b', backup.url), { m: 'y' })])]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' }), to(httpProvider('b', backup.url), { m: 'y' })]),
+    ]);
     const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
     const got: Chunk[] = [];
     await assert.rejects(
       (async () => {
         for await (const c of out.stream ?? []) got.push(c);
       })(),
-      (err: unknown) => err instanceof GwError && err.code === 'GW_ERR_UPSTREAM_EXHAUSTED' && err.details?.midStream === true,
+      (err: unknown) =>
+        err instanceof GwError && err.code === 'GW_ERR_UPSTREAM_EXHAUSTED' && err.details?.midStream === true,
     );
     assert.equal(text(got), 'partial');
     assert.match(out.attempts[0]?.error ?? '', /mid-stream/);
@@ -112,7 +135,9 @@ describe('streaming', () => {
       res.write(chunk(rec.body.model, { role: 'assistant', content: '' }), () => res.socket?.destroy());
     });
     const backup = await upstream(openaiStream(['from ', 'backup']));
-    const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' }), to(httpProvider('b', backup.url), { m: 'y' })])]);
+    const t = table([
+      chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' }), to(httpProvider('b', backup.url), { m: 'y' })]),
+    ]);
     const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
     const chunks = await collect(out.stream);
     assert.equal(text(chunks), 'from backup');
@@ -120,7 +145,10 @@ describe('streaming', () => {
     assert.equal(out.attempts.length, 2);
     assert.match(out.attempts[0]?.error ?? '', /^connect/);
     // exactly one role preamble reached the caller: the failed target's was held back
-    assert.equal(chunks.filter((c) => (c.choices as { delta: { role?: string } }[])[0]?.delta.role === 'assistant').length, 1);
+    assert.equal(
+      chunks.filter((c) => (c.choices as { delta: { role?: string } }[])[0]?.delta.role === 'assistant').length,
+      1,
+    );
   });
 
   test('a stream that goes silent mid-body longer than the timeout throws a timeout', async () => {
@@ -132,7 +160,10 @@ describe('streaming', () => {
     });
     const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })], { timeoutMs: 150 })]);
     const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
-    await assert.rejects(collect(out.stream), (err: unknown) => err instanceof GwError && err.code === 'GW_ERR_UPSTREAM_TIMEOUT');
+    await assert.rejects(
+      collect(out.stream),
+      (err: unknown) => err instanceof GwError && err.code === 'GW_ERR_UPSTREAM_TIMEOUT',
+    );
   });
 
   test('the caller aborting mid-stream closes the upstream request', async () => {
@@ -168,18 +199,33 @@ describe('streaming', () => {
   });
 
   test('the mock streams its reply in chunkSize pieces with a usage estimate', async () => {
-    const t = table([chatEndpoint('bot', [to(mockProvider('mock', { reply: 'echo: {{input}}', chunkSize: 4 }), { m: 'mock-1' })])]);
+    const t = table([
+      chatEndpoint('bot', [to(mockProvider('mock', { reply: 'echo: {{input}}', chunkSize: 4 }), { m: 'mock-1' })]),
+    ]);
     const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
     const chunks = await collect(out.stream);
-    const pieces = chunks.map((c) => (c.choices as { delta: { content?: string } }[])[0]?.delta.content).filter((x) => x);
+    const pieces = chunks
+      .map((c) => (c.choices as { delta: { content?: string } }[])[0]?.delta.content)
+      .filter((x) => x);
     assert.deepEqual(pieces, ['echo', ': he', 'llo ', 'ther', 'e']);
     assert.deepEqual(out.usage(), { promptTokens: 3, completionTokens: 5 });
   });
 
   test('a mock with failStatus falls back before anything is streamed', async () => {
-    const t = table([chatEndpoint('bot', [to(mockProvider('broken', { failStatus: 503 }), { m: 'a' }), to(mockProvider('fine', { reply: 'ok' }), { m: 'b' })])]);
+    const t = table([
+      chatEndpoint('bot', [
+        to(mockProvider('broken', { failStatus: 503 }), { m: 'a' }),
+        to(mockProvider('fine', { reply: 'ok' }), { m: 'b' }),
+      ]),
+    ]);
     const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
     assert.equal(text(await collect(out.stream)), 'ok');
-    assert.deepEqual(out.attempts.map((a) => [a.provider, a.status]), [['broken', 503], ['fine', 200]]);
+    assert.deepEqual(
+      out.attempts.map((a) => [a.provider, a.status]),
+      [
+        ['broken', 503],
+        ['fine', 200],
+      ],
+    );
   });
 });

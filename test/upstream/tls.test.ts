@@ -20,11 +20,27 @@ describe('TLS to upstreams', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gw-tls-'));
     // a self-signed certificate for 127.0.0.1, made fresh for this run
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-      '-addext', 'subjectAltName=IP:127.0.0.1',
-      '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-    ], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     cert = await readFile(join(dir, 'cert.pem'), 'utf8');
     server = createServer({ key: await readFile(join(dir, 'key.pem')), cert }, (req, res) => {
       req.resume();
@@ -45,14 +61,19 @@ describe('TLS to upstreams', () => {
   });
 
   const ask = (tls: { rejectUnauthorized: boolean; ca: string | undefined }) =>
-    executeChat(call(table([chatEndpoint('bot', [to(httpProvider('p', url, { tls }), { m: 'x' })])]), 'bot', 'm'), { pools });
+    executeChat(call(table([chatEndpoint('bot', [to(httpProvider('p', url, { tls }), { m: 'x' })])]), 'bot', 'm'), {
+      pools,
+    });
 
   test('an unknown certificate is refused by default (connect failure, 502)', async () => {
-    await assert.rejects(ask({ rejectUnauthorized: true, ca: undefined }), (err: Error & { code?: string; details?: { attempts?: { error: string }[] } }) => {
-      assert.equal(err.code, 'GW_ERR_UPSTREAM_EXHAUSTED');
-      assert.match(String(err.details?.attempts?.[0]?.error), /^connect: .*(SELF_SIGNED|self-signed|certificate)/i);
-      return true;
-    });
+    await assert.rejects(
+      ask({ rejectUnauthorized: true, ca: undefined }),
+      (err: Error & { code?: string; details?: { attempts?: { error: string }[] } }) => {
+        assert.equal(err.code, 'GW_ERR_UPSTREAM_EXHAUSTED');
+        assert.match(String(err.details?.attempts?.[0]?.error), /^connect: .*(SELF_SIGNED|self-signed|certificate)/i);
+        return true;
+      },
+    );
   });
 
   test('a custom CA makes the certificate trusted', async () => {

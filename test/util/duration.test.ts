@@ -10,6 +10,7 @@ test('durations parse to milliseconds; anything else is undefined', () => {
   assert.equal(parseDuration('1h'), 3_600_000);
   assert.equal(parseDuration('1d'), 86_400_000);
   assert.equal(parseDuration('1.1s'), 1100);
-  for (const bad of ['x', '', '5', '-1s', '1.s', ' 1s', '1S', '1 s', '1w']) assert.equal(parseDuration(bad), undefined, bad);
+  for (const bad of ['x', '', '5', '-1s', '1.s', ' 1s', '1S', '1 s', '1w'])
+    assert.equal(parseDuration(bad), undefined, bad);
   assert.equal(parseDuration(5), undefined);
 });

@@ -8,7 +8,9 @@ import { isObject } from '../../src/util/is-object.js';
 test('the registry holds every schema file once, frozen, and names a file for every kind', () => {
   const files = schemaFiles();
   assert.equal(schemaFiles(), files, 'read once');
-  const onDisk = readdirSync('schemas').filter((f) => f.endsWith('.schema.json')).sort();
+  const onDisk = readdirSync('schemas')
+    .filter((f) => f.endsWith('.schema.json'))
+    .sort();
   assert.deepEqual([...files.keys()], onDisk);
   for (const file of Object.values(SCHEMA_FILE_OF_KIND)) {
     const doc = schemaFile(file);

@@ -9,8 +9,18 @@ describe('openai codec', () => {
     model: 'm',
     messages: [
       { role: 'system', content: 'sys' },
-      { role: 'user', content: [{ type: 'text', text: 'hello' }, { type: 'image_url', image_url: { url: 'u' } }] },
-      { role: 'assistant', content: 'hi', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'hello' },
+          { type: 'image_url', image_url: { url: 'u' } },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: 'hi',
+        tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }],
+      },
     ],
   });
 
@@ -63,15 +73,30 @@ describe('anthropic codec', () => {
   const body = () => ({
     model: 'm',
     max_tokens: 5,
-    system: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }],
-    messages: [{ role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'r' }, { type: 'text', text: 'q' }] }],
+    system: [
+      { type: 'text', text: 'a' },
+      { type: 'text', text: 'b' },
+    ],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'tool_result', tool_use_id: 't', content: 'r' },
+          { type: 'text', text: 'q' },
+        ],
+      },
+    ],
   });
 
   test('messages and system prompt', () => {
     const b: Record<string, unknown> = body();
     assert.equal(anthropicCodec.readSystem(b), 'a\n\nb');
     anthropicCodec.prependSystem(b, 'first');
-    assert.deepEqual(b['system'], [{ type: 'text', text: 'first' }, { type: 'text', text: 'a' }, { type: 'text', text: 'b' }]);
+    assert.deepEqual(b['system'], [
+      { type: 'text', text: 'first' },
+      { type: 'text', text: 'a' },
+      { type: 'text', text: 'b' },
+    ]);
     anthropicCodec.replaceSystem(b, 'only');
     assert.equal(anthropicCodec.readSystem(b), 'only');
     anthropicCodec.replaceSystem(b, undefined);
@@ -80,7 +105,13 @@ describe('anthropic codec', () => {
   });
 
   test('answer and event text, mapText', () => {
-    const answer = { type: 'message', content: [{ type: 'text', text: 'xy' }, { type: 'tool_use', id: 'i', name: 'n', input: {} }] };
+    const answer = {
+      type: 'message',
+      content: [
+        { type: 'text', text: 'xy' },
+        { type: 'tool_use', id: 'i', name: 'n', input: {} },
+      ],
+    };
     assert.equal(anthropicCodec.answerText(answer), 'xy');
     assert.equal(anthropicCodec.answerChars(answer), 2);
     const event = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'abc' } };
@@ -110,11 +141,27 @@ describe('applyEndpoint: one path for both formats', () => {
   };
 
   test('openai: every param by its name, system message first, template on the last user message', () => {
-    const body = { model: 'm', temperature: 0.9, messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'c' }] };
+    const body = {
+      model: 'm',
+      temperature: 0.9,
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+        { role: 'user', content: 'c' },
+      ],
+    };
     const out = applyEndpoint(ep, body, openaiCodec);
     assert.deepEqual(out, {
-      model: 'm', temperature: 0.9, presence_penalty: 1, stop: ['END'],
-      messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }, { role: 'user', content: 'T: c' }],
+      model: 'm',
+      temperature: 0.9,
+      presence_penalty: 1,
+      stop: ['END'],
+      messages: [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+        { role: 'user', content: 'T: c' },
+      ],
     });
     assert.equal(body.messages.length, 3, 'the caller body is not changed');
     assert.equal(applyEndpoint({ ...ep, lockParams: true }, body, openaiCodec)['temperature'], 0.2);
@@ -122,21 +169,39 @@ describe('applyEndpoint: one path for both formats', () => {
 
   test('anthropic: mapped params only, system before the caller, template skips a user turn without text', () => {
     const body = {
-      model: 'm', max_tokens: 5, system: 'mine',
-      messages: [{ role: 'user', content: 'a' }, { role: 'user', content: [{ type: 'image', source: {} }] }],
+      model: 'm',
+      max_tokens: 5,
+      system: 'mine',
+      messages: [
+        { role: 'user', content: 'a' },
+        { role: 'user', content: [{ type: 'image', source: {} }] },
+      ],
     };
     const out = applyEndpoint(ep, body, anthropicCodec);
     assert.deepEqual(out, {
-      model: 'm', max_tokens: 5, system: [{ type: 'text', text: 'S' }, { type: 'text', text: 'mine' }],
-      messages: [{ role: 'user', content: 'T: a' }, { role: 'user', content: [{ type: 'image', source: {} }] }],
-      temperature: 0.2, stop_sequences: ['END'],
+      model: 'm',
+      max_tokens: 5,
+      system: [
+        { type: 'text', text: 'S' },
+        { type: 'text', text: 'mine' },
+      ],
+      messages: [
+        { role: 'user', content: 'T: a' },
+        { role: 'user', content: [{ type: 'image', source: {} }] },
+      ],
+      temperature: 0.2,
+      stop_sequences: ['END'],
     });
     assert.equal(body.system, 'mine');
   });
 
   test('no prompt: the messages are not copied', () => {
     const body = { model: 'm', messages: [{ role: 'user', content: 'a' }] };
-    const out = applyEndpoint({ params: {}, lockParams: false, prompt: { system: undefined, template: undefined } }, body, openaiCodec);
+    const out = applyEndpoint(
+      { params: {}, lockParams: false, prompt: { system: undefined, template: undefined } },
+      body,
+      openaiCodec,
+    );
     assert.equal(out['messages'], body.messages);
     assert.notEqual(out, body);
   });

@@ -13,7 +13,14 @@ import { isEmptyPlan, plan as makePlan, type Plan, type PlanOptions } from '../.
 import { planJson } from '../../state/report.js';
 import { parseSelector } from '../../state/selector.js';
 import { buildSnapshot, displayName } from '../../state/snapshot.js';
-import { adminBaseUrl, createAdminClient, type AdminClient, type AdminConfig, type ApplyRequest, type ApplyResponse } from '../admin-client.js';
+import {
+  adminBaseUrl,
+  createAdminClient,
+  type AdminClient,
+  type AdminConfig,
+  type ApplyRequest,
+  type ApplyResponse,
+} from '../admin-client.js';
 import { readStdin, type CliIO } from '../io.js';
 import { renderPretty, summarize } from '../render/diagnostics.js';
 import { renderPlanPretty } from '../render/plan.js';
@@ -90,7 +97,8 @@ function locateSent(d: Diagnostic, sent: readonly Manifest[], local: readonly Re
   if (m === undefined) return d;
   const workspace = m.metadata.workspace ?? 'default';
   const r = local.find((x) => x.kind === m.kind && x.name === m.metadata.name && x.workspace === workspace);
-  if (r === undefined) return { ...d, file: `(live) ${m.kind.toLowerCase()} ${displayName(workspace, m.metadata.name)}`, line: 0, col: 0 };
+  if (r === undefined)
+    return { ...d, file: `(live) ${m.kind.toLowerCase()} ${displayName(workspace, m.metadata.name)}`, line: 0, col: 0 };
   const at = r.source.locate(parseFieldPath(d.path) ?? []);
   return { ...d, file: r.source.file, line: at.line, col: at.col };
 }
@@ -127,9 +135,12 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
     io.err(`${name}: the manifests are invalid; nothing was compared or applied\n`);
     return 1;
   }
-  if (v.diagnostics.length > 0) io.err(renderPretty(v.diagnostics, summarize(v.diagnostics, v.resources.length, v.files.length)));
+  if (v.diagnostics.length > 0)
+    io.err(renderPretty(v.diagnostics, summarize(v.diagnostics, v.resources.length, v.files.length)));
   if (v.resources.length === 0) {
-    io.err(`${name}: warning: no resources in the files given; the plan deletes every live resource${opts.selector ? ' the selector matches' : ''}\n`);
+    io.err(
+      `${name}: warning: no resources in the files given; the plan deletes every live resource${opts.selector ? ' the selector matches' : ''}\n`,
+    );
   }
 
   const client = createAdminClient({
@@ -177,8 +188,14 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
     const question = `${name}: this deletes ${plural(deletes, 'resource')} from ${client.baseUrl}. Apply? [y/N] `;
     const agreed = mode.confirm !== undefined ? await mode.confirm(question) : false;
     if (!agreed) {
-      const why = mode.confirm !== undefined ? 'not confirmed' : 'no terminal to ask on; pass --yes to apply deletes from scripts and CI';
-      throw new GwError('GW_ERR_APPLY_UNCONFIRMED', `the plan deletes ${plural(deletes, 'resource')} and was ${why}; nothing was applied`);
+      const why =
+        mode.confirm !== undefined
+          ? 'not confirmed'
+          : 'no terminal to ask on; pass --yes to apply deletes from scripts and CI';
+      throw new GwError(
+        'GW_ERR_APPLY_UNCONFIRMED',
+        `the plan deletes ${plural(deletes, 'resource')} and was ${why}; nothing was applied`,
+      );
     }
   }
   const res = await sendApply(client, { manifests, ifRevision }, v.resources);
@@ -186,7 +203,9 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   out.revision = res.revision;
   // The gateway checks the same manifests: keep only warnings the local check did not report.
   const seen = new Set(out.diagnostics.map((d) => `${d.code} ${d.path} ${d.message}`));
-  out.diagnostics.push(...(res.diagnostics ?? []).filter((d) => d.severity !== 'error' && !seen.has(`${d.code} ${d.path} ${d.message}`)));
+  out.diagnostics.push(
+    ...(res.diagnostics ?? []).filter((d) => d.severity !== 'error' && !seen.has(`${d.code} ${d.path} ${d.message}`)),
+  );
   if (pretty) {
     io.out(
       res.applied
@@ -208,7 +227,11 @@ export async function runPlanCommand(o: PlanCommandOptions, mode: PlanCommandMod
     if (err instanceof Refused) {
       out.diagnostics.push(...err.diagnostics);
       if (o.output !== 'json') io.err(renderDiagnosticLines(err.diagnostics));
-      io.err(mode.dryRun ? `${name}: the gateway would refuse this config (checked in its environment)\n` : `${name}: the gateway refused the config; nothing was applied\n`);
+      io.err(
+        mode.dryRun
+          ? `${name}: the gateway would refuse this config (checked in its environment)\n`
+          : `${name}: the gateway refused the config; nothing was applied\n`,
+      );
     } else if (isGwError(err)) {
       out.diagnostics.push(failureDiagnostic(err));
       io.err(`${name}: ${err.code}: ${err.message}\n`);

@@ -10,15 +10,22 @@ export function addPlanOptions(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'gateway.yaml to read (default ./gateway.yaml)')
     .option('-f, --file <path...>', "manifest files, folders, globs or '-' (replaces gateway.yaml's manifests)")
-    .option('--server <url>', 'admin API of the running gateway (default: http://{admin.listen} of gateway.yaml); key from GW_ADMIN_KEY')
-    .option('--selector <k=v>', 'plan only resources whose labels match (team=search,env!=prod); others are left as they are')
+    .option(
+      '--server <url>',
+      'admin API of the running gateway (default: http://{admin.listen} of gateway.yaml); key from GW_ADMIN_KEY',
+    )
+    .option(
+      '--selector <k=v>',
+      'plan only resources whose labels match (team=search,env!=prod); others are left as they are',
+    )
     .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'));
 }
 
 function revisionParser(min: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`a revision number (${min}, ${min + 1}, …)`);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`a revision number (${min}, ${min + 1}, …)`);
     return n;
   };
 }
@@ -31,15 +38,34 @@ const parseIfRevision = revisionParser(0);
 export function registerApply(program: Command, io: CliIO): void {
   const cmd = program
     .command('apply')
-    .description('validate, plan, and make the live config equal the files (within --selector) atomically; exit 0 ok, 1 error or refused');
+    .description(
+      'validate, plan, and make the live config equal the files (within --selector) atomically; exit 0 ok, 1 error or refused',
+    );
   addPlanOptions(cmd)
-    .option('--dry-run', 'plan and let the gateway check the config, change nothing (gw diff, but exit 0 on changes)', false)
-    .option('--if-revision <n>', 'apply only if the live config is still at revision n, 0 for never configured (default: the revision the plan was made against)', parseIfRevision)
-    .option('-y, --yes', 'apply deletes without asking (required for deletes when there is no terminal, as in CI)', false)
+    .option(
+      '--dry-run',
+      'plan and let the gateway check the config, change nothing (gw diff, but exit 0 on changes)',
+      false,
+    )
+    .option(
+      '--if-revision <n>',
+      'apply only if the live config is still at revision n, 0 for never configured (default: the revision the plan was made against)',
+      parseIfRevision,
+    )
+    .option(
+      '-y, --yes',
+      'apply deletes without asking (required for deletes when there is no terminal, as in CI)',
+      false,
+    )
     .action(async (o: PlanCommandOptions) => {
       const { runPlanCommand, askOnTty } = await import('./apply-run.js');
       const tty = process.stdin.isTTY === true && process.stderr.isTTY === true;
-      const mode = { command: 'apply', dryRun: o.dryRun === true, exitTwoOnChanges: false, confirm: tty ? askOnTty : undefined } as const;
+      const mode = {
+        command: 'apply',
+        dryRun: o.dryRun === true,
+        exitTwoOnChanges: false,
+        confirm: tty ? askOnTty : undefined,
+      } as const;
       io.exit(await runPlanCommand(o, mode, io));
     });
 }

@@ -18,7 +18,12 @@ async function run(endpoint: string, o: CurlOptions, io: CliIO): Promise<number>
   const { curlCommand } = await import('../../ops/curl-command.js');
   const built = await offlineConfig('gw curl', o, io);
   if (built === undefined) return 1;
-  const r = curlCommand(built.table, built.settings.proxy, { endpoint, workspace: o.workspace, model: o.model, key: o.key });
+  const r = curlCommand(built.table, built.settings.proxy, {
+    endpoint,
+    workspace: o.workspace,
+    model: o.model,
+    key: o.key,
+  });
   if (!r.ok) {
     io.err(`gw curl: ${r.message}\n`);
     return 1;

@@ -8,7 +8,9 @@ import { addPlanOptions } from './apply.js';
 export function registerDiff(program: Command, io: CliIO): void {
   const cmd = program
     .command('diff')
-    .description('what gw apply would change on the running gateway, field by field, secrets masked; exit 0 no change, 2 changes, 1 error');
+    .description(
+      'what gw apply would change on the running gateway, field by field, secrets masked; exit 0 no change, 2 changes, 1 error',
+    );
   addPlanOptions(cmd).action(async (o: PlanCommandOptions) => {
     const { runPlanCommand } = await import('./apply-run.js');
     io.exit(await runPlanCommand(o, { command: 'diff', dryRun: true, exitTwoOnChanges: true }, io));

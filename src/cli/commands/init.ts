@@ -35,7 +35,9 @@ async function exists(path: string): Promise<boolean> {
 function writeError(target: string, e: unknown): GwError {
   const errno = (e as NodeJS.ErrnoException).code;
   if (errno === 'EEXIST') {
-    return new GwError('GW_ERR_INIT_EXISTS', `${target} appeared while gw init ran; use --force to overwrite`, { file: target });
+    return new GwError('GW_ERR_INIT_EXISTS', `${target} appeared while gw init ran; use --force to overwrite`, {
+      file: target,
+    });
   }
   const why = errno === 'ENOTDIR' ? 'a parent path is a file, not a folder' : (e as Error).message;
   return new GwError('GW_ERR_INIT_WRITE', `cannot write ${target}: ${why}`, { file: target, errno });
@@ -61,7 +63,9 @@ export async function runInit(dir: string, force: boolean): Promise<InitResult> 
     for (const f of files) if (await exists(join(root, f.path))) taken.push(join(root, f.path));
     if (taken.length > 0) {
       const what = taken.length === 1 ? `${taken[0]} already exists` : `these files already exist: ${taken.join(', ')}`;
-      throw new GwError('GW_ERR_INIT_EXISTS', `${what}; nothing was written (use --force to overwrite)`, { files: taken });
+      throw new GwError('GW_ERR_INIT_EXISTS', `${what}; nothing was written (use --force to overwrite)`, {
+        files: taken,
+      });
     }
   }
   for (const f of files) {

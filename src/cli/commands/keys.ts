@@ -32,14 +32,24 @@ async function create(o: KeysCreateOptions, io: CliIO): Promise<number> {
     import('../../ops/key-manifest.js'),
     import('../init-template.js'),
   ]);
-  for (const [what, value] of [['--name', o.name], ['--workspace', o.workspace]] as const) {
+  for (const [what, value] of [
+    ['--name', o.name],
+    ['--workspace', o.workspace],
+  ] as const) {
     const problem = value === undefined ? undefined : nameProblem(value);
     if (problem !== undefined) {
       io.err(`gw keys create: ${what} ${problem}\n`);
       return 1;
     }
   }
-  const k = newApiKey({ name: o.name, workspace: o.workspace, roles: o.role, scopes: o.scope, schemaPath: schemaRef(), generated: generateCallerKey() });
+  const k = newApiKey({
+    name: o.name,
+    workspace: o.workspace,
+    roles: o.role,
+    scopes: o.scope,
+    schemaPath: schemaRef(),
+    generated: generateCallerKey(),
+  });
   if (o.output === 'json') {
     io.out(JSON.stringify({ key: k.key, keyHash: k.keyHash, manifest: k.manifest }, null, 2) + '\n');
     return 0;

@@ -11,12 +11,14 @@ interface RollbackOptions {
 }
 
 async function run(revision: number | undefined, o: RollbackOptions, io: CliIO): Promise<number> {
-  const [{ createAdminClient, locateAdmin }, { renderPlanPretty }, { planFromJson }, { isGwError }] = await Promise.all([
-    import('../admin-client.js'),
-    import('../render/plan.js'),
-    import('../render/control.js'),
-    import('../../errors.js'),
-  ]);
+  const [{ createAdminClient, locateAdmin }, { renderPlanPretty }, { planFromJson }, { isGwError }] = await Promise.all(
+    [
+      import('../admin-client.js'),
+      import('../render/plan.js'),
+      import('../render/control.js'),
+      import('../../errors.js'),
+    ],
+  );
   try {
     const client = createAdminClient({ baseUrl: await locateAdmin(o), key: process.env.GW_ADMIN_KEY });
     const res = await client.rollback(revision);
@@ -33,7 +35,8 @@ async function run(revision: number | undefined, o: RollbackOptions, io: CliIO):
     return 0;
   } catch (err) {
     if (!isGwError(err)) throw err;
-    if (o.output === 'json') io.out(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
+    if (o.output === 'json')
+      io.out(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
     io.err(`gw rollback: ${err.code}: ${err.message}\n`);
     return 1;
   }
@@ -44,7 +47,10 @@ export function registerRollback(program: Command, io: CliIO): void {
     .command('rollback')
     .description('re-apply revision N (default: the one before the current) as a new revision; exit 0, 1 on error')
     .argument('[revision]', 'the revision to go back to', parseRevision)
-    .option('--server <url>', 'admin API of the running gateway (default: http://{admin.listen} of gateway.yaml); key from GW_ADMIN_KEY')
+    .option(
+      '--server <url>',
+      'admin API of the running gateway (default: http://{admin.listen} of gateway.yaml); key from GW_ADMIN_KEY',
+    )
     .option('-c, --config <file>', 'gateway.yaml to read admin.listen from (default ./gateway.yaml)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .action(async (revision: number | undefined, o: RollbackOptions) => {

@@ -44,7 +44,9 @@ async function run(o: RouteOptions, io: CliIO): Promise<number> {
 export function registerRoute(program: Command, io: CliIO): void {
   program
     .command('route')
-    .description('dry run: which key, endpoint, targets and policies a chat request would meet; exit 1 if it would be refused')
+    .description(
+      'dry run: which key, endpoint, targets and policies a chat request would meet; exit 1 if it would be refused',
+    )
     .option('--key <key>', 'the caller key as callers send it (default: $GW_KEY)')
     .option('--key-hash <hash>', 'or its hash, sha256:<hex> (as in the ApiKey manifest)')
     .requiredOption('--model <model>', 'the model field: an exposed model name or an endpoint name')

@@ -29,7 +29,8 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
   const started = await startRuntime({ configPath: o.config, files: o.file, watch: o.watch });
   if (!started.ok) {
     const { code, diagnostics, message } = started.problem;
-    if (code === 'GW_ERR_CONFIG_INVALID') io.err(renderDiagnostics('pretty', diagnostics, summarize(diagnostics, 0, 0)));
+    if (code === 'GW_ERR_CONFIG_INVALID')
+      io.err(renderDiagnostics('pretty', diagnostics, summarize(diagnostics, 0, 0)));
     io.err(`gw serve: ${message}\n`);
     return 1;
   }
@@ -40,10 +41,18 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
 
   const table = rt.table;
   const n = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
-  const what = table === undefined ? 'no configuration yet: gw apply sends one' : `${n(table.counts.endpoints, 'endpoint')}, ${n(table.counts.keys, 'key')}`;
+  const what =
+    table === undefined
+      ? 'no configuration yet: gw apply sends one'
+      : `${n(table.counts.endpoints, 'endpoint')}, ${n(table.counts.keys, 'key')}`;
   const rev = rt.revision;
-  io.out(`gw serve: listening on ${url} (${what}${rev !== undefined ? `, revision ${rev.number}` : ''}${o.watch === true ? ', watching for changes' : ''}); admin on ${adminUrl}\n`);
-  logger.info({ url, admin: adminUrl, config: table?.hash, revision: rev?.number, ...table?.counts }, 'gw serve started');
+  io.out(
+    `gw serve: listening on ${url} (${what}${rev !== undefined ? `, revision ${rev.number}` : ''}${o.watch === true ? ', watching for changes' : ''}); admin on ${adminUrl}\n`,
+  );
+  logger.info(
+    { url, admin: adminUrl, config: table?.hash, revision: rev?.number, ...table?.counts },
+    'gw serve started',
+  );
 
   const sig = await waitForSignal();
   logger.info({ signal: sig, inFlight: rt.inFlight }, 'shutting down: draining in-flight requests');

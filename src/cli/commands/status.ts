@@ -22,7 +22,8 @@ async function run(o: StatusOptions, io: CliIO): Promise<number> {
     return 0;
   } catch (err) {
     if (!isGwError(err)) throw err;
-    if (o.output === 'json') io.out(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
+    if (o.output === 'json')
+      io.out(JSON.stringify({ error: { code: err.code, message: err.message } }, null, 2) + '\n');
     io.err(`gw status: ${err.code}: ${err.message}\n`);
     return 1;
   }
@@ -32,7 +33,10 @@ export function registerStatus(program: Command, io: CliIO): void {
   program
     .command('status')
     .description('the running gateway: revision, and per endpoint over the last hour RPS, p95, error rate, last error')
-    .option('--server <url>', 'admin API of the running gateway (default: http://{admin.listen} of gateway.yaml); key from GW_ADMIN_KEY')
+    .option(
+      '--server <url>',
+      'admin API of the running gateway (default: http://{admin.listen} of gateway.yaml); key from GW_ADMIN_KEY',
+    )
     .option('-c, --config <file>', 'gateway.yaml to read admin.listen from (default ./gateway.yaml)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .action(async (o: StatusOptions) => {

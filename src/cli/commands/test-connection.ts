@@ -14,7 +14,10 @@ interface TestConnectionOptions {
 }
 
 /** Providers by name, or "workspace/name"; unknown names come back separately. */
-function pick(all: readonly CompiledProvider[], names: readonly string[]): { found: CompiledProvider[]; unknown: string[] } {
+function pick(
+  all: readonly CompiledProvider[],
+  names: readonly string[],
+): { found: CompiledProvider[]; unknown: string[] } {
   if (names.length === 0) return { found: [...all], unknown: [] };
   const found: CompiledProvider[] = [];
   const unknown: string[] = [];
@@ -44,7 +47,9 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
   const { found, unknown } = pick(all, names);
   if (unknown.length > 0) {
     const defined = all.map(providerLabel).sort();
-    io.err(`gw test-connection: unknown provider${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; defined: ${defined.length > 0 ? defined.join(', ') : '(none)'}\n`);
+    io.err(
+      `gw test-connection: unknown provider${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; defined: ${defined.length > 0 ? defined.join(', ') : '(none)'}\n`,
+    );
     return 1;
   }
   if (found.length === 0) io.err('gw test-connection: no providers are defined\n');
@@ -57,7 +62,9 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
 export function registerTestConnection(program: Command, io: CliIO): void {
   program
     .command('test-connection')
-    .description('probe providers (all by default): status, latency, model count, mapped models missing upstream; exit 1 if any fails')
+    .description(
+      'probe providers (all by default): status, latency, model count, mapped models missing upstream; exit 1 if any fails',
+    )
     .argument('[name...]', 'provider names (or workspace/name)')
     .option('-c, --config <file>', 'gateway.yaml to read (default ./gateway.yaml)')
     .option('-f, --file <path...>', "manifest files, folders, globs or '-' (replaces gateway.yaml's manifests)")

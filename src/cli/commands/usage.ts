@@ -32,7 +32,9 @@ async function run(o: UsageOptions, io: CliIO): Promise<number> {
 export function registerUsage(program: Command, io: CliIO): void {
   program
     .command('usage')
-    .description('requests, errors, tokens, cost and p50/p95 latency per key, endpoint or model, from the SQLite usage log')
+    .description(
+      'requests, errors, tokens, cost and p50/p95 latency per key, endpoint or model, from the SQLite usage log',
+    )
     .option('--since <when>', 'window start: a duration back from now (30m, 24h, 7d) or an ISO time', '24h')
     .addOption(new Option('--by <group>', 'group rows by').choices(['key', 'endpoint', 'model']).default('key'))
     .option('-c, --config <file>', 'gateway.yaml to read (default ./gateway.yaml)')

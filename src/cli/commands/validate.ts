@@ -10,7 +10,9 @@ export function registerValidate(program: Command, io: CliIO): void {
     .description('check manifests: schema, references, cross-references; exit 0 valid, 1 invalid')
     .option('-c, --config <file>', 'gateway.yaml to read', undefined)
     .option('-f, --file <path...>', "files, folders, globs or '-' (replaces gateway.yaml's manifests)")
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json', 'github']).default('pretty'))
+    .addOption(
+      new Option('-o, --output <format>', 'output format').choices(['pretty', 'json', 'github']).default('pretty'),
+    )
     .option('--env', 'also require every ${env:…} to be set and every ${file:…} to exist', false)
     .option('--strict', 'treat warnings as errors', false)
     .action(async (o: { config?: string; file?: string[]; output: OutputFormat; env: boolean; strict: boolean }) => {

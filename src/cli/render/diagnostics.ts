@@ -29,7 +29,9 @@ export function renderPretty(diagnostics: readonly Diagnostic[], s: ValidationSu
   const counts = `${s.resources} resource${s.resources === 1 ? '' : 's'} in ${s.files} file${s.files === 1 ? '' : 's'}`;
   const tail =
     s.errors > 0
-      ? chalk.red(`✖ ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'} (${counts})`)
+      ? chalk.red(
+          `✖ ${s.errors} error${s.errors === 1 ? '' : 's'}, ${s.warnings} warning${s.warnings === 1 ? '' : 's'} (${counts})`,
+        )
       : chalk.green(`✔ valid: ${counts}${s.warnings ? `, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}` : ''}`);
   return [...lines, tail].join('\n') + '\n';
 }
@@ -50,7 +52,11 @@ export function renderJson(diagnostics: readonly Diagnostic[], s: ValidationSumm
   return JSON.stringify({ valid: s.errors === 0, summary: s, diagnostics }, null, 2) + '\n';
 }
 
-export function renderDiagnostics(format: OutputFormat, diagnostics: readonly Diagnostic[], s: ValidationSummary): string {
+export function renderDiagnostics(
+  format: OutputFormat,
+  diagnostics: readonly Diagnostic[],
+  s: ValidationSummary,
+): string {
   if (format === 'json') return renderJson(diagnostics, s);
   if (format === 'github') return renderGithub(diagnostics, s);
   return renderPretty(diagnostics, s);

@@ -18,22 +18,34 @@ export function renderProbes(results: readonly ProbeResult[]): string {
     r.url ?? '(built-in, no I/O)',
   ]);
   let out = renderTable(
-    [{ title: 'PROVIDER' }, { title: 'TYPE' }, { title: 'STATUS' }, { title: 'LATENCY', align: 'right' }, { title: 'MODELS', align: 'right' }, { title: 'URL' }],
+    [
+      { title: 'PROVIDER' },
+      { title: 'TYPE' },
+      { title: 'STATUS' },
+      { title: 'LATENCY', align: 'right' },
+      { title: 'MODELS', align: 'right' },
+      { title: 'URL' },
+    ],
     rows,
   );
   const notes: string[] = [];
   for (const r of results) {
     const label = providerLabel(r);
     if (!r.ok && r.message !== null) notes.push(`${chalk.red('error')} ${label}: ${r.message}`);
-    if (!r.ok && r.httpStatus !== null) notes.push(`${chalk.red('error')} ${label}: the upstream answered HTTP ${r.httpStatus}${r.httpStatus === 401 || r.httpStatus === 403 ? ' (check the provider auth)' : ''}`);
+    if (!r.ok && r.httpStatus !== null)
+      notes.push(
+        `${chalk.red('error')} ${label}: the upstream answered HTTP ${r.httpStatus}${r.httpStatus === 401 || r.httpStatus === 403 ? ' (check the provider auth)' : ''}`,
+      );
     if (r.ok && r.message !== null) notes.push(`${chalk.yellow('warning')} ${label}: ${r.message}`);
-    for (const m of r.missing) notes.push(`${chalk.yellow('warning')} ${label}: mapped model '${m}' is not in the upstream's model list`);
+    for (const m of r.missing)
+      notes.push(`${chalk.yellow('warning')} ${label}: mapped model '${m}' is not in the upstream's model list`);
   }
   if (notes.length > 0) out += '\n' + notes.join('\n') + '\n';
   const failed = results.filter((r) => !r.ok).length;
   const missing = results.reduce((n, r) => n + r.missing.length, 0);
-  const tail = failed > 0
-    ? chalk.red(`✖ ${failed} of ${results.length} provider${results.length === 1 ? '' : 's'} failed`)
-    : chalk.green(`✔ ${results.length} provider${results.length === 1 ? '' : 's'} reachable`);
+  const tail =
+    failed > 0
+      ? chalk.red(`✖ ${failed} of ${results.length} provider${results.length === 1 ? '' : 's'} failed`)
+      : chalk.green(`✔ ${results.length} provider${results.length === 1 ? '' : 's'} reachable`);
   return `${out}\n${tail}${missing > 0 ? chalk.yellow(`, ${missing} mapped model${missing === 1 ? '' : 's'} missing upstream`) : ''}\n`;
 }

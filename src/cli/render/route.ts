@@ -33,7 +33,15 @@ function targetRows(targets: readonly ExplainedTarget[], prefix: string): CellIn
       return;
     }
     const problem = t.problem === null ? '' : ` (${t.problem})`;
-    rows.push([n, { text: `endpoint ${t.endpoint}${problem}`, paint: t.problem === null ? chalk.cyan : chalk.red }, 'ref', t.model, t.weight, '-', t.retries]);
+    rows.push([
+      n,
+      { text: `endpoint ${t.endpoint}${problem}`, paint: t.problem === null ? chalk.cyan : chalk.red },
+      'ref',
+      t.model,
+      t.weight,
+      '-',
+      t.retries,
+    ]);
     rows.push(...targetRows(t.targets, `${n}.`));
   });
   return rows;
@@ -44,7 +52,10 @@ function renderPolicies(p: ExplainedPolicies): string[] {
   if (p.prompt.system !== null) prompt.push(`system ${JSON.stringify(p.prompt.system)}`);
   if (p.prompt.template !== null) prompt.push(`template ${JSON.stringify(p.prompt.template)}`);
   const guardrails = p.guardrails.map((g) => `${g.name} (${g.stage}, ${g.action})`);
-  const sessions = p.sessions === null ? 'off' : `ttl ${formatMs(p.sessions.ttlMs)}, maxMessages ${p.sessions.maxMessages}${p.sessions.maxTokens !== undefined ? `, maxTokens ${p.sessions.maxTokens}` : ''}`;
+  const sessions =
+    p.sessions === null
+      ? 'off'
+      : `ttl ${formatMs(p.sessions.ttlMs)}, maxMessages ${p.sessions.maxMessages}${p.sessions.maxTokens !== undefined ? `, maxTokens ${p.sessions.maxTokens}` : ''}`;
   // Limits, budgets, guardrails, schemas and sessions are read and validated but not yet applied
   // to requests (README: Not enforced yet); say so wherever one is configured.
   const pending = (configured: boolean): string => (configured ? chalk.yellow(' (not enforced yet)') : '');
@@ -67,7 +78,9 @@ export function renderRoute(x: RouteExplanation): string {
   } else {
     const k = x.key;
     const status = k.status === 'valid' ? chalk.green('valid') : chalk.red(k.status);
-    out.push(`key         ${chalk.bold(k.name)} (workspace ${k.workspace}) ${status}${k.expiresAt !== null ? `, expires ${k.expiresAt}` : ''}`);
+    out.push(
+      `key         ${chalk.bold(k.name)} (workspace ${k.workspace}) ${status}${k.expiresAt !== null ? `, expires ${k.expiresAt}` : ''}`,
+    );
     out.push(`  roles     ${list(k.roles, '')}`);
     out.push(`  scopes    ${list(k.scopes, '')}`);
     out.push(`  allow     endpoints: ${list(k.allowEndpoints)}; models: ${list(k.allowModels)}`);
@@ -75,7 +88,8 @@ export function renderRoute(x: RouteExplanation): string {
     if (limits !== 'none') out.push(`  limits    ${limits}${chalk.yellow(' (not enforced yet)')}`);
   }
   if (x.endpoint !== null) {
-    const via = x.resolvedModel !== null && x.resolvedModel !== x.model ? ` as model ${chalk.bold(x.resolvedModel)}` : '';
+    const via =
+      x.resolvedModel !== null && x.resolvedModel !== x.model ? ` as model ${chalk.bold(x.resolvedModel)}` : '';
     const off = x.endpoint.enabled ? '' : chalk.red(' (disabled)');
     out.push(`model       ${x.model} → endpoint ${chalk.bold(x.endpoint.name)}${via}${off}`);
     if (x.endpoint.description !== null) out.push(`            ${chalk.dim(x.endpoint.description)}`);
@@ -89,19 +103,32 @@ export function renderRoute(x: RouteExplanation): string {
   );
   if (x.routing !== null && x.resolvedModel !== null) {
     const r = x.routing;
-    const retries = r.retries.attempts > 0 ? `${r.retries.attempts} per target (backoff ${formatMs(r.retries.backoffMs)})` : 'none';
-    out.push('', `routing     ${r.strategy}${r.strategy === 'loadbalance' ? ' (weighted random order per request; the rest is the fallback chain)' : ''}`);
+    const retries =
+      r.retries.attempts > 0 ? `${r.retries.attempts} per target (backoff ${formatMs(r.retries.backoffMs)})` : 'none';
+    out.push(
+      '',
+      `routing     ${r.strategy}${r.strategy === 'loadbalance' ? ' (weighted random order per request; the rest is the fallback chain)' : ''}`,
+    );
     out.push(`  retries   ${retries}`);
     out.push(`  fallback  on ${r.fallbackOn.length > 0 ? r.fallbackOn.join(', ') : 'nothing'}`);
     out.push(`  timeout   ${r.timeoutMs === null ? "each provider's own" : formatMs(r.timeoutMs)} per attempt`);
     out.push('', 'targets');
     const rows = targetRows(x.targets, '');
-    const table = rows.length === 0
-      ? '  (no target serves this model)\n'
-      : renderTable(
-          [{ title: '#' }, { title: 'TARGET' }, { title: 'TYPE' }, { title: 'UPSTREAM MODEL' }, { title: 'WEIGHT', align: 'right' }, { title: 'TIMEOUT', align: 'right' }, { title: 'RETRIES', align: 'right' }],
-          rows,
-        ).replace(/^/gm, '  ');
+    const table =
+      rows.length === 0
+        ? '  (no target serves this model)\n'
+        : renderTable(
+            [
+              { title: '#' },
+              { title: 'TARGET' },
+              { title: 'TYPE' },
+              { title: 'UPSTREAM MODEL' },
+              { title: 'WEIGHT', align: 'right' },
+              { title: 'TIMEOUT', align: 'right' },
+              { title: 'RETRIES', align: 'right' },
+            ],
+            rows,
+          ).replace(/^/gm, '  ');
     out.push(table.trimEnd());
   }
   if (x.policies !== null && x.resolvedModel !== null) out.push('', 'policies', ...renderPolicies(x.policies));

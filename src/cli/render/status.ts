@@ -38,7 +38,13 @@ function row(e: EndpointStatus): CellInput[] {
 
 function breakerRow(b: BreakerStatus): CellInput[] {
   const provider = b.workspace === 'default' ? b.provider : `${b.workspace}/${b.provider}`;
-  return [provider, b.model, { text: b.state, paint: b.state === 'open' ? chalk.red : chalk.yellow }, b.failures, b.reopensAt ?? '-'];
+  return [
+    provider,
+    b.model,
+    { text: b.state, paint: b.state === 'open' ? chalk.red : chalk.yellow },
+    b.failures,
+    b.reopensAt ?? '-',
+  ];
 }
 
 /** Open and half-open breakers only: a closed one with a few failures is not news. */
@@ -46,14 +52,23 @@ function renderBreakers(s: StatusResponse): string {
   const tripped = (s.breakers ?? []).filter((b) => b.state !== 'closed');
   if (tripped.length === 0) return '';
   const table = renderTable(
-    [{ title: 'PROVIDER' }, { title: 'MODEL' }, { title: 'BREAKER' }, { title: 'FAILURES', align: 'right' }, { title: 'PROBE AT' }],
+    [
+      { title: 'PROVIDER' },
+      { title: 'MODEL' },
+      { title: 'BREAKER' },
+      { title: 'FAILURES', align: 'right' },
+      { title: 'PROBE AT' },
+    ],
     tripped.map(breakerRow),
   );
   return `\ncircuit breakers (targets skipped until their probe)\n${table}`;
 }
 
 export function renderStatus(s: StatusResponse, server: string): string {
-  const revision = s.revision === null ? 'no revision (never configured)' : `revision ${s.revision}${s.hash ? ` (${s.hash.replace(/^sha256:/, '').slice(0, 12)})` : ''}`;
+  const revision =
+    s.revision === null
+      ? 'no revision (never configured)'
+      : `revision ${s.revision}${s.hash ? ` (${s.hash.replace(/^sha256:/, '').slice(0, 12)})` : ''}`;
   const head = `${server}: ${revision}, up ${duration(s.uptimeS)}; last hour per endpoint\n`;
   if (s.endpoints.length === 0) return `${head}no endpoints\n${renderBreakers(s)}`;
   const table = renderTable(

@@ -20,10 +20,16 @@ function cell(v: CellInput): Cell {
 }
 
 /** `footer` rows are set off by a rule and printed bold. */
-export function renderTable(columns: readonly Column[], rows: readonly (readonly CellInput[])[], footer: readonly (readonly CellInput[])[] = []): string {
+export function renderTable(
+  columns: readonly Column[],
+  rows: readonly (readonly CellInput[])[],
+  footer: readonly (readonly CellInput[])[] = [],
+): string {
   const body = rows.map((r) => r.map(cell));
   const foot = footer.map((r) => r.map(cell));
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...[...body, ...foot].map((r) => r[i]?.text.length ?? 0)));
+  const widths = columns.map((c, i) =>
+    Math.max(c.title.length, ...[...body, ...foot].map((r) => r[i]?.text.length ?? 0)),
+  );
   const pad = (text: string, i: number): string => {
     const w = widths[i] ?? 0;
     return columns[i]?.align === 'right' ? text.padStart(w) : text.padEnd(w);
@@ -37,7 +43,13 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
       })
       .join('  ')
       .trimEnd();
-  const out = [line(columns.map((c) => ({ text: c.title })), chalk.bold), ...body.map((r) => line(r))];
+  const out = [
+    line(
+      columns.map((c) => ({ text: c.title })),
+      chalk.bold,
+    ),
+    ...body.map((r) => line(r)),
+  ];
   if (foot.length > 0) {
     out.push(chalk.dim(widths.map((w) => '-'.repeat(w)).join('  ')));
     out.push(...foot.map((r) => line(r, chalk.bold)));

@@ -24,7 +24,11 @@ const SESSION_TTL: Bounds = { minMs: SECOND, maxMs: 30 * DAY, rule: 'a session t
 const MOCK_LATENCY: Bounds = { minMs: 0, maxMs: 10 * MINUTE, rule: 'a mock latency must be between 0ms and 10m' };
 const FLUSH_INTERVAL: Bounds = { minMs: 1, maxMs: MINUTE, rule: 'a flush interval must be between 1ms and 60s' };
 const CALLER_TIMEOUT: Bounds = { minMs: 100, maxMs: HOUR, rule: 'a caller timeout must be between 100ms and 1h' };
-const REQUEST_TIMEOUT: Bounds = { minMs: SECOND, maxMs: 24 * HOUR, rule: 'a request timeout must be between 1s and 24h' };
+const REQUEST_TIMEOUT: Bounds = {
+  minMs: SECOND,
+  maxMs: 24 * HOUR,
+  rule: 'a request timeout must be between 1s and 24h',
+};
 const RETRY_AFTER: Bounds = { minMs: 0, maxMs: 10 * MINUTE, rule: 'maxRetryAfter must be between 0ms and 10m' };
 const BREAKER_COOLDOWN: Bounds = { minMs: 100, maxMs: HOUR, rule: 'a breaker cooldown must be between 100ms and 1h' };
 const DRAIN_TIMEOUT: Bounds = { minMs: 0, maxMs: HOUR, rule: 'a drain timeout must be between 0ms and 1h' };

@@ -20,7 +20,9 @@ function listing(names: ReadonlyMap<string, unknown>): string {
 /** "which is not defined in workspace w; did you mean x? defined providers: a, b" (+ other workspaces). */
 export function notDefined(ctx: SemanticContext, ws: WorkspaceIndex, plural: Plural, name: string): string {
   const here = ws[plural].keys();
-  const elsewhere = [...ctx.workspaces.values()].filter((w) => w.name !== ws.name && w[plural].has(name)).map((w) => w.name);
+  const elsewhere = [...ctx.workspaces.values()]
+    .filter((w) => w.name !== ws.name && w[plural].has(name))
+    .map((w) => w.name);
   const across =
     elsewhere.length > 0
       ? `; workspace ${listNames(elsewhere)} has one of that name, but references resolve only inside their own workspace`

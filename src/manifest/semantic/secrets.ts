@@ -36,10 +36,20 @@ export function checkUrlPassword(ctx: SemanticContext, r: Resource, path: Path, 
 function checkAuth(ctx: SemanticContext, r: Resource, auth: UpstreamAuth | undefined): void {
   if (auth === undefined) return;
   literal(ctx, r, ['spec', 'auth', 'bearer'], auth.bearer, 'the bearer token');
-  literal(ctx, r, ['spec', 'auth', 'header', 'value'], auth.header?.value, `the ${auth.header?.name ?? 'auth'} header value`);
+  literal(
+    ctx,
+    r,
+    ['spec', 'auth', 'header', 'value'],
+    auth.header?.value,
+    `the ${auth.header?.name ?? 'auth'} header value`,
+  );
 }
 
-function checkHeaders(ctx: SemanticContext, r: Resource, headers: Record<string, string | undefined> | undefined): void {
+function checkHeaders(
+  ctx: SemanticContext,
+  r: Resource,
+  headers: Record<string, string | undefined> | undefined,
+): void {
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (SECRET_HEADER.test(name)) literal(ctx, r, ['spec', 'headers', name], value, `header ${name}`);
   }

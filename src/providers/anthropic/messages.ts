@@ -26,7 +26,8 @@ function textBlocks(content: unknown): Obj[] {
   const out: Obj[] = [];
   for (const part of objects(content)) {
     const text = part.type === 'refusal' ? str(part.refusal) : str(part.text);
-    if ((part.type === 'text' || part.type === 'refusal') && text !== undefined && text !== '') out.push(textBlock(text, part));
+    if ((part.type === 'text' || part.type === 'refusal') && text !== undefined && text !== '')
+      out.push(textBlock(text, part));
   }
   return out;
 }
@@ -46,7 +47,8 @@ function imageBlock(part: Obj): Obj | undefined {
   const url = typeof ref === 'string' ? ref : isObject(ref) ? str(ref.url) : undefined;
   if (url === undefined) return undefined;
   const inline = dataUrl(url);
-  if (inline !== undefined) return { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
+  if (inline !== undefined)
+    return { type: 'image', source: { type: 'base64', media_type: inline.mediaType, data: inline.data } };
   return { type: 'image', source: { type: 'url', url } };
 }
 
@@ -102,7 +104,8 @@ function toolResult(m: Obj): Obj {
 /** One plain text block without extras reads better as a string. */
 function compact(blocks: Obj[]): string | Obj[] {
   const only = blocks[0];
-  if (blocks.length === 1 && only !== undefined && only.type === 'text' && Object.keys(only).length === 2) return String(only.text);
+  if (blocks.length === 1 && only !== undefined && only.type === 'text' && Object.keys(only).length === 2)
+    return String(only.text);
   return blocks;
 }
 

@@ -8,7 +8,12 @@ import { ANTHROPIC_VERSION } from './request.js';
 const HEADERS = Object.freeze({ accept: 'application/json', 'anthropic-version': ANTHROPIC_VERSION });
 
 export function buildModelsRequest(provider: CompiledProvider): HttpRequestSpec {
-  return { method: 'GET', path: `${provider.basePath}${provider.probePath}?limit=1000`, headers: HEADERS, body: undefined };
+  return {
+    method: 'GET',
+    path: `${provider.basePath}${provider.probePath}?limit=1000`,
+    headers: HEADERS,
+    body: undefined,
+  };
 }
 
 export const parseModels = parseModelList;

@@ -11,7 +11,8 @@ const NOTHING: StreamStep = Object.freeze({ chunks: [], done: false });
 const DONE: StreamStep = Object.freeze({ chunks: [], done: true });
 
 function parseChatResponse(json: unknown): Parsed<Obj> {
-  if (!isMessage(json)) return { ok: false, message: 'the upstream answer is not an Anthropic message (no type "message" with content)' };
+  if (!isMessage(json))
+    return { ok: false, message: 'the upstream answer is not an Anthropic message (no type "message" with content)' };
   return { ok: true, value: json };
 }
 
@@ -22,7 +23,8 @@ function createStreamDecoder(): StreamDecoder {
     const parsed = eventObject(ev);
     if (!parsed.ok) return { chunks: [], done: false, error: { message: parsed.message, protocol: true } };
     const e = parsed.value;
-    if (e.type === 'error') return { chunks: [], done: false, error: errorInfo(e) ?? { message: 'the upstream stream reported an error' } };
+    if (e.type === 'error')
+      return { chunks: [], done: false, error: errorInfo(e) ?? { message: 'the upstream stream reported an error' } };
     return { chunks: [e], done: e.type === 'message_stop' };
   };
 }
@@ -54,4 +56,9 @@ function usage(obj: Obj, prev: TokenUsage | undefined): TokenUsage | undefined {
   return tokenUsage(mergeUsage(rawOf(prev), raw));
 }
 
-export const anthropicNative: NativeCodec = Object.freeze({ parseChatResponse, createStreamDecoder, isContentEvent, usage });
+export const anthropicNative: NativeCodec = Object.freeze({
+  parseChatResponse,
+  createStreamDecoder,
+  isContentEvent,
+  usage,
+});

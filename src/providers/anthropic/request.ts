@@ -11,8 +11,16 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 /** Anthropic requires max_tokens; used when the caller sets neither max_tokens nor max_completion_tokens. */
 export const DEFAULT_MAX_TOKENS = 4096;
 
-const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'application/json', 'anthropic-version': ANTHROPIC_VERSION });
-const SSE_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'text/event-stream', 'anthropic-version': ANTHROPIC_VERSION });
+const JSON_HEADERS = Object.freeze({
+  'content-type': 'application/json',
+  accept: 'application/json',
+  'anthropic-version': ANTHROPIC_VERSION,
+});
+const SSE_HEADERS = Object.freeze({
+  'content-type': 'application/json',
+  accept: 'text/event-stream',
+  'anthropic-version': ANTHROPIC_VERSION,
+});
 
 function spec(provider: CompiledProvider, payload: Obj, stream: boolean): HttpRequestSpec {
   return {
@@ -29,7 +37,10 @@ function tools(raw: unknown): Obj[] {
     const fn = isObject(t.function) ? t.function : undefined;
     const name = fn !== undefined ? str(fn.name) : undefined;
     if (t.type !== 'function' || fn === undefined || name === undefined) continue; // only function tools map
-    const tool: Obj = { name, input_schema: isObject(fn.parameters) ? fn.parameters : { type: 'object', properties: {} } };
+    const tool: Obj = {
+      name,
+      input_schema: isObject(fn.parameters) ? fn.parameters : { type: 'object', properties: {} },
+    };
     const description = str(fn.description);
     if (description !== undefined) tool.description = description;
     out.push(tool);
@@ -42,8 +53,10 @@ function toolChoice(raw: unknown, parallel: unknown): Obj | undefined {
   if (raw === 'auto') choice = { type: 'auto' };
   else if (raw === 'none') choice = { type: 'none' };
   else if (raw === 'required') choice = { type: 'any' };
-  else if (isObject(raw) && isObject(raw.function) && typeof raw.function.name === 'string') choice = { type: 'tool', name: raw.function.name };
-  if (parallel === false && choice?.type !== 'none') choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  else if (isObject(raw) && isObject(raw.function) && typeof raw.function.name === 'string')
+    choice = { type: 'tool', name: raw.function.name };
+  if (parallel === false && choice?.type !== 'none')
+    choice = { ...(choice ?? { type: 'auto' }), disable_parallel_tool_use: true };
   return choice;
 }
 

@@ -54,7 +54,8 @@ export function toOpenAICompletion(msg: Obj, created = Math.floor(Date.now() / 1
 }
 
 export function parseChatResponse(json: unknown): Parsed<Obj> {
-  if (!isMessage(json)) return { ok: false, message: 'the upstream answer is not an Anthropic message (no type "message" with content)' };
+  if (!isMessage(json))
+    return { ok: false, message: 'the upstream answer is not an Anthropic message (no type "message" with content)' };
   return { ok: true, value: toOpenAICompletion(json) };
 }
 

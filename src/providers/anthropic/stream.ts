@@ -30,11 +30,16 @@ export function createStreamDecoder(): StreamDecoder {
   let usage: RawUsage = NO_USAGE;
   const toolIndex = new Map<number, number>(); // content block index -> tool_calls index
   const step = (delta: Obj, finish: string | null = null): StreamStep => ({
-    chunks: [{ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] }],
+    chunks: [
+      { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] },
+    ],
     done: false,
   });
   /** The usage-only chunk that ends the stream. */
-  const end = (): StreamStep => ({ chunks: [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: openaiUsage(usage) }], done: true });
+  const end = (): StreamStep => ({
+    chunks: [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: openaiUsage(usage) }],
+    done: true,
+  });
 
   const blockStart = (obj: Obj): StreamStep => {
     const block = isObject(obj.content_block) ? obj.content_block : {};

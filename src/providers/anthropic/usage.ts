@@ -58,5 +58,10 @@ export function rawOf(t: TokenUsage | undefined): RawUsage {
   if (t === undefined) return NO_USAGE;
   const read = t.cacheReadTokens;
   const write = t.cacheWriteTokens;
-  return { input: t.promptTokens - (read ?? 0) - (write ?? 0), output: t.completionTokens, cacheRead: read, cacheWrite: write };
+  return {
+    input: t.promptTokens - (read ?? 0) - (write ?? 0),
+    output: t.completionTokens,
+    cacheRead: read,
+    cacheWrite: write,
+  };
 }

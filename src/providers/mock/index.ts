@@ -7,12 +7,15 @@ import { completion, completionChunks, embeddings, renderReply } from './reply.j
 
 const DEFAULTS = Object.freeze({ reply: 'mock reply: {{input}}', latencyMs: 0, chunkSize: 8, failStatus: undefined });
 
-
 async function* toAsync(chunks: Iterable<OpenAIObject>): AsyncGenerator<OpenAIObject> {
   yield* chunks;
 }
 
-async function respond(provider: CompiledProvider, req: InProcessRequest, signal: AbortSignal): Promise<InProcessReply> {
+async function respond(
+  provider: CompiledProvider,
+  req: InProcessRequest,
+  signal: AbortSignal,
+): Promise<InProcessReply> {
   const mock = provider.mock ?? DEFAULTS;
   await pause(mock.latencyMs, signal);
   if (mock.failStatus !== undefined) {

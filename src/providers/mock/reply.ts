@@ -19,7 +19,9 @@ function textOf(content: unknown): string {
 }
 
 function messagesOf(body: OpenAIObject): OpenAIObject[] {
-  return Array.isArray(body.messages) ? body.messages.filter((m): m is OpenAIObject => typeof m === 'object' && m !== null) : [];
+  return Array.isArray(body.messages)
+    ? body.messages.filter((m): m is OpenAIObject => typeof m === 'object' && m !== null)
+    : [];
 }
 
 /** {{input}} is the last user message. */
@@ -85,7 +87,9 @@ export function* completionChunks(body: OpenAIObject, reply: string, chunkSize: 
 /** A small deterministic unit vector per input string (FNV-1a seeded per dimension). */
 export function embeddings(body: OpenAIObject): OpenAIObject {
   const raw = body.input;
-  const inputs = Array.isArray(raw) ? raw.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [String(raw ?? '')];
+  const inputs = Array.isArray(raw)
+    ? raw.map((x) => (typeof x === 'string' ? x : JSON.stringify(x)))
+    : [String(raw ?? '')];
   const dims = 8;
   let chars = 0;
   const data = inputs.map((text, index) => {

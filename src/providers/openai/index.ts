@@ -1,6 +1,12 @@
 // `type: openai`: any OpenAI-compatible server (OpenAI, vLLM, SGLang, Ollama, Together, Groq…).
 import type { HttpAdapter } from '../types.js';
-import { buildChatRequest, buildEmbeddingsRequest, parseChatResponse, parseEmbeddingsResponse, parseError } from './chat.js';
+import {
+  buildChatRequest,
+  buildEmbeddingsRequest,
+  parseChatResponse,
+  parseEmbeddingsResponse,
+  parseError,
+} from './chat.js';
 import { buildModelsRequest, parseModels } from './models.js';
 import { createStreamDecoder } from './stream.js';
 

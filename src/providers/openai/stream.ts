@@ -16,10 +16,18 @@ export function createStreamDecoder(): StreamDecoder {
     try {
       json = JSON.parse(data);
     } catch {
-      return { chunks: [], done: false, error: { message: 'the upstream stream carried an event that is not JSON', protocol: true } };
+      return {
+        chunks: [],
+        done: false,
+        error: { message: 'the upstream stream carried an event that is not JSON', protocol: true },
+      };
     }
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      return { chunks: [], done: false, error: { message: 'the upstream stream carried an event that is not a chunk object', protocol: true } };
+      return {
+        chunks: [],
+        done: false,
+        error: { message: 'the upstream stream carried an event that is not a chunk object', protocol: true },
+      };
     }
     const obj = json as OpenAIObject;
     if (obj.error !== undefined && obj.error !== null) return { chunks: [], done: false, error: parseError(500, data) };

@@ -36,7 +36,15 @@ export const openaiDialect: Dialect = {
   // Anthropic's fields too (type, display_name, created_at, has_more...): one body both SDKs read.
   modelList(names: readonly string[], created: number): unknown {
     const at = new Date(created * 1000).toISOString();
-    const data = names.map((id) => ({ id, object: 'model', created, owned_by: 'gw', type: 'model', display_name: id, created_at: at }));
+    const data = names.map((id) => ({
+      id,
+      object: 'model',
+      created,
+      owned_by: 'gw',
+      type: 'model',
+      display_name: id,
+      created_at: at,
+    }));
     return { object: 'list', data, has_more: false, first_id: names[0] ?? null, last_id: names.at(-1) ?? null };
   },
   chatRequest(body: Record<string, unknown>): ChatRequest {

@@ -47,15 +47,25 @@ export function bodyStage(read: BodyReader): () => Stage {
     async function body(ctx: RequestContext, next: Next): Promise<void> {
       const type = ctx.req.headers['content-type'];
       if (!isJsonMediaType(type)) {
-        throw new GwError('GW_ERR_UNSUPPORTED_MEDIA_TYPE', `the request body must be JSON (Content-Type: application/json), not '${String(type).slice(0, 100)}'`);
+        throw new GwError(
+          'GW_ERR_UNSUPPORTED_MEDIA_TYPE',
+          `the request body must be JSON (Content-Type: application/json), not '${String(type).slice(0, 100)}'`,
+        );
       }
       // Depth is checked as the bytes arrive, so parseJsonObject need not scan again.
-      const buf = await readBody(ctx.req, ctx.maxBodyBytes, { idleMs: ctx.bodyTimeoutMs, maxJsonDepth: ctx.maxJsonDepth });
+      const buf = await readBody(ctx.req, ctx.maxBodyBytes, {
+        idleMs: ctx.bodyTimeoutMs,
+        maxJsonDepth: ctx.maxJsonDepth,
+      });
       ctx.bodyBytes = buf.length;
       // A multi-megabyte body is parsed in a turn of its own (src/util/turns.ts).
-      const parsed = buf.length >= LARGE_BODY_BYTES ? await largeBodySteps.run(() => parseJsonObject(buf, Infinity)) : parseJsonObject(buf, Infinity);
+      const parsed =
+        buf.length >= LARGE_BODY_BYTES
+          ? await largeBodySteps.run(() => parseJsonObject(buf, Infinity))
+          : parseJsonObject(buf, Infinity);
       // On /endpoints/{name}/... the endpoint is known, so `model` may be left out.
-      if (parsed['model'] === undefined && ctx.route.endpointScope !== undefined) parsed['model'] = ctx.route.endpointScope;
+      if (parsed['model'] === undefined && ctx.route.endpointScope !== undefined)
+        parsed['model'] = ctx.route.endpointScope;
       if (typeof parsed['model'] === 'string') ctx.modelAsked = parsed['model'];
       read(ctx, parsed);
       ctx.stream = ctx.body?.['stream'] === true;

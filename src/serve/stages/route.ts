@@ -48,7 +48,10 @@ export function modelsStage(): Stage {
     if (key === undefined) throw new GwError('GW_ERR_INTERNAL', 'models stage reached without a key');
     const scope = ctx.route.endpointScope;
     if (scope !== undefined) ctx.endpoint = scopedEndpoint(ctx, key, scope);
-    ctx.local = ctx.route.dialect.modelList(usableNames(key, ctx.workspace, scope), LISTED_AT) as Record<string, unknown>;
+    ctx.local = ctx.route.dialect.modelList(usableNames(key, ctx.workspace, scope), LISTED_AT) as Record<
+      string,
+      unknown
+    >;
     return next();
   };
 }

@@ -8,18 +8,42 @@ import type { RequestContext } from '../context.js';
 type Slot = () => Stage;
 
 /** Rate limits (rpm/rph/tpm per key and endpoint, 429 + Retry-After): not enforced yet. */
-export const limitsStage: Slot = () => function limits(_ctx: RequestContext, next: Next) { return next(); };
+export const limitsStage: Slot = () =>
+  function limits(_ctx: RequestContext, next: Next) {
+    return next();
+  };
 /** Monthly budget per key and endpoint (422 when spent): not enforced yet. */
-export const budgetStage: Slot = () => function budget(_ctx: RequestContext, next: Next) { return next(); };
+export const budgetStage: Slot = () =>
+  function budget(_ctx: RequestContext, next: Next) {
+    return next();
+  };
 /** limits.maxInputTokens (422): not enforced yet. */
-export const tokenCapStage: Slot = () => function tokenCap(_ctx: RequestContext, next: Next) { return next(); };
+export const tokenCapStage: Slot = () =>
+  function tokenCap(_ctx: RequestContext, next: Next) {
+    return next();
+  };
 /** Input guardrails (block 422 / mask / log): not applied yet. */
-export const inputGuardrailsStage: Slot = () => function inputGuardrails(_ctx: RequestContext, next: Next) { return next(); };
+export const inputGuardrailsStage: Slot = () =>
+  function inputGuardrails(_ctx: RequestContext, next: Next) {
+    return next();
+  };
 /** Endpoint input JSON Schema (422): not checked yet. */
-export const inputSchemaStage: Slot = () => function inputSchema(_ctx: RequestContext, next: Next) { return next(); };
+export const inputSchemaStage: Slot = () =>
+  function inputSchema(_ctx: RequestContext, next: Next) {
+    return next();
+  };
 /** Sessions (session_id history, ttl, maxMessages): not kept yet. */
-export const sessionStage: Slot = () => function session(_ctx: RequestContext, next: Next) { return next(); };
+export const sessionStage: Slot = () =>
+  function session(_ctx: RequestContext, next: Next) {
+    return next();
+  };
 /** Output guardrails: not applied yet. */
-export const outputGuardrailsStage: Slot = () => function outputGuardrails(_ctx: RequestContext, next: Next) { return next(); };
+export const outputGuardrailsStage: Slot = () =>
+  function outputGuardrails(_ctx: RequestContext, next: Next) {
+    return next();
+  };
 /** Endpoint output JSON Schema (502): not checked yet. */
-export const outputSchemaStage: Slot = () => function outputSchema(_ctx: RequestContext, next: Next) { return next(); };
+export const outputSchemaStage: Slot = () =>
+  function outputSchema(_ctx: RequestContext, next: Next) {
+    return next();
+  };

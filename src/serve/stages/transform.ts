@@ -12,7 +12,8 @@ export function transformStage(): Stage {
     if (ep !== undefined) {
       if (ctx.body !== undefined) ctx.body = applyEndpoint(ep, ctx.body, openaiCodec);
       const native = ctx.native;
-      if (native !== undefined) ctx.native = { dialect: native.dialect, body: applyEndpoint(ep, native.body, codecFor(native.dialect)) };
+      if (native !== undefined)
+        ctx.native = { dialect: native.dialect, body: applyEndpoint(ep, native.body, codecFor(native.dialect)) };
     }
     return next();
   };

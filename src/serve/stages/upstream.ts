@@ -30,7 +30,17 @@ export function chatUpstreamStage(deps: StageDeps): Stage {
     const { endpoint, model, body } = ctx;
     if (endpoint === undefined || model === undefined || body === undefined) throw unresolved();
     // Each call written out in full: `{ ...call, more }` (a spread plus new fields) takes V8's slow path on Node 20.
-    const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id, stream: ctx.stream, native: ctx.native, large: ctx.bodyBytes >= LARGE_BODY_BYTES };
+    const call = {
+      table: ctx.table,
+      endpoint,
+      model,
+      body,
+      signal: ctx.caller,
+      requestId: ctx.id,
+      stream: ctx.stream,
+      native: ctx.native,
+      large: ctx.bodyBytes >= LARGE_BODY_BYTES,
+    };
     try {
       const o = await port.executeChat(call, exec);
       ctx.attempts = o.attempts;
@@ -49,7 +59,15 @@ export function embeddingsUpstreamStage(deps: StageDeps): Stage {
   return async function upstream(ctx: RequestContext, next: Next): Promise<void> {
     const { endpoint, model, body } = ctx;
     if (endpoint === undefined || model === undefined || body === undefined) throw unresolved();
-    const call = { table: ctx.table, endpoint, model, body, signal: ctx.caller, requestId: ctx.id, large: ctx.bodyBytes >= LARGE_BODY_BYTES };
+    const call = {
+      table: ctx.table,
+      endpoint,
+      model,
+      body,
+      signal: ctx.caller,
+      requestId: ctx.id,
+      large: ctx.bodyBytes >= LARGE_BODY_BYTES,
+    };
     try {
       const r = await port.executeEmbeddings(call, exec);
       ctx.attempts = r.attempts;
@@ -75,7 +93,8 @@ export function countTokensStage(): Stage {
     const body = ctx.body;
     if (ctx.endpoint === undefined || ctx.model === undefined || body === undefined) throw unresolved();
     const count = ctx.route.dialect.countTokens;
-    if (count === undefined) throw new GwError('GW_ERR_INTERNAL', `dialect ${ctx.route.dialect.name} cannot count tokens`);
+    if (count === undefined)
+      throw new GwError('GW_ERR_INTERNAL', `dialect ${ctx.route.dialect.name} cannot count tokens`);
     ctx.local = count(body);
     return next();
   };

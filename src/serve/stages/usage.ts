@@ -42,7 +42,8 @@ export function buildRow(ctx: RequestContext, latencyMs: number): UsageRow {
     ms: a.ms,
   }));
   const last = ctx.attempts[ctx.attempts.length - 1];
-  const price = o?.provider !== undefined && o.upstreamModel !== undefined ? o.provider.pricing.get(o.upstreamModel) : undefined;
+  const price =
+    o?.provider !== undefined && o.upstreamModel !== undefined ? o.provider.pricing.get(o.upstreamModel) : undefined;
   return {
     ts: ctx.ts,
     requestId: ctx.id,

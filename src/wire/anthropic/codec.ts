@@ -31,7 +31,8 @@ function hasText(content: unknown): boolean {
 
 function mapBlocks(content: unknown, fn: TextMap): unknown {
   if (typeof content === 'string') return fn(content);
-  if (Array.isArray(content)) for (const b of content) if (isText(b) && typeof b['text'] === 'string') b['text'] = fn(b['text']);
+  if (Array.isArray(content))
+    for (const b of content) if (isText(b) && typeof b['text'] === 'string') b['text'] = fn(b['text']);
   return content;
 }
 
@@ -39,7 +40,10 @@ function mapBlocks(content: unknown, fn: TextMap): unknown {
 function wrapContent(wrap: TextMap, content: unknown): unknown {
   if (typeof content === 'string') return wrap(content);
   const blocks = content as Obj[];
-  const text = blocks.filter((b) => b['type'] === 'text').map((b) => String(b['text'] ?? '')).join('\n');
+  const text = blocks
+    .filter((b) => b['type'] === 'text')
+    .map((b) => String(b['text'] ?? ''))
+    .join('\n');
   return [...blocks.filter((b) => b['type'] !== 'text'), { type: 'text', text: wrap(text) }];
 }
 
@@ -67,7 +71,11 @@ export const anthropicCodec: WireCodec = Object.freeze({
   prependSystem(body: Obj, text: string): void {
     const given = body['system'];
     if (given === undefined || given === null || given === '') body['system'] = text;
-    else if (typeof given === 'string') body['system'] = [{ type: 'text', text }, { type: 'text', text: given }];
+    else if (typeof given === 'string')
+      body['system'] = [
+        { type: 'text', text },
+        { type: 'text', text: given },
+      ];
     else body['system'] = [{ type: 'text', text }, ...(given as Obj[])];
   },
   wrapUserText(message: Obj, wrap: TextMap): Obj | undefined {

@@ -38,7 +38,8 @@ function checkMessage(m: unknown, i: number): void {
   }
   if (Array.isArray(content)) {
     content.forEach((b: Record<string, unknown>, j) => {
-      if (!isString(b['type'])) throw bad(`messages.${i}.content.${j}.type: Field required`, `messages.${i}.content.${j}.type`);
+      if (!isString(b['type']))
+        throw bad(`messages.${i}.content.${j}.type: Field required`, `messages.${i}.content.${j}.type`);
     });
   }
 }
@@ -57,10 +58,12 @@ export function validateMessagesBody(body: Record<string, unknown>, maxTokens = 
   if (!isString(model) || model === '') throw bad('model: must be a non-empty string', 'model');
   const max = body['max_tokens'];
   if (max === undefined && maxTokens) throw bad('max_tokens: Field required', 'max_tokens');
-  if (max !== undefined && !Number.isInteger(max) || (max as number) < 1) throw bad('max_tokens: must be an integer of at least 1', 'max_tokens');
+  if ((max !== undefined && !Number.isInteger(max)) || (max as number) < 1)
+    throw bad('max_tokens: must be an integer of at least 1', 'max_tokens');
   const messages = body['messages'];
   if (messages === undefined) throw bad('messages: Field required', 'messages');
-  if (!Array.isArray(messages) || messages.length === 0) throw bad('messages: must be a non-empty array of {role, content}', 'messages');
+  if (!Array.isArray(messages) || messages.length === 0)
+    throw bad('messages: must be a non-empty array of {role, content}', 'messages');
   messages.forEach(checkMessage);
   for (const [name, check, what] of OPTIONAL) {
     const v = body[name];

@@ -21,7 +21,8 @@ function contentText(content: unknown, out: string[]): void {
 function mapContent(content: unknown, fn: TextMap): unknown {
   if (typeof content === 'string') return fn(content);
   if (Array.isArray(content)) {
-    for (const p of content) if (isObj(p) && p['type'] === 'text' && typeof p['text'] === 'string') p['text'] = fn(p['text']);
+    for (const p of content)
+      if (isObj(p) && p['type'] === 'text' && typeof p['text'] === 'string') p['text'] = fn(p['text']);
   }
   return content;
 }
@@ -31,7 +32,10 @@ function wrapContent(wrap: TextMap, content: unknown): unknown {
   if (typeof content === 'string') return wrap(content);
   if (!Array.isArray(content)) return content;
   const text = content
-    .filter((p): p is { type: 'text'; text: string } => typeof p === 'object' && p !== null && p.type === 'text' && typeof p.text === 'string')
+    .filter(
+      (p): p is { type: 'text'; text: string } =>
+        typeof p === 'object' && p !== null && p.type === 'text' && typeof p.text === 'string',
+    )
     .map((p) => p.text)
     .join('\n');
   const others = content.filter((p) => !(typeof p === 'object' && p !== null && p.type === 'text'));

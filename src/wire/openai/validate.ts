@@ -69,9 +69,12 @@ export function validateEmbeddingsBody(body: Record<string, unknown>): void {
   const input = body['input'];
   const ok =
     (isString(input) && input !== '') ||
-    (Array.isArray(input) && input.length > 0 && (input.every(isString) || input.every(isNumber) || input.every(Array.isArray)));
+    (Array.isArray(input) &&
+      input.length > 0 &&
+      (input.every(isString) || input.every(isNumber) || input.every(Array.isArray)));
   if (!ok) throw bad('`input` must be a non-empty string or array of strings or token arrays', 'input');
-  if (body['dimensions'] !== undefined && !isInteger(body['dimensions'])) throw bad('`dimensions` must be an integer', 'dimensions');
+  if (body['dimensions'] !== undefined && !isInteger(body['dimensions']))
+    throw bad('`dimensions` must be an integer', 'dimensions');
   if (body['encoding_format'] !== undefined && !isString(body['encoding_format'])) {
     throw bad('`encoding_format` must be a string', 'encoding_format');
   }

@@ -32,7 +32,10 @@ export function anthropicErrorType(err: GwError): string {
 }
 
 export function anthropicErrorBody(err: GwError, requestId?: string): Record<string, unknown> {
-  const body: Record<string, unknown> = { type: 'error', error: { type: anthropicErrorType(err), message: err.message } };
+  const body: Record<string, unknown> = {
+    type: 'error',
+    error: { type: anthropicErrorType(err), message: err.message },
+  };
   if (requestId !== undefined) body['request_id'] = requestId;
   return body;
 }

@@ -12,14 +12,18 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 export function blocksText(content: unknown, sep = '\n'): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.filter((b): b is Obj => isObj(b) && b['type'] === 'text').map((b) => str(b['text'])).join(sep);
+  return content
+    .filter((b): b is Obj => isObj(b) && b['type'] === 'text')
+    .map((b) => str(b['text']))
+    .join(sep);
 }
 
 /** image / document source -> an OpenAI content part, or undefined when it has none. */
 function sourcePart(block: Obj): Part | undefined {
   const src = isObj(block['source']) ? block['source'] : {};
   if (block['type'] === 'image') {
-    if (src['type'] === 'base64') return { type: 'image_url', image_url: { url: `data:${str(src['media_type'])};base64,${str(src['data'])}` } };
+    if (src['type'] === 'base64')
+      return { type: 'image_url', image_url: { url: `data:${str(src['media_type'])};base64,${str(src['data'])}` } };
     if (src['type'] === 'url') return { type: 'image_url', image_url: { url: str(src['url']) } };
     return undefined;
   }
@@ -71,7 +75,11 @@ function assistantMessage(content: unknown): Obj {
   for (const b of content as Obj[]) {
     if (b['type'] === 'text') texts.push(str(b['text']));
     else if (b['type'] === 'tool_use') {
-      calls.push({ id: str(b['id']), type: 'function', function: { name: str(b['name']), arguments: JSON.stringify(b['input'] ?? {}) } });
+      calls.push({
+        id: str(b['id']),
+        type: 'function',
+        function: { name: str(b['name']), arguments: JSON.stringify(b['input'] ?? {}) },
+      });
     }
     // thinking / redacted_thinking: no OpenAI counterpart, dropped.
   }
@@ -86,7 +94,10 @@ function toolsOf(tools: unknown): Obj[] | undefined {
   // Client tools only: server tools (web_search_..., bash_...) have a versioned type and no schema.
   const client = tools.filter((t): t is Obj => isObj(t) && (t['type'] === undefined || t['type'] === 'custom'));
   return client.map((t) => {
-    const fn: Obj = { name: str(t['name']), parameters: isObj(t['input_schema']) ? t['input_schema'] : { type: 'object', properties: {} } };
+    const fn: Obj = {
+      name: str(t['name']),
+      parameters: isObj(t['input_schema']) ? t['input_schema'] : { type: 'object', properties: {} },
+    };
     if (typeof t['description'] === 'string') fn['description'] = t['description'];
     return { type: 'function', function: fn };
   });
@@ -95,11 +106,16 @@ function toolsOf(tools: unknown): Obj[] | undefined {
 function toolChoiceOf(choice: unknown): unknown {
   if (!isObj(choice)) return undefined;
   switch (choice['type']) {
-    case 'auto': return 'auto';
-    case 'any': return 'required';
-    case 'none': return 'none';
-    case 'tool': return { type: 'function', function: { name: str(choice['name']) } };
-    default: return undefined;
+    case 'auto':
+      return 'auto';
+    case 'any':
+      return 'required';
+    case 'none':
+      return 'none';
+    case 'tool':
+      return { type: 'function', function: { name: str(choice['name']) } };
+    default:
+      return undefined;
   }
 }
 
@@ -127,7 +143,8 @@ export function toOpenAIRequest(body: Obj): Obj {
     out['tools'] = tools;
     const choice = toolChoiceOf(body['tool_choice']);
     if (choice !== undefined) out['tool_choice'] = choice;
-    if (isObj(body['tool_choice']) && body['tool_choice']['disable_parallel_tool_use'] === true) out['parallel_tool_calls'] = false;
+    if (isObj(body['tool_choice']) && body['tool_choice']['disable_parallel_tool_use'] === true)
+      out['parallel_tool_calls'] = false;
   }
   const meta = body['metadata'];
   if (isObj(meta) && typeof meta['user_id'] === 'string') out['user'] = meta['user_id'];

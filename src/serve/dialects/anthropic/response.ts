@@ -10,15 +10,20 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  */
 export function stopReason(finish: unknown): string {
   switch (finish) {
-    case 'length': return 'max_tokens';
+    case 'length':
+      return 'max_tokens';
     case 'tool_calls':
-    case 'function_call': return 'tool_use';
-    case 'content_filter': return 'refusal';
-    default: return 'end_turn';
+    case 'function_call':
+      return 'tool_use';
+    case 'content_filter':
+      return 'refusal';
+    default:
+      return 'end_turn';
   }
 }
 
-const count = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined);
+const count = (v: unknown): number | undefined =>
+  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 
 /**
  * OpenAI usage -> Anthropic usage. OpenAI's prompt_tokens include cached tokens; Anthropic's
@@ -63,7 +68,12 @@ export function toAnthropicMessage(json: Obj, model: string, fallbackId: string)
   for (const c of calls) {
     if (!isObj(c)) continue;
     const fn = isObj(c['function']) ? c['function'] : {};
-    content.push({ type: 'tool_use', id: String(c['id'] ?? ''), name: String(fn['name'] ?? ''), input: parseArguments(fn['arguments']) });
+    content.push({
+      type: 'tool_use',
+      id: String(c['id'] ?? ''),
+      name: String(fn['name'] ?? ''),
+      input: parseArguments(fn['arguments']),
+    });
   }
   const refused = typeof msg['refusal'] === 'string' && msg['refusal'] !== '';
   return {

@@ -40,7 +40,13 @@ export function createChunkTranslator(model: string, fallbackId: string): ChunkT
     out.push({
       type: 'message_start',
       message: {
-        id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
+        id,
+        type: 'message',
+        role: 'assistant',
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
         usage: { ...u, output_tokens: 0 },
       },
     });
