@@ -1,9 +1,9 @@
 // provider type -> adapter. The only module that imports every adapter; adding a provider
 // type (anthropic, ...) is one line here and never a change in the core.
 import type { ProviderType } from '../compile/routing-table.js';
-import { anthropicAdapter } from './anthropic/index.js';
+import { anthropicAdapter } from '../wire/anthropic/upstream/index.js';
 import { mockAdapter } from './mock/index.js';
-import { openaiAdapter } from './openai/index.js';
+import { openaiAdapter } from '../wire/openai/upstream/index.js';
 import type { ProviderAdapter } from './types.js';
 
 const ADAPTERS: ReadonlyMap<ProviderType, ProviderAdapter> = new Map<ProviderType, ProviderAdapter>([

@@ -14,7 +14,7 @@ import type {
 import type { CallerSignal } from '../util/pause.js';
 import type { Attempt } from '../upstream/execute.js';
 import type { CallerLink } from './caller-link.js';
-import type { Dialect, NativeRequest, WireDialect } from './dialects/types.js';
+import type { Dialect, NativeRequest, WireDialect } from '../wire/dialect.js';
 import type { AnswerSink } from './sink.js';
 
 /** Which operation a route performs: it picks the route's pipeline (pipelines.ts); stages never branch on it. */

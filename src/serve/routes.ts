@@ -4,9 +4,9 @@
 //   - transparent proxy: prefix /proxy/ (/proxy/{provider}/{endpoint}/{path}) -> prefix routes
 import type { Scope } from '../compile/routing-table.js';
 import type { Api } from './context.js';
-import { anthropicDialect } from './dialects/anthropic/index.js';
-import { openaiDialect } from './dialects/openai.js';
-import type { Dialect } from './dialects/types.js';
+import { anthropicDialect } from '../wire/anthropic/caller/index.js';
+import { openaiDialect } from '../wire/openai/caller.js';
+import type { Dialect } from '../wire/dialect.js';
 
 export interface ApiRoute {
   readonly method: 'GET' | 'POST';

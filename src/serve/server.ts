@@ -18,7 +18,7 @@ import type { UsageRow } from '../telemetry/usage-row.js';
 import type { PoolRegistry } from '../upstream/pool.js';
 import { CallerLink } from './caller-link.js';
 import { createContext, type RequestContext } from './context.js';
-import type { Dialect } from './dialects/types.js';
+import type { Dialect } from '../wire/dialect.js';
 import { createListener, type ListenerLimits } from '../http/listener.js';
 import { buildPipeline } from './pipeline.js';
 import { Router } from '../http/router.js';

@@ -11,7 +11,7 @@ import { GwError, isGwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import { codecFor } from '../wire/index.js';
 import type { RawAnswer, RequestContext } from './context.js';
-import type { StreamWriter } from './dialects/types.js';
+import type { StreamWriter } from '../wire/dialect.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',

@@ -13,12 +13,3 @@ export function costUsd(price: ModelPrice | undefined, tokensIn: number, tokensO
   const usd = (count(tokensIn) * price.inputPer1k + count(tokensOut) * price.outputPer1k) / 1000;
   return Math.round(usd * 1e10) / 1e10;
 }
-
-/**
- * A rough token count: one token per 4 characters (UTF-16 code units), rounded up.
- * An estimate, not a tokenizer: real counts differ by model and language. Used before the
- * upstream answers (maxInputTokens, tpm) and when an upstream reports no usage.
- */
-export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
-}

@@ -1,8 +1,9 @@
 // The codec interface the core owns: one implementation per wire format (openai/, anthropic/;
 // later the simple API and MCP). Every stage that touches content goes through the codec of the
 // format at hand, so no file outside src/wire/ parses OpenAI or Anthropic shapes for the core.
-// The adapters (src/providers/) and the caller dialects (src/serve/dialects/) translate between
-// formats; the codec reads and rewrites one format in place.
+// Next to the codec, each format folder holds both directions: the caller dialect (openai/caller.ts,
+// anthropic/caller/) and the upstream adapter (upstream/). They translate between formats; the codec
+// reads and rewrites one format in place.
 
 export type Obj = Record<string, unknown>;
 

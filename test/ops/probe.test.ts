@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { CompiledProvider } from '../../src/compile/routing-table.js';
 import { classifyProbeError, probeProvider } from '../../src/ops/probe.js';
-import { anthropicAdapter } from '../../src/providers/anthropic/index.js';
-import { openaiAdapter } from '../../src/providers/openai/index.js';
+import { anthropicAdapter } from '../../src/wire/anthropic/upstream/index.js';
+import { openaiAdapter } from '../../src/wire/openai/upstream/index.js';
 
 const fixture = (name: string): Promise<string> => readFile(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 

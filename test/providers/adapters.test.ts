@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openaiAdapter } from '../../src/providers/openai/index.js';
+import { openaiAdapter } from '../../src/wire/openai/upstream/index.js';
 import { mockAdapter } from '../../src/providers/mock/index.js';
 import { httpProvider, mockProvider } from '../upstream/helpers.js';
 

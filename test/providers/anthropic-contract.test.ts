@@ -1,5 +1,5 @@
 // The provider contract run for the anthropic adapter against a fake Anthropic API.
-import { anthropicAdapter } from '../../src/providers/anthropic/index.js';
+import { anthropicAdapter } from '../../src/wire/anthropic/upstream/index.js';
 import type { Scenario } from './contract.js';
 import { runProviderContract } from './contract.js';
 import { startUpstream } from '../upstream/helpers.js';

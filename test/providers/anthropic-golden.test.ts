@@ -3,9 +3,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { anthropicAdapter } from '../../src/providers/anthropic/index.js';
-import { toAnthropicRequest } from '../../src/providers/anthropic/request.js';
-import { createStreamDecoder } from '../../src/providers/anthropic/stream.js';
+import { anthropicAdapter } from '../../src/wire/anthropic/upstream/index.js';
+import { toAnthropicRequest } from '../../src/wire/anthropic/upstream/request.js';
+import { createStreamDecoder } from '../../src/wire/anthropic/upstream/stream.js';
 import { SseParser } from '../../src/upstream/sse-parse.js';
 
 const DIR = new URL('../fixtures/wire/anthropic-out/', import.meta.url);

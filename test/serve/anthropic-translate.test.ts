@@ -7,9 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CompiledChatEndpoint } from '../../src/compile/routing-table.js';
 import { GwError, isGwError } from '../../src/errors.js';
-import { anthropicDialect } from '../../src/serve/dialects/anthropic/index.js';
-import { toOpenAIRequest } from '../../src/serve/dialects/anthropic/request.js';
-import { toAnthropicMessage } from '../../src/serve/dialects/anthropic/response.js';
+import { anthropicDialect } from '../../src/wire/anthropic/caller/index.js';
+import { toOpenAIRequest } from '../../src/wire/anthropic/caller/request.js';
+import { toAnthropicMessage } from '../../src/wire/anthropic/caller/response.js';
 import { anthropicCodec, applyEndpoint } from '../../src/wire/index.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'wire', 'anthropic-in');

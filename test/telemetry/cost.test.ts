@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { costUsd, estimateTokens } from '../../src/telemetry/cost.js';
+import { costUsd } from '../../src/telemetry/cost.js';
+import { estimateTokens } from '../../src/util/estimate-tokens.js';
 
 test('cost follows the per-1k prices of the model', () => {
   const price = { inputPer1k: 0.00015, outputPer1k: 0.0006 };

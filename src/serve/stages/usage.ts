@@ -16,7 +16,7 @@ function completionChars(ctx: RequestContext): number {
   return o?.json !== undefined ? codecFor(o.dialect).answerChars(o.json) : 0;
 }
 
-/** The rule of estimateTokens() in cost.ts, applied to a count instead of a joined string. */
+/** The rule of estimateTokens() in util/estimate-tokens.ts, applied to a count instead of a joined string. */
 const charsToTokens = (chars: number): number => Math.ceil(chars / 4);
 
 /** Token counts from the upstream's usage, else estimated from the text (chars / 4). */

@@ -3,7 +3,7 @@
 // input_json_delta pieces become argument deltas at that index. Usage arrives in message_start
 // and message_delta and leaves as the usage-only chunk at message_stop (the core strips it when
 // the caller did not ask). ping and unknown events are skipped; `error` is an in-band error.
-import type { Parsed, SseEvent, StreamDecoder, StreamStep } from '../types.js';
+import type { Parsed, SseEvent, StreamDecoder, StreamStep } from '../../../providers/types.js';
 import { isObject, num, str, type Obj } from './json.js';
 import { errorInfo, finishReason, toolCall } from './response.js';
 import { mergeUsage, NO_USAGE, openaiUsage, type RawUsage } from './usage.js';

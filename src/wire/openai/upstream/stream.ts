@@ -1,6 +1,6 @@
 // OpenAI SSE: `data: {chunk}` events, then `data: [DONE]`. Some compatible servers report
 // failures in-band as `data: {"error": ...}` or `event: error`.
-import type { OpenAIObject, SseEvent, StreamDecoder, StreamStep } from '../types.js';
+import type { OpenAIObject, SseEvent, StreamDecoder, StreamStep } from '../../../providers/types.js';
 import { parseError } from './chat.js';
 
 const DONE: StreamStep = Object.freeze({ chunks: [], done: true });

@@ -1,8 +1,8 @@
 // OpenAI-compatible chat and embeddings: gw speaks this dialect internally, so mapping is
 // mostly pass-through plus the few fields gw controls (stream flags, usage in streams).
-import type { CompiledProvider } from '../../compile/routing-table.js';
-import { isObject } from '../../util/is-object.js';
-import type { HttpRequestSpec, OpenAIObject, Parsed, UpstreamErrorInfo } from '../types.js';
+import type { CompiledProvider } from '../../../compile/routing-table.js';
+import { isObject } from '../../../util/is-object.js';
+import type { HttpRequestSpec, OpenAIObject, Parsed, UpstreamErrorInfo } from '../../../providers/types.js';
 
 const JSON_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'application/json' });
 const SSE_HEADERS = Object.freeze({ 'content-type': 'application/json', accept: 'text/event-stream' });

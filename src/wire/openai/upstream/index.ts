@@ -1,5 +1,5 @@
 // `type: openai`: any OpenAI-compatible server (OpenAI, vLLM, SGLang, Ollama, Together, Groq…).
-import type { HttpAdapter } from '../types.js';
+import type { HttpAdapter } from '../../../providers/types.js';
 import {
   buildChatRequest,
   buildEmbeddingsRequest,

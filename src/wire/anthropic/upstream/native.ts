@@ -1,7 +1,7 @@
 // Passthrough for callers that speak Anthropic themselves: the answer stays an Anthropic
 // message, the stream stays Anthropic event objects. The core asks this codec only what it
 // needs for its own policy: is the message well formed, where does content start, usage.
-import type { NativeCodec, Parsed, SseEvent, StreamDecoder, StreamStep, TokenUsage } from '../types.js';
+import type { NativeCodec, Parsed, SseEvent, StreamDecoder, StreamStep, TokenUsage } from '../../../providers/types.js';
 import { isObject, str, type Obj } from './json.js';
 import { errorInfo, isMessage } from './response.js';
 import { eventObject } from './stream.js';

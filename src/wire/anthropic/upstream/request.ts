@@ -1,8 +1,8 @@
 // OpenAI chat request -> Anthropic Messages request, and the passthrough request for callers
 // that already speak Anthropic. Sampling fields are mapped where Anthropic has them; fields
 // without a counterpart (n, seed, logprobs, penalties, response_format...) are dropped.
-import type { CompiledProvider } from '../../compile/routing-table.js';
-import type { HttpRequestSpec } from '../types.js';
+import type { CompiledProvider } from '../../../compile/routing-table.js';
+import type { HttpRequestSpec } from '../../../providers/types.js';
 import { isObject, num, objects, str, type Obj } from './json.js';
 import { toAnthropicMessages } from './messages.js';
 

@@ -2,8 +2,8 @@
 // (estimateTokens: 4 characters a token) over the text the request would send: system prompt,
 // message text, tool calls and results, tool definitions. Images and files count nothing. An
 // estimate, not the target's tokenizer: gw does not ask the target in this version.
-import { estimateTokens } from '../../../telemetry/cost.js';
-import { openaiCodec } from '../../../wire/index.js';
+import { estimateTokens } from '../../../util/estimate-tokens.js';
+import { openaiCodec } from '../../openai/codec.js';
 
 /** Counted over the hub body, after the endpoint's prompt was applied. */
 export function countTokens(body: Record<string, unknown>): { input_tokens: number } {

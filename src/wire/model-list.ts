@@ -1,6 +1,6 @@
 // The model list OpenAI and Anthropic both answer with: {"data": [{"id": …}, …]} (other fields
 // such as `object`, `has_more`, `display_name` are ignored).
-import type { Parsed } from './types.js';
+import type { Parsed } from '../providers/types.js';
 
 const NOT_A_LIST = 'the answer is not a model list ({"data": [{"id": …}]})';
 

@@ -3,8 +3,8 @@
 // 403 PermissionDeniedError, 404 NotFoundError ...). The hub is OpenAI-shaped, so requests and
 // answers pass through unchanged.
 import { GwError } from '../../errors.js';
-import { validateChatBody } from '../../wire/openai/validate.js';
-import type { ChatRequest, Dialect, ErrorAnswer, StreamWriter, WireDialect } from './types.js';
+import { validateChatBody } from './validate.js';
+import type { ChatRequest, Dialect, ErrorAnswer, StreamWriter, WireDialect } from '../dialect.js';
 
 function envelope(err: GwError): { error: { message: string; type: string; code: string; param: null } } {
   return { error: { message: err.message, type: err.type, code: err.code, param: null } };

@@ -1,7 +1,7 @@
 // Anthropic message -> OpenAI chat.completion, and Anthropic error bodies -> UpstreamErrorInfo.
 // Text blocks join into content; tool_use blocks become tool_calls; thinking and server-tool
 // blocks have no OpenAI counterpart and are dropped. The upstream's message id is kept.
-import type { Parsed, UpstreamErrorInfo } from '../types.js';
+import type { Parsed, UpstreamErrorInfo } from '../../../providers/types.js';
 import { isObject, objects, str, type Obj } from './json.js';
 import { mergeUsage, NO_USAGE, openaiUsage } from './usage.js';
 

@@ -1,7 +1,7 @@
 // Anthropic usage <-> the OpenAI usage object and the core's TokenUsage. Anthropic counts
 // cached input apart from input_tokens; OpenAI's prompt_tokens includes it, so
 // prompt_tokens = input + cache read + cache write, and cached_tokens = cache read.
-import type { TokenUsage } from '../types.js';
+import type { TokenUsage } from '../../../providers/types.js';
 import { isObject, num, type Obj } from './json.js';
 
 /** The Anthropic counters gw keeps; a stream reports them across events. */

@@ -1,7 +1,7 @@
 // GET {baseUrl}/models for `gw test-connection`.
-import type { CompiledProvider } from '../../compile/routing-table.js';
-import { parseModelList } from '../model-list.js';
-import type { HttpRequestSpec } from '../types.js';
+import type { CompiledProvider } from '../../../compile/routing-table.js';
+import { parseModelList } from '../../model-list.js';
+import type { HttpRequestSpec } from '../../../providers/types.js';
 
 const HEADERS = Object.freeze({ accept: 'application/json' });
 

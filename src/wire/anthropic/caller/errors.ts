@@ -2,7 +2,7 @@
 // with Anthropic's error type for the status (docs: Claude API errors), which the official SDK
 // turns into its typed classes (400 BadRequestError, 401 AuthenticationError, 529 overloaded...).
 import type { GwError } from '../../../errors.js';
-import type { ErrorAnswer } from '../types.js';
+import type { ErrorAnswer } from '../../dialect.js';
 
 const BY_STATUS: Readonly<Record<number, string>> = {
   400: 'invalid_request_error',

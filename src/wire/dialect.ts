@@ -1,8 +1,8 @@
 // A dialect is how one family of client SDKs talks to the gateway. The core pipeline speaks
 // OpenAI-shaped objects (the hub); a dialect reads its callers' chat bodies into that shape and
 // writes answers back in its own (errors, listings, replies, streams), so adding Anthropic or
-// the simple API is adding a file here, not touching the stages.
-import type { GwError } from '../../errors.js';
+// the simple API is adding a caller dialect in its wire folder, not touching the stages.
+import type { GwError } from '../errors.js';
 
 /** The shape of an upstream outcome: the hub's ('openai') or a same-dialect passthrough. */
 export type WireDialect = 'openai' | 'anthropic';

@@ -2,13 +2,13 @@
 // is read into the hub shape for OpenAI-type targets and also kept as it came (native) for
 // Anthropic targets; answers are translated when the outcome is OpenAI-shaped and written as
 // they are (with the caller's model name) when it already is Anthropic.
-import type { ChatRequest, Dialect, NativeRequest, ReplyInfo, StreamWriter, WireDialect } from '../types.js';
+import type { ChatRequest, Dialect, NativeRequest, ReplyInfo, StreamWriter, WireDialect } from '../../dialect.js';
 import { countTokens } from './count-tokens.js';
 import { anthropicError, anthropicStreamError } from './errors.js';
 import { toOpenAIRequest } from './request.js';
 import { toAnthropicMessage } from './response.js';
 import { createChunkTranslator } from './stream.js';
-import { validateMessagesBody } from '../../../wire/anthropic/validate.js';
+import { validateMessagesBody } from '../validate.js';
 
 type Obj = Record<string, unknown>;
 

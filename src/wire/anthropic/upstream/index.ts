@@ -1,7 +1,7 @@
 // `type: anthropic`: the Anthropic Messages API (POST {baseUrl}/messages) or a compatible
 // server. Auth comes from the provider's headers (x-api-key or bearer, as configured); the
 // adapter adds anthropic-version. Callers that speak Anthropic are passed through untranslated.
-import type { HttpAdapter } from '../types.js';
+import type { HttpAdapter } from '../../../providers/types.js';
 import { buildModelsRequest, parseModels } from './models.js';
 import { anthropicNative } from './native.js';
 import { buildChatRequest, buildNativeChatRequest } from './request.js';
