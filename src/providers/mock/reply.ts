@@ -1,37 +1,29 @@
 // Deterministic content of the built-in mock: the reply text, OpenAI objects around it, and
 // token counts estimated at four characters per token.
+import { isObject } from '../../util/is-object.js';
+import { contentText, openaiCodec } from '../../wire/openai/codec.js';
 import type { OpenAIObject } from '../types.js';
 
 export function estimateTokens(chars: number): number {
   return Math.ceil(chars / 4);
 }
 
+/** The text of a message's content (a string, or its text parts joined), read by the OpenAI codec. */
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  let out = '';
-  for (const part of content) {
-    if (typeof part === 'object' && part !== null && typeof (part as OpenAIObject).text === 'string') {
-      out += (part as OpenAIObject).text as string;
-    }
-  }
-  return out;
-}
-
-function messagesOf(body: OpenAIObject): OpenAIObject[] {
-  return Array.isArray(body.messages)
-    ? body.messages.filter((m): m is OpenAIObject => typeof m === 'object' && m !== null)
-    : [];
+  const out: string[] = [];
+  contentText(content, out);
+  return out.join('');
 }
 
 /** {{input}} is the last user message. */
 export function renderReply(template: string, body: OpenAIObject): string {
-  const messages = messagesOf(body);
+  const messages = openaiCodec.readMessages(body) ?? [];
   let input = '';
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (m !== undefined && m.role === 'user') {
-      input = textOf(m.content);
+    if (isObject(m) && m['role'] === 'user') {
+      input = textOf(m['content']);
       break;
     }
   }
@@ -40,7 +32,7 @@ export function renderReply(template: string, body: OpenAIObject): string {
 
 export function promptChars(body: OpenAIObject): number {
   let n = 0;
-  for (const m of messagesOf(body)) n += textOf(m.content).length;
+  for (const m of openaiCodec.readMessages(body) ?? []) if (isObject(m)) n += textOf(m['content']).length;
   return n;
 }
 

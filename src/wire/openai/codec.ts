@@ -11,7 +11,7 @@ function isSystem(m: Obj): boolean {
 }
 
 /** The text of a string or of the text parts of a content array. */
-function contentText(content: unknown, out: string[]): void {
+export function contentText(content: unknown, out: string[]): void {
   if (typeof content === 'string') out.push(content);
   else if (Array.isArray(content)) {
     for (const p of content) if (isObj(p) && typeof p['text'] === 'string') out.push(p['text']);
