@@ -3,7 +3,6 @@
 // answer closes or reopens the breaker. The registry's clock is a test clock: no sleeps.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GwError } from '../../src/errors.js';
 import { BreakerRegistry } from '../../src/upstream/breaker.js';
 import { executeChat, type ChatOutcome } from '../../src/upstream/execute.js';
 import {
@@ -18,19 +17,10 @@ import {
   to,
   upstreamHarness,
   type Handler,
+  rejects,
 } from './helpers.js';
 
 const { pools, upstream } = upstreamHarness();
-
-async function rejects(p: Promise<unknown>): Promise<GwError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof GwError, `expected GwError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 function clock(): { now: () => number; advance: (ms: number) => void } {
   let t = Date.parse('2026-01-01T00:00:00Z');

@@ -4,7 +4,6 @@
 // Retry-After wait stops it at once.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GwError } from '../../src/errors.js';
 import { executeChat } from '../../src/upstream/execute.js';
 import {
   call,
@@ -17,19 +16,10 @@ import {
   to,
   upstreamHarness,
   type Handler,
+  rejects,
 } from './helpers.js';
 
 const { pools, upstream } = upstreamHarness();
-
-async function rejects(p: Promise<unknown>): Promise<GwError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof GwError, `expected GwError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 const html: Handler = (_req, res) => {
   res.writeHead(200, { 'content-type': 'text/html' });

@@ -1,6 +1,5 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GwError } from '../../src/errors.js';
 import { executeChat, executeEmbeddings } from '../../src/upstream/execute.js';
 import {
   call,
@@ -15,19 +14,10 @@ import {
   toEndpoint,
   type Upstream,
   upstreamHarness,
+  rejects,
 } from './helpers.js';
 
 const { pools, upstream } = upstreamHarness();
-
-async function rejects(p: Promise<unknown>): Promise<GwError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof GwError, `expected GwError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('executeChat over HTTP', () => {
   test('forwards the mapped model, injects upstream auth and custom headers, drops hop-by-hop', async () => {

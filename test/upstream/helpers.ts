@@ -1,5 +1,7 @@
 // Hand-built routing tables and a recording upstream on 127.0.0.1 for the upstream tests.
 import { after } from 'node:test';
+import assert from 'node:assert/strict';
+import { GwError } from '../../src/errors.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
@@ -252,4 +254,15 @@ export function upstreamHarness(): { pools: PoolRegistry; upstream: (handler?: H
       return u;
     },
   };
+}
+
+/** Awaits `p`, which must reject with a GwError; returns it. */
+export async function rejects(p: Promise<unknown>): Promise<GwError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof GwError, `expected GwError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a rejection');
 }
