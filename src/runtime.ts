@@ -19,6 +19,7 @@ import type { GatewaySettings } from './config/settings.js';
 import type { ErrorCode } from './errors.js';
 import type { Diagnostic } from './manifest/diagnostics.js';
 import type { Manifest } from './manifest/types.js';
+import { RateLimiter } from './policy/rate-limits.js';
 import { createReloader, watchConfig, type ConfigWatcher, type Reloader, type ReloadResult } from './serve/reload.js';
 import { createGateway, type Gateway } from './serve/server.js';
 import type { Revision } from './state/revisions.js';
@@ -170,12 +171,15 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   const breakers = new BreakerRegistry(settings.upstream.breaker);
   metrics.watchBreakers(breakers);
   const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
+  // Rate-limit counters are the process's: a reload keeps them, a restart starts them empty.
+  const rateLimits = new RateLimiter({ onRefusal: (kind) => metrics.limitRefused(kind) });
   const gateway: Gateway = createGateway({
     settings,
     usageLog: meteredUsageLog(usageLog, metrics),
     logger,
     pools,
     upstream,
+    rateLimits,
   });
   let base = baseOf(first);
   const builder: OffThreadBuilder = createOffThreadBuilder();

@@ -1,59 +1,150 @@
-// In-memory implementations of the stores in stores.ts: one process, no persistence. Not wired
-// into the request path yet (see stores.ts); nothing here enforces a limit, budget or session.
-import type { RateCounterStore, SessionStore, SpendStore, SpendSubject } from './stores.js';
-
-/** One key's hit times, oldest first; `head` skips expired ones without shifting the array. */
-interface HitLog {
-  times: number[];
-  head: number;
-}
+// In-memory implementations of the stores in stores.ts: one process, no persistence. The rate
+// counter is wired in (serve/stages/limits.ts); the spend and session stores are not yet.
+import type { RateCounterStore, RateTake, RateVerdict, SessionStore, SpendStore, SpendSubject } from './stores.js';
 
 /**
- * An exact sliding-window log: memory grows with the hits inside the window. Expects `nowMs` not
- * to go backwards per key (one process, one clock); every hit recorded so far counts as inside.
+ * One counter's admitted entries, oldest first, in a ring that grows by doubling: it never holds
+ * more entries than were admitted inside one window, and at most `limit` of them (each costs at
+ * least 1), so memory is bounded by the limit and by the traffic. `first` is the sequence number
+ * of the oldest entry; a handle is an entry's sequence number, so it stays valid as the ring
+ * turns and grows.
+ */
+class Window {
+  times = new Float64Array(8);
+  costs = new Float64Array(8);
+  start = 0;
+  size = 0;
+  first = 0;
+  sum = 0;
+  constructor(public windowMs: number) {}
+
+  /** Drops the entries that left (nowMs - windowMs, nowMs]. */
+  evict(nowMs: number): void {
+    const from = nowMs - this.windowMs;
+    const cap = this.times.length;
+    while (this.size > 0 && (this.times[this.start] as number) <= from) {
+      this.sum -= this.costs[this.start] as number;
+      this.start = (this.start + 1) % cap;
+      this.size--;
+      this.first++;
+    }
+    if (this.size === 0) this.sum = 0; // no float drift left behind
+  }
+
+  /** ms until `cost` more fits under `limit`; 0 now, Infinity never. */
+  waitMs(limit: number, cost: number, nowMs: number): number {
+    if (cost > limit) return Infinity;
+    let left = this.sum;
+    if (left + cost <= limit) return 0;
+    const cap = this.times.length;
+    for (let i = 0; i < this.size; i++) {
+      const at = (this.start + i) % cap;
+      left -= this.costs[at] as number;
+      if (left + cost <= limit) return (this.times[at] as number) + this.windowMs - nowMs;
+    }
+    return Infinity;
+  }
+
+  /** ms until the oldest entry leaves (0: empty). */
+  resetMs(nowMs: number): number {
+    return this.size === 0 ? 0 : (this.times[this.start] as number) + this.windowMs - nowMs;
+  }
+
+  push(nowMs: number, cost: number): number {
+    let cap = this.times.length;
+    if (this.size === cap) {
+      const times = new Float64Array(cap * 2);
+      const costs = new Float64Array(cap * 2);
+      for (let i = 0; i < this.size; i++) {
+        const at = (this.start + i) % cap;
+        times[i] = this.times[at] as number;
+        costs[i] = this.costs[at] as number;
+      }
+      this.times = times;
+      this.costs = costs;
+      this.start = 0;
+      cap *= 2;
+    }
+    const at = (this.start + this.size) % cap;
+    this.times[at] = nowMs;
+    this.costs[at] = cost;
+    this.size++;
+    this.sum += cost;
+    return this.first + this.size - 1;
+  }
+
+  settle(handle: number, cost: number): void {
+    const i = handle - this.first;
+    if (i < 0 || i >= this.size) return;
+    const at = (this.start + i) % this.times.length;
+    this.sum += cost - (this.costs[at] as number);
+    this.costs[at] = cost;
+  }
+}
+
+/** How many take() calls between two sweeps of counters left empty (subjects a reload removed). */
+const SWEEP_EVERY = 10_000;
+
+/**
+ * Exact sliding-window counters (one process): check all, then take all, in one synchronous
+ * call. Expects `nowMs` not to go backwards (one process, one clock).
  */
 export class MemoryRateCounter implements RateCounterStore {
-  readonly #logs = new Map<string, HitLog>();
+  readonly #windows = new Map<string, Window>();
+  #calls = 0;
 
-  hit(key: string, windowMs: number, nowMs: number): number {
-    let log = this.#logs.get(key);
-    if (log === undefined) {
-      log = { times: [], head: 0 };
-      this.#logs.set(key, log);
+  take(takes: readonly RateTake[], nowMs: number): RateVerdict {
+    const n = takes.length;
+    const windows: Window[] = new Array<Window>(n);
+    let refused = -1;
+    let waitMs = 0;
+    for (let i = 0; i < n; i++) {
+      const t = takes[i] as RateTake;
+      let w = this.#windows.get(t.id);
+      if (w === undefined) {
+        w = new Window(t.windowMs);
+        this.#windows.set(t.id, w);
+      }
+      w.windowMs = t.windowMs;
+      w.evict(nowMs);
+      windows[i] = w;
+      const wait = w.waitMs(t.limit, t.cost, nowMs);
+      if (wait > waitMs) {
+        waitMs = wait;
+        refused = i;
+      }
     }
-    log.times.push(nowMs);
-    return this.#inWindow(log, windowMs, nowMs);
+    const ok = refused === -1;
+    const handles: number[] = ok ? new Array<number>(n) : [];
+    const remaining: number[] = new Array<number>(n);
+    const resetMs: number[] = new Array<number>(n);
+    for (let i = 0; i < n; i++) {
+      const t = takes[i] as RateTake;
+      const w = windows[i] as Window;
+      if (ok) handles[i] = w.push(nowMs, t.cost);
+      remaining[i] = Math.max(0, t.limit - w.sum);
+      resetMs[i] = w.resetMs(nowMs);
+    }
+    if (++this.#calls >= SWEEP_EVERY) this.sweep(nowMs);
+    return { ok, refused, waitMs: ok ? 0 : waitMs, handles, remaining, resetMs };
   }
 
-  count(key: string, windowMs: number, nowMs: number): number {
-    const log = this.#logs.get(key);
-    if (log === undefined) return 0;
-    const n = this.#inWindow(log, windowMs, nowMs);
-    if (n === 0 && log.head >= log.times.length) this.#logs.delete(key);
-    return n;
+  settle(id: string, handle: number, cost: number): void {
+    this.#windows.get(id)?.settle(handle, cost);
   }
 
-  /** Drops hits older than `windowMs` before `nowMs` for every key, and keys left with none. */
-  sweep(windowMs: number, nowMs: number): void {
-    for (const [key, log] of this.#logs) {
-      this.#inWindow(log, windowMs, nowMs);
-      if (log.head >= log.times.length) this.#logs.delete(key);
+  /** Forgets counters whose window is empty at `nowMs`. */
+  sweep(nowMs: number): void {
+    this.#calls = 0;
+    for (const [id, w] of this.#windows) {
+      w.evict(nowMs);
+      if (w.size === 0) this.#windows.delete(id);
     }
   }
 
-  /** Counts hits in (nowMs - windowMs, nowMs] and forgets the older ones. */
-  #inWindow(log: HitLog, windowMs: number, nowMs: number): number {
-    const from = nowMs - windowMs;
-    const t = log.times;
-    let h = log.head;
-    while (h < t.length && (t[h] as number) <= from) h++;
-    // Compact once the dead prefix outweighs the live part, so pushes stay amortised O(1).
-    if (h > 64 && h * 2 > t.length) {
-      t.splice(0, h);
-      h = 0;
-    }
-    log.head = h;
-    return t.length - h;
+  /** Counters held (empty ones not yet swept included). */
+  get size(): number {
+    return this.#windows.size;
   }
 }
 

@@ -1,6 +1,5 @@
-// Shared-state store interfaces for the policies still to come (rate limits, budgets, sessions).
-// NOT WIRED IN: nothing on the request path calls these yet, so no limit, budget or session is
-// enforced by this code; they exist so those policies get one home and one shape. Each store has
+// Shared-state store interfaces for the policies (rate limits, budgets, sessions). The rate
+// counters are wired in (serve/stages/limits.ts); the others are not yet. Each store has
 // an in-memory implementation (one process) here; a shared backend such as Redis answers the
 // same calls with promises, hence MaybePromise. Times are passed in (epoch ms) rather than read,
 // so callers reuse the clock reading they already have and tests need no fake timers.
@@ -8,12 +7,42 @@
 /** A value now (in-memory store) or later (a networked store). */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** Hits per key over a sliding window, for request-rate limits. */
+/** One counter a request takes from: at most `limit` units in any `windowMs` (a sliding window). */
+export interface RateTake {
+  /** The counter's id (workspace, subject, name and kind: rate-limits.ts builds it). */
+  readonly id: string;
+  readonly limit: number;
+  readonly windowMs: number;
+  /** Units taken: 1 for a request, the estimated tokens for a token limit (at least 1). */
+  readonly cost: number;
+}
+
+/**
+ * The answer of take(). Admitted: every counter was taken from, `handles[i]` names the entry of
+ * takes[i] (for settle). Refused: nothing was taken; `refused` is the index of the counter that
+ * frees last and `waitMs` how long until the request would fit (Infinity: never, its cost alone
+ * is over the limit). Either way `remaining[i]` and `resetMs[i]` describe takes[i] afterwards:
+ * units left in the window, and ms until its oldest entry leaves it (0: empty).
+ */
+export interface RateVerdict {
+  readonly ok: boolean;
+  readonly refused: number;
+  readonly waitMs: number;
+  readonly handles: readonly number[];
+  readonly remaining: readonly number[];
+  readonly resetMs: readonly number[];
+}
+
+/**
+ * Sliding-window counters for rate limits. take() is atomic over all the counters it names:
+ * it checks every one, then takes from every one, or from none (a Redis implementation does the
+ * same in one script). A counter's window is (nowMs - windowMs, nowMs]: an entry taken at t
+ * counts until t + windowMs.
+ */
 export interface RateCounterStore {
-  /** Records one hit for `key` at `nowMs`; returns the hits in (nowMs - windowMs, nowMs], this one included. */
-  hit(key: string, windowMs: number, nowMs: number): MaybePromise<number>;
-  /** The hits in (nowMs - windowMs, nowMs] without recording one. */
-  count(key: string, windowMs: number, nowMs: number): MaybePromise<number>;
+  take(takes: readonly RateTake[], nowMs: number): MaybePromise<RateVerdict>;
+  /** Replaces the cost of an entry take() admitted (a token reservation by the real count); a no-op once it left the window. */
+  settle(id: string, handle: number, cost: number): MaybePromise<void>;
 }
 
 /** What a monthly spend is kept for: a caller key or an endpoint (the `spend` table's subject_kind). */

@@ -10,11 +10,11 @@ import type { Stage, StageDeps, StageFactory } from './stage.js';
 import { authStage } from './stages/auth.js';
 import { bodyStage, readChatBody, readCountBody, readEmbeddingsBody } from './stages/body.js';
 import { errorsStage } from './stages/errors.js';
+import { limitsStage } from './stages/limits.js';
 import {
   budgetStage,
   inputGuardrailsStage,
   inputSchemaStage,
-  limitsStage,
   outputGuardrailsStage,
   outputSchemaStage,
   sessionStage,

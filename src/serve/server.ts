@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RoutingTable } from '../compile/routing-table.js';
+import { RateLimiter } from '../policy/rate-limits.js';
 import { GwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
@@ -48,6 +49,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly pools: PoolRegistry;
   readonly upstream: UpstreamPort;
+  /** The process's rate-limit counters, kept across reloads; default: in memory, on the system clock. */
+  readonly rateLimits?: RateLimiter | undefined;
 }
 
 export interface Gateway {
@@ -97,7 +100,13 @@ function sendError(res: ServerResponse, dialect: Dialect, err: GwError, extra: R
 }
 
 function buildRouter(opts: GatewayOptions): Router<Target> {
-  const deps = { logger: opts.logger, usageLog: opts.usageLog, pools: opts.pools, upstream: opts.upstream };
+  const deps = {
+    logger: opts.logger,
+    usageLog: opts.usageLog,
+    pools: opts.pools,
+    upstream: opts.upstream,
+    rateLimits: opts.rateLimits ?? new RateLimiter(),
+  };
   const router = new Router<Target>();
   router.add('GET', '/healthz', { kind: 'healthz' }).add('GET', '/readyz', { kind: 'readyz' });
   for (const routes of API_ROUTES) {

@@ -12,6 +12,8 @@ export interface AnswerSink {
   readonly started: boolean;
   /** The answer is complete, or was cut. */
   readonly ended: boolean;
+  /** A header every answer of this request carries, whatever writes it (before the answer started). */
+  setHeader(name: string, value: string): void;
   /** A whole JSON answer, already serialised (Content-Length is set). */
   json(status: number, text: string, headers?: Headers): void;
   /** Starts an answer whose body follows in write() calls. */
@@ -41,6 +43,10 @@ export class HttpSink implements AnswerSink {
 
   get ended(): boolean {
     return this.#res.writableEnded;
+  }
+
+  setHeader(name: string, value: string): void {
+    if (!this.#res.headersSent) this.#res.setHeader(name, value);
   }
 
   json(status: number, text: string, headers?: Headers): void {
@@ -83,6 +89,12 @@ export class MemorySink implements AnswerSink {
   /** Set when the answer was cut (destroy) instead of ending cleanly. */
   destroyed = false;
 
+  readonly #preset: Record<string, string> = {};
+
+  setHeader(name: string, value: string): void {
+    if (!this.started) this.#preset[name] = value;
+  }
+
   json(status: number, text: string, headers: Headers = {}): void {
     this.head(status, Object.assign({}, headers, { 'content-type': 'application/json; charset=utf-8' }));
     this.end(text);
@@ -92,7 +104,7 @@ export class MemorySink implements AnswerSink {
     if (this.started) throw new Error('the answer already started');
     this.started = true;
     this.status = status;
-    this.headers = Object.assign({}, headers);
+    this.headers = Object.assign({}, this.#preset, headers);
   }
 
   write(chunk: string | Uint8Array): boolean {

@@ -1,5 +1,6 @@
 // The types a stage is made of, apart from the pipelines that list them (pipelines.ts), so a
 // stage never imports the list it is part of.
+import type { RateLimiter } from '../policy/rate-limits.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
 import type { BreakerRegistry } from '../upstream/breaker.js';
@@ -26,6 +27,8 @@ export interface StageDeps {
   readonly usageLog: { record(row: UsageRow): void };
   readonly pools: PoolRegistry;
   readonly upstream: UpstreamPort;
+  /** The process's rate-limit counters (one for the process, kept across reloads); absent: no rate limits. */
+  readonly rateLimits?: RateLimiter | undefined;
 }
 
 /** Built once per pipeline at startup; the stage it returns runs for every request. */

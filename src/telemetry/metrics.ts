@@ -21,6 +21,8 @@ export interface GatewayMetrics {
   setRevision(n: number): void;
   /** A reload or apply whose config was invalid, or that failed to load. */
   reloadFailed(source: string): void;
+  /** A request refused by a limit; `kind` names it ('rpm', 'rph', 'tpm', ...: a small fixed set). */
+  limitRefused(kind: string): void;
   /** Where the breaker gauges read their state at each scrape (the process's BreakerRegistry). */
   watchBreakers(source: { snapshot(): readonly BreakerStatus[] }): void;
   /** Prometheus text exposition. */
@@ -98,6 +100,12 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     labelNames: ['provider', 'model'] as const,
     registers,
   });
+  const limitRefusals = new Counter({
+    name: 'gw_limit_refusals_total',
+    help: 'Requests refused by a limit, by kind (rpm, rph, tpm)',
+    labelNames: ['kind'] as const,
+    registers,
+  });
   let breakers: { snapshot(): readonly BreakerStatus[] } | undefined;
   // Read at scrape time; only targets with failures on record have a series (a closed breaker
   // with failures reads 0), and targets a reload removed disappear with their entry.
@@ -146,6 +154,9 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     },
     reloadFailed(source: string): void {
       reloadFailures.inc({ source });
+    },
+    limitRefused(kind: string): void {
+      limitRefusals.inc({ kind });
     },
     watchBreakers(source): void {
       breakers = source;

@@ -7,3 +7,8 @@
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
+
+/** estimateTokens() for a count of characters (a codec's promptChars), without joining the text. */
+export function estimateTokensFromChars(chars: number): number {
+  return Math.ceil(chars / 4);
+}

@@ -7,11 +7,6 @@ import type { RequestContext } from '../context.js';
 // promise and three microtask hops each, eight times per request.
 type Slot = () => Stage;
 
-/** Rate limits (rpm/rph/tpm per key and endpoint, 429 + Retry-After): not enforced yet. */
-export const limitsStage: Slot = () =>
-  function limits(_ctx: RequestContext, next: Next) {
-    return next();
-  };
 /** Monthly budget per key and endpoint (422 when spent): not enforced yet. */
 export const budgetStage: Slot = () =>
   function budget(_ctx: RequestContext, next: Next) {

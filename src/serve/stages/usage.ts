@@ -20,7 +20,7 @@ function completionChars(ctx: RequestContext): number {
 const charsToTokens = (chars: number): number => Math.ceil(chars / 4);
 
 /** Token counts from the upstream's usage, else estimated from the text (chars / 4). */
-function tokens(ctx: RequestContext): { tokensIn: number; tokensOut: number } {
+export function tokens(ctx: RequestContext): { tokensIn: number; tokensOut: number } {
   const o = ctx.outcome;
   if (o === undefined) return { tokensIn: 0, tokensOut: 0 };
   const u = o.usage();
