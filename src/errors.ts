@@ -141,7 +141,7 @@ export const ERRORS = {
   GW_ERR_RATE_LIMITED: r(
     429,
     'rate_limit_error',
-    'a rate limit is reached (Retry-After says when to retry) (not raised yet: see Not enforced yet)',
+    "a key's or endpoint's rpm, rph or tpm is reached (Retry-After says when to retry)",
   ),
   GW_ERR_ADMIN_AUTH_THROTTLED: r(
     429,

@@ -8,6 +8,7 @@ import { checkAdminKey } from './semantic/admin-key.js';
 import { createContext, type DuplicateFound, type SemanticContext } from './semantic/context.js';
 import { checkCycles } from './semantic/cycles.js';
 import { checkDurations } from './semantic/durations.js';
+import { checkLimits } from './semantic/limits.js';
 import { checkModels } from './semantic/models.js';
 import { checkNameReferences } from './semantic/references.js';
 import { checkSecrets } from './semantic/secrets.js';
@@ -42,6 +43,7 @@ export function checkSemantics(resources: readonly Resource[], opts: SemanticOpt
   checkSecrets(ctx);
   checkValues(ctx);
   checkDurations(ctx);
+  checkLimits(ctx);
   checkAdminKey(ctx);
   return ctx.diagnostics;
 }
