@@ -1,31 +1,56 @@
-// The in-memory stores for the coming limits, budgets and sessions (not wired in yet).
+// The in-memory stores of the limits, budgets and sessions.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryRateCounter, MemorySessionStore, MemorySpendStore } from '../../src/policy/memory-stores.js';
-import type { RateCounterStore, SessionStore, SpendStore } from '../../src/policy/stores.js';
+import type { RateCounterStore, RateVerdict, SessionStore, SpendStore } from '../../src/policy/stores.js';
 
-test('rate counter: hits per key inside a sliding window', () => {
+const take = (id: string, limit: number, cost = 1, windowMs = 1000) => ({ id, limit, windowMs, cost });
+
+test('rate counter: a sliding window admits `limit` and frees a slot when the oldest entry leaves', () => {
   const c: RateCounterStore = new MemoryRateCounter();
-  assert.equal(c.count('k', 1000, 0), 0);
-  assert.equal(c.hit('k', 1000, 0), 1);
-  assert.equal(c.hit('k', 1000, 400), 2);
-  assert.equal(c.hit('other', 1000, 400), 1);
-  assert.equal(c.hit('k', 1000, 999), 3);
-  // The window is (now - 1000, now]: the hit at 0 leaves at 1000, the one at 400 at 1400.
-  assert.equal(c.count('k', 1000, 1000), 2);
-  assert.equal(c.count('k', 1000, 1399), 2);
-  assert.equal(c.count('k', 1000, 1400), 1);
-  assert.equal(c.hit('k', 1000, 2000), 1);
-  assert.equal(c.count('other', 1000, 5000), 0);
+  const at = (t: number) => c.take([take('k', 2)], t) as RateVerdict;
+  assert.equal(at(0).ok, true);
+  assert.deepEqual(at(400).remaining, [0]);
+  const refused = at(999);
+  assert.equal(refused.ok, false);
+  // The window is (now - 1000, now]: the entry at 0 leaves at 1000.
+  assert.equal(refused.waitMs, 1);
+  assert.equal(at(1000).ok, true);
+  assert.equal(at(1399).ok, false);
+  assert.equal(at(1400).ok, true);
 });
 
-test('rate counter: many hits stay exact while the log compacts, and sweep forgets idle keys', () => {
+test('rate counter: check all, then take all: one full counter takes from none', () => {
   const c = new MemoryRateCounter();
-  for (let t = 0; t < 10_000; t++) assert.equal(c.hit('k', 100, t), Math.min(t + 1, 100));
-  c.hit('idle', 100, 0);
-  c.sweep(100, 10_050);
-  assert.equal(c.count('k', 100, 10_050), 49);
-  assert.equal(c.count('idle', 100, 10_050), 0);
+  assert.equal(c.take([take('a', 5), take('b', 1)], 0).ok, true);
+  const v = c.take([take('a', 5), take('b', 1)], 10);
+  assert.equal(v.ok, false);
+  assert.equal(v.refused, 1);
+  assert.deepEqual(v.remaining, [4, 0]);
+  // 'a' was not taken from by the refused request.
+  assert.deepEqual(c.take([take('a', 5)], 20).remaining, [3]);
+});
+
+test('rate counter: settle replaces a reservation; a cost over the limit never fits', () => {
+  const c = new MemoryRateCounter();
+  const v = c.take([take('t', 100, 80)], 0);
+  assert.equal(c.take([take('t', 100, 30)], 1).ok, false);
+  c.settle('t', v.handles[0]!, 10);
+  assert.equal(c.take([take('t', 100, 30)], 2).ok, true);
+  assert.equal(c.take([take('t', 100, 101)], 3).waitMs, Infinity);
+});
+
+test('rate counter: exact over many entries as the ring grows and turns; sweep forgets empty counters', () => {
+  const c = new MemoryRateCounter();
+  for (let t = 0; t < 10_000; t++) {
+    const v = c.take([take('k', 100, 1, 100)], t);
+    assert.equal(v.ok, true);
+    assert.equal(v.remaining[0], 99 - Math.min(t, 99));
+  }
+  assert.equal(c.take([take('k', 100, 1, 100)], 9_999).ok, false);
+  c.take([take('idle', 5)], 0);
+  c.sweep(20_000);
+  assert.equal(c.size, 0);
 });
 
 test('spend store: adds per workspace, subject kind, subject and month', () => {

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildConfig } from '../../src/config/build.js';
+import type { RateLimiter } from '../../src/policy/rate-limits.js';
 import { createReloader, type Reloader, type ReloadResult } from '../../src/serve/reload.js';
 import { createGateway, type Gateway } from '../../src/serve/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
@@ -267,12 +268,18 @@ export interface TestGateway {
 /** A temp config folder and an in-process gateway on 127.0.0.1, port 0. */
 export async function startGateway(
   upstreamUrl: string,
-  opts: { proxy?: Readonly<Record<string, string | number>> } = {},
+  opts: {
+    proxy?: Readonly<Record<string, string | number>>;
+    /** More manifests, appended to manifests() (a YAML stream starting with ---). */
+    extraManifests?: string;
+    /** The gateway's rate-limit counters (e.g. on an injected clock). */
+    rateLimits?: RateLimiter;
+  } = {},
 ): Promise<TestGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'gw-serve-'));
   const manifestPath = join(dir, 'manifests', 'all.yaml');
   await mkdir(join(dir, 'manifests'));
-  await writeFile(manifestPath, manifests(upstreamUrl));
+  await writeFile(manifestPath, manifests(upstreamUrl) + (opts.extraManifests ?? ''));
   const configPath = join(dir, 'gateway.yaml');
   await writeFile(configPath, gatewayYaml(0, '', opts.proxy));
   const first = await buildConfig({ configPath });
@@ -291,6 +298,7 @@ export async function startGateway(
     logger,
     pools,
     upstream: { executeChat, executeEmbeddings },
+    rateLimits: opts.rateLimits,
   });
   const url = await gateway.listen();
   const reloader = createReloader({
