@@ -54,7 +54,7 @@ spec:
   storage:
     sqlite: ./.gw/gw.db          # usage log, revisions and spend; keep .gw/ out of Git
   limits:
-    backend: memory              # where rate-limit counters will live (limits are not enforced yet: README)
+    backend: memory              # where rate-limit counters live (in this process)
   log:
     level: info                  # trace | debug | info | warn | error | fatal | silent
 `;
@@ -92,7 +92,7 @@ spec:
           smart: mock-smart      # callers send model: smart
   defaultModel: fast             # used when the caller sends the endpoint name as the model
   limits:
-    rpm: 60                      # requests per minute on this endpoint (not enforced yet: README)
+    rpm: 60                      # requests per minute on this endpoint (a sliding window)
 `;
 }
 
@@ -108,7 +108,7 @@ spec:
   roles: [editor]                # admin | reviewer | editor | auditor
   scopes: [chat]                 # chat | admin | mcp
   limits:
-    rpm: 100                     # requests per minute for this key (not enforced yet: README)
+    rpm: 100                     # requests per minute for this key (a sliding window)
 `;
 }
 
