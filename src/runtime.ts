@@ -19,6 +19,8 @@ import type { GatewaySettings } from './config/settings.js';
 import type { ErrorCode } from './errors.js';
 import type { Diagnostic } from './manifest/diagnostics.js';
 import type { Manifest } from './manifest/types.js';
+import { MemoryReservationStore } from './policy/memory-stores.js';
+import type { SpendSubject } from './policy/stores.js';
 import { createReloader, watchConfig, type ConfigWatcher, type Reloader, type ReloadResult } from './serve/reload.js';
 import { createGateway, type Gateway } from './serve/server.js';
 import type { Revision } from './state/revisions.js';
@@ -170,12 +172,19 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   const breakers = new BreakerRegistry(settings.upstream.breaker);
   metrics.watchBreakers(breakers);
   const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
+  // Budget reservations live as long as the process (reloads and applies keep them); the spent
+  // figure is the usage log's (SQLite, durable), rows not yet flushed included.
+  const budgets = {
+    reservations: new MemoryReservationStore(),
+    spent: (ws: string, kind: SpendSubject, subject: string) => usageLog.monthSpend(ws, kind, subject),
+  };
   const gateway: Gateway = createGateway({
     settings,
     usageLog: meteredUsageLog(usageLog, metrics),
     logger,
     pools,
     upstream,
+    budgets,
   });
   let base = baseOf(first);
   const builder: OffThreadBuilder = createOffThreadBuilder();

@@ -1,6 +1,6 @@
-// Shared-state store interfaces for the policies still to come (rate limits, budgets, sessions).
-// NOT WIRED IN: nothing on the request path calls these yet, so no limit, budget or session is
-// enforced by this code; they exist so those policies get one home and one shape. Each store has
+// Shared-state store interfaces for the policies (rate limits, budgets, sessions). The budget
+// stage uses ReservationStore (its spent figure comes from the SQLite spend ledger, which has
+// SpendStore's shape); the others are not wired in yet. Each store has
 // an in-memory implementation (one process) here; a shared backend such as Redis answers the
 // same calls with promises, hence MaybePromise. Times are passed in (epoch ms) rather than read,
 // so callers reuse the clock reading they already have and tests need no fake timers.
@@ -24,6 +24,23 @@ export interface SpendStore {
   add(workspace: string, kind: SpendSubject, subject: string, month: string, usd: number): MaybePromise<void>;
   /** 0 when nothing was spent. */
   get(workspace: string, kind: SpendSubject, subject: string, month: string): MaybePromise<number>;
+}
+
+/**
+ * Money held for requests in flight, per budget (a key or endpoint and month), so concurrent
+ * requests cannot overspend a budget together. Check-and-take is one call: a Redis backend
+ * answers it with one script.
+ */
+export interface ReservationStore {
+  /**
+   * Holds `amount` on `key` when what is held there plus `amount` stays within `limit`; else
+   * holds nothing. true when held.
+   */
+  reserve(key: string, amount: number, limit: number): MaybePromise<boolean>;
+  /** Gives back `amount` held on `key` by reserve(). */
+  release(key: string, amount: number): MaybePromise<void>;
+  /** What is held on `key` now (0 for none). */
+  held(key: string): MaybePromise<number>;
 }
 
 /** A conversation's messages by session id, dropped after a time to live. */

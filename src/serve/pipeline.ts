@@ -10,16 +10,16 @@ import type { Stage, StageDeps, StageFactory } from './stage.js';
 import { authStage } from './stages/auth.js';
 import { bodyStage, readChatBody, readCountBody, readEmbeddingsBody } from './stages/body.js';
 import { errorsStage } from './stages/errors.js';
+import { budgetStage } from './stages/budget.js';
 import {
-  budgetStage,
   inputGuardrailsStage,
   inputSchemaStage,
   limitsStage,
   outputGuardrailsStage,
   outputSchemaStage,
   sessionStage,
-  tokenCapStage,
 } from './stages/slots.js';
+import { tokenCapStage } from './stages/token-cap.js';
 import { respondStage } from './stages/respond.js';
 import { modelsStage, routeStage } from './stages/route.js';
 import { transformStage } from './stages/transform.js';

@@ -12,16 +12,6 @@ export const limitsStage: Slot = () =>
   function limits(_ctx: RequestContext, next: Next) {
     return next();
   };
-/** Monthly budget per key and endpoint (422 when spent): not enforced yet. */
-export const budgetStage: Slot = () =>
-  function budget(_ctx: RequestContext, next: Next) {
-    return next();
-  };
-/** limits.maxInputTokens (422): not enforced yet. */
-export const tokenCapStage: Slot = () =>
-  function tokenCap(_ctx: RequestContext, next: Next) {
-    return next();
-  };
 /** Input guardrails (block 422 / mask / log): not applied yet. */
 export const inputGuardrailsStage: Slot = () =>
   function inputGuardrails(_ctx: RequestContext, next: Next) {
