@@ -47,6 +47,11 @@ function targetRows(targets: readonly ExplainedTarget[], prefix: string): CellIn
   return rows;
 }
 
+/** Limits the request path enforces; any other configured limit is marked "(not enforced yet)". */
+const ENFORCED_LIMITS: ReadonlySet<string> = new Set(['maxInputTokens', 'monthlyBudgetUsd']);
+const unenforced = (limits: object): boolean =>
+  Object.entries(limits).some(([k, v]) => v !== undefined && v !== null && !ENFORCED_LIMITS.has(k));
+
 function renderPolicies(p: ExplainedPolicies): string[] {
   const prompt: string[] = [];
   if (p.prompt.system !== null) prompt.push(`system ${JSON.stringify(p.prompt.system)}`);
@@ -61,7 +66,7 @@ function renderPolicies(p: ExplainedPolicies): string[] {
   const pending = (configured: boolean): string => (configured ? chalk.yellow(' (not enforced yet)') : '');
   const limits = pairs(p.limits);
   return [
-    `  limits      ${limits}${pending(limits !== 'none')}`,
+    `  limits      ${limits}${pending(unenforced(p.limits))}`,
     `  guardrails  ${guardrails.length > 0 ? guardrails.join(', ') : 'none'}${pending(guardrails.length > 0)}`,
     `  prompt      ${prompt.length > 0 ? prompt.join('; ') : 'none'}`,
     `  params      ${pairs(p.params)}${Object.keys(p.params).length > 0 ? (p.lockParams ? ' (locked: endpoint values win)' : ' (defaults: caller values win)') : ''}`,
@@ -85,7 +90,8 @@ export function renderRoute(x: RouteExplanation): string {
     out.push(`  scopes    ${list(k.scopes, '')}`);
     out.push(`  allow     endpoints: ${list(k.allowEndpoints)}; models: ${list(k.allowModels)}`);
     const limits = pairs(k.limits);
-    if (limits !== 'none') out.push(`  limits    ${limits}${chalk.yellow(' (not enforced yet)')}`);
+    if (limits !== 'none')
+      out.push(`  limits    ${limits}${unenforced(k.limits) ? chalk.yellow(' (not enforced yet)') : ''}`);
   }
   if (x.endpoint !== null) {
     const via =
