@@ -33,7 +33,19 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'ops',
   ],
   // the running gateway: start-up, the one reload path, close (used by `gw serve` and index.ts)
-  runtime: ['errors', 'util', 'manifest', 'compile', 'config', 'upstream', 'serve', 'telemetry', 'state', 'admin'],
+  runtime: [
+    'errors',
+    'util',
+    'manifest',
+    'compile',
+    'config',
+    'upstream',
+    'policy',
+    'serve',
+    'telemetry',
+    'state',
+    'admin',
+  ], // policy: the process's budget reservation store
   // ground floor
   util: ['errors'],
   http: ['util', 'errors', 'type:telemetry/logger'],
