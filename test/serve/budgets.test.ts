@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { buildConfig } from '../../src/config/build.js';
+import { startRuntime } from '../../src/runtime.js';
 import { createGateway, type Gateway } from '../../src/serve/server.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { createMetrics } from '../../src/telemetry/metrics.js';
@@ -316,4 +317,35 @@ test('refusals are counted in gw_limit_refusals_total by kind', async () => {
   const text = await m.text();
   assert.match(text, /gw_limit_refusals_total\{kind="budget"\} 2/);
   assert.match(text, /gw_limit_refusals_total\{kind="tokenCap"\} 1/);
+});
+
+test('gw serve runtime: the key budget refuses through the process-wide store, and /metrics counts it', async () => {
+  const up = await startUpstream();
+  const dir = await mkdtemp(join(tmpdir(), 'gw-budget-'));
+  await mkdir(join(dir, 'manifests'));
+  await writeFile(join(dir, 'manifests', 'all.yaml'), manifests(up.url));
+  const configPath = join(dir, 'gateway.yaml');
+  await writeFile(configPath, gatewayYaml(0, '  admin: { listen: "127.0.0.1:0" }\n', { maxBodyBytes: 65536 }));
+  const started = await startRuntime({ configPath, logger: createLogger({ level: 'silent' } as never) });
+  if (!started.ok) throw new Error(started.problem.message);
+  const rt = started.runtime;
+  try {
+    const client = openai(rt.url, KEY);
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      statuses.push(
+        await client.chat.completions.create({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }).then(
+          () => 200,
+          (e: { status?: number }) => e.status ?? 0,
+        ),
+      );
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 422]);
+    const metrics = await (await fetch(`${rt.adminUrl}/metrics`)).text();
+    assert.match(metrics, /gw_limit_refusals_total\{kind="budget"\} 1/);
+  } finally {
+    await rt.close();
+    await up.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 });
