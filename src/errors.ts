@@ -55,6 +55,7 @@ export const ERRORS = {
   GW_ERR_MODEL_COLLISION: m('an exposed model name is defined by two endpoints of one workspace'),
   GW_ERR_PROVIDER_TYPE_MISMATCH: m('a chat endpoint targets an http provider, or a proxy endpoint a chat provider'),
   GW_ERR_GATEWAY_DUPLICATE: m('more than one Gateway document'),
+  GW_ERR_BUDGET_UNPRICED: m('a monthlyBudgetUsd is set on an endpoint or key that reaches a model with no pricing'),
   GW_ERR_ADMIN_KEY_WEAK: m('the admin key is shorter than 32 characters'),
   // --- CLI
   GW_ERR_CLI_USAGE: { area: 'cli', summary: 'a command was called with wrong arguments' },
@@ -113,15 +114,11 @@ export const ERRORS = {
     'invalid_request_error',
     'a JSON route (proxy or admin) got a body whose Content-Type is not application/json',
   ),
-  GW_ERR_TOKEN_CAP: r(
-    422,
-    'invalid_request_error',
-    'the input is over limits.maxInputTokens (not raised yet: see Not enforced yet)',
-  ),
+  GW_ERR_TOKEN_CAP: r(422, 'invalid_request_error', "the estimated input is over the endpoint's limits.maxInputTokens"),
   GW_ERR_BUDGET_EXCEEDED: r(
     422,
     'invalid_request_error',
-    'the monthly budget is spent (not raised yet: see Not enforced yet)',
+    "the key's or endpoint's monthly budget (limits.monthlyBudgetUsd) would be exceeded",
   ),
   GW_ERR_GUARDRAIL_BLOCKED: r(
     422,
@@ -131,7 +128,7 @@ export const ERRORS = {
   GW_ERR_INPUT_SCHEMA: r(
     422,
     'invalid_request_error',
-    "the input does not match the endpoint (not raised yet: see Not enforced yet)'s input schema",
+    "the input does not match the endpoint's input schema (not raised yet: see Not enforced yet)",
   ),
   GW_ERR_CONFIG_INVALID: r(
     422,
@@ -164,7 +161,7 @@ export const ERRORS = {
   GW_ERR_OUTPUT_SCHEMA: r(
     502,
     'upstream_error',
-    "the model's output does not match the endpoint (not raised yet: see Not enforced yet)'s output schema",
+    "the model's output does not match the endpoint's output schema (not raised yet: see Not enforced yet)",
   ),
   GW_ERR_NOT_READY: r(503, 'server_error', 'no configuration is loaded yet'),
   GW_ERR_UPSTREAM_CIRCUIT_OPEN: r(

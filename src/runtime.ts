@@ -20,6 +20,8 @@ import type { ErrorCode } from './errors.js';
 import type { Diagnostic } from './manifest/diagnostics.js';
 import type { Manifest } from './manifest/types.js';
 import { RateLimiter } from './policy/rate-limits.js';
+import { MemoryReservationStore } from './policy/memory-stores.js';
+import type { SpendSubject } from './policy/stores.js';
 import { createReloader, watchConfig, type ConfigWatcher, type Reloader, type ReloadResult } from './serve/reload.js';
 import { createGateway, type Gateway } from './serve/server.js';
 import type { Revision } from './state/revisions.js';
@@ -173,6 +175,12 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
   // Rate-limit counters are the process's: a reload keeps them, a restart starts them empty.
   const rateLimits = new RateLimiter({ onRefusal: (kind) => metrics.limitRefused(kind) });
+  // Budget reservations live as long as the process (reloads and applies keep them); the spent
+  // figure is the usage log's (SQLite, durable), rows not yet flushed included.
+  const budgets = {
+    reservations: new MemoryReservationStore(),
+    spent: (ws: string, kind: SpendSubject, subject: string) => usageLog.monthSpend(ws, kind, subject),
+  };
   const gateway: Gateway = createGateway({
     settings,
     usageLog: meteredUsageLog(usageLog, metrics),
@@ -180,6 +188,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     pools,
     upstream,
     rateLimits,
+    budgets,
   });
   let base = baseOf(first);
   const builder: OffThreadBuilder = createOffThreadBuilder();

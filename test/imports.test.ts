@@ -45,7 +45,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'telemetry',
     'state',
     'admin',
-  ],
+  ], // policy: the process's budget reservation store
   // ground floor
   util: ['errors'],
   http: ['util', 'errors', 'type:telemetry/logger'],

@@ -5,6 +5,7 @@
 // Every problem is collected; nothing stops at the first. Pure: no I/O.
 import type { Diagnostic } from './diagnostics.js';
 import { checkAdminKey } from './semantic/admin-key.js';
+import { checkBudgets } from './semantic/budgets.js';
 import { createContext, type DuplicateFound, type SemanticContext } from './semantic/context.js';
 import { checkCycles } from './semantic/cycles.js';
 import { checkDurations } from './semantic/durations.js';
@@ -40,6 +41,7 @@ export function checkSemantics(resources: readonly Resource[], opts: SemanticOpt
   checkNameReferences(ctx);
   checkModels(ctx);
   checkCycles(ctx);
+  checkBudgets(ctx);
   checkSecrets(ctx);
   checkValues(ctx);
   checkDurations(ctx);

@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { parseDuration } from '../util/duration.js';
 import { UsageLog } from '../telemetry/usage-log.js';
 import type { SummaryBy } from '../telemetry/usage-queries.js';
-import type { UsageSummaryRow } from '../telemetry/usage-row.js';
+import { monthOf, type SpendSubjectKind, type UsageSummaryRow } from '../telemetry/usage-row.js';
+import type { RoutingTable } from '../compile/routing-table.js';
 
 export interface UsageTotals {
   readonly requests: number;
@@ -26,6 +27,38 @@ export interface UsageReport {
   readonly groups: readonly UsageSummaryRow[];
   /** Sums over the groups; percentiles do not add up, so the total has none. */
   readonly total: UsageTotals;
+  /** Each configured monthlyBudgetUsd with this UTC month's spend (empty without budgets). */
+  readonly budgets: readonly BudgetLine[];
+}
+
+/** A key's or endpoint's monthly budget. */
+export interface Budget {
+  readonly workspace: string;
+  readonly kind: SpendSubjectKind;
+  readonly name: string;
+  readonly budget_usd: number;
+}
+
+export interface BudgetLine extends Budget {
+  /** UTC month, 'YYYY-MM'. */
+  readonly month: string;
+  readonly spent_usd: number;
+}
+
+/** Every monthlyBudgetUsd of the table's keys and chat endpoints. */
+export function budgetsOf(table: RoutingTable): Budget[] {
+  const out: Budget[] = [];
+  for (const k of table.keys.values()) {
+    const b = k.limits.monthlyBudgetUsd;
+    if (b !== undefined) out.push({ workspace: k.workspace, kind: 'key', name: k.name, budget_usd: b });
+  }
+  for (const ws of table.workspaces.values()) {
+    for (const ep of ws.endpoints.values()) {
+      const b = ep.type === 'chat' ? ep.limits.monthlyBudgetUsd : undefined;
+      if (b !== undefined) out.push({ workspace: ws.name, kind: 'endpoint', name: ep.name, budget_usd: b });
+    }
+  }
+  return out;
 }
 
 /**
@@ -53,17 +86,26 @@ export function totals(groups: readonly UsageSummaryRow[]): UsageTotals {
 }
 
 /** Throws GwError GW_ERR_STORAGE_OPEN when the file exists but cannot be opened. */
-export async function usageReport(database: string, q: { sinceMs: number; by: SummaryBy }): Promise<UsageReport> {
+export async function usageReport(
+  database: string,
+  q: { sinceMs: number; by: SummaryBy; budgets?: readonly Budget[]; nowMs?: number },
+): Promise<UsageReport> {
+  const month = monthOf(q.nowMs ?? Date.now());
+  const budgets = q.budgets ?? [];
   const since = new Date(q.sinceMs).toISOString();
   const exists = await stat(database).then(
     (s) => s.isFile(),
     () => false,
   );
-  if (!exists) return { database, exists, by: q.by, since, groups: [], total: totals([]) };
+  if (!exists) {
+    const lines = budgets.map((b) => ({ ...b, month, spent_usd: 0 }));
+    return { database, exists, by: q.by, since, groups: [], total: totals([]), budgets: lines };
+  }
   const log = UsageLog.open(database);
   try {
     const groups = log.summary({ sinceMs: q.sinceMs, by: q.by });
-    return { database, exists, by: q.by, since, groups, total: totals(groups) };
+    const lines = budgets.map((b) => ({ ...b, month, spent_usd: log.monthSpend(b.workspace, b.kind, b.name, month) }));
+    return { database, exists, by: q.by, since, groups, total: totals(groups), budgets: lines };
   } finally {
     log.close();
   }

@@ -1,6 +1,16 @@
 // In-memory implementations of the stores in stores.ts: one process, no persistence. The rate
-// counter is wired in (serve/stages/limits.ts); the spend and session stores are not yet.
-import type { RateCounterStore, RateTake, RateVerdict, SessionStore, SpendStore, SpendSubject } from './stores.js';
+// counter is wired in (serve/stages/limits.ts); MemoryReservationStore holds the budgets'
+// in-flight reservations (runtime.ts makes one per process); the spend and session stores are
+// not wired into the request path yet.
+import type {
+  RateCounterStore,
+  RateTake,
+  RateVerdict,
+  ReservationStore,
+  SessionStore,
+  SpendStore,
+  SpendSubject,
+} from './stores.js';
 
 /**
  * One counter's admitted entries, oldest first, in a ring that grows by doubling: it never holds
@@ -160,6 +170,33 @@ export class MemorySpendStore implements SpendStore {
 
   get(workspace: string, kind: SpendSubject, subject: string, month: string): number {
     return this.#spend.get(workspace + SEP + kind + SEP + subject + SEP + month) ?? 0;
+  }
+}
+
+/** Reservations in one process; amounts below 1e-12 USD count as nothing (float noise). */
+export class MemoryReservationStore implements ReservationStore {
+  readonly #held = new Map<string, number>();
+
+  reserve(key: string, amount: number, limit: number): boolean {
+    const now = this.#held.get(key) ?? 0;
+    if (now + amount > limit) return false;
+    this.#held.set(key, now + amount);
+    return true;
+  }
+
+  release(key: string, amount: number): void {
+    const left = (this.#held.get(key) ?? 0) - amount;
+    if (left > 1e-12) this.#held.set(key, left);
+    else this.#held.delete(key);
+  }
+
+  held(key: string): number {
+    return this.#held.get(key) ?? 0;
+  }
+
+  /** Keys with something held. */
+  get size(): number {
+    return this.#held.size;
   }
 }
 

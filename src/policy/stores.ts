@@ -1,5 +1,7 @@
 // Shared-state store interfaces for the policies (rate limits, budgets, sessions). The rate
-// counters are wired in (serve/stages/limits.ts); the others are not yet. Each store has
+// counters are wired in (serve/stages/limits.ts); the budget stage uses ReservationStore (its
+// spent figure comes from the SQLite spend ledger, which has SpendStore's shape); the session
+// store is not wired in yet. Each store has
 // an in-memory implementation (one process) here; a shared backend such as Redis answers the
 // same calls with promises, hence MaybePromise. Times are passed in (epoch ms) rather than read,
 // so callers reuse the clock reading they already have and tests need no fake timers.
@@ -53,6 +55,23 @@ export interface SpendStore {
   add(workspace: string, kind: SpendSubject, subject: string, month: string, usd: number): MaybePromise<void>;
   /** 0 when nothing was spent. */
   get(workspace: string, kind: SpendSubject, subject: string, month: string): MaybePromise<number>;
+}
+
+/**
+ * Money held for requests in flight, per budget (a key or endpoint and month), so concurrent
+ * requests cannot overspend a budget together. Check-and-take is one call: a Redis backend
+ * answers it with one script.
+ */
+export interface ReservationStore {
+  /**
+   * Holds `amount` on `key` when what is held there plus `amount` stays within `limit`; else
+   * holds nothing. true when held.
+   */
+  reserve(key: string, amount: number, limit: number): MaybePromise<boolean>;
+  /** Gives back `amount` held on `key` by reserve(). */
+  release(key: string, amount: number): MaybePromise<void>;
+  /** What is held on `key` now (0 for none). */
+  held(key: string): MaybePromise<number>;
 }
 
 /** A conversation's messages by session id, dropped after a time to live. */

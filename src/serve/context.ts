@@ -55,6 +55,14 @@ export interface Outcome {
   readonly usage: () => { promptTokens: number; completionTokens: number } | undefined;
 }
 
+/** What the budget stage holds for a request, given back once its usage row is recorded. */
+export interface BudgetHold {
+  /** Reservation keys (policy/budgets.ts budgetKey) of the key's and the endpoint's budget, when set. */
+  readonly key: string | undefined;
+  readonly endpoint: string | undefined;
+  readonly usd: number;
+}
+
 export interface RequestContext {
   readonly id: string;
   /** performance.now() at arrival; every duration in the row is relative to it. */
@@ -107,6 +115,10 @@ export interface RequestContext {
   streamedChars: number;
   /** Size of the request body as received (0 before the body stage). */
   bodyBytes: number;
+  /** The input token estimate of the caller's request (serve/input-tokens.ts), once a stage asked for it. */
+  inputTokens: number | undefined;
+  /** The budget reservation in force; the usage stage releases it after recording the row. */
+  budgetHold: BudgetHold | undefined;
 }
 
 export interface ContextInit {
@@ -154,6 +166,8 @@ class Context implements RequestContext {
   ttfbMs: number | undefined = undefined;
   streamedChars = 0;
   bodyBytes = 0;
+  inputTokens: number | undefined = undefined;
+  budgetHold: BudgetHold | undefined = undefined;
 
   constructor(init: ContextInit) {
     this.id = init.id;

@@ -11,15 +11,15 @@ import { authStage } from './stages/auth.js';
 import { bodyStage, readChatBody, readCountBody, readEmbeddingsBody } from './stages/body.js';
 import { errorsStage } from './stages/errors.js';
 import { limitsStage } from './stages/limits.js';
+import { budgetStage } from './stages/budget.js';
 import {
-  budgetStage,
   inputGuardrailsStage,
   inputSchemaStage,
   outputGuardrailsStage,
   outputSchemaStage,
   sessionStage,
-  tokenCapStage,
 } from './stages/slots.js';
+import { tokenCapStage } from './stages/token-cap.js';
 import { respondStage } from './stages/respond.js';
 import { modelsStage, routeStage } from './stages/route.js';
 import { transformStage } from './stages/transform.js';

@@ -27,7 +27,9 @@ import { API_ROUTES, DEFAULT_DIALECT, type ApiRoute } from './routes.js';
 import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import { HttpSink } from './sink.js';
-import type { UpstreamPort } from './stage.js';
+import type { BudgetPort, UpstreamPort } from './stage.js';
+import { MemoryReservationStore } from '../policy/memory-stores.js';
+import type { SpendSubject } from '../policy/stores.js';
 
 /** The part of GatewaySettings the proxy listener reads. */
 export interface ServeSettings {
@@ -45,12 +47,19 @@ export interface GatewayOptions {
   readonly settings: ServeSettings;
   /** The first table; without one only /healthz answers 200 (and /readyz 503) until swap(). */
   readonly table?: RoutingTable | undefined;
-  readonly usageLog: { record(row: UsageRow): void; close(): void };
+  readonly usageLog: {
+    record(row: UsageRow): void;
+    close(): void;
+    /** The month's spend (UsageLog.monthSpend); without it and without `budgets`, spend counts as 0. */
+    monthSpend?(workspace: string, kind: SpendSubject, subject: string): number;
+  };
   readonly logger: Logger;
   readonly pools: PoolRegistry;
   readonly upstream: UpstreamPort;
   /** The process's rate-limit counters, kept across reloads; default: in memory, on the system clock. */
   readonly rateLimits?: RateLimiter | undefined;
+  /** Budget reservations and spend (runtime.ts makes them once per process); default: in memory, spend from usageLog. */
+  readonly budgets?: BudgetPort | undefined;
 }
 
 export interface Gateway {
@@ -99,6 +108,13 @@ function sendError(res: ServerResponse, dialect: Dialect, err: GwError, extra: R
   sendJson(res, answer.status, answer.body, { ...answer.headers, ...extra });
 }
 
+function defaultBudgets(usageLog: GatewayOptions['usageLog']): BudgetPort {
+  return {
+    reservations: new MemoryReservationStore(),
+    spent: (ws, kind, subject) => usageLog.monthSpend?.(ws, kind, subject) ?? 0,
+  };
+}
+
 function buildRouter(opts: GatewayOptions): Router<Target> {
   const deps = {
     logger: opts.logger,
@@ -106,6 +122,7 @@ function buildRouter(opts: GatewayOptions): Router<Target> {
     pools: opts.pools,
     upstream: opts.upstream,
     rateLimits: opts.rateLimits ?? new RateLimiter(),
+    budgets: opts.budgets ?? defaultBudgets(opts.usageLog),
   };
   const router = new Router<Target>();
   router.add('GET', '/healthz', { kind: 'healthz' }).add('GET', '/readyz', { kind: 'readyz' });

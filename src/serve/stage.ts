@@ -1,6 +1,7 @@
 // The types a stage is made of, apart from the pipelines that list them (pipelines.ts), so a
 // stage never imports the list it is part of.
 import type { RateLimiter } from '../policy/rate-limits.js';
+import type { ReservationStore, SpendSubject } from '../policy/stores.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
 import type { BreakerRegistry } from '../upstream/breaker.js';
@@ -21,6 +22,14 @@ export interface UpstreamPort {
   readonly settings?: ExecuteDeps['upstream'];
 }
 
+/** What the budget stage reads and holds: the month's recorded spend and the in-flight reservations. */
+export interface BudgetPort {
+  /** Held worst-case costs of requests in flight (one store per process, kept across reloads). */
+  readonly reservations: ReservationStore;
+  /** USD recorded this UTC month for a key or endpoint: every usage row recorded, flushed or not. */
+  spent(workspace: string, kind: SpendSubject, subject: string): number;
+}
+
 /** What stages may use besides the request itself. */
 export interface StageDeps {
   readonly logger: Logger;
@@ -29,6 +38,7 @@ export interface StageDeps {
   readonly upstream: UpstreamPort;
   /** The process's rate-limit counters (one for the process, kept across reloads); absent: no rate limits. */
   readonly rateLimits?: RateLimiter | undefined;
+  readonly budgets: BudgetPort;
 }
 
 /** Built once per pipeline at startup; the stage it returns runs for every request. */

@@ -13,6 +13,12 @@ const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 /** A failure class ('timeout', 'connect', '5xx'...) as a label; free text collapses to 'error'. */
 const PLAIN_CLASS = /^[a-z0-9_-]{1,24}$/;
 
+/** The `kind` label of gw_limit_refusals_total for error codes that name one limit kind. */
+const REFUSAL_KINDS: Readonly<Record<string, string | undefined>> = {
+  GW_ERR_TOKEN_CAP: 'tokenCap',
+  GW_ERR_BUDGET_EXCEEDED: 'budget',
+};
+
 export interface GatewayMetrics {
   readonly registry: Registry;
   /** Counts one finished request (every proxied request leaves exactly one usage row). */
@@ -100,9 +106,11 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     labelNames: ['provider', 'model'] as const,
     registers,
   });
+  // Requests refused by a policy limit, by kind. The budget and token cap kinds are counted
+  // from the usage row's error code (REFUSAL_KINDS); rate limits add their kinds to the same counter.
   const limitRefusals = new Counter({
     name: 'gw_limit_refusals_total',
-    help: 'Requests refused by a limit, by kind (rpm, rph, tpm)',
+    help: 'Requests refused by a limit, by kind (tokenCap, budget, rpm, rph, tpm)',
     labelNames: ['kind'] as const,
     registers,
   });
@@ -148,6 +156,10 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
       if (row.tokensIn) tokens.inc({ endpoint, direction: 'in' }, row.tokensIn);
       if (row.tokensOut) tokens.inc({ endpoint, direction: 'out' }, row.tokensOut);
       if (row.costUsd) cost.inc({ endpoint }, row.costUsd);
+      if (row.errorCode != null) {
+        const kind = REFUSAL_KINDS[row.errorCode];
+        if (kind !== undefined) limitRefusals.inc({ kind });
+      }
     },
     setRevision(n: number): void {
       revision.set(n);

@@ -1,14 +1,16 @@
-// A rough token count from text (4 characters a token); the rule stages/usage.ts applies to counts.
+// The one token estimator of the project: 4 characters a token. Used before the upstream
+// answers (maxInputTokens, budgets, rate limits by tokens), for count_tokens, by the mock
+// provider, and for usage rows when an upstream reports no usage.
 /**
  * A rough token count: one token per 4 characters (UTF-16 code units), rounded up.
- * An estimate, not a tokenizer: real counts differ by model and language. Used before the
- * upstream answers (maxInputTokens, tpm) and when an upstream reports no usage.
+ * An estimate, not a tokenizer: real counts differ by model and language. Input text is a
+ * codec's requestText() (system, messages, tool calls, tool definitions; embeddings input).
  */
 export function estimateTokens(text: string): number {
-  return Math.ceil(text.length / 4);
+  return tokensOfChars(text.length);
 }
 
-/** estimateTokens() for a count of characters (a codec's promptChars), without joining the text. */
-export function estimateTokensFromChars(chars: number): number {
-  return Math.ceil(chars / 4);
+/** estimateTokens() of a text of `chars` characters, when only the length is at hand. */
+export function tokensOfChars(chars: number): number {
+  return chars > 0 ? Math.ceil(chars / 4) : 0;
 }

@@ -13,7 +13,12 @@ export const KEYS = {
 export const MANIFESTS = `apiVersion: gw/v1
 kind: Provider
 metadata: { name: local }
-spec: { type: mock }
+spec:
+  type: mock
+  models:
+    local-fast: { inputPer1k: 0.1, outputPer1k: 0.2 }
+    local-smart: { inputPer1k: 1, outputPer1k: 2 }
+    tiny: { inputPer1k: 0.01, outputPer1k: 0.02 }
 ---
 apiVersion: gw/v1
 kind: Provider
@@ -23,6 +28,7 @@ spec:
   baseUrl: http://127.0.0.1:9/v1
   auth: { bearer: "\${env:GW_ROUTE_TEST_UNSET_SECRET}" }
   timeout: 30s
+  models: { gpt-4o-mini: { inputPer1k: 0.15, outputPer1k: 0.6 } }
 ---
 apiVersion: gw/v1
 kind: Guardrail

@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type { CompiledChatEndpoint, CompiledKey, RoutingTable } from '../../src/compile/routing-table.js';
 import { CallerLink } from '../../src/serve/caller-link.js';
 import { createContext, type Api, type RequestContext } from '../../src/serve/context.js';
+import { MemoryReservationStore } from '../../src/policy/memory-stores.js';
 import { buildPipeline, compose, PIPELINES, stageNames, type Stage, type StageDeps } from '../../src/serve/pipeline.js';
 import { OPENAI_ROUTES, ANTHROPIC_ROUTES } from '../../src/serve/routes.js';
 import { MemorySink } from '../../src/serve/sink.js';
@@ -84,6 +85,7 @@ function deps(rows: UsageRow[]): StageDeps {
     usageLog: { record: (r) => void rows.push(r) },
     pools: new PoolRegistry(),
     upstream: { executeChat, executeEmbeddings },
+    budgets: { reservations: new MemoryReservationStore(), spent: () => 0 },
   };
 }
 

@@ -13,7 +13,7 @@ interface UsageOptions {
 }
 
 async function run(o: UsageOptions, io: CliIO): Promise<number> {
-  const [{ parseSince, usageReport }, { renderUsage }] = await Promise.all([
+  const [{ budgetsOf, parseSince, usageReport }, { renderUsage }] = await Promise.all([
     import('../../ops/usage-report.js'),
     import('../render/usage.js'),
   ]);
@@ -24,7 +24,11 @@ async function run(o: UsageOptions, io: CliIO): Promise<number> {
   }
   const built = await offlineConfig('gw usage', o, io);
   if (built === undefined) return 1;
-  const report = await usageReport(built.settings.storage.sqlitePath, { sinceMs, by: o.by });
+  const report = await usageReport(built.settings.storage.sqlitePath, {
+    sinceMs,
+    by: o.by,
+    budgets: budgetsOf(built.table),
+  });
   io.out(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderUsage(report));
   return 0;
 }

@@ -47,8 +47,8 @@ function targetRows(targets: readonly ExplainedTarget[], prefix: string): CellIn
   return rows;
 }
 
-/** rpm, rph and tpm are enforced; any other limit set is not yet. */
-const ENFORCED_LIMITS: ReadonlySet<string> = new Set(['rpm', 'rph', 'tpm']);
+/** Limits the request path enforces; any other configured limit is marked "(not enforced yet)". */
+const ENFORCED_LIMITS: ReadonlySet<string> = new Set(['rpm', 'rph', 'tpm', 'maxInputTokens', 'monthlyBudgetUsd']);
 function unenforced(limits: object): boolean {
   return Object.entries(limits).some(([k, v]) => v !== undefined && v !== null && !ENFORCED_LIMITS.has(k));
 }

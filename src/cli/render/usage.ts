@@ -5,7 +5,23 @@ import { renderTable, type CellInput } from './table.js';
 
 const usd = (n: number): string => `$${n.toFixed(n !== 0 && n < 0.01 ? 6 : 2)}`;
 
+/** One line per monthly budget: "budget key app: $1.20 of $5.00 in 2026-12 (24%)". */
+function budgetLines(r: UsageReport): string {
+  let out = '';
+  for (const b of r.budgets) {
+    const pct = b.budget_usd > 0 ? Math.round((b.spent_usd / b.budget_usd) * 100) : 0;
+    const paint = pct >= 100 ? chalk.red : pct >= 80 ? chalk.yellow : (s: string) => s;
+    const ws = b.workspace === 'default' ? '' : ` (workspace ${b.workspace})`;
+    out += `budget ${b.kind} ${b.name}${ws}: ${paint(`${usd(b.spent_usd)} of ${usd(b.budget_usd)}`)} in ${b.month} (${pct}%)\n`;
+  }
+  return out;
+}
+
 export function renderUsage(r: UsageReport): string {
+  return renderGroups(r) + budgetLines(r);
+}
+
+function renderGroups(r: UsageReport): string {
   const head = `usage by ${r.by} since ${r.since}\n`;
   if (!r.exists) {
     return `${head}${chalk.yellow('no usage log yet')}: ${r.database} does not exist (gw serve creates it on its first start); 0 requests\n`;

@@ -1,12 +1,9 @@
 // Deterministic content of the built-in mock: the reply text, OpenAI objects around it, and
-// token counts estimated at four characters per token.
+// token counts from the project's one estimator (util/estimate-tokens.ts).
 import { isObject } from '../../util/is-object.js';
 import { contentText, openaiCodec } from '../../wire/openai/codec.js';
+import { estimateTokens, tokensOfChars } from '../../util/estimate-tokens.js';
 import type { OpenAIObject } from '../types.js';
-
-export function estimateTokens(chars: number): number {
-  return Math.ceil(chars / 4);
-}
 
 /** The text of a message's content (a string, or its text parts joined), read by the OpenAI codec. */
 function textOf(content: unknown): string {
@@ -30,15 +27,9 @@ export function renderReply(template: string, body: OpenAIObject): string {
   return template.split('{{input}}').join(input);
 }
 
-export function promptChars(body: OpenAIObject): number {
-  let n = 0;
-  for (const m of openaiCodec.readMessages(body) ?? []) if (isObject(m)) n += textOf(m['content']).length;
-  return n;
-}
-
 export function usageFor(body: OpenAIObject, reply: string): OpenAIObject {
-  const prompt = estimateTokens(promptChars(body));
-  const completion = estimateTokens(reply.length);
+  const prompt = estimateTokens(openaiCodec.requestText(body));
+  const completion = estimateTokens(reply);
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
 }
 
@@ -95,6 +86,6 @@ export function embeddings(body: OpenAIObject): OpenAIObject {
     const norm = Math.hypot(...v) || 1;
     return { object: 'embedding', index, embedding: v.map((x) => x / norm) };
   });
-  const tokens = estimateTokens(chars);
+  const tokens = tokensOfChars(chars);
   return { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } };
 }

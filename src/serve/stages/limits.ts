@@ -4,18 +4,10 @@
 // caller's dialect through the errors stage). With a tpm, the estimated input tokens are
 // reserved before the call and replaced by the real count once the answer (or the stream) ended.
 import type { Admission, RateLimiter } from '../../policy/rate-limits.js';
-import { estimateTokensFromChars } from '../../util/estimate-tokens.js';
-import { codecFor } from '../../wire/index.js';
 import type { RequestContext } from '../context.js';
+import { inputTokens } from '../input-tokens.js';
 import type { Next, Stage, StageDeps } from '../stage.js';
 import { tokens } from './usage.js';
-
-/** The input tokens the request sends, estimated in the caller's own format (chars / 4). */
-function estimateInput(ctx: RequestContext): number {
-  const native = ctx.native;
-  if (native !== undefined) return estimateTokensFromChars(codecFor(native.dialect).promptChars(native.body));
-  return ctx.body === undefined ? 0 : estimateTokensFromChars(codecFor('openai').promptChars(ctx.body));
-}
 
 function run(ctx: RequestContext, next: Next, limiter: RateLimiter, a: Admission): Promise<void> {
   for (const [name, value] of a.headers) ctx.sink.setHeader(name, value);
@@ -41,7 +33,7 @@ export function limitsStage(deps: StageDeps): Stage {
     if (limiter === undefined || key === undefined || endpoint === undefined) return next();
     const plan = limiter.plan(key, endpoint);
     if (plan === undefined) return next();
-    const r = limiter.admit(plan, plan.tokens ? estimateInput(ctx) : 0);
+    const r = limiter.admit(plan, plan.tokens ? inputTokens(ctx) : 0);
     if (r instanceof Promise) return r.then((a) => run(ctx, next, limiter, a));
     return run(ctx, next, limiter, r);
   };

@@ -1,4 +1,4 @@
-// Pipeline slots the limits, guardrails, schema and sessions issue fills. Each passes the
+// Pipeline slots the guardrails, schema and sessions issue fills. Each passes the
 // request on unchanged today; its place in each surface's list (PIPELINES, pipeline.ts) is already the final one.
 import type { Next, Stage } from '../stage.js';
 import type { RequestContext } from '../context.js';
@@ -7,16 +7,6 @@ import type { RequestContext } from '../context.js';
 // promise and three microtask hops each, eight times per request.
 type Slot = () => Stage;
 
-/** Monthly budget per key and endpoint (422 when spent): not enforced yet. */
-export const budgetStage: Slot = () =>
-  function budget(_ctx: RequestContext, next: Next) {
-    return next();
-  };
-/** limits.maxInputTokens (422): not enforced yet. */
-export const tokenCapStage: Slot = () =>
-  function tokenCap(_ctx: RequestContext, next: Next) {
-    return next();
-  };
 /** Input guardrails (block 422 / mask / log): not applied yet. */
 export const inputGuardrailsStage: Slot = () =>
   function inputGuardrails(_ctx: RequestContext, next: Next) {

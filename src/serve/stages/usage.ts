@@ -7,7 +7,9 @@ import { logAccess } from '../../telemetry/logger.js';
 import type { AttemptRecord, UsageRow } from '../../telemetry/usage-row.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage, StageDeps } from '../stage.js';
+import { estimateTokens, tokensOfChars } from '../../util/estimate-tokens.js';
 import { codecFor, openaiCodec } from '../../wire/index.js';
+import { releaseBudget } from './budget.js';
 
 /** Characters of generated text: counted while streaming, else read from the answer by its format's codec. */
 function completionChars(ctx: RequestContext): number {
@@ -16,18 +18,15 @@ function completionChars(ctx: RequestContext): number {
   return o?.json !== undefined ? codecFor(o.dialect).answerChars(o.json) : 0;
 }
 
-/** The rule of estimateTokens() in util/estimate-tokens.ts, applied to a count instead of a joined string. */
-const charsToTokens = (chars: number): number => Math.ceil(chars / 4);
-
-/** Token counts from the upstream's usage, else estimated from the text (chars / 4). */
+/** Token counts from the upstream's usage, else estimated (util/estimate-tokens.ts) from the body sent and the text answered. */
 export function tokens(ctx: RequestContext): { tokensIn: number; tokensOut: number } {
   const o = ctx.outcome;
   if (o === undefined) return { tokensIn: 0, tokensOut: 0 };
   const u = o.usage();
   if (u !== undefined) return { tokensIn: u.promptTokens, tokensOut: u.completionTokens };
   return {
-    tokensIn: charsToTokens(ctx.body === undefined ? 0 : openaiCodec.promptChars(ctx.body)),
-    tokensOut: charsToTokens(completionChars(ctx)),
+    tokensIn: ctx.body === undefined ? 0 : estimateTokens(openaiCodec.requestText(ctx.body)),
+    tokensOut: tokensOfChars(completionChars(ctx)),
   };
 }
 
@@ -67,7 +66,7 @@ export function buildRow(ctx: RequestContext, latencyMs: number): UsageRow {
 }
 
 export function usageStage(deps: StageDeps): Stage {
-  const { usageLog, logger } = deps;
+  const { usageLog, logger, budgets } = deps;
   return async function usage(ctx: RequestContext, next: Next): Promise<void> {
     try {
       await next();
@@ -97,6 +96,9 @@ export function usageStage(deps: StageDeps): Stage {
         });
       } catch (err) {
         logger.error({ reqId: ctx.id, err }, 'could not record the usage row');
+      } finally {
+        // Only now: the row's real cost counts in the month's spend from record() on.
+        releaseBudget(budgets, ctx);
       }
     }
   };

@@ -86,6 +86,10 @@ export const openaiCodec: WireCodec = Object.freeze({
       }
     }
     if (Array.isArray(body['tools'])) out.push(JSON.stringify(body['tools']));
+    // An embeddings request: its input strings.
+    const input = body['input'];
+    if (typeof input === 'string') out.push(input);
+    else if (Array.isArray(input)) for (const s of input) if (typeof s === 'string') out.push(s);
     return out.join(INPUT_SEP);
   },
   promptChars(body: Obj): number {

@@ -1,0 +1,106 @@
+// limits.monthlyBudgetUsd of the key and of the endpoint, per calendar month in UTC. Before the
+// call the request's worst case is held (policy/budgets.ts: estimated input plus its max output
+// at the dearest priced model that may answer): refused with 422 GW_ERR_BUDGET_EXCEEDED when
+// spent + held + this would pass a budget. The hold is given back by the usage stage right
+// after the request's usage row is recorded (releaseBudget), when the row's real cost already
+// counts in the spend figure: there is no moment where neither counts.
+import { GwError } from '../../errors.js';
+import { budgetKey, formatUsd, maxOutputTokens, worstCostUsd, worstPrice } from '../../policy/budgets.js';
+import type { ReservationStore, SpendSubject } from '../../policy/stores.js';
+import { monthOf } from '../../telemetry/usage-row.js';
+import type { BudgetHold, RequestContext } from '../context.js';
+import { inputTokens } from '../input-tokens.js';
+import type { BudgetPort, Next, Stage, StageDeps } from '../stage.js';
+
+const refused = (kind: SpendSubject, name: string, spent: number, budget: number): GwError =>
+  new GwError(
+    'GW_ERR_BUDGET_EXCEEDED',
+    `${kind} ${name} spent ${formatUsd(spent)} of its ${formatUsd(budget)} monthly budget`,
+    {
+      spentUsd: spent,
+      budgetUsd: budget,
+    },
+  );
+
+/** The remembered month, so most requests skip date formatting. */
+let month = { start: 0, end: 0, label: '' };
+function monthLabel(ts: number): string {
+  if (ts >= month.start && ts < month.end) return month.label;
+  const label = monthOf(ts);
+  const [y, m] = label.split('-').map(Number) as [number, number];
+  month = { start: Date.UTC(y, m - 1, 1), end: Date.UTC(y, m, 1), label };
+  return label;
+}
+
+export function budgetStage(deps: StageDeps): Stage {
+  const budgets = deps.budgets;
+  return function budget(ctx: RequestContext, next: Next): Promise<void> {
+    const key = ctx.key;
+    const ep = ctx.endpoint;
+    const keyBudget = key?.limits.monthlyBudgetUsd;
+    const epBudget = ep?.limits.monthlyBudgetUsd;
+    if (ep === undefined || (keyBudget === undefined && epBudget === undefined)) return next();
+    return hold(budgets, ctx, ep, keyBudget, epBudget).then(next);
+  };
+}
+
+async function hold(
+  budgets: BudgetPort,
+  ctx: RequestContext,
+  ep: NonNullable<RequestContext['endpoint']>,
+  keyBudget: number | undefined,
+  epBudget: number | undefined,
+): Promise<void> {
+  const price = worstPrice(ctx.table, ep, ctx.model ?? '');
+  const usd = worstCostUsd(price, inputTokens(ctx), maxOutputTokens(ctx.body, ep));
+  const m = monthLabel(ctx.ts);
+  const store = budgets.reservations;
+  let heldKey: string | undefined;
+  const k = ctx.key;
+  if (keyBudget !== undefined && k !== undefined) {
+    heldKey = await take(budgets, store, k.workspace, 'key', k.name, m, usd, keyBudget);
+  }
+  let heldEp: string | undefined;
+  if (epBudget !== undefined) {
+    try {
+      heldEp = await take(budgets, store, ep.workspace, 'endpoint', ep.name, m, usd, epBudget);
+    } catch (err) {
+      if (heldKey !== undefined) await store.release(heldKey, usd);
+      throw err;
+    }
+  }
+  const h: BudgetHold = { key: heldKey, endpoint: heldEp, usd };
+  ctx.budgetHold = h;
+}
+
+/** Holds `usd` on one budget; throws GW_ERR_BUDGET_EXCEEDED when it does not fit. Returns the reservation key. */
+async function take(
+  budgets: BudgetPort,
+  store: ReservationStore,
+  ws: string,
+  kind: SpendSubject,
+  name: string,
+  m: string,
+  usd: number,
+  limit: number,
+): Promise<string> {
+  const spent = budgets.spent(ws, kind, name);
+  const rkey = budgetKey(ws, kind, name, m);
+  // Spent alone at the budget refuses even a free request; otherwise the worst case must fit.
+  if (spent >= limit || !(await store.reserve(rkey, usd, limit - spent))) throw refused(kind, name, spent, limit);
+  return rkey;
+}
+
+/** Gives back what the budget stage held for `ctx`; called once the usage row (the real cost) is recorded. */
+export function releaseBudget(budgets: BudgetPort, ctx: RequestContext): void {
+  const h = ctx.budgetHold;
+  if (h === undefined) return;
+  ctx.budgetHold = undefined;
+  if (h.key !== undefined) settle(budgets.reservations.release(h.key, h.usd));
+  if (h.endpoint !== undefined) settle(budgets.reservations.release(h.endpoint, h.usd));
+}
+
+/** A networked store's failed release is not the request's problem (its hold then expires there). */
+function settle(r: void | Promise<void>): void {
+  if (r instanceof Promise) r.catch(() => undefined);
+}
