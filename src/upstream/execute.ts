@@ -15,6 +15,7 @@ import type { PoolRegistry } from './pool.js';
 import { nativeReader, primeStream, type PrimedStream, type UpstreamUsage } from './stream.js';
 import { orderTargets } from './targets.js';
 import { streamUsageAsked, usageOf } from '../wire/openai/stream.js';
+import { finalError } from './final-error.js';
 
 export type { UpstreamUsage } from './stream.js';
 
@@ -353,58 +354,6 @@ async function runRef(
   return runEndpoint(run, ref, model, new Set([...visited, ref.id]), timeoutMs);
 }
 
-const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
-
-/**
- * The caller's error once every target failed. The failures of attempts that reached a target
- * decide (circuit skips do not): all timed out → GW_ERR_UPSTREAM_TIMEOUT; all were 429 →
- * GW_ERR_UPSTREAM_RATE_LIMITED with the soonest Retry-After hint; all were protocol failures (an
- * answer that is not the API) → GW_ERR_UPSTREAM_PROTOCOL; else GW_ERR_UPSTREAM_EXHAUSTED. No
- * attempt reached a target because every breaker was open → GW_ERR_UPSTREAM_CIRCUIT_OPEN with
- * Retry-After until the first probe. details.retryAfterSec becomes the answer's Retry-After.
- */
-function finalError(run: Run, f: Failure): GwError {
-  const details: Record<string, unknown> = { attempts: run.attempts };
-  const real = run.failures;
-  const n = run.attempts.length;
-  if (real.length === 0 && run.circuitWaits.length > 0) {
-    details.retryAfterSec = seconds(Math.min(...run.circuitWaits));
-    return new GwError(
-      'GW_ERR_UPSTREAM_CIRCUIT_OPEN',
-      `every target's circuit breaker is open; the first probe goes in ${String(details.retryAfterSec)} s`,
-      details,
-    );
-  }
-  if (real.length > 0 && real.every((x) => x.cls === 'timeout')) {
-    return new GwError('GW_ERR_UPSTREAM_TIMEOUT', `every upstream attempt timed out (${n} attempts)`, details);
-  }
-  const lastReal = real.at(-1) ?? f;
-  if (lastReal.status !== undefined) details.upstreamStatus = lastReal.status;
-  details.upstreamMessage = lastReal.message;
-  if (real.length > 0 && real.every((x) => x.cls === '429')) {
-    let hint: number | undefined;
-    for (const x of real) if (x.retryAfterMs !== undefined) hint = Math.min(hint ?? Infinity, x.retryAfterMs);
-    if (hint !== undefined) details.retryAfterSec = seconds(hint);
-    return new GwError(
-      'GW_ERR_UPSTREAM_RATE_LIMITED',
-      `every upstream attempt was rate-limited (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`,
-      details,
-    );
-  }
-  if (real.length > 0 && real.every((x) => x.protocol === true)) {
-    return new GwError(
-      'GW_ERR_UPSTREAM_PROTOCOL',
-      `the upstream answered something that is not its API (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`,
-      details,
-    );
-  }
-  return new GwError(
-    'GW_ERR_UPSTREAM_EXHAUSTED',
-    `upstream failed after ${n} attempt${n === 1 ? '' : 's'}: ${lastReal.message}`,
-    details,
-  );
-}
-
 async function execute(run: Run): Promise<Success> {
   const { endpoint, model } = run.call;
   let out: Outcome;
@@ -418,7 +367,7 @@ async function execute(run: Run): Promise<Success> {
       });
     throw err;
   }
-  if (!out.ok) throw finalError(run, out.f);
+  if (!out.ok) throw finalError(run.attempts, run.failures, run.circuitWaits, out.f);
   return out.s;
 }
 
