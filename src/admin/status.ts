@@ -16,6 +16,9 @@ export interface EndpointStatus {
   readonly errorRate: number;
   readonly requests: number;
   readonly errors: number;
+  /** Of the errors: 429 answers (rate limits) and 422 answers (token cap, budgets, other policies). */
+  readonly limited: number;
+  readonly refused: number;
   readonly lastError: { readonly code: string; readonly at: string } | null;
 }
 
@@ -50,6 +53,8 @@ export class StatusQuery {
           errorRate: requests === 0 ? 0 : round(errors / requests, 4),
           requests,
           errors,
+          limited: s?.limited ?? 0,
+          refused: s?.refused ?? 0,
           lastError:
             s?.lastError == null ? null : { code: s.lastError.code, at: new Date(s.lastError.at).toISOString() },
         });

@@ -46,6 +46,9 @@ export interface EndpointStatus {
   readonly errorRate: number;
   readonly requests: number;
   readonly errors: number;
+  /** Of the errors: 429 answers (rate limits) and 422 answers (token cap, budgets, other policies). */
+  readonly limited?: number;
+  readonly refused?: number;
   readonly lastError: { readonly code: string; readonly at: string } | null;
 }
 

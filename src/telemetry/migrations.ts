@@ -85,6 +85,20 @@ const ROLLUP = `
   FROM usage_minutes GROUP BY minute / 60, ${SERIES.join(', ')};
 `;
 
+// 3: refusals per roll-up row, for `gw status`: 429 (a rate limit) and 422 (token cap, budget and
+// the other policies), back-filled from the requests already logged in one grouped pass.
+const refusalsOf = (table: string, unit: string, msPerUnit: number): string => `
+  ALTER TABLE ${table} ADD COLUMN limited_429 INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE ${table} ADD COLUMN refused_422 INTEGER NOT NULL DEFAULT 0;
+  UPDATE ${table} SET limited_429 = x.limited, refused_422 = x.refused
+  FROM (SELECT CAST(ts AS INTEGER) / ${msPerUnit} AS unit, workspace, COALESCE(endpoint, '') AS endpoint,
+          COALESCE(key_name, '') AS key_name, COALESCE(model, '') AS model,
+          SUM(status = 429) AS limited, SUM(status = 422) AS refused
+        FROM requests WHERE status IN (429, 422) GROUP BY 1, 2, 3, 4, 5) AS x
+  WHERE ${table}.${unit} = x.unit AND ${table}.workspace = x.workspace AND ${table}.endpoint = x.endpoint
+    AND ${table}.key_name = x.key_name AND ${table}.model = x.model;`;
+const REFUSALS = refusalsOf('usage_minutes', 'minute', 60_000) + refusalsOf('usage_hours', 'hour', 3_600_000);
+
 export const MIGRATIONS: readonly string[] = [
   // 1: request log, monthly spend, applied revisions.
   `
@@ -132,4 +146,5 @@ export const MIGRATIONS: readonly string[] = [
   );
   `,
   ROLLUP,
+  REFUSALS,
 ];

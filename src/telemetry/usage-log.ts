@@ -52,6 +52,9 @@ interface MinuteAcc {
   readonly series: [minute: number, workspace: string, endpoint: string, keyName: string, model: string];
   requests: number;
   errors: number;
+  /** Answered 429 (a rate limit) and 422 (a policy: token cap, budget…). */
+  limited: number;
+  refused: number;
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
@@ -63,7 +66,17 @@ interface MinuteAcc {
   readonly hist: number[];
 }
 
-const ROLLUP_SUMS = ['requests', 'errors', 'tokens_in', 'tokens_out', 'cost_usd', 'latency_sum_ms', ...BUCKET_COLUMNS];
+const ROLLUP_SUMS = [
+  'requests',
+  'errors',
+  'limited_429',
+  'refused_422',
+  'tokens_in',
+  'tokens_out',
+  'cost_usd',
+  'latency_sum_ms',
+  ...BUCKET_COLUMNS,
+];
 
 /**
  * Adds a batch's sums to a stored minute (with the last error) or hour (without). Every
@@ -78,6 +91,8 @@ function upsertRollup(table: string, unit: string, lastError: boolean): string {
     'model',
     'requests',
     'errors',
+    'limited_429',
+    'refused_422',
     'tokens_in',
     'tokens_out',
     'cost_usd',
@@ -285,7 +300,18 @@ export class UsageLog {
     }
     this.#spend.write(rows);
     for (const m of minutes.values()) {
-      const sums = [m.requests, m.errors, m.tokensIn, m.tokensOut, m.costUsd, m.latencySum, m.latencyMin, m.latencyMax];
+      const sums = [
+        m.requests,
+        m.errors,
+        m.limited,
+        m.refused,
+        m.tokensIn,
+        m.tokensOut,
+        m.costUsd,
+        m.latencySum,
+        m.latencyMin,
+        m.latencyMax,
+      ];
       const [minute, ...series] = m.series;
       this.#upsertMinute.run(minute, ...series, ...sums, m.lastErrorTs, m.lastErrorCode, ...m.hist);
       this.#upsertHour.run(Math.floor(minute / 60), ...series, ...sums, ...m.hist);
@@ -305,6 +331,8 @@ export class UsageLog {
         series: [minute, r.workspace, endpoint, keyName, model],
         requests: 0,
         errors: 0,
+        limited: 0,
+        refused: 0,
         tokensIn: 0,
         tokensOut: 0,
         costUsd: 0,
@@ -326,6 +354,8 @@ export class UsageLog {
     if (r.latencyMs > m.latencyMax) m.latencyMax = r.latencyMs;
     const b = bucketOf(r.latencyMs);
     m.hist[b] = (m.hist[b] ?? 0) + 1;
+    if (r.status === 429) m.limited++;
+    else if (r.status === 422) m.refused++;
     if (r.status >= 400) {
       m.errors++;
       if (m.lastErrorTs === null || r.ts >= m.lastErrorTs) {

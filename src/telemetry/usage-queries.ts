@@ -61,6 +61,9 @@ export interface EndpointStats {
   readonly endpoint: string;
   readonly requests: number;
   readonly errors: number;
+  /** Of the errors: answered 429 (rate limits) and 422 (token cap, budgets, other policies). */
+  readonly limited: number;
+  readonly refused: number;
   readonly p95_ms: number;
   /** The newest request answered with status >= 400: its GW_ERR_* code (or HTTP_<status>), epoch ms. */
   readonly lastError: { readonly code: string; readonly at: number } | null;
@@ -89,6 +92,8 @@ interface EndpointRaw extends HistogramRow {
   endpoint: string;
   requests: number;
   errors: number;
+  limited: number;
+  refused: number;
 }
 
 interface LastErrorRaw {
@@ -220,7 +225,8 @@ export class UsageQueries {
   endpointStats(sinceMs: number): EndpointStats[] {
     const totals = this.#stmt(
       'endpoints',
-      `SELECT workspace, endpoint, SUM(requests) AS requests, SUM(errors) AS errors, ${HISTOGRAM_SUMS}
+      `SELECT workspace, endpoint, SUM(requests) AS requests, SUM(errors) AS errors, SUM(limited_429) AS limited,
+         SUM(refused_422) AS refused, ${HISTOGRAM_SUMS}
        FROM usage_minutes WHERE minute >= ? AND endpoint <> '' GROUP BY workspace, endpoint`,
     );
     // SQLite returns the other columns of the row that holds MAX(...) in each group.
@@ -239,6 +245,8 @@ export class UsageQueries {
         endpoint: r.endpoint,
         requests: r.requests,
         errors: r.errors,
+        limited: r.limited,
+        refused: r.refused,
         p95_ms: percentiles(r, 95)[0] as number,
         lastError: e === undefined ? null : { code: e.code ?? 'HTTP_ERROR', at: e.at },
       };

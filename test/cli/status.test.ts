@@ -1,5 +1,5 @@
 // `gw status` against a fake admin API: a row per endpoint (RPS, p95, error rate, requests,
-// last error), the JSON as the API sends it, and the admin address taken from gateway.yaml.
+// 429 and 422 refusals, last error), the JSON as the API sends it, and the admin address taken from gateway.yaml.
 // Then against a real `gw serve` after a burst of requests: the figures come from the usage
 // log's per-minute roll-up and must match what the callers saw.
 import { test, before, after } from 'node:test';
@@ -28,6 +28,8 @@ const STATUS: StatusResponse = {
       errorRate: 0.025,
       requests: 5400,
       errors: 135,
+      limited: 12,
+      refused: 3,
       lastError: { code: 'GW_ERR_UPSTREAM_TIMEOUT', at: '2026-01-02T03:04:05.000Z' },
     },
     { workspace: 'slug-demo', name: 'bot', rps: 0, p95Ms: null, errorRate: 0, requests: 0, errors: 0, lastError: null },
@@ -51,9 +53,9 @@ test('the status table: one aligned row per endpoint, "-" where there is no traf
     renderStatus(STATUS, 'http://127.0.0.1:3001'),
     [
       'http://127.0.0.1:3001: revision 4 (0123456789ab), up 1h2m; last hour per endpoint',
-      'ENDPOINT        RPS    P95  ERRORS  REQUESTS  LAST ERROR',
-      'support-bot    1.50  212ms    2.5%      5400  GW_ERR_UPSTREAM_TIMEOUT at 2026-01-02T03:04:05.000Z',
-      'slug-demo/bot     0      -       -         0  -',
+      'ENDPOINT        RPS    P95  ERRORS  REQUESTS  429  422  LAST ERROR',
+      'support-bot    1.50  212ms    2.5%      5400   12    3  GW_ERR_UPSTREAM_TIMEOUT at 2026-01-02T03:04:05.000Z',
+      'slug-demo/bot     0      -       -         0    -    -  -',
       '',
     ].join('\n'),
   );
@@ -112,7 +114,7 @@ test('gw status reads admin.listen from gateway.yaml; --output json prints the A
   const r = await runGw(['status'], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^http:\/\/127\.0\.0\.1:\d+: revision 4/);
-  assert.match(r.stdout, /support-bot +1\.50 +212ms +2\.5% +5400 +GW_ERR_UPSTREAM_TIMEOUT/);
+  assert.match(r.stdout, /support-bot +1\.50 +212ms +2\.5% +5400 +12 +3 +GW_ERR_UPSTREAM_TIMEOUT/);
   const j = await runGw(['status', '--output', 'json'], { cwd: dir });
   assert.deepEqual(JSON.parse(j.stdout), STATUS);
 });
@@ -145,15 +147,25 @@ test(
     const work = await mkdtemp(join(tmpdir(), 'gw-status-live-'));
     const [proxyPort, adminPort] = [await freePort(), await freePort()];
     await mkdir(join(work, 'manifests'));
-    await writeFile(join(work, 'manifests', 'all.yaml'), manifestsYaml(up.url, 'up-one'));
+    // A second endpoint with limits, for the 429 and 422 columns.
+    const capped = `---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: capped }
+spec:
+  type: chat
+  limits: { rpm: 2, maxInputTokens: 20 }
+  routing: { targets: [ { provider: up, models: { slow: up-one } } ] }
+`;
+    await writeFile(join(work, 'manifests', 'all.yaml'), manifestsYaml(up.url, 'up-one') + capped);
     await writeFile(join(work, 'gateway.yaml'), gatewayYaml({ proxyPort, adminListen: `127.0.0.1:${adminPort}` }));
     const gw = await startGw(work, { proxyPort, adminPort });
     try {
-      const send = async (content: string): Promise<number> => {
+      const send = async (content: string, model = 'fast'): Promise<number> => {
         const res = await fetch(`${gw.proxy}/v1/chat/completions`, {
           method: 'POST',
           headers: { authorization: `Bearer ${CALLER_KEY}`, 'content-type': 'application/json' },
-          body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content }] }),
+          body: JSON.stringify({ model, messages: [{ role: 'user', content }] }),
         });
         await res.arrayBuffer();
         return res.status;
@@ -202,12 +214,24 @@ test(
       assert.equal((recent.body['requests'] as unknown[]).length, 3);
       assert.equal((await admin(gw.admin, '/admin/v1/requests?limit=5000')).status, 400, 'the limit is capped');
 
+      // On `capped` (rpm 2, cap 20 tokens): over the cap → 422 (it took a slot), fits → 200, then 429.
+      const refusals = [];
+      for (const content of ['x'.repeat(400), 'hi', 'hi']) refusals.push(await send(content, 'slow'));
+      assert.deepEqual(refusals, [422, 200, 429]);
+
       const cli = await runGw(['status', '--server', gw.admin, '-o', 'json'], { env: { GW_ADMIN_KEY: ADMIN_KEY } });
       assert.equal(cli.code, 0, cli.stderr);
-      const fromCli = (
-        JSON.parse(cli.stdout) as { endpoints: { name: string; requests: number; errors: number }[] }
-      ).endpoints.find((e) => e.name === 'support');
-      assert.deepEqual([fromCli?.requests, fromCli?.errors], [60, 6]);
+      type Row = { name: string; requests: number; errors: number; limited: number; refused: number };
+      const rows = (JSON.parse(cli.stdout) as { endpoints: Row[] }).endpoints;
+      const counts = (name: string): unknown[] => {
+        const e = rows.find((x) => x.name === name);
+        return [e?.requests, e?.errors, e?.limited, e?.refused];
+      };
+      assert.deepEqual(counts('support'), [60, 6, 0, 0]);
+      assert.deepEqual(counts('capped'), [3, 2, 1, 1]);
+      const pretty = await runGw(['status', '--server', gw.admin], { env: { GW_ADMIN_KEY: ADMIN_KEY } });
+      assert.match(pretty.stdout, /ENDPOINT .*REQUESTS\s+429\s+422\s+LAST ERROR/);
+      assert.match(pretty.stdout, /\ncapped .* 3\s+1\s+1\s+GW_ERR_RATE_LIMITED at /);
     } finally {
       await gw.stop();
       await up.close();

@@ -32,7 +32,7 @@ const MODELS = ['fast', 'smart', null] as const;
 
 /** Row i of a deterministic mix over the 2 hours before NOW: 2 workspaces, errors, varied latency. */
 function synth(i: number): UsageRow {
-  const status = i % 37 === 0 ? 502 : i % 101 === 0 ? 429 : 200;
+  const status = i % 37 === 0 ? 502 : i % 101 === 0 ? 429 : i % 89 === 0 ? 422 : 200;
   return {
     ts: NOW - ((i * 7919) % 7_200_000),
     requestId: `r-${i}`,
@@ -218,7 +218,7 @@ describe('usage_minutes', () => {
     log.close();
     const old = join(dir, 'old.db');
     writeV1(old, rows);
-    UsageLog.open(old).close(); // runs migration 2: the back-fill
+    UsageLog.open(old).close(); // runs migrations 2 and 3: the back-fills
     const dump = (path: string): Record<string, unknown>[] => {
       const db = new BetterSqlite3(path, { readonly: true });
       const out = [
@@ -243,6 +243,11 @@ describe('usage_minutes', () => {
     assert.ok(
       a.some((r) => r['last_error_code'] === 'GW_ERR_UPSTREAM_EXHAUSTED') &&
         a.some((r) => r['last_error_code'] === 'HTTP_429'),
+    );
+    const sum = (col: string): number => a.reduce((n, r) => n + (r[col] as number), 0) / 2; // minutes + hours
+    assert.deepEqual(
+      [sum('limited_429'), sum('refused_422')],
+      [rows.filter((r) => r.status === 429).length, rows.filter((r) => r.status === 422).length],
     );
   });
 

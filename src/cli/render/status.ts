@@ -1,5 +1,5 @@
-// `gw status`: one row per endpoint over the last hour (RPS, p95, error rate, last error), then
-// the targets whose circuit breaker is open or half-open, if any.
+// `gw status`: one row per endpoint over the last hour (RPS, p95, error rate, 429 and 422 refusals,
+// last error), then the targets whose circuit breaker is open or half-open, if any.
 import chalk from 'chalk';
 import type { BreakerStatus, EndpointStatus, StatusResponse } from '../admin-client.js';
 import { renderTable, type CellInput } from './table.js';
@@ -32,6 +32,9 @@ function row(e: EndpointStatus): CellInput[] {
     e.p95Ms === null || e.requests === 0 ? '-' : `${Math.round(e.p95Ms)}ms`,
     { text: rate, paint: e.errors > 0 ? chalk.red : plain },
     e.requests,
+    // Older gateways send no refusal counts: shown as '-'.
+    { text: e.limited === undefined ? '-' : String(e.limited), paint: (e.limited ?? 0) > 0 ? chalk.yellow : plain },
+    { text: e.refused === undefined ? '-' : String(e.refused), paint: (e.refused ?? 0) > 0 ? chalk.yellow : plain },
     { text: lastError(e.lastError), paint: e.lastError !== null ? chalk.red : plain },
   ];
 }
@@ -78,6 +81,8 @@ export function renderStatus(s: StatusResponse, server: string): string {
       { title: 'P95', align: 'right' },
       { title: 'ERRORS', align: 'right' },
       { title: 'REQUESTS', align: 'right' },
+      { title: '429', align: 'right' },
+      { title: '422', align: 'right' },
       { title: 'LAST ERROR' },
     ],
     s.endpoints.map(row),
