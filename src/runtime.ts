@@ -204,6 +204,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     },
     table: () => gateway.table,
     breakers: () => breakers.snapshot(),
+    policies: { rateLimits, budgets },
     build: (manifests, label, live?: readonly Manifest[]) => builder.buildManifests(manifests, base, { label, live }),
   });
   const { control } = admin;

@@ -82,11 +82,13 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'storage',
     'serve',
     'ops/usage-report',
+    'ops/route-explain',
+    'ops/route-live',
     'type:compile/routing-table',
     'type:upstream/breaker',
     'util',
     'errors',
-  ], // the usage report is shared with `gw usage`
+  ], // the usage report is shared with `gw usage`; the route dry run with `gw route`
   ops: ['manifest', 'config', 'compile', 'policy', 'providers', 'upstream', 'telemetry', 'storage', 'util', 'errors'],
   cli: ['*'],
 };

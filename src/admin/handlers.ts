@@ -8,6 +8,8 @@ import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { RecentQuery, SummaryBy, SummaryQuery } from '../telemetry/usage-queries.js';
 import type { StoredUsageRow, UsageSummaryRow } from '../telemetry/usage-row.js';
 import { parseSince } from '../ops/usage-report.js';
+import { explainRoute } from '../ops/route-explain.js';
+import { readLivePolicies, type LivePolicies } from '../ops/route-live.js';
 import type { ControlPlane } from './control.js';
 import type { BreakerStatus } from '../upstream/breaker.js';
 import type { StatusQuery, StatusSource } from './status.js';
@@ -43,6 +45,8 @@ export interface AdminDeps {
   readonly startedAt: number;
   /** Circuit breakers with failures on record (the process's BreakerRegistry). */
   readonly breakers?: (() => readonly BreakerStatus[]) | undefined;
+  /** The process's rate counters and budgets, for /admin/v1/route's live readings. */
+  readonly policies?: LivePolicies | undefined;
 }
 
 /** The error envelope; `extra` fields sit next to `error` (currentRevision, diagnostics). */
@@ -83,6 +87,8 @@ function configAnswer(rev: Revision | undefined): unknown {
     manifests: rev?.manifests ?? [],
   };
 }
+
+const KEY_HASH = /^sha256:([0-9a-fA-F]{64})$/;
 
 const SUMMARY_BY: readonly SummaryBy[] = ['key', 'endpoint', 'model'];
 
@@ -173,6 +179,29 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
             breakers: d.breakers?.() ?? [],
           },
         };
+      },
+    },
+    {
+      // `gw route --server`: the dry run against the table in service, plus what each limit and
+      // budget that would apply has left now. POST so the key hash stays out of access logs.
+      method: 'POST',
+      path: '/admin/v1/route',
+      handle: async ({ body = {} }) => {
+        const m = typeof body['keyHash'] === 'string' ? KEY_HASH.exec(body['keyHash']) : null;
+        if (m === null) throw bad('keyHash must be sha256: followed by 64 hex digits');
+        const model = body['model'];
+        if (typeof model !== 'string' || model === '' || model.length > 256)
+          throw bad('model must be a non-empty string of at most 256 characters');
+        const table = d.table();
+        if (table === undefined) return errorAnswer('GW_ERR_NOT_READY', 'the gateway serves no configuration yet');
+        const now = Date.now();
+        const hex = (m[1] as string).toLowerCase();
+        const explanation = explainRoute(table, hex, model, now);
+        const live =
+          d.policies === undefined
+            ? { limits: [], budgets: [] }
+            : await readLivePolicies(table, hex, model, now, d.policies);
+        return { status: 200, json: { ...explanation, live } };
       },
     },
     {

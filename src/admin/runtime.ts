@@ -54,6 +54,8 @@ export interface AdminRuntimeOptions {
   readonly build: (manifests: readonly unknown[], label: string) => Promise<BuildResult>;
   /** The circuit breakers with failures on record, for the status answer. */
   readonly breakers?: AdminDeps['breakers'];
+  /** Rate counters and budgets, read by /admin/v1/route. */
+  readonly policies?: AdminDeps['policies'];
   /** The failed admin-key throttle; tests pass one with their own clock. */
   readonly authThrottle?: AuthThrottle;
 }
@@ -98,6 +100,7 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
     table: o.table,
     startedAt,
     breakers: o.breakers,
+    policies: o.policies,
   });
   const { host, key } = o.settings.admin;
   const listener: Listener = createAdminListener({

@@ -5,6 +5,8 @@ import { ERRORS, GwError, type ErrorCode } from '../errors.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { Manifest } from '../manifest/types.js';
 import type { PlanJson } from '../state/report.js';
+import type { RouteExplanation } from '../ops/route-explain.js';
+import type { LiveReadings } from '../ops/route-live.js';
 import { isObject } from '../util/is-object.js';
 
 /** GET /admin/v1/config: the current revision's manifests as written. */
@@ -84,7 +86,12 @@ export interface AdminClient {
   apply(body: ApplyRequest): Promise<ApplyResponse>;
   rollback(revision?: number): Promise<RollbackResponse>;
   status(): Promise<StatusResponse>;
+  /** The route dry run against the table in service, with the limits' and budgets' live readings. */
+  route(keyHash: string, model: string): Promise<LiveRouteExplanation>;
 }
+
+/** POST /admin/v1/route. */
+export type LiveRouteExplanation = RouteExplanation & { readonly live: LiveReadings };
 
 /** 'http://127.0.0.1:3001' from '127.0.0.1:3001/', 'http://h:1', …: no trailing slash. */
 export function normalizeBaseUrl(server: string): string {
@@ -215,6 +222,7 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
     rollback: (revision) =>
       call<RollbackResponse>('POST', '/admin/v1/rollback', revision === undefined ? {} : { revision }),
     status: () => call<StatusResponse>('GET', '/admin/v1/status'),
+    route: (keyHash, model) => call<LiveRouteExplanation>('POST', '/admin/v1/route', { keyHash, model }),
   };
 }
 

@@ -4,6 +4,7 @@
 // not wired into the request path yet.
 import type {
   RateCounterStore,
+  RateReading,
   RateTake,
   RateVerdict,
   ReservationStore,
@@ -141,6 +142,18 @@ export class MemoryRateCounter implements RateCounterStore {
 
   settle(id: string, handle: number, cost: number): void {
     this.#windows.get(id)?.settle(handle, cost);
+  }
+
+  peek(takes: readonly RateTake[], nowMs: number): RateReading {
+    const remaining: number[] = [];
+    const resetMs: number[] = [];
+    for (const t of takes) {
+      const w = this.#windows.get(t.id);
+      w?.evict(nowMs);
+      remaining.push(Math.max(0, t.limit - (w?.sum ?? 0)));
+      resetMs.push(w?.resetMs(nowMs) ?? 0);
+    }
+    return { remaining, resetMs };
   }
 
   /** Forgets counters whose window is empty at `nowMs`. */

@@ -8,7 +8,7 @@
 import type { CompiledChatEndpoint, CompiledKey } from '../compile/routing-table.js';
 import { GwError } from '../errors.js';
 import { MemoryRateCounter } from './memory-stores.js';
-import type { MaybePromise, RateCounterStore, RateTake, RateVerdict } from './stores.js';
+import type { MaybePromise, RateCounterStore, RateReading, RateTake, RateVerdict } from './stores.js';
 
 export type RateLimitKind = 'rpm' | 'rph' | 'tpm';
 
@@ -20,6 +20,8 @@ const SEP = '\u0000';
 /** One configured limit of one key or endpoint; made once per compiled object, kept in a WeakMap. */
 interface Rule {
   readonly kind: RateLimitKind;
+  readonly subject: 'key' | 'endpoint';
+  readonly name: string;
   /** "key acc-x rpm 60": how a refusal names it. */
   readonly label: string;
   /** The take of a request counter (cost 1), shared by every request; for tpm the cost is set per request. */
@@ -54,11 +56,25 @@ function rulesOf(subject: 'key' | 'endpoint', o: LimitOwner): readonly Rule[] {
     if (limit === undefined) continue;
     out.push({
       kind,
+      subject,
+      name: o.name,
       label: `${subject} ${o.name} ${kind} ${limit}`,
       take: { id: o.workspace + SEP + subject + SEP + o.name + SEP + kind, limit, windowMs: WINDOW_MS[kind], cost: 1 },
     });
   }
   return out.length === 0 ? NO_RULES : out;
+}
+
+/** One limit of a plan as it stands, for `gw route --server`. */
+export interface LimitReading {
+  readonly subject: 'key' | 'endpoint';
+  readonly name: string;
+  readonly kind: RateLimitKind;
+  readonly limit: number;
+  /** Requests (tokens for tpm) the window has left now. */
+  readonly remaining: number;
+  /** ms until the oldest entry leaves the window (0: empty). */
+  readonly resetMs: number;
 }
 
 /** What admit() decided for one request. */
@@ -149,6 +165,25 @@ export class RateLimiter {
       // A networked store settles in the background; a failure only leaves the estimate counted.
       if (r instanceof Promise) r.catch(() => undefined);
     }
+  }
+
+  /** What every limit of the plan has left now; takes nothing. */
+  readings(plan: LimitPlan): MaybePromise<LimitReading[]> {
+    const rules = plan.rules;
+    const read = (r: RateReading): LimitReading[] =>
+      rules.map((rule, i) => ({
+        subject: rule.subject,
+        name: rule.name,
+        kind: rule.kind,
+        limit: rule.take.limit,
+        remaining: Math.floor(r.remaining[i] ?? rule.take.limit),
+        resetMs: Math.max(0, Math.ceil(r.resetMs[i] ?? 0)),
+      }));
+    const v = this.#store.peek(
+      rules.map((r) => r.take),
+      this.#now(),
+    );
+    return v instanceof Promise ? v.then(read) : read(v);
   }
 
   #decide(rules: readonly Rule[], takes: readonly RateTake[], v: RateVerdict): Admission {

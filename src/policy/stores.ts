@@ -45,6 +45,14 @@ export interface RateCounterStore {
   take(takes: readonly RateTake[], nowMs: number): MaybePromise<RateVerdict>;
   /** Replaces the cost of an entry take() admitted (a token reservation by the real count); a no-op once it left the window. */
   settle(id: string, handle: number, cost: number): MaybePromise<void>;
+  /** What each counter has left at `nowMs`, taking nothing (`gw route --server`); `cost` is ignored. */
+  peek(takes: readonly RateTake[], nowMs: number): MaybePromise<RateReading>;
+}
+
+/** Per counter of a peek(), in the order asked: units left in the window, ms until its oldest entry leaves (0: empty). */
+export interface RateReading {
+  readonly remaining: readonly number[];
+  readonly resetMs: readonly number[];
 }
 
 /** What a monthly spend is kept for: a caller key or an endpoint (the `spend` table's subject_kind). */

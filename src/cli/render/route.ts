@@ -2,6 +2,9 @@
 // server would answer), targets in order, and the endpoint's policies.
 import chalk from 'chalk';
 import type { ExplainedPolicies, ExplainedTarget, RouteExplanation } from '../../ops/route-explain.js';
+import type { LiveReadings } from '../../ops/route-live.js';
+import { formatReset } from '../../policy/rate-limits.js';
+import { formatUsd } from '../../policy/budgets.js';
 import { renderTable, type CellInput } from './table.js';
 
 export function formatMs(ms: number | null | undefined): string {
@@ -62,8 +65,8 @@ function renderPolicies(p: ExplainedPolicies): string[] {
     p.sessions === null
       ? 'off'
       : `ttl ${formatMs(p.sessions.ttlMs)}, maxMessages ${p.sessions.maxMessages}${p.sessions.maxTokens !== undefined ? `, maxTokens ${p.sessions.maxTokens}` : ''}`;
-  // Limits, budgets, guardrails, schemas and sessions are read and validated but not yet applied
-  // to requests (README: Not enforced yet); say so wherever one is configured.
+  // Guardrails, schemas and sessions are read and validated but not yet applied to requests
+  // (README: Not enforced yet); say so wherever one is configured.
   const pending = (configured: boolean): string => (configured ? chalk.yellow(' (not enforced yet)') : '');
   const limits = pairs(p.limits);
   return [
@@ -77,7 +80,36 @@ function renderPolicies(p: ExplainedPolicies): string[] {
   ];
 }
 
-export function renderRoute(x: RouteExplanation): string {
+/** `gw route --server`: each limit and budget that would apply, with what it has left now. */
+function renderLive(live: LiveReadings): string[] {
+  if (live.limits.length === 0 && live.budgets.length === 0) return ['', 'now         no rate limit or budget applies'];
+  const rows: CellInput[][] = [];
+  for (const l of live.limits) {
+    const unit = l.kind === 'tpm' ? 'tokens' : 'requests';
+    const window = l.kind === 'rph' ? 'hour' : 'minute';
+    rows.push([
+      `${l.subject} ${l.name}`,
+      `${l.kind} ${l.limit}`,
+      { text: `${l.remaining} ${unit}`, paint: l.remaining === 0 ? chalk.red : (s: string) => s },
+      l.resetMs === 0 ? `full (sliding ${window})` : `oldest leaves in ${formatReset(l.resetMs)}`,
+    ]);
+  }
+  for (const b of live.budgets) {
+    rows.push([
+      `${b.subject} ${b.name}`,
+      `budget ${formatUsd(b.budgetUsd)}/month`,
+      { text: formatUsd(b.remainingUsd), paint: b.remainingUsd === 0 ? chalk.red : (s: string) => s },
+      `spent ${formatUsd(b.spentUsd)}${b.heldUsd > 0 ? `, ${formatUsd(b.heldUsd)} held in flight` : ''} in ${b.month}`,
+    ]);
+  }
+  const table = renderTable(
+    [{ title: 'APPLIES TO' }, { title: 'LIMIT' }, { title: 'REMAINING', align: 'right' }, { title: 'WINDOW' }],
+    rows,
+  );
+  return ['', 'now (the running gateway)', table.trimEnd().replace(/^/gm, '  ')];
+}
+
+export function renderRoute(x: RouteExplanation, live?: LiveReadings): string {
   const out: string[] = [];
   if (x.key === null) {
     out.push(`key         ${chalk.red('unknown')} (${x.keyHash.slice(0, 19)}…)`);
@@ -139,5 +171,6 @@ export function renderRoute(x: RouteExplanation): string {
     out.push(table.trimEnd());
   }
   if (x.policies !== null && x.resolvedModel !== null) out.push('', 'policies', ...renderPolicies(x.policies));
+  if (live !== undefined && x.key !== null && x.endpoint !== null) out.push(...renderLive(live));
   return out.join('\n') + '\n';
 }
