@@ -87,7 +87,12 @@ export async function writeGatewayDir(
   upstreamPort: number,
   extra: number,
   logLevel = 'info',
+  opts: { readonly limits?: boolean } = {},
 ): Promise<GatewayDir> {
+  // rpm, tpm and a budget on the key and on the endpoint, high enough never to refuse: what
+  // enforcing them costs per request, not what refusing costs.
+  const limits =
+    opts.limits === true ? '  limits: { rpm: 1000000000, tpm: 1000000000, monthlyBudgetUsd: 100000000 }\n' : '';
   const callerKey = `gw-bench-${randomBytes(16).toString('hex')}`;
   const hash = createHash('sha256').update(callerKey).digest('hex');
   await mkdir(join(dir, 'manifests'), { recursive: true });
@@ -126,14 +131,14 @@ spec:
       - provider: upstream
         models: { ${BENCH_MODEL}: ${UPSTREAM_MODEL} }
   defaultModel: ${BENCH_MODEL}
----
+${limits}---
 apiVersion: gw/v1
 kind: ApiKey
 metadata: { name: bench }
 spec:
   keyHash: sha256:${hash}
   scopes: [chat]
-`,
+${limits}`,
   );
   let resources = 3;
   if (extra > 0) {

@@ -2,7 +2,7 @@
 // in one run, direct-to-upstream vs through gw: RPS and p50/p99 at concurrency 32 and 128,
 // sequential added latency, streamed time to first byte, gateway RSS idle and after load,
 // with the usage log on. Then again with 10k generated resources loaded.
-//   npx tsx bench/serve.ts [--duration 10] [--resources 10000] [--only base|large] [--direct-only]
+//   npx tsx bench/serve.ts [--duration 10] [--resources 10000] [--only base,limits,large] [--direct-only]
 //                          [--profile DIR] [--json FILE] [--keep] [--skip-floor] [--log-level info]
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -100,10 +100,16 @@ async function directOnly(port: number): Promise<void> {
   console.log(`direct sequential p50 ${seq.addedP50.toFixed(3)} ms between two sockets (noise floor)`, seq.p50);
 }
 
-async function oneRun(label: string, upstreamPort: number, upstreamPid: number, extra: number): Promise<RunReport> {
+async function oneRun(
+  label: string,
+  upstreamPort: number,
+  upstreamPid: number,
+  extra: number,
+  opts: { readonly limits?: boolean } = {},
+): Promise<RunReport> {
   const dir = await mkdtemp(join(tmpdir(), 'gw-bench-serve-'));
   dirs.push(dir);
-  const g = await writeGatewayDir(dir, upstreamPort, extra, args['log-level']);
+  const g = await writeGatewayDir(dir, upstreamPort, extra, args['log-level'], opts);
   const nodeArgs = args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile, label)}`] : [];
   const gw = await startGateway(g, nodeArgs);
   procs.push(gw);
@@ -245,6 +251,7 @@ function report(
   }
   const base = runs.find((r) => r.label === 'base');
   const large = runs.find((r) => r.label === 'large');
+  const limited = runs.find((r) => r.label === 'limits');
   const gw32 = (r: RunReport | undefined): number => r?.load.find((l) => l.connections === 32)?.gw.rps ?? NaN;
   console.log('\ntargets:');
   if (base) {
@@ -253,6 +260,17 @@ function report(
       `- added p50 <= 0.3 ms sequentially: ${f2(base.sequential.addedP50)} → ${verdict(base.sequential.addedP50 <= 0.3)}`,
     );
     console.log(`- added TTFB <= 0.3 ms: ${f2(base.ttfb.addedP50)} → ${verdict(base.ttfb.addedP50 <= 0.3)}`);
+  }
+  if (limited && base) {
+    // CPU per request at both concurrencies, limits vs none, each from the same run.
+    for (const l of limited.load) {
+      const b = base.load.find((x) => x.connections === l.connections);
+      if (b === undefined) continue;
+      const rise = l.gwUsPerReq / b.gwUsPerReq - 1;
+      console.log(
+        `- CPU per request with rpm+tpm+budget on key and endpoint at c=${l.connections}: ${f0(l.gwUsPerReq)} vs ${f0(b.gwUsPerReq)} µs (${(rise * 100).toFixed(1)}%) → ${verdict(rise <= 0.05)} (≤ 5%)`,
+      );
+    }
   }
   if (large) {
     console.log(
@@ -281,8 +299,11 @@ async function main(): Promise<void> {
   procs.push(upstream);
   if (args['direct-only']) return directOnly(upstream.port);
   const runs: RunReport[] = [];
-  if (args.only !== 'large') runs.push(await oneRun('base', upstream.port, upstream.pid, 0));
-  if (args.only !== 'base') runs.push(await oneRun('large', upstream.port, upstream.pid, Number(args.resources)));
+  const only = args.only?.split(',');
+  const wanted = (label: string): boolean => only === undefined || only.includes(label);
+  if (wanted('base')) runs.push(await oneRun('base', upstream.port, upstream.pid, 0));
+  if (wanted('limits')) runs.push(await oneRun('limits', upstream.port, upstream.pid, 0, { limits: true }));
+  if (wanted('large')) runs.push(await oneRun('large', upstream.port, upstream.pid, Number(args.resources)));
   const floor = args['skip-floor'] ? undefined : await floorRun(upstream.port);
   report(runs, floor);
   if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify({ machine: m, runs, floor }, null, 2)}\n`);
