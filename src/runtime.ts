@@ -179,7 +179,8 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   // figure is the usage log's (SQLite, durable), rows not yet flushed included.
   const budgets = {
     reservations: new MemoryReservationStore(),
-    spent: (ws: string, kind: SpendSubject, subject: string) => usageLog.monthSpend(ws, kind, subject),
+    spent: (ws: string, kind: SpendSubject, subject: string, month: string) =>
+      usageLog.monthSpend(ws, kind, subject, month),
   };
   const gateway: Gateway = createGateway({
     settings,

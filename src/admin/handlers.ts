@@ -8,6 +8,7 @@ import type { GatewayMetrics } from '../telemetry/metrics.js';
 import type { RecentQuery, SummaryBy, SummaryQuery } from '../telemetry/usage-queries.js';
 import type { StoredUsageRow, UsageSummaryRow } from '../telemetry/usage-row.js';
 import { parseSince } from '../ops/usage-report.js';
+import { now as clockNow } from '../util/clock.js';
 import { explainRoute } from '../ops/route-explain.js';
 import { readLivePolicies, type LivePolicies } from '../ops/route-live.js';
 import type { ControlPlane } from './control.js';
@@ -194,7 +195,8 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
           throw bad('model must be a non-empty string of at most 256 characters');
         const table = d.table();
         if (table === undefined) return errorAnswer('GW_ERR_NOT_READY', 'the gateway serves no configuration yet');
-        const now = Date.now();
+        // The policies' clock (util/clock.ts), so the readings match what the next request meets.
+        const now = clockNow();
         const hex = (m[1] as string).toLowerCase();
         const explanation = explainRoute(table, hex, model, now);
         const live =

@@ -13,7 +13,7 @@ export interface LivePolicies {
   readonly rateLimits: RateLimiter;
   readonly budgets: {
     readonly reservations: ReservationStore;
-    spent(workspace: string, kind: SpendSubject, subject: string): number;
+    spent(workspace: string, kind: SpendSubject, subject: string, month: string): number;
   };
 }
 
@@ -58,7 +58,7 @@ export async function readLivePolicies(
   ] as const;
   for (const o of owners) {
     if (o.budget === undefined) continue;
-    const spentUsd = p.budgets.spent(o.workspace, o.subject, o.name);
+    const spentUsd = p.budgets.spent(o.workspace, o.subject, o.name, month);
     const heldUsd = await p.budgets.reservations.held(budgetKey(o.workspace, o.subject, o.name, month));
     budgets.push({
       subject: o.subject,

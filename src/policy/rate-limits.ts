@@ -7,6 +7,7 @@
 // endpoint, never another key.
 import type { CompiledChatEndpoint, CompiledKey } from '../compile/routing-table.js';
 import { GwError } from '../errors.js';
+import { now } from '../util/clock.js';
 import { MemoryRateCounter } from './memory-stores.js';
 import type { MaybePromise, RateCounterStore, RateReading, RateTake, RateVerdict } from './stores.js';
 
@@ -90,7 +91,7 @@ export interface Admission {
 export interface RateLimiterOptions {
   /** Default: an in-memory counter (one process). */
   readonly store?: RateCounterStore;
-  /** Epoch ms; default Date.now (tests inject a clock). */
+  /** Epoch ms; default util/clock.ts's now() (Date.now unless a test shifts it). */
   readonly now?: () => number;
   /** Called once per refused request with the kind of the limit that refused it (metrics). */
   readonly onRefusal?: (kind: RateLimitKind) => void;
@@ -121,7 +122,7 @@ export class RateLimiter {
 
   constructor(o: RateLimiterOptions = {}) {
     this.#store = o.store ?? new MemoryRateCounter();
-    this.#now = o.now ?? Date.now;
+    this.#now = o.now ?? now;
     this.#onRefusal = o.onRefusal;
   }
 

@@ -11,6 +11,7 @@ import type {
   RoutingTable,
   Scope,
 } from '../compile/routing-table.js';
+import { now } from '../util/clock.js';
 import type { CallerSignal } from '../util/pause.js';
 import type { Attempt } from '../upstream/execute.js';
 import type { CallerLink } from './caller-link.js';
@@ -67,7 +68,7 @@ export interface RequestContext {
   readonly id: string;
   /** performance.now() at arrival; every duration in the row is relative to it. */
   readonly t0: number;
-  /** Epoch ms at arrival. */
+  /** Epoch ms at arrival (util/clock.ts: the policies' clock): the usage row's time and the budget month. */
   readonly ts: number;
   readonly req: IncomingMessage;
   /** Where the answer goes; stages never write to a socket themselves. */
@@ -172,7 +173,7 @@ class Context implements RequestContext {
   constructor(init: ContextInit) {
     this.id = init.id;
     this.t0 = init.t0;
-    this.ts = Date.now();
+    this.ts = now();
     this.req = init.req;
     this.sink = init.sink;
     this.table = init.table;

@@ -50,8 +50,8 @@ export interface GatewayOptions {
   readonly usageLog: {
     record(row: UsageRow): void;
     close(): void;
-    /** The month's spend (UsageLog.monthSpend); without it and without `budgets`, spend counts as 0. */
-    monthSpend?(workspace: string, kind: SpendSubject, subject: string): number;
+    /** A month's spend (UsageLog.monthSpend); without it and without `budgets`, spend counts as 0. */
+    monthSpend?(workspace: string, kind: SpendSubject, subject: string, month?: string): number;
   };
   readonly logger: Logger;
   readonly pools: PoolRegistry;
@@ -111,7 +111,7 @@ function sendError(res: ServerResponse, dialect: Dialect, err: GwError, extra: R
 function defaultBudgets(usageLog: GatewayOptions['usageLog']): BudgetPort {
   return {
     reservations: new MemoryReservationStore(),
-    spent: (ws, kind, subject) => usageLog.monthSpend?.(ws, kind, subject) ?? 0,
+    spent: (ws, kind, subject, month) => usageLog.monthSpend?.(ws, kind, subject, month) ?? 0,
   };
 }
 

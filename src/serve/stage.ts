@@ -26,8 +26,8 @@ export interface UpstreamPort {
 export interface BudgetPort {
   /** Held worst-case costs of requests in flight (one store per process, kept across reloads). */
   readonly reservations: ReservationStore;
-  /** USD recorded this UTC month for a key or endpoint: every usage row recorded, flushed or not. */
-  spent(workspace: string, kind: SpendSubject, subject: string): number;
+  /** USD recorded in UTC month `month` ('YYYY-MM') for a key or endpoint: every usage row recorded, flushed or not. */
+  spent(workspace: string, kind: SpendSubject, subject: string, month: string): number;
 }
 
 /** What stages may use besides the request itself. */

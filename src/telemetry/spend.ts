@@ -3,6 +3,7 @@
 // they add commit together, and answers monthSpend() from here. Its add()/get() have the shape
 // of policy/stores.ts's SpendStore, for the budgets to come.
 import type { Database, Statement } from 'better-sqlite3';
+import { now } from '../util/clock.js';
 import { monthOf } from './usage-row.js';
 import type { SpendSubjectKind, UsageRow } from './usage-row.js';
 
@@ -92,7 +93,7 @@ export class SpendLedger {
     pending: readonly UsageRow[],
     closed: boolean,
   ): number {
-    const current = this.monthOfRow(Date.now());
+    const current = this.monthOfRow(now());
     if (current !== this.#cacheMonth) {
       // A new month: drop last month's totals rather than let the cache grow forever.
       this.#cache.clear();

@@ -12,15 +12,28 @@ import type { BudgetHold, RequestContext } from '../context.js';
 import { inputTokens } from '../input-tokens.js';
 import type { BudgetPort, Next, Stage, StageDeps } from '../stage.js';
 
-const refused = (kind: SpendSubject, name: string, spent: number, budget: number): GwError =>
-  new GwError(
+/**
+ * "key acc-x spent $4.98 (+ $0.01 held by requests in flight) of its $5.00 monthly budget for
+ * 2026-12; this request may cost up to $0.03": what was spent, what is held, the budget, and the
+ * worst case that did not fit. Only the caller's own key or the endpoint is named.
+ */
+function refused(
+  kind: SpendSubject,
+  name: string,
+  month: string,
+  spent: number,
+  held: number,
+  usd: number,
+  budget: number,
+): GwError {
+  const inFlight = held > 0 ? ` (+ ${formatUsd(held)} held by requests in flight)` : '';
+  const worst = spent >= budget ? '' : `; this request may cost up to ${formatUsd(usd)}`;
+  return new GwError(
     'GW_ERR_BUDGET_EXCEEDED',
-    `${kind} ${name} spent ${formatUsd(spent)} of its ${formatUsd(budget)} monthly budget`,
-    {
-      spentUsd: spent,
-      budgetUsd: budget,
-    },
+    `${kind} ${name} spent ${formatUsd(spent)}${inFlight} of its ${formatUsd(budget)} monthly budget for ${month}${worst}`,
+    { spentUsd: spent, heldUsd: held, requestUsd: usd, budgetUsd: budget, month },
   );
+}
 
 /** The remembered month, so most requests skip date formatting. */
 let month = { start: 0, end: 0, label: '' };
@@ -84,10 +97,13 @@ async function take(
   usd: number,
   limit: number,
 ): Promise<string> {
-  const spent = budgets.spent(ws, kind, name);
+  // The spend of the hold's own month (the request's arrival), the month its usage row counts in.
+  const spent = budgets.spent(ws, kind, name, m);
   const rkey = budgetKey(ws, kind, name, m);
   // Spent alone at the budget refuses even a free request; otherwise the worst case must fit.
-  if (spent >= limit || !(await store.reserve(rkey, usd, limit - spent))) throw refused(kind, name, spent, limit);
+  if (spent >= limit || !(await store.reserve(rkey, usd, limit - spent))) {
+    throw refused(kind, name, m, spent, await store.held(rkey), usd, limit);
+  }
   return rkey;
 }
 
