@@ -24,7 +24,7 @@ export interface HeldUpstream extends FakeUpstream {
   received(n: number): Promise<void>;
 }
 
-/** An OpenAI chat-completions upstream answering "ok" with the usage of `usage[model]`. */
+/** An OpenAI chat-completions upstream answering "ok" (streamed when asked) with the usage of `usage[model]`. */
 export async function startUsageUpstream(usage: UsageByModel): Promise<HeldUpstream> {
   let holding = false;
   let held: (() => void)[] = [];
@@ -38,7 +38,24 @@ export async function startUsageUpstream(usage: UsageByModel): Promise<HeldUpstr
     }
     const model = String(r.body['model']);
     const u = usage[model] ?? { prompt: 1, completion: 1 };
+    const usageJson = {
+      prompt_tokens: u.prompt,
+      completion_tokens: u.completion,
+      total_tokens: u.prompt + u.completion,
+    };
     const answer = (): void => {
+      if (r.body['stream'] === true) {
+        // OpenAI's stream shape: a role chunk, a content chunk, the finish, then a usage chunk.
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        const chunk = (choices: unknown[], usage?: unknown): string =>
+          `data: ${JSON.stringify({ id: 'chatcmpl-limits', object: 'chat.completion.chunk', created: 1, model, choices, ...(usage !== undefined ? { usage } : {}) })}\n\n`;
+        res.write(chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]));
+        res.write(chunk([{ index: 0, delta: { content: 'ok' }, finish_reason: null }]));
+        res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
+        res.write(chunk([], usageJson));
+        res.end('data: [DONE]\n\n');
+        return;
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -47,7 +64,7 @@ export async function startUsageUpstream(usage: UsageByModel): Promise<HeldUpstr
           created: 1,
           model,
           choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion },
+          usage: usageJson,
         }),
       );
     };

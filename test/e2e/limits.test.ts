@@ -246,6 +246,34 @@ test(
   },
 );
 
+test('tpm on a stream: the estimate is held while it runs, the real usage counts once it ended', { skip }, async () => {
+  // 61 s on: the earlier requests left the tokens window.
+  await setClock(dir, 122_000);
+  await until(
+    () => live(gw, KEY.app, 'm-tokens'),
+    (l) => l.limits[0]?.remaining === 100,
+  );
+  const b = body('m-tokens');
+  upstream.hold();
+  const started = openai().chat.completions.create({ ...b, stream: true });
+  try {
+    await until(
+      () => live(gw, KEY.app, 'm-tokens'),
+      (l) => l.limits[0]?.remaining === 100 - estimate(b),
+    );
+  } finally {
+    upstream.release();
+  }
+  const stream = await started;
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+  assert.equal(text, 'ok');
+  await until(
+    () => live(gw, KEY.app, 'm-tokens'),
+    (l) => l.limits[0]?.remaining === 100 - (USAGE['up-m'].prompt + USAGE['up-m'].completion),
+  );
+});
+
 test(
   'token cap: 422 GW_ERR_TOKEN_CAP naming the estimate and the cap, before any upstream call',
   { skip },
@@ -309,7 +337,7 @@ test(
     const before = upstream.requests.length;
     const err = await refusal(c.chat.completions.create(b), OpenAI.UnprocessableEntityError);
     assert.equal(err.code, 'GW_ERR_BUDGET_EXCEEDED');
-    const month = monthOf(Date.now() + 61_000);
+    const month = monthOf(Date.now() + 122_000);
     assert.equal(
       text(err),
       `key payer spent ${formatUsd(2 * r)} of its $0.05 monthly budget for ${month}; this request may cost up to ${formatUsd(w)}`,
@@ -351,13 +379,16 @@ test(
           (err: unknown) => err,
         ),
     );
-    await upstream.received(before + k);
-    const l = await until(
-      () => live(gw, KEY.app, 'm-budget'),
-      (x) => Math.abs((x.budgets[0]?.heldUsd ?? 0) - k * w) < 1e-9,
-    );
-    assert.ok((l.budgets[0]?.heldUsd ?? 0) <= 1, 'what is held never passes the budget');
-    upstream.release();
+    try {
+      await upstream.received(before + k);
+      const l = await until(
+        () => live(gw, KEY.app, 'm-budget'),
+        (x) => Math.abs((x.budgets[0]?.heldUsd ?? 0) - k * w) < 1e-9,
+      );
+      assert.ok((l.budgets[0]?.heldUsd ?? 0) <= 1, 'what is held never passes the budget');
+    } finally {
+      upstream.release();
+    }
     const results = await Promise.all(calls);
     const admitted = results.filter((x) => x === 'ok').length;
     assert.equal(admitted, k, `${k} requests of $${w} fit in $1 at once`);
@@ -368,7 +399,7 @@ test(
       assert.equal(
         text(e),
         `endpoint pricey spent $0.00 (+ ${formatUsd(k * w)} held by requests in flight) of its $1.00 monthly budget ` +
-          `for ${monthOf(Date.now() + 61_000)}; this request may cost up to ${formatUsd(w)}`,
+          `for ${monthOf(Date.now() + 122_000)}; this request may cost up to ${formatUsd(w)}`,
       );
     }
     assert.equal(upstream.requests.length, before + k);
@@ -418,18 +449,35 @@ test(
   },
 );
 
-test('the budget month follows the clock: a new UTC month starts from nothing', { skip }, async () => {
-  const now = new Date(Date.now() + 61_000);
-  const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 0, 5);
-  await setClock(dir, next - Date.now());
-  const l = await until(
-    () => live(gw, KEY.payer, 'm-paid'),
-    (x) => x.budgets[0]?.month === monthOf(next),
-  );
-  assert.equal(l.budgets[0]?.spentUsd, 0);
-  await openai(KEY.payer).chat.completions.create(body('m-paid', 'hi', 10));
-  await until(
-    () => live(gw, KEY.payer, 'm-paid'),
-    (x) => Math.abs((x.budgets[0]?.spentUsd ?? 0) - cost(USAGE['up-p'])) < 1e-9,
-  );
-});
+test(
+  'the budget month follows the clock: a new UTC month starts from nothing; a stream is held until it ended',
+  { skip },
+  async () => {
+    const now = new Date(Date.now() + 122_000);
+    const next = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1, 0, 0, 5);
+    await setClock(dir, next - Date.now());
+    const l = await until(
+      () => live(gw, KEY.payer, 'm-paid'),
+      (x) => x.budgets[0]?.month === monthOf(next),
+    );
+    assert.equal(l.budgets[0]?.spentUsd, 0);
+    const b = body('m-paid', 'hi', 10);
+    upstream.hold();
+    const started = openai(KEY.payer).chat.completions.create({ ...b, stream: true });
+    try {
+      // In flight: the worst case is held, nothing is spent yet.
+      await until(
+        () => live(gw, KEY.payer, 'm-paid'),
+        (x) => Math.abs((x.budgets[0]?.heldUsd ?? 0) - hold(b)) < 1e-9 && x.budgets[0]?.spentUsd === 0,
+      );
+    } finally {
+      upstream.release();
+    }
+    for await (const chunk of await started) void chunk;
+    // Ended: the hold is gone and the real cost (from the stream's usage) is spent.
+    await until(
+      () => live(gw, KEY.payer, 'm-paid'),
+      (x) => Math.abs((x.budgets[0]?.spentUsd ?? 0) - cost(USAGE['up-p'])) < 1e-9 && x.budgets[0]?.heldUsd === 0,
+    );
+  },
+);
