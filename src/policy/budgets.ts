@@ -2,6 +2,7 @@
 // at worst, so the budget stage can hold that much before the call. The spent figure itself
 // comes from the spend ledger (telemetry/spend.ts); reservations sit in a ReservationStore.
 import type { CompiledChatEndpoint, ModelPrice, RoutingTable } from '../compile/routing-table.js';
+import { tokensOfChars } from '../util/estimate-tokens.js';
 import type { SpendSubject } from './stores.js';
 
 /** Output tokens assumed when neither the request nor the endpoint's params set max_tokens. */
@@ -66,6 +67,34 @@ export function maxOutputTokens(body: Readonly<Record<string, unknown>> | undefi
     if (body['messages'] === undefined && body['input'] !== undefined) return 0;
   }
   return own ?? DEFAULT_MAX_OUTPUT_TOKENS;
+}
+
+/** The placeholder of prompt.template (wire/endpoint.ts replaces each one with the input text). */
+const INPUT = '{{input}}';
+
+/** What an endpoint's prompt adds to the input: its own characters, and extra copies of the input. */
+interface PromptCost {
+  readonly chars: number;
+  readonly copies: number;
+}
+const promptCache = new WeakMap<CompiledChatEndpoint, PromptCost>();
+
+/**
+ * Input tokens a request sends upstream at most, from its estimate before the endpoint's prompt
+ * (`input`): plus the prompt's system text and template text, and, when the template names
+ * {{input}} more than once, that many more copies of the input (counted whole, an upper bound:
+ * the template wraps one message).
+ */
+export function worstInputTokens(ep: CompiledChatEndpoint, input: number): number {
+  let p = promptCache.get(ep);
+  if (p === undefined) {
+    const { system, template } = ep.prompt;
+    const parts = template === undefined ? [] : template.split(INPUT);
+    const chars = (system?.length ?? 0) + parts.reduce((n, part) => n + part.length, 0);
+    p = { chars, copies: Math.max(0, parts.length - 2) };
+    promptCache.set(ep, p);
+  }
+  return p.chars === 0 && p.copies === 0 ? input : input * (1 + p.copies) + tokensOfChars(p.chars);
 }
 
 /** USD of `tokensIn` and `tokensOut` at `price`, rounded up to 1e-10 so a reservation never falls short. */

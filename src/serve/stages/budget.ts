@@ -1,11 +1,18 @@
 // limits.monthlyBudgetUsd of the key and of the endpoint, per calendar month in UTC. Before the
-// call the request's worst case is held (policy/budgets.ts: estimated input plus its max output
-// at the dearest priced model that may answer): refused with 422 GW_ERR_BUDGET_EXCEEDED when
-// spent + held + this would pass a budget. The hold is given back by the usage stage right
+// call the request's worst case is held (policy/budgets.ts: estimated input with the endpoint's
+// prompt, plus its max output, at the dearest priced model that may answer): refused with 422
+// GW_ERR_BUDGET_EXCEEDED when spent + held + this would pass a budget. The hold is given back by the usage stage right
 // after the request's usage row is recorded (releaseBudget), when the row's real cost already
 // counts in the spend figure: there is no moment where neither counts.
 import { GwError } from '../../errors.js';
-import { budgetKey, formatUsd, maxOutputTokens, worstCostUsd, worstPrice } from '../../policy/budgets.js';
+import {
+  budgetKey,
+  formatUsd,
+  maxOutputTokens,
+  worstCostUsd,
+  worstInputTokens,
+  worstPrice,
+} from '../../policy/budgets.js';
 import type { ReservationStore, SpendSubject } from '../../policy/stores.js';
 import { monthOf } from '../../telemetry/usage-row.js';
 import type { BudgetHold, RequestContext } from '../context.js';
@@ -65,7 +72,7 @@ async function hold(
   epBudget: number | undefined,
 ): Promise<void> {
   const price = worstPrice(ctx.table, ep, ctx.model ?? '');
-  const usd = worstCostUsd(price, inputTokens(ctx), maxOutputTokens(ctx.body, ep));
+  const usd = worstCostUsd(price, worstInputTokens(ep, inputTokens(ctx)), maxOutputTokens(ctx.body, ep));
   const m = monthLabel(ctx.ts);
   const store = budgets.reservations;
   let heldKey: string | undefined;
