@@ -119,6 +119,8 @@ export interface RequestContext {
   inputTokens: number | undefined;
   /** The budget reservation in force; the usage stage releases it after recording the row. */
   budgetHold: BudgetHold | undefined;
+  /** Guardrail decisions ('name/rule:action') for the usage row; made by the guardrail stages of an endpoint that has guardrails. */
+  guardrailHits: Set<string> | undefined;
 }
 
 export interface ContextInit {
@@ -168,6 +170,7 @@ class Context implements RequestContext {
   bodyBytes = 0;
   inputTokens: number | undefined = undefined;
   budgetHold: BudgetHold | undefined = undefined;
+  guardrailHits: Set<string> | undefined = undefined;
 
   constructor(init: ContextInit) {
     this.id = init.id;
