@@ -1,4 +1,4 @@
-// Pipeline slots the guardrails, schema and sessions issue fills. Each passes the
+// Pipeline slots the guardrails issue fills. Each passes the
 // request on unchanged today; its place in each surface's list (PIPELINES, pipeline.ts) is already the final one.
 import type { Next, Stage } from '../stage.js';
 import type { RequestContext } from '../context.js';
@@ -12,23 +12,8 @@ export const inputGuardrailsStage: Slot = () =>
   function inputGuardrails(_ctx: RequestContext, next: Next) {
     return next();
   };
-/** Endpoint input JSON Schema (422): not checked yet. */
-export const inputSchemaStage: Slot = () =>
-  function inputSchema(_ctx: RequestContext, next: Next) {
-    return next();
-  };
-/** Sessions (session_id history, ttl, maxMessages): not kept yet. */
-export const sessionStage: Slot = () =>
-  function session(_ctx: RequestContext, next: Next) {
-    return next();
-  };
 /** Output guardrails: not applied yet. */
 export const outputGuardrailsStage: Slot = () =>
   function outputGuardrails(_ctx: RequestContext, next: Next) {
-    return next();
-  };
-/** Endpoint output JSON Schema (502): not checked yet. */
-export const outputSchemaStage: Slot = () =>
-  function outputSchema(_ctx: RequestContext, next: Next) {
     return next();
   };
