@@ -125,6 +125,15 @@ test('simple API input: checked by the schema, then rendered into the template (
   assert.equal(e.code, 'GW_ERR_INPUT_SCHEMA');
   assert.match(e.message, /must have required property 'city'/);
   assert.match(e.message, /\/unit must be equal to one of the allowed values/);
+
+  // The message is bounded: five failures named, each cut at 300 characters.
+  const input: Obj = { city: 'x' };
+  for (let i = 0; i < 8; i++) input[`${i}${'k'.repeat(1000)}`] = i;
+  const many = await api('typed', { input });
+  assert.equal(many.status, 422);
+  const m = errorOf(many).message;
+  assert.match(m, /\(and 3 more\)$/);
+  assert.ok(m.length < 2000, `${m.length} characters`);
 });
 
 test('output schema: a non-matching answer is a failed attempt, the next target answers; structured output is asked', async () => {
@@ -425,6 +434,7 @@ test('GET /api/{workspace}/endpoints lists what the key may call, role-filtered,
     input_schema: {
       type: 'object',
       required: ['city'],
+      additionalProperties: false,
       properties: { city: { type: 'string' }, unit: { enum: ['c', 'f'] } },
     },
   });

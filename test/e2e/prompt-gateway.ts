@@ -68,6 +68,7 @@ spec:
     input:
       type: object
       required: [city]
+      additionalProperties: false
       properties: { city: { type: string }, unit: { enum: [c, f] } }
 ---
 apiVersion: gw/v1

@@ -15,10 +15,17 @@ import type { Next, Stage } from '../stage.js';
 
 /** At most this many failures are named in a message (the schema may report many). */
 const SHOWN_ERRORS = 5;
+/** Characters of one failure shown: a path is made of the caller's own keys, which may be long. */
+const SHOWN_CHARS = 300;
 
 function describe(errors: readonly string[]): string {
   const more = errors.length > SHOWN_ERRORS ? ` (and ${errors.length - SHOWN_ERRORS} more)` : '';
-  return errors.slice(0, SHOWN_ERRORS).join('; ') + more;
+  return (
+    errors
+      .slice(0, SHOWN_ERRORS)
+      .map((e) => (e.length > SHOWN_CHARS ? `${e.slice(0, SHOWN_CHARS)}…` : e))
+      .join('; ') + more
+  );
 }
 
 /** The text of the last user message that has text, in a hub (OpenAI) body. */
