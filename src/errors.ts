@@ -96,6 +96,11 @@ export const ERRORS = {
   ),
   GW_ERR_ROUTE_NOT_FOUND: r(404, 'not_found_error', 'no such route'),
   GW_ERR_MODEL_NOT_FOUND: r(404, 'not_found_error', 'unknown model or endpoint, or the endpoint is disabled'),
+  GW_ERR_SESSION_NOT_FOUND: r(
+    404,
+    'not_found_error',
+    'the session id is unknown, expired, or belongs to another key or endpoint',
+  ),
   GW_ERR_REVISION_NOT_FOUND: r(404, 'not_found_error', 'admin API: no config revision with that number (rollback)'),
   GW_ERR_REVISION_CONFLICT: r(
     409,
@@ -128,7 +133,7 @@ export const ERRORS = {
   GW_ERR_INPUT_SCHEMA: r(
     422,
     'invalid_request_error',
-    "the input does not match the endpoint's input schema (not raised yet: see Not enforced yet)",
+    "the input does not match the endpoint's schema.input (the message names the JSON path)",
   ),
   GW_ERR_CONFIG_INVALID: r(
     422,
@@ -161,7 +166,7 @@ export const ERRORS = {
   GW_ERR_OUTPUT_SCHEMA: r(
     502,
     'upstream_error',
-    "the model's output does not match the endpoint's output schema (not raised yet: see Not enforced yet)",
+    "no target's answer matched the endpoint's schema.output (every target was tried)",
   ),
   GW_ERR_NOT_READY: r(503, 'server_error', 'no configuration is loaded yet'),
   GW_ERR_UPSTREAM_CIRCUIT_OPEN: r(

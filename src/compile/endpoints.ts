@@ -108,6 +108,7 @@ export function compileChatEndpoint(
     prompt: { system: spec.prompt?.system, template: spec.prompt?.template },
     inputSchema: validator(ctx, spec.schema?.input),
     outputSchema: validator(ctx, spec.schema?.output),
+    schemaJson: { input: spec.schema?.input, output: spec.schema?.output },
     limits: {
       rpm: spec.limits?.rpm,
       rph: spec.limits?.rph,
@@ -121,8 +122,9 @@ export function compileChatEndpoint(
       sessions === undefined
         ? undefined
         : {
-            ttlMs: parseDuration(sessions.ttl) ?? 0,
-            maxMessages: sessions.maxMessages ?? 0,
+            // The schema's defaults (1h, 50), also when a manifest was loaded without them filled in.
+            ttlMs: parseDuration(sessions.ttl) ?? 3_600_000,
+            maxMessages: sessions.maxMessages ?? 50,
             maxTokens: sessions.maxTokens,
           },
     mcp: { expose: spec.mcp?.expose === true, description: spec.mcp?.description },

@@ -146,6 +146,11 @@ export interface CompiledChatEndpoint {
   readonly prompt: { readonly system: string | undefined; readonly template: string | undefined };
   readonly inputSchema: CompiledValidator | undefined;
   readonly outputSchema: CompiledValidator | undefined;
+  /** The schemas as written: listed by GET /api/{ws}/endpoints, sent upstream as structured-output requests. */
+  readonly schemaJson: {
+    readonly input: Readonly<Record<string, unknown>> | undefined;
+    readonly output: Readonly<Record<string, unknown>> | undefined;
+  };
   readonly limits: EndpointLimits;
   readonly guardrails: readonly CompiledGuardrail[];
   readonly streaming: boolean;

@@ -10,6 +10,8 @@ export interface CurlCommand {
   /** The model in the body (chat endpoints); null for proxy endpoints. */
   readonly model: string | null;
   readonly command: string;
+  /** The same endpoint through the simple API, for chat endpoints with a prompt or an input schema; null otherwise. */
+  readonly simple: { readonly url: string; readonly command: string } | null;
 }
 
 export type CurlResult =
@@ -79,7 +81,10 @@ export function curlCommand(table: RoutingTable, listen: ListenAddress, o: CurlO
   if (ep.type === 'proxy') {
     const url = `${base}/proxy/${encodeURIComponent(ep.provider.name)}/${segment}/`;
     const command = `curl -sS ${shellQuote(url)} \\\n  -H ${auth}`;
-    return { ok: true, curl: { endpoint: ep.name, workspace: ep.workspace, type: 'proxy', url, model: null, command } };
+    return {
+      ok: true,
+      curl: { endpoint: ep.name, workspace: ep.workspace, type: 'proxy', url, model: null, command, simple: null },
+    };
   }
   const model = o.model ?? ep.defaultModel ?? ep.models[0] ?? ep.name;
   if (o.model !== undefined && !ep.models.includes(o.model) && o.model !== ep.name) {
@@ -94,5 +99,29 @@ export function curlCommand(table: RoutingTable, listen: ListenAddress, o: CurlO
     `  -H 'Content-Type: application/json'`,
     `  -d ${shellQuote(body)}`,
   ].join(' \\\n');
-  return { ok: true, curl: { endpoint: ep.name, workspace: ep.workspace, type: 'chat', url, model, command } };
+  const simple = simpleCommand(ep, base, auth);
+  return { ok: true, curl: { endpoint: ep.name, workspace: ep.workspace, type: 'chat', url, model, command, simple } };
+}
+
+/** POST /api/{workspace}/{endpoint} for a prompt endpoint: `input` with the schema's required fields, else `message`. */
+function simpleCommand(
+  ep: Extract<CompiledEndpoint, { type: 'chat' }>,
+  base: string,
+  auth: string,
+): CurlCommand['simple'] {
+  const schema = ep.schemaJson.input;
+  if (ep.prompt.system === undefined && ep.prompt.template === undefined && schema === undefined) return null;
+  const url = `${base}/api/${encodeURIComponent(ep.workspace)}/${encodeURIComponent(ep.name)}`;
+  let body: Record<string, unknown> = { message: 'Hello!' };
+  if (schema !== undefined) {
+    const required = Array.isArray(schema['required']) ? schema['required'].filter((k) => typeof k === 'string') : [];
+    body = { input: Object.fromEntries(required.map((k) => [k, '...'])) };
+  }
+  const command = [
+    `curl -sS ${shellQuote(url)}`,
+    `  -H ${auth}`,
+    `  -H 'Content-Type: application/json'`,
+    `  -d ${shellQuote(JSON.stringify(body))}`,
+  ].join(' \\\n');
+  return { url, command };
 }

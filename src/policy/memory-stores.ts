@@ -1,7 +1,7 @@
 // In-memory implementations of the stores in stores.ts: one process, no persistence. The rate
 // counter is wired in (serve/stages/limits.ts); MemoryReservationStore holds the budgets'
-// in-flight reservations (runtime.ts makes one per process); the spend and session stores are
-// not wired into the request path yet.
+// in-flight reservations (runtime.ts makes one per process); MemorySessionStore keeps the
+// endpoints' sessions (serve/stages/session.ts); the spend store is not wired into the request path yet.
 import type {
   RateCounterStore,
   RateReading,
@@ -218,21 +218,38 @@ interface Session<M> {
   readonly expiresAt: number;
 }
 
+/** Sessions one process keeps at most, by default (the least recently used one makes room). */
+export const DEFAULT_MAX_SESSIONS = 10_000;
+
+/**
+ * Sessions in one Map, least recently used first (Map order: get and put move a session to the
+ * end), so memory is bounded by maxSessions: a put beyond it drops the least recently used one.
+ * Expired sessions are dropped when read, and by expire().
+ */
 export class MemorySessionStore<M = unknown> implements SessionStore<M> {
   readonly #sessions = new Map<string, Session<M>>();
+  readonly #max: number;
+
+  constructor(opts: { readonly maxSessions?: number } = {}) {
+    this.#max = Math.max(1, opts.maxSessions ?? DEFAULT_MAX_SESSIONS);
+  }
 
   get(id: string, nowMs: number): readonly M[] | undefined {
     const s = this.#sessions.get(id);
     if (s === undefined) return undefined;
-    if (s.expiresAt <= nowMs) {
-      this.#sessions.delete(id);
-      return undefined;
-    }
+    this.#sessions.delete(id);
+    if (s.expiresAt <= nowMs) return undefined;
+    this.#sessions.set(id, s);
     return s.messages;
   }
 
   put(id: string, messages: readonly M[], ttlMs: number, nowMs: number): void {
+    this.#sessions.delete(id);
     this.#sessions.set(id, { messages, expiresAt: nowMs + ttlMs });
+    while (this.#sessions.size > this.#max) {
+      const oldest = this.#sessions.keys().next().value as string;
+      this.#sessions.delete(oldest);
+    }
   }
 
   expire(nowMs: number): number {

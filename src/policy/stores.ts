@@ -1,7 +1,7 @@
 // Shared-state store interfaces for the policies (rate limits, budgets, sessions). The rate
 // counters are wired in (serve/stages/limits.ts); the budget stage uses ReservationStore (its
 // spent figure comes from the SQLite spend ledger, which has SpendStore's shape); the session
-// store is not wired in yet. Each store has
+// stage keeps conversations in a SessionStore. Each store has
 // an in-memory implementation (one process) here; a shared backend such as Redis answers the
 // same calls with promises, hence MaybePromise. Times are passed in (epoch ms) rather than read,
 // so callers reuse the clock reading they already have and tests need no fake timers.

@@ -19,7 +19,7 @@ import type { Dialect, NativeRequest, WireDialect } from '../wire/dialect.js';
 import type { AnswerSink } from './sink.js';
 
 /** Which operation a route performs: it picks the route's pipeline (pipelines.ts); stages never branch on it. */
-export type Api = 'chat' | 'embeddings' | 'models' | 'count_tokens';
+export type Api = 'chat' | 'embeddings' | 'models' | 'count_tokens' | 'simple' | 'simple_endpoints';
 
 /** An answer passed on as bytes (the transparent proxy): status, headers and body as they came. */
 export interface RawAnswer {
@@ -38,6 +38,8 @@ export interface RouteMatch {
   readonly label: string;
   /** Set on /endpoints/{name}/...: names resolve inside this endpoint only. */
   readonly endpointScope: string | undefined;
+  /** The `{name}` segments of a pattern route (`/api/{workspace}/{endpoint}`); empty for a fixed one. */
+  readonly params: Readonly<Record<string, string>>;
 }
 
 /** What the upstream stage produced, and what the respond stage sends. */
@@ -62,6 +64,17 @@ export interface BudgetHold {
   readonly key: string | undefined;
   readonly endpoint: string | undefined;
   readonly usd: number;
+}
+
+/** A request's session (serve/stages/session.ts): what is stored once the answer went out. */
+export interface SessionState {
+  /** The id the caller uses. */
+  readonly id: string;
+  /** The id in the store: workspace, endpoint, key name and id (another key finds nothing). */
+  readonly storeId: string;
+  /** History and the new turn as sent (hub shape, no system prompt), trimmed. */
+  readonly messages: readonly Readonly<Record<string, unknown>>[];
+  readonly ttlMs: number;
 }
 
 export interface RequestContext {
@@ -122,6 +135,13 @@ export interface RequestContext {
   budgetHold: BudgetHold | undefined;
   /** Guardrail decisions ('name/rule:action') for the usage row; made by the guardrail stages of an endpoint that has guardrails. */
   guardrailHits: Set<string> | undefined;
+
+  /** The simple API's `input` object (checked by schema.input, rendered into prompt.template). */
+  input: Record<string, unknown> | undefined;
+  /** The session id the caller sent (x-gw-session-id, or the simple API's session_id). */
+  sessionAsked: string | undefined;
+  /** The session this request belongs to (asked or started), once the session stage ran. */
+  session: SessionState | undefined;
 }
 
 export interface ContextInit {
@@ -172,6 +192,10 @@ class Context implements RequestContext {
   inputTokens: number | undefined = undefined;
   budgetHold: BudgetHold | undefined = undefined;
   guardrailHits: Set<string> | undefined = undefined;
+
+  input: Record<string, unknown> | undefined = undefined;
+  sessionAsked: string | undefined = undefined;
+  session: SessionState | undefined = undefined;
 
   constructor(init: ContextInit) {
     this.id = init.id;

@@ -13,7 +13,9 @@ import { errorsStage } from './stages/errors.js';
 import { limitsStage } from './stages/limits.js';
 import { budgetStage } from './stages/budget.js';
 import { inputGuardrailsStage, outputGuardrailsStage } from './stages/guardrails.js';
-import { inputSchemaStage, outputSchemaStage, sessionStage } from './stages/slots.js';
+import { inputSchemaStage, outputSchemaStage } from './stages/schema.js';
+import { sessionSaveStage, sessionStage } from './stages/session.js';
+import { endpointsStage, readSimpleApiBody, simpleRespondStage, simpleTransformStage } from './stages/simple.js';
 import { tokenCapStage } from './stages/token-cap.js';
 import { respondStage } from './stages/respond.js';
 import { modelsStage, routeStage } from './stages/route.js';
@@ -26,8 +28,7 @@ export type { Next, Stage, StageDeps, StageFactory } from './stage.js';
 export type PipelineSpec = readonly (readonly [name: string, factory: StageFactory])[];
 
 /**
- * Every surface's stages, in order. The pass-through slots are filled by the limits/guardrails
- * issue. Room for more surfaces (the transparent proxy, an MCP tool call): a new list here.
+ * Every surface's stages, in order. The guardrail slots are pass-throughs until their issue fills them. Room for more surfaces (the transparent proxy, an MCP tool call): a new list here.
  */
 export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
   chat: [
@@ -46,6 +47,7 @@ export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
     ['upstream', chatUpstreamStage],
     ['outputGuardrails', outputGuardrailsStage],
     ['outputSchema', outputSchemaStage],
+    ['sessionSave', sessionSaveStage],
     ['respond', respondStage],
   ],
   embeddings: [
@@ -79,6 +81,35 @@ export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
     ['errors', errorsStage],
     ['auth', authStage],
     ['models', modelsStage],
+    ['respond', respondStage],
+  ],
+  // POST /api/{workspace}/{endpoint}: the chat pipeline with the simple API's body, input
+  // template and envelope answer.
+  simple: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['body', bodyStage(readSimpleApiBody)],
+    ['route', routeStage],
+    ['limits', limitsStage],
+    ['budget', budgetStage],
+    ['tokenCap', tokenCapStage],
+    ['inputGuardrails', inputGuardrailsStage],
+    ['inputSchema', inputSchemaStage],
+    ['transform', simpleTransformStage],
+    ['session', sessionStage],
+    ['upstream', chatUpstreamStage],
+    ['outputGuardrails', outputGuardrailsStage],
+    ['outputSchema', outputSchemaStage],
+    ['sessionSave', sessionSaveStage],
+    ['respond', simpleRespondStage],
+  ],
+  // GET /api/{workspace}/endpoints: answered locally, like a model listing.
+  simple_endpoints: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['endpoints', endpointsStage],
     ['respond', respondStage],
   ],
 });

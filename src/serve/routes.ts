@@ -1,11 +1,12 @@
 // The HTTP surfaces of the proxy listener, one list per dialect. A later surface is a new list
 // here (and a dialect file), not a change to the router or the stages:
-//   - simple API: prefix /api/ (POST /api/{ws}/{endpoint}, GET /api/{ws}/endpoints) -> prefix routes
+//   - simple API: /api/{ws}/{endpoint} and /api/{ws}/endpoints -> pattern routes (SIMPLE_ROUTES)
 //   - transparent proxy: prefix /proxy/ (/proxy/{provider}/{endpoint}/{path}) -> prefix routes
 import type { Scope } from '../compile/routing-table.js';
 import type { Api } from './context.js';
 import { anthropicDialect } from '../wire/anthropic/caller/index.js';
 import { openaiDialect } from '../wire/openai/caller.js';
+import { simpleDialect } from '../wire/simple/caller.js';
 import type { Dialect } from '../wire/dialect.js';
 
 export interface ApiRoute {
@@ -17,6 +18,8 @@ export interface ApiRoute {
   readonly dialect: Dialect;
   /** Also served as /endpoints/{name}{path}, scoped to that endpoint. */
   readonly scopable: boolean;
+  /** The path parameter that names the endpoint (the request is scoped to it, as on /endpoints/{name}/...). */
+  readonly endpointParam?: string;
 }
 
 export const OPENAI_ROUTES: readonly ApiRoute[] = [
@@ -70,8 +73,36 @@ export const ANTHROPIC_ROUTES: readonly ApiRoute[] = [
   },
 ];
 
+/** The simple API. The listing comes first: an endpoint named 'endpoints' is still callable by POST. */
+export const SIMPLE_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'GET',
+    path: '/api/{workspace}/endpoints',
+    api: 'simple_endpoints',
+    scope: 'chat',
+    label: 'simple.endpoints',
+    dialect: simpleDialect,
+    scopable: false,
+  },
+  {
+    method: 'POST',
+    path: '/api/{workspace}/{endpoint}',
+    api: 'simple',
+    scope: 'chat',
+    label: 'simple.call',
+    dialect: simpleDialect,
+    scopable: false,
+    endpointParam: 'endpoint',
+  },
+];
+
 /** Every dialect's routes, in registration order. */
-export const API_ROUTES: readonly (readonly ApiRoute[])[] = [OPENAI_ROUTES, ANTHROPIC_ROUTES];
+export const API_ROUTES: readonly (readonly ApiRoute[])[] = [OPENAI_ROUTES, ANTHROPIC_ROUTES, SIMPLE_ROUTES];
 
 /** Answers for paths no route claims, and before a route is known. */
 export const DEFAULT_DIALECT: Dialect = openaiDialect;
+
+/** The dialect of an unrouted path: the simple API's envelope under /api/, else DEFAULT_DIALECT. */
+export function unroutedDialect(path: string): Dialect {
+  return path.startsWith('/api/') ? simpleDialect : DEFAULT_DIALECT;
+}

@@ -23,12 +23,12 @@ import type { Dialect } from '../wire/dialect.js';
 import { createListener, type ListenerLimits } from '../http/listener.js';
 import { buildPipeline } from './pipeline.js';
 import { Router } from '../http/router.js';
-import { API_ROUTES, DEFAULT_DIALECT, type ApiRoute } from './routes.js';
+import { API_ROUTES, unroutedDialect, type ApiRoute } from './routes.js';
 import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import { HttpSink } from './sink.js';
-import type { BudgetPort, UpstreamPort } from './stage.js';
-import { MemoryReservationStore } from '../policy/memory-stores.js';
+import type { BudgetPort, StageDeps, UpstreamPort } from './stage.js';
+import { MemoryReservationStore, MemorySessionStore } from '../policy/memory-stores.js';
 import type { SpendSubject } from '../policy/stores.js';
 
 /** The part of GatewaySettings the proxy listener reads. */
@@ -60,6 +60,10 @@ export interface GatewayOptions {
   readonly rateLimits?: RateLimiter | undefined;
   /** Budget reservations and spend (runtime.ts makes them once per process); default: in memory, spend from usageLog. */
   readonly budgets?: BudgetPort | undefined;
+  /** The endpoints' sessions; default: in memory (MemorySessionStore, bounded). */
+  readonly sessions?: StageDeps['sessions'];
+  /** Epoch ms now, for the sessions' TTL; default Date.now (tests move time with their own). */
+  readonly clock?: (() => number) | undefined;
 }
 
 export interface Gateway {
@@ -123,6 +127,8 @@ function buildRouter(opts: GatewayOptions): Router<Target> {
     upstream: opts.upstream,
     rateLimits: opts.rateLimits ?? new RateLimiter(),
     budgets: opts.budgets ?? defaultBudgets(opts.usageLog),
+    sessions: opts.sessions ?? new MemorySessionStore<Readonly<Record<string, unknown>>>(),
+    clock: opts.clock,
   };
   const router = new Router<Target>();
   router.add('GET', '/healthz', { kind: 'healthz' }).add('GET', '/readyz', { kind: 'readyz' });
@@ -179,7 +185,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
         dialect: route.dialect,
         scope: route.scope,
         label: route.label,
-        endpointScope: m.endpointScope,
+        endpointScope: route.endpointParam !== undefined ? m.params[route.endpointParam] : m.endpointScope,
+        params: m.params,
       },
       caller,
       maxBodyBytes: settings.proxy.maxBodyBytes,
@@ -257,9 +264,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
         'GW_ERR_METHOD_NOT_ALLOWED',
         `${method} is not allowed on ${path}; use ${m.allow.join(', ')}`,
       );
-      sendError(res, DEFAULT_DIALECT, err, { allow: m.allow.join(', ') });
+      sendError(res, unroutedDialect(path), err, { allow: m.allow.join(', ') });
     } else {
-      sendError(res, DEFAULT_DIALECT, new GwError('GW_ERR_ROUTE_NOT_FOUND', `no route ${method} ${path}`));
+      sendError(res, unroutedDialect(path), new GwError('GW_ERR_ROUTE_NOT_FOUND', `no route ${method} ${path}`));
     }
     logBare(req, res, id, t0);
   };

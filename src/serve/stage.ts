@@ -1,7 +1,7 @@
 // The types a stage is made of, apart from the pipelines that list them (pipelines.ts), so a
 // stage never imports the list it is part of.
 import type { RateLimiter } from '../policy/rate-limits.js';
-import type { ReservationStore, SpendSubject } from '../policy/stores.js';
+import type { ReservationStore, SessionStore, SpendSubject } from '../policy/stores.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
 import type { BreakerRegistry } from '../upstream/breaker.js';
@@ -39,6 +39,10 @@ export interface StageDeps {
   /** The process's rate-limit counters (one for the process, kept across reloads); absent: no rate limits. */
   readonly rateLimits?: RateLimiter | undefined;
   readonly budgets: BudgetPort;
+  /** The process's sessions (kept across reloads), messages in the hub shape; absent: endpoints with sessions answer 500. */
+  readonly sessions?: SessionStore<Readonly<Record<string, unknown>>> | undefined;
+  /** Epoch ms now; tests pass their own to move time (session TTLs). Default Date.now. */
+  readonly clock?: (() => number) | undefined;
 }
 
 /** Built once per pipeline at startup; the stage it returns runs for every request. */

@@ -38,6 +38,11 @@ export interface ChatCall {
     { readonly dialect: Exclude<Dialect, 'openai'>; readonly body: Record<string, unknown> } | undefined;
   /** A multi-megabyte body: each attempt serialises it in a turn of its own (src/util/turns.ts). */
   readonly large?: boolean | undefined;
+  /**
+   * Judges a JSON answer (the endpoint's schema.output): a message makes that attempt a failure
+   * and the next target is tried, whatever fallbackOn says; undefined accepts it.
+   */
+  readonly check?: ((json: Record<string, unknown>, dialect: Dialect) => string | undefined) | undefined;
 }
 
 export interface Attempt {
@@ -209,7 +214,7 @@ async function runProvider(
       if (out.ok || !isUnhealthy(out.f.cls)) breakers.succeeded(provider, upstreamModel);
       else breakers.failed(provider, upstreamModel);
     }
-    if (out.ok) return out;
+    if (out.ok || out.skip === true) return out;
     last = out.f;
     if (!isTransient(last.cls)) break;
   }
@@ -259,6 +264,13 @@ async function tryOnce(
   );
   let failure: Failure;
   if (r.ok && 'json' in r) {
+    const bad = run.call.check?.(r.json, native !== undefined ? (run.call.native?.dialect ?? 'openai') : 'openai');
+    if (bad !== undefined) {
+      // The target answered, but not what the endpoint promises: the next target may do better.
+      const f: Failure = { cls: '4xx', message: `the answer does not match schema.output: ${bad}`, output: true };
+      record(run, provider.name, upstreamModel, started, r.status, f);
+      return { ok: false, f, skip: true };
+    }
     const attempt = record(run, provider.name, upstreamModel, started, r.status);
     return { ok: true, s: { provider, upstreamModel, attempt, readyAt: r.headersAt, json: r.json, native } };
   } else if (r.ok) {

@@ -11,6 +11,8 @@ export interface Failure {
   readonly retryAfterMs?: number | undefined;
   /** The answer was not the upstream's API (bad JSON, wrong shape). */
   readonly protocol?: boolean;
+  /** The answer arrived but failed the endpoint's schema.output (ChatCall.check). */
+  readonly output?: boolean;
 }
 
 /** Thrown inside the executor when the caller went away; never retried. */

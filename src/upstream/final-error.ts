@@ -9,7 +9,8 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
  * The caller's error once every target failed. The failures of attempts that reached a target
  * decide (circuit skips do not): all timed out → GW_ERR_UPSTREAM_TIMEOUT; all were 429 →
  * GW_ERR_UPSTREAM_RATE_LIMITED with the soonest Retry-After hint; all were protocol failures (an
- * answer that is not the API) → GW_ERR_UPSTREAM_PROTOCOL; else GW_ERR_UPSTREAM_EXHAUSTED. No
+ * answer that is not the API) → GW_ERR_UPSTREAM_PROTOCOL; any answer refused by schema.output → GW_ERR_OUTPUT_SCHEMA;
+ * else GW_ERR_UPSTREAM_EXHAUSTED. No
  * attempt reached a target because every breaker was open → GW_ERR_UPSTREAM_CIRCUIT_OPEN with
  * Retry-After until the first probe. details.retryAfterSec becomes the answer's Retry-After.
  */
@@ -35,6 +36,13 @@ export function finalError(
   const lastReal = real.at(-1) ?? f;
   if (lastReal.status !== undefined) details.upstreamStatus = lastReal.status;
   details.upstreamMessage = lastReal.message;
+  if (real.some((x) => x.output === true)) {
+    return new GwError(
+      'GW_ERR_OUTPUT_SCHEMA',
+      `no answer matched the endpoint's output schema (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`,
+      details,
+    );
+  }
   if (real.length > 0 && real.every((x) => x.cls === '429')) {
     let hint: number | undefined;
     for (const x of real) if (x.retryAfterMs !== undefined) hint = Math.min(hint ?? Infinity, x.retryAfterMs);

@@ -84,3 +84,15 @@ test('session store: get, put replaces, expiry at the time to live', () => {
   assert.equal(s.expire(5000), 1);
   assert.equal(store.size, 0);
 });
+
+test('session store: bounded by maxSessions, the least recently used one makes room', () => {
+  const store = new MemorySessionStore<string>({ maxSessions: 2 });
+  store.put('a', ['a'], 1000, 0);
+  store.put('b', ['b'], 1000, 0);
+  assert.deepEqual(store.get('a', 1), ['a']); // a is now the most recently used
+  store.put('c', ['c'], 1000, 2);
+  assert.equal(store.size, 2);
+  assert.equal(store.get('b', 3), undefined);
+  assert.deepEqual(store.get('a', 3), ['a']);
+  assert.deepEqual(store.get('c', 3), ['c']);
+});

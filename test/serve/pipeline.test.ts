@@ -70,7 +70,14 @@ function context(
     req: fakeRequest(route.method, body),
     sink,
     table: TABLE,
-    route: { api, dialect: route.dialect, scope: route.scope, label: route.label, endpointScope: undefined },
+    route: {
+      api,
+      dialect: route.dialect,
+      scope: route.scope,
+      label: route.label,
+      endpointScope: undefined,
+      params: {},
+    },
     caller: new CallerLink(),
     maxBodyBytes: 1 << 20,
     maxJsonDepth: 64,
@@ -102,7 +109,7 @@ test('each surface has a positive stage list', () => {
     'respond',
   ]);
   assert.ok(!stageNames('embeddings').includes('transform'));
-  assert.equal(stageNames('chat').length, 16);
+  assert.equal(stageNames('chat').length, 17);
   for (const list of Object.values(PIPELINES)) assert.equal(new Set(list.map(([n]) => n)).size, list.length);
 });
 

@@ -89,6 +89,7 @@ export function chatEndpoint(
     prompt: { system: undefined, template: undefined },
     inputSchema: undefined,
     outputSchema: undefined,
+    schemaJson: { input: undefined, output: undefined },
     limits: { rpm: undefined, rph: undefined, tpm: undefined, maxInputTokens: undefined, monthlyBudgetUsd: undefined },
     guardrails: [],
     streaming: true,

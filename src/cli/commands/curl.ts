@@ -28,7 +28,11 @@ async function run(endpoint: string, o: CurlOptions, io: CliIO): Promise<number>
     io.err(`gw curl: ${r.message}\n`);
     return 1;
   }
-  io.out(o.output === 'json' ? JSON.stringify(r.curl, null, 2) + '\n' : r.curl.command + '\n');
+  if (o.output === 'json') io.out(JSON.stringify(r.curl, null, 2) + '\n');
+  else {
+    io.out(r.curl.command + '\n');
+    if (r.curl.simple !== null) io.out(`\n# or through the simple API:\n${r.curl.simple.command}\n`);
+  }
   return 0;
 }
 

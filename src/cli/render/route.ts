@@ -65,8 +65,7 @@ function renderPolicies(p: ExplainedPolicies): string[] {
     p.sessions === null
       ? 'off'
       : `ttl ${formatMs(p.sessions.ttlMs)}, maxMessages ${p.sessions.maxMessages}${p.sessions.maxTokens !== undefined ? `, maxTokens ${p.sessions.maxTokens}` : ''}`;
-  // Schemas and sessions are read and validated but not yet applied to requests (README: Not
-  // enforced yet); say so wherever one is configured. Guardrails are enforced.
+  // Guardrails, schemas and sessions are enforced; a limit field gw does not enforce is marked.
   const pending = (configured: boolean): string => (configured ? chalk.yellow(' (not enforced yet)') : '');
   const limits = pairs(p.limits);
   return [
@@ -75,8 +74,8 @@ function renderPolicies(p: ExplainedPolicies): string[] {
     `  prompt      ${prompt.length > 0 ? prompt.join('; ') : 'none'}`,
     `  params      ${pairs(p.params)}${Object.keys(p.params).length > 0 ? (p.lockParams ? ' (locked: endpoint values win)' : ' (defaults: caller values win)') : ''}`,
     `  streaming   ${p.streaming ? 'allowed' : 'refused (stream: true answers 400)'}`,
-    `  schema      input ${p.inputSchema ? 'set' : 'none'}, output ${p.outputSchema ? 'set' : 'none'}${pending(p.inputSchema || p.outputSchema)}`,
-    `  sessions    ${sessions}${pending(p.sessions !== null)}`,
+    `  schema      input ${p.inputSchema ? 'set' : 'none'}, output ${p.outputSchema ? 'set' : 'none'}`,
+    `  sessions    ${sessions}`,
   ];
 }
 

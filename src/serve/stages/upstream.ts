@@ -6,6 +6,7 @@ import { GwError, isGwError } from '../../errors.js';
 import { LARGE_BODY_BYTES } from '../../util/turns.js';
 import type { RequestContext } from '../context.js';
 import type { Next, Stage, StageDeps } from '../stage.js';
+import { answerCheck, withStructuredOutput } from './schema.js';
 
 export type { UpstreamPort } from '../stage.js';
 
@@ -29,17 +30,22 @@ export function chatUpstreamStage(deps: StageDeps): Stage {
   return async function upstream(ctx: RequestContext, next: Next): Promise<void> {
     const { endpoint, model, body } = ctx;
     if (endpoint === undefined || model === undefined || body === undefined) throw unresolved();
+    // schema.output: every answer is judged whole, so a stream is asked as one JSON answer
+    // (the outputSchema stage replays it) and goes through the hub shape.
+    const check = answerCheck(endpoint);
+    const whole = check !== undefined && ctx.stream;
     // Each call written out in full: `{ ...call, more }` (a spread plus new fields) takes V8's slow path on Node 20.
     const call = {
       table: ctx.table,
       endpoint,
       model,
-      body,
+      body: check === undefined ? body : withStructuredOutput(endpoint, body),
       signal: ctx.caller,
       requestId: ctx.id,
-      stream: ctx.stream,
-      native: ctx.native,
+      stream: ctx.stream && !whole,
+      native: whole ? undefined : ctx.native,
       large: ctx.bodyBytes >= LARGE_BODY_BYTES,
+      check,
     };
     try {
       const o = await port.executeChat(call, exec);
