@@ -254,6 +254,26 @@ test('sessions on the chat route (OpenAI SDK, x-gw-session-id), streamed answers
   );
 });
 
+test('sessions through the Anthropic SDK: the header starts and continues one, the history goes upstream', async () => {
+  const client = new Anthropic({ apiKey: KEY.app, baseURL: gw.url, maxRetries: 0 });
+  const { response } = await client.messages
+    .create({ model: 'chatty', max_tokens: 50, messages: [{ role: 'user', content: 'uno' }] })
+    .withResponse();
+  const id = response.headers.get('x-gw-session-id');
+  assert.ok(id);
+  const sent = await upstreamDuring(async () => {
+    const msg = await client.messages.create(
+      { model: 'chatty', max_tokens: 50, messages: [{ role: 'user', content: 'dos' }] },
+      { headers: { 'x-gw-session-id': id } },
+    );
+    assert.equal(msg.content[0]?.type === 'text' ? msg.content[0].text : '', 'echo: dos');
+  });
+  assert.deepEqual(
+    messagesOf(sent[0] as Obj).map((m) => m.content),
+    ['Be kind.', 'uno', 'echo: uno', 'dos'],
+  );
+});
+
 test('sessions are trimmed by maxTokens, oldest turns first', async () => {
   const line = (w: string): string => `${w} ${'x'.repeat(39 - w.length)}`; // 40 chars: 10 tokens + 1
   const sent = await upstreamDuring(async () => {
