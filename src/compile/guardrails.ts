@@ -25,7 +25,8 @@ export function keywordsRegex(keywords: readonly string[]): RegExp {
 
 function piiRule(kind: PiiKind): CompiledRule {
   const p = PII_PATTERNS[kind];
-  return { kind: 'pattern', label: kind, regex: new RegExp(p.source, `g${p.flags}`), luhn: p.luhn, span: p.span };
+  const regex = new RegExp(p.source, `g${p.flags}`);
+  return { kind: 'pattern', label: kind, regex, luhn: p.luhn, span: p.span, requires: p.requires };
 }
 
 function tryBuild<T>(build: () => T): T | undefined {
@@ -51,7 +52,8 @@ export function compileGuardrail(name: string, spec: Guardrail['spec']): Compile
       const kws = rule.keywords;
       const regex = tryBuild(() => keywordsRegex(kws));
       const span = Math.max(...kws.map((k) => k.length));
-      if (regex !== undefined) rules.push({ kind: 'pattern', label: 'keywords', regex, luhn: false, span });
+      if (regex !== undefined)
+        rules.push({ kind: 'pattern', label: 'keywords', regex, luhn: false, span, requires: undefined });
     } else if (typeof rule.maxChars === 'number') {
       rules.push({ kind: 'maxChars', maxChars: rule.maxChars });
     }

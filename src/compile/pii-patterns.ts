@@ -12,6 +12,8 @@ export interface PiiPattern {
   readonly luhn: boolean;
   /** The longest text a match can cover (a stream holds this much back); emails: a practical cap. */
   readonly span: number;
+  /** A character every match contains: a text without it is skipped without running the pattern. */
+  readonly requires?: string;
 }
 
 const OCTET = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
@@ -25,6 +27,7 @@ export const PII_PATTERNS: Readonly<Record<PiiKind, PiiPattern>> = {
     // The pattern itself is unbounded; addresses longer than this that straddle two stream
     // chunks may go through unmasked (README, Guardrails).
     span: 80,
+    requires: '@',
   },
   // North American (555-123-4567, (555) 123-4567, +1 555 123 4567) or international (+44 20 7946 0958).
   phone: {
@@ -43,7 +46,7 @@ export const PII_PATTERNS: Readonly<Record<PiiKind, PiiPattern>> = {
     luhn: false,
     span: 11,
   },
-  ipv4: { source: `(?<![\\d.])(?:${OCTET}\\.){3}${OCTET}(?!\\.?\\d)`, flags: '', luhn: false, span: 15 },
+  ipv4: { source: `(?<![\\d.])(?:${OCTET}\\.){3}${OCTET}(?!\\.?\\d)`, flags: '', luhn: false, span: 15, requires: '.' },
   // Country code, check digits, then 11-30 alphanumerics, optionally in groups of four.
   iban: {
     source: '(?<![A-Za-z0-9])[A-Z]{2}\\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?![A-Za-z0-9])',

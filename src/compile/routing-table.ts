@@ -103,6 +103,8 @@ export type CompiledRule =
       readonly luhn: boolean;
       /** The longest text a match can cover: how much a stream holds back for this rule. */
       readonly span: number;
+      /** A character every match contains (a cheap pre-check), when there is one. */
+      readonly requires: string | undefined;
     }
   /** An operator's regex, run by a linear-time engine (RE2); closures, so the frozen table never reaches the engine's state. */
   | {

@@ -523,7 +523,7 @@ export interface GuardrailRule {
     ...("email" | "phone" | "credit_card" | "ssn" | "ipv4" | "iban")[]
   ];
   /**
-   * A regular expression; a leading (?i) makes it case-insensitive.
+   * A regular expression in RE2 syntax, run in linear time (no lookarounds or backreferences); inline flags such as (?i) make it case-insensitive.
    */
   regex?: string;
   /**

@@ -61,17 +61,51 @@ interface Match {
 
 type PatternRule = Exclude<CompiledRule, { kind: 'maxChars' }>;
 
-/** Matches of one rule in text[from..], in text coordinates (appended to out). */
-function ruleMatches(g: CompiledGuardrail, rule: PatternRule, text: string, from: number, out: Match[]): void {
+/** One pattern to run, and every guardrail rule it stands for. */
+interface Scanner {
+  readonly rule: PatternRule;
+  readonly owners: readonly { readonly g: CompiledGuardrail; readonly label: string }[];
+}
+
+/**
+ * The distinct patterns of a guardrail list: guardrails that share pii kinds (each compiles its
+ * own RegExp of the same source) run each pattern once per text, not once per guardrail.
+ */
+const scannersOf = new WeakMap<readonly CompiledGuardrail[], readonly Scanner[]>();
+function scanners(gs: readonly CompiledGuardrail[]): readonly Scanner[] {
+  let list = scannersOf.get(gs);
+  if (list !== undefined) return list;
+  const byKey = new Map<unknown, { rule: PatternRule; owners: { g: CompiledGuardrail; label: string }[] }>();
+  for (const g of gs) {
+    for (const rule of g.rules) {
+      if (rule.kind === 'maxChars') continue;
+      const key = rule.kind === 'pattern' ? `${rule.regex.source}\0${rule.regex.flags}\0${rule.luhn}` : rule;
+      let s = byKey.get(key);
+      if (s === undefined) byKey.set(key, (s = { rule, owners: [] }));
+      s.owners.push({ g, label: rule.label });
+    }
+  }
+  list = [...byKey.values()];
+  scannersOf.set(gs, list);
+  return list;
+}
+
+/** Matches of one pattern in text[from..], in text coordinates, once per owner (appended to out). */
+function scan(s: Scanner, text: string, from: number, out: Match[]): void {
+  const rule = s.rule;
+  const add = (start: number, end: number): void => {
+    for (const o of s.owners) out.push({ start, end, g: o.g, label: o.label });
+  };
   if (rule.kind === 'linear') {
     if (!rule.test(text)) return;
     const spans = rule.find(text);
     for (let i = 0; i < spans.length; i += 2) {
       const start = spans[i] as number;
-      if (start >= from) out.push({ start, end: spans[i + 1] as number, g, label: rule.label });
+      if (start >= from) add(start, spans[i + 1] as number);
     }
     return;
   }
+  if (rule.requires !== undefined && text.indexOf(rule.requires, from) < 0) return;
   // A shared global RegExp: lastIndex is set before each use and nothing awaits in between.
   const re = rule.regex;
   re.lastIndex = from;
@@ -81,7 +115,7 @@ function ruleMatches(g: CompiledGuardrail, rule: PatternRule, text: string, from
       continue;
     }
     if (rule.luhn && !luhnValid(m[0])) continue;
-    out.push({ start: m.index, end: m.index + m[0].length, g, label: rule.label });
+    add(m.index, m.index + m[0].length);
   }
 }
 
@@ -100,6 +134,7 @@ function blocked(g: CompiledGuardrail, rule: string): GwError {
  */
 export class TextGuard {
   readonly #gs: readonly CompiledGuardrail[];
+  readonly #scanners: readonly Scanner[];
   readonly #hits: Set<string>;
   /** Characters of original text decided so far (maxChars). */
   #seen = 0;
@@ -108,6 +143,7 @@ export class TextGuard {
 
   constructor(gs: readonly CompiledGuardrail[], hits: Set<string>) {
     this.#gs = gs;
+    this.#scanners = scanners(gs);
     this.#hits = hits;
   }
 
@@ -123,9 +159,7 @@ export class TextGuard {
    */
   decide(text: string, from: number, cut: number): string {
     const matches: Match[] = [];
-    for (const g of this.#gs) {
-      for (const rule of g.rules) if (rule.kind !== 'maxChars') ruleMatches(g, rule, text, from, matches);
-    }
+    for (const s of this.#scanners) scan(s, text, from, matches);
     let end = cut;
     let decided: Match[] | undefined;
     if (matches.length > 0) {

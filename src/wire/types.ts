@@ -62,6 +62,8 @@ export interface WireCodec {
   answerChars(json: Obj): number;
   /** The generated text one stream event carries ('' for none). */
   eventText(event: Obj): string;
+  /** True when no more text follows this event's (it carries a finish): text held back goes out in it. */
+  eventEndsText(event: Obj): boolean;
   eventChars(event: Obj): number;
 
   /** Rewrites every piece of text in place (the object is changed: pass one you own). */

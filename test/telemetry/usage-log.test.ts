@@ -135,6 +135,28 @@ describe('UsageLog writes', () => {
     db.close();
   });
 
+  test('migration 4: a file from before it gains the guardrails column; rows keep what matched, older rows null', () => {
+    const path = freshPath();
+    UsageLog.open(path).close();
+    // Roll the file back to the three steps an older gw wrote, with one of its rows in it.
+    const old = new BetterSqlite3(path);
+    old.exec('ALTER TABLE requests DROP COLUMN guardrails');
+    old.pragma('user_version = 3');
+    old
+      .prepare(
+        "INSERT INTO requests (ts, request_id, workspace, status, latency_ms, route) VALUES (1, 'old', 'w', 200, 1, 'r')",
+      )
+      .run();
+    old.close();
+    const log = UsageLog.open(path);
+    log.record(row({ requestId: 'new', guardrails: 'pii-mask/email:mask,no-secrets/regex:block' }));
+    log.flush();
+    const byId = new Map(log.recent().map((r) => [r.requestId, r.guardrails]));
+    assert.equal(byId.get('old'), null);
+    assert.equal(byId.get('new'), 'pii-mask/email:mask,no-secrets/regex:block');
+    log.close();
+  });
+
   test('a file from a newer gw is refused with GW_ERR_STORAGE_OPEN', () => {
     const path = freshPath();
     UsageLog.open(path).close();

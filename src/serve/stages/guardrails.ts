@@ -115,7 +115,8 @@ export async function* guardStream(
       continue;
     }
     template = event;
-    const out = guard.push(text);
+    // A finish in the same event (some servers send the last text with it): nothing is held past it.
+    const out = codec.eventEndsText(event) ? guard.push(text) + guard.flush() : guard.push(text);
     if (out !== text) setEventText(event, out, codec);
     yield event;
   }

@@ -131,6 +131,12 @@ export const anthropicCodec: WireCodec = Object.freeze({
     const text = (event['delta'] as { text?: unknown } | undefined)?.text;
     return typeof text === 'string' ? text : '';
   },
+  eventEndsText(event: Obj): boolean {
+    // Text arrives only in content_block_delta events, which never end a block themselves.
+    return (
+      event['type'] === 'content_block_stop' || event['type'] === 'message_delta' || event['type'] === 'message_stop'
+    );
+  },
   eventChars(event: Obj): number {
     return strLen((event['delta'] as { text?: unknown } | undefined)?.text);
   },

@@ -131,6 +131,13 @@ export const openaiCodec: WireCodec = Object.freeze({
     }
     return text;
   },
+  eventEndsText(event: Obj): boolean {
+    for (const c of choicesOf(event) ?? []) {
+      const finish = (c as { finish_reason?: unknown } | null)?.finish_reason;
+      if (finish !== undefined && finish !== null && finish !== '') return true;
+    }
+    return false;
+  },
   eventChars(event: Obj): number {
     const choices = choicesOf(event);
     if (choices === undefined) return 0;
