@@ -22,6 +22,7 @@ import {
 import { tokenCapStage } from './stages/token-cap.js';
 import { respondStage } from './stages/respond.js';
 import { modelsStage, routeStage } from './stages/route.js';
+import { proxyRouteStage, proxyUpstreamStage } from './stages/proxy.js';
 import { transformStage } from './stages/transform.js';
 import { chatUpstreamStage, countTokensStage, embeddingsUpstreamStage } from './stages/upstream.js';
 import { usageStage } from './stages/usage.js';
@@ -32,7 +33,7 @@ export type PipelineSpec = readonly (readonly [name: string, factory: StageFacto
 
 /**
  * Every surface's stages, in order. The pass-through slots are filled by the limits/guardrails
- * issue. Room for more surfaces (the transparent proxy, an MCP tool call): a new list here.
+ * issue. Room for more surfaces (an MCP tool call): a new list here.
  */
 export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
   chat: [
@@ -84,6 +85,17 @@ export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
     ['errors', errorsStage],
     ['auth', authStage],
     ['models', modelsStage],
+    ['respond', respondStage],
+  ],
+  // The transparent proxy: no body is read or parsed here (it streams through the upstream
+  // stage), no tokens are counted, so no budget, token cap, guardrails or transform.
+  proxy: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['route', proxyRouteStage],
+    ['limits', limitsStage],
+    ['upstream', proxyUpstreamStage],
     ['respond', respondStage],
   ],
 });

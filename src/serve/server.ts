@@ -153,6 +153,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
     res.setHeader('x-request-id', id);
     // The name Anthropic's API and SDK use for the same id.
     res.setHeader('request-id', id);
+    // gw is an origin server, not a forward proxy: an absolute-form target (GET http://host/…)
+    // or asterisk-form (OPTIONS *) never names a route, and never reaches an upstream.
+    if (req.url === undefined || req.url[0] !== '/') {
+      sendError(res, DEFAULT_DIALECT, new GwError('GW_ERR_BAD_REQUEST_TARGET', 'the request target must be a path starting with /'));
+      return logBare(req, res, id, t0);
+    }
     const m = router.match(req.method ?? 'GET', req.url ?? '/');
     if (m.kind !== 'found') return answerUnrouted(req, res, m, id, t0);
     const target = m.value;
@@ -180,6 +186,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
         scope: route.scope,
         label: route.label,
         endpointScope: m.endpointScope,
+        params: m.params,
+        rest: m.rest,
       },
       caller,
       maxBodyBytes: settings.proxy.maxBodyBytes,

@@ -147,4 +147,14 @@ export const MIGRATIONS: readonly string[] = [
   `,
   ROLLUP,
   REFUSALS,
+  // 4: another branch's step (merged in its place); an empty step here only keeps the numbering.
+  '',
+  // 5: transparent proxy rows: method, path below the endpoint's baseUrl (no query), body bytes
+  // each way. NULL on the other surfaces' rows, old ones included. Reads no column of step 4.
+  `
+  ALTER TABLE requests ADD COLUMN method TEXT;
+  ALTER TABLE requests ADD COLUMN path TEXT;
+  ALTER TABLE requests ADD COLUMN bytes_in INTEGER;
+  ALTER TABLE requests ADD COLUMN bytes_out INTEGER;
+  `,
 ];

@@ -53,6 +53,10 @@ interface RawRow {
   ttfb_ms: number | null;
   stream: number;
   route: string;
+  method: string | null;
+  path: string | null;
+  bytes_in: number | null;
+  bytes_out: number | null;
 }
 
 /** A workspace's endpoint over a window, for `gw status`. */
@@ -143,6 +147,10 @@ function toStored(r: RawRow): StoredUsageRow {
     ttfbMs: r.ttfb_ms,
     stream: r.stream !== 0,
     route: r.route,
+    method: r.method,
+    path: r.path,
+    bytesIn: r.bytes_in,
+    bytesOut: r.bytes_out,
   };
 }
 

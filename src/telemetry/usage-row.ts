@@ -47,6 +47,12 @@ export interface UsageRow {
   readonly stream?: boolean;
   /** Which surface served it: 'openai.chat', 'openai.embeddings', 'openai.models', 'anthropic.messages', 'api.simple', 'proxy'... */
   readonly route: string;
+  /** Transparent proxy rows: the HTTP method and the path below the endpoint's baseUrl (never the query). */
+  readonly method?: string | null;
+  readonly path?: string | null;
+  /** Transparent proxy rows: body bytes passed upstream and passed back. */
+  readonly bytesIn?: number | null;
+  readonly bytesOut?: number | null;
 }
 
 /** A row read back from SQLite: every field present, absent values as null/0/false. */
@@ -71,6 +77,11 @@ export interface StoredUsageRow {
   readonly ttfbMs: number | null;
   readonly stream: boolean;
   readonly route: string;
+  /** Set on transparent proxy rows, null on the others. */
+  readonly method: string | null;
+  readonly path: string | null;
+  readonly bytesIn: number | null;
+  readonly bytesOut: number | null;
 }
 
 export type SpendSubjectKind = 'key' | 'endpoint';

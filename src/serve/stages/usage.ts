@@ -43,11 +43,12 @@ export function buildRow(ctx: RequestContext, latencyMs: number): UsageRow {
   const last = ctx.attempts[ctx.attempts.length - 1];
   const price =
     o?.provider !== undefined && o.upstreamModel !== undefined ? o.provider.pricing.get(o.upstreamModel) : undefined;
+  const proxy = ctx.proxy;
   return {
     ts: ctx.ts,
     requestId: ctx.id,
     workspace: ctx.key?.workspace ?? '',
-    endpoint: ctx.endpoint?.name ?? null,
+    endpoint: ctx.endpoint?.name ?? proxy?.endpoint.name ?? null,
     keyName: ctx.key?.name ?? null,
     model: ctx.modelAsked ?? null,
     provider: o?.provider?.name ?? last?.provider ?? null,
@@ -62,6 +63,10 @@ export function buildRow(ctx: RequestContext, latencyMs: number): UsageRow {
     ttfbMs: ctx.ttfbMs ?? null,
     stream: ctx.stream,
     route: ctx.route.label,
+    method: proxy === undefined ? null : (ctx.req.method ?? null),
+    path: proxy?.path ?? null,
+    bytesIn: proxy?.bytesIn ?? null,
+    bytesOut: proxy?.bytesOut ?? null,
   };
 }
 
