@@ -81,7 +81,11 @@ export const ERRORS = {
   GW_ERR_JSON_TOO_DEEP: r(400, 'invalid_request_error', 'the JSON body nests deeper than proxy.maxJsonDepth'),
   GW_ERR_BAD_REQUEST: r(400, 'invalid_request_error', 'a field is missing or has the wrong type'),
   GW_ERR_STREAMING_DISABLED: r(400, 'invalid_request_error', 'stream: true on an endpoint with streaming: false'),
-  GW_ERR_BAD_REQUEST_TARGET: r(400, 'invalid_request_error', 'the request target is not a path (absolute-form, asterisk-form)'),
+  GW_ERR_BAD_REQUEST_TARGET: r(
+    400,
+    'invalid_request_error',
+    'the request target is not a path (absolute-form, asterisk-form)',
+  ),
   GW_ERR_PROXY_PATH: r(
     400,
     'invalid_request_error',
@@ -106,7 +110,7 @@ export const ERRORS = {
   GW_ERR_PROXY_NOT_FOUND: r(
     404,
     'not_found_error',
-    'no enabled proxy endpoint of that name under that provider in the key\'s workspace',
+    "no enabled proxy endpoint of that name under that provider in the key's workspace",
   ),
   GW_ERR_REVISION_NOT_FOUND: r(404, 'not_found_error', 'admin API: no config revision with that number (rollback)'),
   GW_ERR_REVISION_CONFLICT: r(

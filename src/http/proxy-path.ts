@@ -15,9 +15,7 @@
 /** Decoding rounds a segment is checked through: covers double and triple encoding. */
 const MAX_DECODE_ROUNDS = 3;
 
-export type ProxyPath =
-  | { readonly ok: true; readonly path: string }
-  | { readonly ok: false; readonly reason: string };
+export type ProxyPath = { readonly ok: true; readonly path: string } | { readonly ok: false; readonly reason: string };
 
 function refuse(reason: string): ProxyPath {
   return { ok: false, reason };

@@ -78,17 +78,15 @@ export const PROXY_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', '
  * plain JSON envelope {"error": {"message", "type", "code"}} (the OpenAI dialect's shape).
  */
 export const PROXY_ROUTES: readonly ApiRoute[] = ['/proxy', '/proxy-api'].flatMap((prefix) =>
-  PROXY_METHODS.map(
-    (method): ApiRoute => ({
-      method,
-      path: `${prefix}/{provider}/{endpoint}/*`,
-      api: 'proxy',
-      scope: 'chat',
-      label: 'proxy',
-      dialect: openaiDialect,
-      scopable: false,
-    }),
-  ),
+  PROXY_METHODS.map((method): ApiRoute => ({
+    method,
+    path: `${prefix}/{provider}/{endpoint}/*`,
+    api: 'proxy',
+    scope: 'chat',
+    label: 'proxy',
+    dialect: openaiDialect,
+    scopable: false,
+  })),
 );
 
 /** Every dialect's routes, in registration order. */

@@ -156,7 +156,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     // gw is an origin server, not a forward proxy: an absolute-form target (GET http://host/…)
     // or asterisk-form (OPTIONS *) never names a route, and never reaches an upstream.
     if (req.url === undefined || req.url[0] !== '/') {
-      sendError(res, DEFAULT_DIALECT, new GwError('GW_ERR_BAD_REQUEST_TARGET', 'the request target must be a path starting with /'));
+      sendError(
+        res,
+        DEFAULT_DIALECT,
+        new GwError('GW_ERR_BAD_REQUEST_TARGET', 'the request target must be a path starting with /'),
+      );
       return logBare(req, res, id, t0);
     }
     const m = router.match(req.method ?? 'GET', req.url ?? '/');

@@ -44,9 +44,13 @@ function upstreamError(ep: CompiledProxyEndpoint, err: unknown, phase: string): 
       { endpoint: ep.name },
     );
   }
-  return new GwError('GW_ERR_UPSTREAM_EXHAUSTED', `proxy endpoint ${ep.name}: the upstream failed ${phase} (${f.message})`, {
-    endpoint: ep.name,
-  });
+  return new GwError(
+    'GW_ERR_UPSTREAM_EXHAUSTED',
+    `proxy endpoint ${ep.name}: the upstream failed ${phase} (${f.message})`,
+    {
+      endpoint: ep.name,
+    },
+  );
 }
 
 /** The answer body, its upstream errors turned into GwErrors (the caller's own abort passes as it is). */
