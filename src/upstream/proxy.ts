@@ -41,15 +41,13 @@ function upstreamError(ep: CompiledProxyEndpoint, err: unknown, phase: string): 
     return new GwError(
       'GW_ERR_UPSTREAM_TIMEOUT',
       `proxy endpoint ${ep.name}: the upstream sent nothing for ${ep.timeoutMs} ms ${phase}`,
-      { endpoint: ep.name },
+      { endpoint: ep.name, failure: f.cls },
     );
   }
   return new GwError(
     'GW_ERR_UPSTREAM_EXHAUSTED',
     `proxy endpoint ${ep.name}: the upstream failed ${phase} (${f.message})`,
-    {
-      endpoint: ep.name,
-    },
+    { endpoint: ep.name, failure: f.cls },
   );
 }
 

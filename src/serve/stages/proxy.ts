@@ -91,7 +91,8 @@ async function* counted(
 function attempt(ep: CompiledProxyEndpoint, t0: number, status: number | undefined, err?: unknown): Attempt {
   const a: Attempt = { provider: ep.provider.name, model: '', ms: performance.now() - t0 };
   if (status !== undefined) a.status = status;
-  if (err !== undefined) a.error = isGwError(err) ? `${err.code}: ${err.message}` : 'caller went away';
+  // The failure class ('timeout', 'connect'), as chat attempts record it; the row's code says more.
+  if (err !== undefined) a.error = isGwError(err) ? String(err.details?.['failure'] ?? 'error') : 'caller went away';
   return a;
 }
 
