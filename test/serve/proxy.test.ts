@@ -74,6 +74,11 @@ let secure: ProxyUpstream;
 let gw: TestGateway;
 let pki: TestPki;
 let deadPort: number;
+/** An upstream that sees bodies as they arrive: /base/upload notes the first bytes and the abort, /base/break cuts its answer. */
+let live: import('node:http').Server;
+let livePort: number;
+let uploadStarted: () => void = () => undefined;
+let uploadAborted: () => void = () => undefined;
 
 async function closedPort(): Promise<number> {
   const s = createServer();
@@ -102,7 +107,7 @@ ${proxy('api', '  headers: { x-team: endpoint, x-endpoint-only: e }\n')}${proxy(
   )}${proxy('slow', '  timeout: 300ms\n')}${proxy('admins', '  allowedRoles: [admin]\n')}${proxy(
     'metered',
     '  limits: { rpm: 2 }\n',
-  )}${proxy('shut', '  enabled: false\n')}${proxy('dead', `  baseUrl: http://127.0.0.1:${deadPort}/x\n`)}---
+  )}${proxy('shut', '  enabled: false\n')}${proxy('live', `  baseUrl: http://127.0.0.1:${livePort}/base\n`)}${proxy('dead', `  baseUrl: http://127.0.0.1:${deadPort}/x\n`)}---
 apiVersion: gw/v1
 kind: Provider
 metadata: { name: secure }
@@ -146,6 +151,21 @@ before(async () => {
   up = await startProxyUpstream(handler);
   secure = await startProxyUpstream(handler, { cert: pki.serverCert, key: pki.serverKey, ca: pki.ca });
   deadPort = await closedPort();
+  live = createServer((req, res) => {
+    if (req.url?.startsWith('/base/upload')) {
+      req.once('data', () => uploadStarted());
+      req.on('close', () => {
+        if (!req.complete) uploadAborted();
+      });
+      req.resume();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.write(Buffer.alloc(1000, 1));
+    setImmediate(() => req.socket.destroy());
+  });
+  await new Promise<void>((done) => live.listen(0, '127.0.0.1', done));
+  livePort = (live.address() as AddressInfo).port;
   const now = 1_700_000_000_000;
   gw = await startGateway(up.url, { extraManifests: extra(), rateLimits: new RateLimiter({ now: () => now }) });
 });
@@ -153,6 +173,8 @@ after(async () => {
   await gw.stop();
   await up.close();
   await secure.close();
+  live.closeAllConnections();
+  await new Promise((done) => live.close(done));
 });
 
 const auth = { authorization: `Bearer ${KEYS.app}` };
@@ -495,4 +517,34 @@ test('usage rows: method, path without the query, bytes each way, status, endpoi
   const drow = await rowOf(denied.headers.get('x-request-id') ?? '');
   assert.equal(drow.status, 403);
   assert.equal(drow.errorCode, 'GW_ERR_AUTH_ROLE');
+});
+
+test('a caller that leaves mid-upload aborts the upstream request (row 499); a break mid-answer cuts the answer; gw keeps serving', async () => {
+  const started = new Promise<void>((done) => (uploadStarted = done));
+  const aborted = new Promise<void>((done) => (uploadAborted = done));
+  const u = new URL(gw.url);
+  const req = request({
+    host: u.hostname,
+    port: u.port,
+    method: 'POST',
+    path: '/proxy/svc/live/upload',
+    headers: { ...auth, 'content-length': String(10 * 1024 * 1024), 'x-request-id': 'proxy-abort-1' },
+  });
+  req.on('error', () => undefined);
+  req.write(randomBytes(256 * 1024));
+  await started;
+  req.destroy();
+  await aborted;
+  const row = await rowOf('proxy-abort-1');
+  assert.equal(row.status, 499);
+  assert.equal(row.endpoint, 'live');
+
+  const res = await fetch(`${gw.url}/proxy/svc/live/break`, { headers: auth });
+  assert.equal(res.status, 200);
+  await assert.rejects(res.arrayBuffer());
+  const broken = await rowOf(res.headers.get('x-request-id') ?? '');
+  assert.equal(broken.errorCode, 'GW_ERR_UPSTREAM_EXHAUSTED');
+
+  const ok = await fetch(`${gw.url}/proxy/svc/api/echo`, { headers: auth });
+  assert.equal(ok.status, 200);
 });
