@@ -512,6 +512,11 @@ test('usage rows: method, path without the query, bytes each way, status, endpoi
   assert.equal(row.tokensIn, 0);
   assert.ok(row.ttfbMs !== null && row.ttfbMs <= row.latencyMs);
   assert.ok(!JSON.stringify(row).includes('hidden-value'), 'no query value in the row');
+  const line = gw.logLines.find((l) => l['reqId'] === row.requestId && l['msg'] === 'request');
+  assert.equal(line?.['method'], 'PATCH');
+  assert.equal(line?.['path'], '/echo/rows');
+  assert.equal(line?.['bytesIn'], 12);
+  assert.ok(!gw.logLines.some((l) => JSON.stringify(l).includes('hidden-value')), 'no query value in the log');
 
   const denied = await fetch(`${gw.url}/proxy/svc/admins/x`, { headers: auth });
   const drow = await rowOf(denied.headers.get('x-request-id') ?? '');

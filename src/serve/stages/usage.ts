@@ -98,6 +98,10 @@ export function usageStage(deps: StageDeps): Stage {
           ms: round2(row.latencyMs),
           ttfbMs: row.ttfbMs == null ? undefined : round2(row.ttfbMs),
           code: row.errorCode ?? undefined,
+          method: row.method ?? undefined,
+          path: row.path ?? undefined,
+          bytesIn: row.bytesIn ?? undefined,
+          bytesOut: row.bytesOut ?? undefined,
         });
       } catch (err) {
         logger.error({ reqId: ctx.id, err }, 'could not record the usage row');
