@@ -10,6 +10,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RateLimiter } from '../../src/policy/rate-limits.js';
 import { PROXY_METHODS } from '../../src/serve/routes.js';
+import { createMetrics } from '../../src/telemetry/metrics.js';
 import type { StoredUsageRow } from '../../src/telemetry/usage-row.js';
 import { KEYS, startGateway, type TestGateway } from './helpers.js';
 import {
@@ -552,4 +553,16 @@ test('a caller that leaves mid-upload aborts the upstream request (row 499); a b
 
   const ok = await fetch(`${gw.url}/proxy/svc/api/echo`, { headers: auth });
   assert.equal(ok.status, 200);
+});
+
+test('/metrics: a proxied row counts as route="proxy" with its body bytes each way', async () => {
+  const res = await fetch(`${gw.url}/proxy/svc/api/bin`, { method: 'POST', headers: auth, body: 'x'.repeat(100) });
+  await res.arrayBuffer();
+  const row = await rowOf(res.headers.get('x-request-id') ?? '');
+  const m = createMetrics({ processMetrics: false });
+  m.observe({ ...row, attempts: row.attemptLog });
+  const text = await m.text();
+  assert.match(text, /gw_requests_total\{route="proxy",endpoint="api",status="200"\} 1/);
+  assert.match(text, /gw_proxy_bytes_total\{endpoint="api",direction="in"\} 100/);
+  assert.match(text, /gw_proxy_bytes_total\{endpoint="api",direction="out"\} 100/);
 });
