@@ -4,6 +4,7 @@
 // caller's body is pulled by undici as the upstream socket takes it, and the answer is handed
 // back as an async iterable the caller's socket pulls from, so backpressure holds end to end.
 // Tried once: a streamed body cannot be sent again, so there are no retries, whatever the method.
+import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { CompiledProxyEndpoint } from '../compile/routing-table.js';
@@ -76,11 +77,13 @@ async function* answerBody(
 export async function forwardProxy(pools: PoolRegistry, call: ProxyCall): Promise<ProxyAnswer> {
   const ep = call.endpoint;
   const t0 = performance.now();
+  // The base path and the checked rest ('' for the base itself); '/' when both are empty.
+  const path = (ep.basePath + call.path || '/') + call.query;
   let res: Dispatcher.ResponseData;
   try {
     res = await pools.get(ep).request({
       method: call.method as Dispatcher.HttpMethod,
-      path: (ep.basePath + call.path || '/') + call.query,
+      path,
       headers: proxyRequestHeaders(call.headers, ep.headers, call.requestId),
       // undici pulls async iterables chunk by chunk (its docs list them; its types do not).
       body: call.body as unknown as Readable | undefined,
