@@ -44,6 +44,7 @@ export const ERRORS = {
   GW_ERR_JSON_SCHEMA_INVALID: m('an endpoint input/output schema is not a valid JSON Schema'),
   GW_ERR_KEY_HASH_FORMAT: m('keyHash is not sha256: followed by 64 lowercase hex digits'),
   GW_ERR_LITERAL_SECRET: m('a credential is written literally where a ${env:...} or ${file:...} reference belongs'),
+  GW_ERR_TLS_INSECURE: m('tls.rejectUnauthorized: false turns certificate checks off (warning; error with --strict)'),
   // --- manifests: cross-references
   GW_ERR_DUPLICATE_NAME: m('two resources of one kind share a name in one workspace'),
   GW_ERR_REF_UNKNOWN_PROVIDER: m('a provider reference does not resolve'),
@@ -80,6 +81,16 @@ export const ERRORS = {
   GW_ERR_JSON_TOO_DEEP: r(400, 'invalid_request_error', 'the JSON body nests deeper than proxy.maxJsonDepth'),
   GW_ERR_BAD_REQUEST: r(400, 'invalid_request_error', 'a field is missing or has the wrong type'),
   GW_ERR_STREAMING_DISABLED: r(400, 'invalid_request_error', 'stream: true on an endpoint with streaming: false'),
+  GW_ERR_BAD_REQUEST_TARGET: r(
+    400,
+    'invalid_request_error',
+    'the request target is not a path (absolute-form, asterisk-form)',
+  ),
+  GW_ERR_PROXY_PATH: r(
+    400,
+    'invalid_request_error',
+    "a proxy path could leave the endpoint's baseUrl (.., encoded / or \\, //, control characters, bad %-encoding)",
+  ),
   GW_ERR_ADMIN_AUTH: r(401, 'authentication_error', 'admin API: the admin key is missing or wrong'),
   GW_ERR_AUTH_MISSING_KEY: r(401, 'authentication_error', 'no API key was sent'),
   GW_ERR_AUTH_INVALID_KEY: r(401, 'authentication_error', 'the API key is unknown'),
@@ -100,6 +111,11 @@ export const ERRORS = {
     404,
     'not_found_error',
     'the session id is unknown, expired, or belongs to another key or endpoint',
+  ),
+  GW_ERR_PROXY_NOT_FOUND: r(
+    404,
+    'not_found_error',
+    "no enabled proxy endpoint of that name under that provider in the key's workspace",
   ),
   GW_ERR_REVISION_NOT_FOUND: r(404, 'not_found_error', 'admin API: no config revision with that number (rollback)'),
   GW_ERR_REVISION_CONFLICT: r(

@@ -159,6 +159,6 @@ export function compileProxyEndpoint(
     headers: { ...mergeHeaders(p.parts.custom, spec.headers), ...authHeaders(auth) },
     tls: spec.tls === undefined ? p.provider.tls : compileTls(spec.tls),
     timeoutMs: parseDuration(spec.timeout) ?? p.provider.timeoutMs,
-    limits: { rpm: spec.limits?.rpm },
+    limits: { rpm: spec.limits?.rpm, rph: spec.limits?.rph },
   };
 }

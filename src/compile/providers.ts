@@ -43,7 +43,7 @@ export function authHeaders(auth: UpstreamAuth | undefined): Record<string, stri
 /** `tls` must carry its schema defaults when present; absent takes the schema defaults. */
 export function compileTls(tls: Tls | undefined): TlsSettings {
   const t = (tls ?? defaultsOf('common.schema.json#/$defs/tls')) as Tls;
-  return { rejectUnauthorized: t.rejectUnauthorized !== false, ca: t.ca };
+  return { rejectUnauthorized: t.rejectUnauthorized !== false, ca: t.ca, cert: t.cert, key: t.key };
 }
 
 function compileMock(spec: ProviderSpec): MockBehaviour {

@@ -23,6 +23,9 @@ export interface MockBehaviour {
 export interface TlsSettings {
   readonly rejectUnauthorized: boolean;
   readonly ca: string | undefined;
+  /** Client certificate and its key (PEM), both or neither. */
+  readonly cert?: string | undefined;
+  readonly key?: string | undefined;
 }
 
 export interface CompiledProvider {
@@ -177,7 +180,7 @@ export interface CompiledProxyEndpoint {
   readonly headers: Readonly<Record<string, string>>;
   readonly tls: TlsSettings;
   readonly timeoutMs: number;
-  readonly limits: { readonly rpm: number | undefined };
+  readonly limits: { readonly rpm: number | undefined; readonly rph: number | undefined };
 }
 
 export type CompiledEndpoint = CompiledChatEndpoint | CompiledProxyEndpoint;

@@ -13,11 +13,12 @@ import { checkLimits } from './semantic/limits.js';
 import { checkModels } from './semantic/models.js';
 import { checkNameReferences } from './semantic/references.js';
 import { checkSecrets } from './semantic/secrets.js';
+import { checkTlsSettings } from './semantic/tls.js';
 import { checkValues } from './semantic/values.js';
 import type { Resource } from './types.js';
 
 export interface SemanticOptions {
-  /** --strict: literal secrets are errors instead of warnings. */
+  /** --strict: literal secrets and TLS checks turned off are errors instead of warnings. */
   readonly strict: boolean;
 }
 
@@ -43,6 +44,7 @@ export function checkSemantics(resources: readonly Resource[], opts: SemanticOpt
   checkCycles(ctx);
   checkBudgets(ctx);
   checkSecrets(ctx);
+  checkTlsSettings(ctx);
   checkValues(ctx);
   checkDurations(ctx);
   checkLimits(ctx);

@@ -70,6 +70,14 @@ export type Value4 = string;
  */
 export type Value5 = string;
 /**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value6 = string;
+/**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value7 = string;
+/**
  * Per attempt: no headers, or no bytes mid-body, for this long fails the attempt as a timeout.
  */
 export type Duration9 = string;
@@ -108,7 +116,7 @@ export type Name3 = string;
 /**
  * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
  */
-export type Value6 = string;
+export type Value8 = string;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
@@ -275,6 +283,8 @@ export interface Headers {
 export interface Tls {
   rejectUnauthorized?: boolean;
   ca?: Value5;
+  cert?: Value6;
+  key?: Value7;
 }
 /**
  * USD per 1k tokens.
@@ -424,7 +434,7 @@ export interface ProxyEndpointSpec {
   enabled?: boolean;
   description?: string;
   provider: Name3;
-  baseUrl?: Value6;
+  baseUrl?: Value8;
   auth?: UpstreamAuth1;
   headers?: Headers1;
   tls?: Tls;
@@ -432,6 +442,7 @@ export interface ProxyEndpointSpec {
   allowedRoles?: Roles1;
   limits?: {
     rpm?: PositiveInt;
+    rph?: PositiveInt;
   };
 }
 /**

@@ -4,7 +4,7 @@
 // that probe alone. Every failure becomes a value with a class an operator can act on.
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
-import type { CompiledProvider, RoutingTable } from '../compile/routing-table.js';
+import type { CompiledProvider, CompiledProxyEndpoint, RoutingTable } from '../compile/routing-table.js';
 import { getAdapter } from '../providers/registry.js';
 import type { HttpAdapter, HttpRequestSpec, Parsed } from '../providers/types.js';
 import { codesOf } from '../upstream/failure.js';
@@ -17,6 +17,8 @@ export type ProbeErrorClass =
   'secret unset' | 'connect refused' | 'timeout' | 'TLS' | 'DNS' | 'connection reset' | 'network error';
 
 export interface ProbeResult {
+  /** A provider, or a proxy endpoint probed with its own baseUrl, auth, headers and TLS. */
+  readonly kind: 'provider' | 'proxy endpoint';
   /** "workspace/name" */
   readonly id: string;
   readonly name: string;
@@ -141,7 +143,14 @@ export async function probeProvider(
   mapped: ReadonlySet<string>,
   o: ProbeOptions,
 ): Promise<ProbeResult> {
-  const base = { id: p.id, name: p.name, workspace: p.workspace, type: p.type, mapped: [...mapped].sort() };
+  const base = {
+    kind: PROXY_VIEWS.has(p) ? ('proxy endpoint' as const) : ('provider' as const),
+    id: p.id,
+    name: p.name,
+    workspace: p.workspace,
+    type: p.type,
+    mapped: [...mapped].sort(),
+  };
   const adapter = getAdapter(p.type);
   if (adapter?.kind === 'in-process') {
     return {
@@ -255,6 +264,30 @@ export async function probeProvider(
     clearTimeout(timer);
     await pools.close();
   }
+}
+
+/** Provider-shaped views of proxy endpoints (proxyProbeTarget), told apart in the results. */
+const PROXY_VIEWS = new WeakSet<CompiledProvider>();
+
+/**
+ * A proxy endpoint as the probe sees it: its provider with the endpoint's effective baseUrl,
+ * headers (auth included) and TLS, so the probe is a GET of {baseUrl}{probe.path} as the proxy
+ * would send it.
+ */
+export function proxyProbeTarget(ep: CompiledProxyEndpoint): CompiledProvider {
+  const view: CompiledProvider = {
+    ...ep.provider,
+    id: ep.id,
+    name: ep.name,
+    workspace: ep.workspace,
+    baseUrl: ep.baseUrl,
+    origin: ep.origin,
+    basePath: ep.basePath,
+    headers: ep.headers,
+    tls: ep.tls,
+  };
+  PROXY_VIEWS.add(view);
+  return view;
 }
 
 /** Probes every given provider at once; results in the order given. */

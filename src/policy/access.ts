@@ -4,6 +4,7 @@
 // `gw route` can never disagree.
 import type {
   CompiledChatEndpoint,
+  CompiledEndpoint,
   CompiledKey,
   CompiledWorkspace,
   RoutingTable,
@@ -12,7 +13,7 @@ import type {
 import { GwError } from '../errors.js';
 
 /** Role and endpoint allow list; `undefined` when the key may use the endpoint. */
-export function endpointDenied(key: CompiledKey, ep: CompiledChatEndpoint): GwError | undefined {
+export function endpointDenied(key: CompiledKey, ep: CompiledEndpoint): GwError | undefined {
   let roleOk = false;
   for (const role of key.roles) {
     if (ep.allowedRoles.has(role)) {

@@ -5,7 +5,7 @@
 // every token counter, atomically (check all, then take all); once it ended, the real token
 // count replaces the estimate (settle). A refusal names only the caller's own key or the
 // endpoint, never another key.
-import type { CompiledChatEndpoint, CompiledKey } from '../compile/routing-table.js';
+import type { CompiledEndpoint, CompiledKey } from '../compile/routing-table.js';
 import { GwError } from '../errors.js';
 import { now } from '../util/clock.js';
 import { MemoryRateCounter } from './memory-stores.js';
@@ -118,7 +118,7 @@ export class RateLimiter {
   readonly #store: RateCounterStore;
   readonly #now: () => number;
   readonly #onRefusal: ((kind: RateLimitKind) => void) | undefined;
-  readonly #plans = new WeakMap<CompiledKey, WeakMap<CompiledChatEndpoint, LimitPlan>>();
+  readonly #plans = new WeakMap<CompiledKey, WeakMap<CompiledEndpoint, LimitPlan>>();
 
   constructor(o: RateLimiterOptions = {}) {
     this.#store = o.store ?? new MemoryRateCounter();
@@ -130,12 +130,17 @@ export class RateLimiter {
    * The limits that apply to `key` on `endpoint`; undefined: none. Made once per pair of compiled
    * objects (a reload compiles new ones, and the counters, keyed by name, carry over).
    */
-  plan(key: CompiledKey, endpoint: CompiledChatEndpoint): LimitPlan | undefined {
+  plan(key: CompiledKey, endpoint: CompiledEndpoint): LimitPlan | undefined {
     let byEndpoint = this.#plans.get(key);
     if (byEndpoint === undefined) this.#plans.set(key, (byEndpoint = new WeakMap()));
     let p = byEndpoint.get(endpoint);
     if (p === undefined) {
-      const rules = [...rulesOf('key', key), ...rulesOf('endpoint', endpoint)];
+      // A proxy endpoint moves bytes, not tokens: the key's tpm does not count its requests.
+      const keyRules = rulesOf('key', key);
+      const rules = [
+        ...(endpoint.type === 'proxy' ? keyRules.filter((r) => r.kind !== 'tpm') : keyRules),
+        ...rulesOf('endpoint', endpoint),
+      ];
       p = rules.length === 0 ? NO_PLAN : { rules, tokens: rules.some((r) => r.kind === 'tpm') };
       byEndpoint.set(endpoint, p);
     }

@@ -7,6 +7,7 @@ import type {
   CompiledChatEndpoint,
   CompiledKey,
   CompiledProvider,
+  CompiledProxyEndpoint,
   CompiledWorkspace,
   RoutingTable,
   Scope,
@@ -19,13 +20,25 @@ import type { Dialect, NativeRequest, WireDialect } from '../wire/dialect.js';
 import type { AnswerSink } from './sink.js';
 
 /** Which operation a route performs: it picks the route's pipeline (pipelines.ts); stages never branch on it. */
-export type Api = 'chat' | 'embeddings' | 'models' | 'count_tokens' | 'simple' | 'simple_endpoints';
+export type Api = 'chat' | 'embeddings' | 'models' | 'count_tokens' | 'simple' | 'simple_endpoints' | 'proxy';
 
 /** An answer passed on as bytes (the transparent proxy): status, headers and body as they came. */
 export interface RawAnswer {
   readonly status: number;
-  readonly headers: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string | readonly string[]>>;
   readonly body: AsyncIterable<Uint8Array>;
+}
+
+/** A transparent-proxy request (the proxy surface): what it reaches and what it moved. */
+export interface ProxyRequest {
+  readonly endpoint: CompiledProxyEndpoint;
+  /** The path below the endpoint's baseUrl ('' or '/…'), checked; the usage row's path. */
+  readonly path: string;
+  /** '' or '?…', passed on as sent; never logged. */
+  readonly query: string;
+  /** Bytes of the caller's body passed upstream, and of the answer's body passed back. */
+  bytesIn: number;
+  bytesOut: number;
 }
 
 /** What the router found for a request. */
@@ -38,8 +51,10 @@ export interface RouteMatch {
   readonly label: string;
   /** Set on /endpoints/{name}/...: names resolve inside this endpoint only. */
   readonly endpointScope: string | undefined;
-  /** The `{name}` segments of a pattern route (`/api/{workspace}/{endpoint}`); empty for a fixed one. */
+  /** The `{name}` segments of a pattern route (/proxy/{provider}/{endpoint}/*), decoded. */
   readonly params: Readonly<Record<string, string>>;
+  /** What the route's trailing `*` matched, as sent (no query); '' otherwise. */
+  readonly rest: string;
 }
 
 /** What the upstream stage produced, and what the respond stage sends. */
@@ -142,6 +157,8 @@ export interface RequestContext {
   sessionAsked: string | undefined;
   /** The session this request belongs to (asked or started), once the session stage ran. */
   session: SessionState | undefined;
+  /** Set on the proxy surface once its endpoint is known (instead of endpoint, which is a chat one). */
+  proxy: ProxyRequest | undefined;
 }
 
 export interface ContextInit {
@@ -196,6 +213,7 @@ class Context implements RequestContext {
   input: Record<string, unknown> | undefined = undefined;
   sessionAsked: string | undefined = undefined;
   session: SessionState | undefined = undefined;
+  proxy: ProxyRequest | undefined = undefined;
 
   constructor(init: ContextInit) {
     this.id = init.id;

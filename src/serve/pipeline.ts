@@ -19,6 +19,7 @@ import { endpointsStage, readSimpleApiBody, simpleRespondStage, simpleTransformS
 import { tokenCapStage } from './stages/token-cap.js';
 import { respondStage } from './stages/respond.js';
 import { modelsStage, routeStage } from './stages/route.js';
+import { proxyRouteStage, proxyUpstreamStage } from './stages/proxy.js';
 import { transformStage } from './stages/transform.js';
 import { chatUpstreamStage, countTokensStage, embeddingsUpstreamStage } from './stages/upstream.js';
 import { usageStage } from './stages/usage.js';
@@ -28,7 +29,7 @@ export type { Next, Stage, StageDeps, StageFactory } from './stage.js';
 export type PipelineSpec = readonly (readonly [name: string, factory: StageFactory])[];
 
 /**
- * Every surface's stages, in order. The guardrail slots are pass-throughs until their issue fills them. Room for more surfaces (the transparent proxy, an MCP tool call): a new list here.
+ * Every surface's stages, in order. Room for more surfaces (an MCP tool call): a new list here.
  */
 export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
   chat: [
@@ -110,6 +111,17 @@ export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
     ['errors', errorsStage],
     ['auth', authStage],
     ['endpoints', endpointsStage],
+    ['respond', respondStage],
+  ],
+  // The transparent proxy: no body is read or parsed here (it streams through the upstream
+  // stage), no tokens are counted, so no budget, token cap, guardrails or transform.
+  proxy: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['route', proxyRouteStage],
+    ['limits', limitsStage],
+    ['upstream', proxyUpstreamStage],
     ['respond', respondStage],
   ],
 });

@@ -1,7 +1,7 @@
 // The HTTP surfaces of the proxy listener, one list per dialect. A later surface is a new list
 // here (and a dialect file), not a change to the router or the stages:
 //   - simple API: /api/{ws}/{endpoint} and /api/{ws}/endpoints -> pattern routes (SIMPLE_ROUTES)
-//   - transparent proxy: prefix /proxy/ (/proxy/{provider}/{endpoint}/{path}) -> prefix routes
+//   - transparent proxy: /proxy/{provider}/{endpoint}/* and /proxy-api/… (PROXY_ROUTES), any method
 import type { Scope } from '../compile/routing-table.js';
 import type { Api } from './context.js';
 import { anthropicDialect } from '../wire/anthropic/caller/index.js';
@@ -10,7 +10,7 @@ import { simpleDialect } from '../wire/simple/caller.js';
 import type { Dialect } from '../wire/dialect.js';
 
 export interface ApiRoute {
-  readonly method: 'GET' | 'POST';
+  readonly method: string;
   readonly path: string;
   readonly api: Api;
   readonly scope: Scope;
@@ -96,8 +96,32 @@ export const SIMPLE_ROUTES: readonly ApiRoute[] = [
   },
 ];
 
+/** The methods the transparent proxy passes on: RFC 9110 §9's without CONNECT and TRACE, and PATCH (RFC 5789). */
+export const PROXY_METHODS: readonly string[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+/**
+ * /proxy/{provider}/{endpoint}/{path…} and the seed's /proxy-api/ spelling. Errors answer in the
+ * plain JSON envelope {"error": {"message", "type", "code"}} (the OpenAI dialect's shape).
+ */
+export const PROXY_ROUTES: readonly ApiRoute[] = ['/proxy', '/proxy-api'].flatMap((prefix) =>
+  PROXY_METHODS.map((method): ApiRoute => ({
+    method,
+    path: `${prefix}/{provider}/{endpoint}/*`,
+    api: 'proxy',
+    scope: 'chat',
+    label: 'proxy',
+    dialect: openaiDialect,
+    scopable: false,
+  })),
+);
+
 /** Every dialect's routes, in registration order. */
-export const API_ROUTES: readonly (readonly ApiRoute[])[] = [OPENAI_ROUTES, ANTHROPIC_ROUTES, SIMPLE_ROUTES];
+export const API_ROUTES: readonly (readonly ApiRoute[])[] = [
+  OPENAI_ROUTES,
+  ANTHROPIC_ROUTES,
+  SIMPLE_ROUTES,
+  PROXY_ROUTES,
+];
 
 /** Answers for paths no route claims, and before a route is known. */
 export const DEFAULT_DIALECT: Dialect = openaiDialect;

@@ -23,7 +23,7 @@ import type { Dialect } from '../wire/dialect.js';
 import { createListener, type ListenerLimits } from '../http/listener.js';
 import { buildPipeline } from './pipeline.js';
 import { Router } from '../http/router.js';
-import { API_ROUTES, unroutedDialect, type ApiRoute } from './routes.js';
+import { API_ROUTES, DEFAULT_DIALECT, unroutedDialect, type ApiRoute } from './routes.js';
 import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import { HttpSink } from './sink.js';
@@ -159,6 +159,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
     res.setHeader('x-request-id', id);
     // The name Anthropic's API and SDK use for the same id.
     res.setHeader('request-id', id);
+    // gw is an origin server, not a forward proxy: an absolute-form target (GET http://host/…)
+    // or asterisk-form (OPTIONS *) never names a route, and never reaches an upstream.
+    if (req.url === undefined || req.url[0] !== '/') {
+      sendError(
+        res,
+        DEFAULT_DIALECT,
+        new GwError('GW_ERR_BAD_REQUEST_TARGET', 'the request target must be a path starting with /'),
+      );
+      return logBare(req, res, id, t0);
+    }
     const m = router.match(req.method ?? 'GET', req.url ?? '/');
     if (m.kind !== 'found') return answerUnrouted(req, res, m, id, t0);
     const target = m.value;
@@ -187,6 +197,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         label: route.label,
         endpointScope: route.endpointParam !== undefined ? m.params[route.endpointParam] : m.endpointScope,
         params: m.params,
+        rest: m.rest,
       },
       caller,
       maxBodyBytes: settings.proxy.maxBodyBytes,

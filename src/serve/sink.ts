@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { CallerSignal } from '../util/pause.js';
 import { drained, sendJsonText } from '../http/send.js';
 
-export type Headers = Readonly<Record<string, string | number>>;
+export type Headers = Readonly<Record<string, string | number | readonly string[]>>;
 
 export interface AnswerSink {
   /** The status and headers went out: the answer can no longer become another one. */
@@ -54,7 +54,7 @@ export class HttpSink implements AnswerSink {
   }
 
   head(status: number, headers: Headers): void {
-    this.#res.writeHead(status, headers);
+    this.#res.writeHead(status, headers as Record<string, string | number | string[]>);
   }
 
   write(chunk: string | Uint8Array): boolean {
@@ -82,7 +82,7 @@ export class HttpSink implements AnswerSink {
 /** Keeps the answer in memory: for pipelines run without a socket. */
 export class MemorySink implements AnswerSink {
   status = 0;
-  headers: Record<string, string | number> = {};
+  headers: Record<string, string | number | readonly string[]> = {};
   readonly chunks: (string | Uint8Array)[] = [];
   started = false;
   ended = false;

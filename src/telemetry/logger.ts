@@ -73,6 +73,11 @@ export interface AccessLine {
   readonly ttfbMs?: number | null;
   /** GW_ERR_* code when the request failed. */
   readonly code?: string | null;
+  /** Transparent proxy requests: method, path below the baseUrl (never the query), body bytes each way. */
+  readonly method?: string;
+  readonly path?: string;
+  readonly bytesIn?: number;
+  readonly bytesOut?: number;
 }
 
 /** Children of a logger with redaction off, one per logger, for the access line only. */

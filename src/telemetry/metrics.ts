@@ -83,6 +83,12 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     labelNames: ['endpoint', 'direction'] as const,
     registers,
   });
+  const proxyBytes = new Counter({
+    name: 'gw_proxy_bytes_total',
+    help: 'Body bytes through proxy endpoints, by endpoint and direction (in: to the upstream, out: to the caller)',
+    labelNames: ['endpoint', 'direction'] as const,
+    registers,
+  });
   const cost = new Counter({
     name: 'gw_cost_usd_total',
     help: "Cost in USD from the providers' model catalogs",
@@ -156,6 +162,8 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
       if (row.tokensIn) tokens.inc({ endpoint, direction: 'in' }, row.tokensIn);
       if (row.tokensOut) tokens.inc({ endpoint, direction: 'out' }, row.tokensOut);
       if (row.costUsd) cost.inc({ endpoint }, row.costUsd);
+      if (row.bytesIn) proxyBytes.inc({ endpoint, direction: 'in' }, row.bytesIn);
+      if (row.bytesOut) proxyBytes.inc({ endpoint, direction: 'out' }, row.bytesOut);
       if (row.errorCode != null) {
         const kind = REFUSAL_KINDS[row.errorCode];
         if (kind !== undefined) limitRefusals.inc({ kind });

@@ -151,4 +151,12 @@ export const MIGRATIONS: readonly string[] = [
   ROLLUP,
   REFUSALS,
   GUARDRAILS,
+  // 5: transparent proxy rows: method, path below the endpoint's baseUrl (no query), body bytes
+  // each way. NULL on the other surfaces rows, old ones included.
+  `
+  ALTER TABLE requests ADD COLUMN method TEXT;
+  ALTER TABLE requests ADD COLUMN path TEXT;
+  ALTER TABLE requests ADD COLUMN bytes_in INTEGER;
+  ALTER TABLE requests ADD COLUMN bytes_out INTEGER;
+  `,
 ];

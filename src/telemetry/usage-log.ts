@@ -155,8 +155,8 @@ export class UsageLog {
     this.#insert = db.prepare(`INSERT INTO requests
       (ts, request_id, workspace, endpoint, key_name, model, provider, upstream_model, attempts,
        attempt_log, status, error_code, tokens_in, tokens_out, cost_usd, latency_ms, ttfb_ms, stream, route,
-       guardrails)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+       guardrails, method, path, bytes_in, bytes_out)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#spend = new SpendLedger(db, (err) => this.#report(err, 0));
     this.#upsertMinute = db.prepare(upsertRollup('usage_minutes', 'minute', true));
     this.#upsertHour = db.prepare(upsertRollup('usage_hours', 'hour', false));
@@ -298,6 +298,10 @@ export class UsageLog {
         r.stream === true ? 1 : 0,
         r.route,
         r.guardrails ?? null,
+        r.method ?? null,
+        r.path ?? null,
+        r.bytesIn ?? null,
+        r.bytesOut ?? null,
       );
     }
     this.#spend.write(rows);

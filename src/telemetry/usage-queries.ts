@@ -54,6 +54,10 @@ interface RawRow {
   stream: number;
   route: string;
   guardrails: string | null;
+  method: string | null;
+  path: string | null;
+  bytes_in: number | null;
+  bytes_out: number | null;
 }
 
 /** A workspace's endpoint over a window, for `gw status`. */
@@ -145,6 +149,10 @@ function toStored(r: RawRow): StoredUsageRow {
     stream: r.stream !== 0,
     route: r.route,
     guardrails: r.guardrails ?? null,
+    method: r.method,
+    path: r.path,
+    bytesIn: r.bytes_in,
+    bytesOut: r.bytes_out,
   };
 }
 

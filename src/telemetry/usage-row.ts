@@ -49,6 +49,12 @@ export interface UsageRow {
   readonly route: string;
   /** Guardrails that matched: 'name/rule:action' entries joined by ',' (never the matched text); null for none. */
   readonly guardrails?: string | null;
+  /** Transparent proxy rows: the HTTP method and the path below the endpoint's baseUrl (never the query). */
+  readonly method?: string | null;
+  readonly path?: string | null;
+  /** Transparent proxy rows: body bytes passed upstream and passed back. */
+  readonly bytesIn?: number | null;
+  readonly bytesOut?: number | null;
 }
 
 /** A row read back from SQLite: every field present, absent values as null/0/false. */
@@ -74,6 +80,11 @@ export interface StoredUsageRow {
   readonly stream: boolean;
   readonly route: string;
   readonly guardrails: string | null;
+  /** Set on transparent proxy rows, null on the others. */
+  readonly method: string | null;
+  readonly path: string | null;
+  readonly bytesIn: number | null;
+  readonly bytesOut: number | null;
 }
 
 export type SpendSubjectKind = 'key' | 'endpoint';

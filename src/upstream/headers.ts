@@ -76,3 +76,48 @@ export function upstreamHeaders(
 ): Record<string, string> {
   return { ...protocol, ...providerHeaders(provider), 'x-request-id': requestId };
 }
+
+/** Request headers gw sets itself on a proxied request, so a caller's copy is dropped. */
+const PROXY_OWN: ReadonlySet<string> = new Set(['x-request-id', 'expect']);
+
+/**
+ * A proxied request's headers: the caller's (hop-by-hop, gateway key and `Expect` dropped; gw
+ * answered 100-continue itself), then the endpoint's auth and custom headers (they win), then
+ * `x-request-id`. Content-Length goes through when the caller sent one, so the upstream gets the
+ * same framing; `Host` is the upstream's (undici sets it from the origin).
+ */
+export function proxyRequestHeaders(
+  incoming: Readonly<Record<string, string | string[] | undefined>>,
+  endpoint: Readonly<Record<string, string>>,
+  requestId: string,
+): Record<string, string | string[]> {
+  const out = forwardHeaders(incoming);
+  for (const name of PROXY_OWN) delete out[name];
+  const length = incoming['content-length'];
+  if (typeof length === 'string' && incoming['transfer-encoding'] === undefined) out['content-length'] = length;
+  Object.assign(out, providerHeaders(endpoint));
+  out['x-request-id'] = requestId;
+  return out;
+}
+
+/** Answer headers gw sets itself: the upstream's copies are dropped so gw's own id goes out. */
+const ANSWER_OWN: ReadonlySet<string> = new Set(['x-request-id', 'request-id']);
+
+/**
+ * A proxied answer's headers as they came, minus hop-by-hop ones (Content-Length is kept: the
+ * body is passed on byte for byte, so the framing stays true; without it Node chunks the answer).
+ */
+export function proxyAnswerHeaders(
+  incoming: Readonly<Record<string, string | string[] | undefined>>,
+): Record<string, string | string[]> {
+  const listed = connectionTokens(incoming['connection']);
+  const out: Record<string, string | string[]> = {};
+  for (const [rawName, value] of Object.entries(incoming)) {
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    if (name !== 'content-length' && (HOP_BY_HOP.has(name) || listed.has(name))) continue;
+    if (ANSWER_OWN.has(name)) continue;
+    out[name] = value;
+  }
+  return out;
+}

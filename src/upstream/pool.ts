@@ -21,7 +21,7 @@ const keyCache = new WeakMap<object, string>();
 function keyOf(t: PoolTarget): string {
   let key = keyCache.get(t);
   if (key === undefined) {
-    key = `${t.origin}\n${t.tls.rejectUnauthorized ? 1 : 0}\n${t.tls.ca ?? ''}`;
+    key = `${t.origin}\n${t.tls.rejectUnauthorized ? 1 : 0}\n${t.tls.ca ?? ''}\n${t.tls.cert ?? ''}\n${t.tls.key ?? ''}`;
     keyCache.set(t, key);
   }
   return key;
@@ -49,6 +49,11 @@ export class PoolRegistry {
         timeout: this.#opts.connectTimeoutMs,
       };
       if (target.tls.ca !== undefined) connect.ca = target.tls.ca;
+      // A client certificate (mutual TLS); the schema requires cert and key together.
+      if (target.tls.cert !== undefined && target.tls.key !== undefined) {
+        connect.cert = target.tls.cert;
+        connect.key = target.tls.key;
+      }
       pool = new Pool(target.origin, {
         connect,
         keepAliveTimeout: this.#opts.keepAliveTimeoutMs,

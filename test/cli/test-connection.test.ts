@@ -112,6 +112,28 @@ describe('gw test-connection', { concurrency: 2 }, () => {
     hang = createNetServer((s) => void sockets.push(s));
     const hangPort = await listen(hang);
     await writeFile(join(dir, 'providers.yaml'), manifests(port, deadPort, hangPort));
+    // Proxy endpoints on the http provider: one with its own auth header, one moved to a dead port.
+    await writeFile(
+      join(dir, 'proxies.yaml'),
+      `apiVersion: gw/v1
+kind: Provider
+metadata: { name: web }
+spec: { type: http, baseUrl: "http://127.0.0.1:${port}/web", probe: { path: /health } }
+---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: web-api }
+spec:
+  type: proxy
+  provider: web
+  auth: { header: { name: x-api-key, value: "\${env:UP_KEY}" } }
+---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: moved }
+spec: { type: proxy, provider: web, baseUrl: "http://127.0.0.1:${deadPort}/web" }
+`,
+    );
   });
 
   after(async () => {
@@ -187,6 +209,22 @@ describe('gw test-connection', { concurrency: 2 }, () => {
     assert.equal(by.get('dead')?.status, 'connect refused');
     assert.equal(by.get('hang')?.status, 'timeout');
     assert.ok(!r.stdout.includes(SECRET));
+  });
+
+  test('proxy endpoints are probed with their own baseUrl and auth: GET {baseUrl}{probe.path}', async () => {
+    const r = await runGw(['test-connection', '-o', 'json', '-f', 'proxies.yaml'], { cwd: dir, env });
+    assert.equal(r.code, 1);
+    const out = JSON.parse(r.stdout) as { providers: { kind: string; name: string; status: string; url: string }[] };
+    const by = new Map(out.providers.map((p) => [`${p.kind} ${p.name}`, p]));
+    assert.deepEqual([...by.keys()].sort(), ['provider web', 'proxy endpoint moved', 'proxy endpoint web-api']);
+    assert.equal(by.get('proxy endpoint web-api')?.status, 'ok');
+    assert.equal(by.get('proxy endpoint moved')?.status, 'connect refused');
+    assert.match(by.get('proxy endpoint moved')?.url ?? '', /\/web\/health$/);
+    assert.ok(seen.some((s) => s.url === '/web/health' && s.headers['x-api-key'] === SECRET));
+    assert.ok(!r.stdout.includes(SECRET));
+    const pretty = await runGw(['test-connection', 'web-api', '-f', 'proxies.yaml'], { cwd: dir, env });
+    assert.equal(pretty.code, 0);
+    assert.match(pretty.stdout, /web-api \(proxy endpoint\)/);
   });
 
   test('an unknown provider name: exit 1 with the defined names', async () => {

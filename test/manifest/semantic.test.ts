@@ -74,6 +74,7 @@ test('every semantic code has a fixture', async () => {
     'GW_ERR_MODEL_COLLISION',
     'GW_ERR_PROVIDER_TYPE_MISMATCH',
     'GW_ERR_LITERAL_SECRET',
+    'GW_ERR_TLS_INSECURE',
     'GW_ERR_KEY_HASH_FORMAT',
     'GW_ERR_BASE_URL',
     'GW_ERR_REGEX_INVALID',
@@ -144,6 +145,22 @@ describe('literal secrets', () => {
   test('are errors with strict', async () => {
     const ds = await run([file], true);
     assert.ok(ds.length > 0 && ds.every((d) => d.severity === 'error'));
+  });
+});
+
+describe('TLS checks turned off (rejectUnauthorized: false)', () => {
+  const file = join(FIXTURES, 'invalid', 'tls-insecure.yaml');
+
+  test('are warnings by default, naming the fix', async () => {
+    const ds = await run([file]);
+    assert.equal(ds.length, 2);
+    assert.ok(ds.every((d) => d.code === 'GW_ERR_TLS_INSECURE' && d.severity === 'warning'));
+    assert.match(ds[0]?.message ?? '', /tls\.ca/);
+  });
+
+  test('are errors with strict', async () => {
+    const ds = await run([file], true);
+    assert.ok(ds.length === 2 && ds.every((d) => d.severity === 'error'));
   });
 });
 

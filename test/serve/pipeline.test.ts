@@ -77,6 +77,8 @@ function context(
       label: route.label,
       endpointScope: undefined,
       params: {},
+
+      rest: '',
     },
     caller: new CallerLink(),
     maxBodyBytes: 1 << 20,

@@ -43,7 +43,11 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
   // Built offline so one provider's unset secret does not stop probing the others.
   const built = await offlineConfig('gw test-connection', o, io);
   if (built === undefined) return 1;
+  // Proxy endpoints too: each may carry its own baseUrl, auth, headers and TLS.
+  const { proxyProbeTarget } = await import('../../ops/probe.js');
   const all = [...built.table.providers.values()];
+  for (const ws of built.table.workspaces.values())
+    for (const ep of ws.endpoints.values()) if (ep.type === 'proxy') all.push(proxyProbeTarget(ep));
   const { found, unknown } = pick(all, names);
   if (unknown.length > 0) {
     const defined = all.map(providerLabel).sort();
@@ -65,7 +69,7 @@ export function registerTestConnection(program: Command, io: CliIO): void {
     .description(
       'probe providers (all by default): status, latency, model count, mapped models missing upstream; exit 1 if any fails',
     )
-    .argument('[name...]', 'provider names (or workspace/name)')
+    .argument('[name...]', 'provider or proxy endpoint names (or workspace/name)')
     .option('-c, --config <file>', 'gateway.yaml to read (default ./gateway.yaml)')
     .option('-f, --file <path...>', "manifest files, folders, globs or '-' (replaces gateway.yaml's manifests)")
     .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'))

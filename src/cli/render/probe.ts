@@ -10,7 +10,7 @@ export function providerLabel(r: { name: string; workspace: string }): string {
 
 export function renderProbes(results: readonly ProbeResult[]): string {
   const rows = results.map((r) => [
-    providerLabel(r),
+    r.kind === 'proxy endpoint' ? `${providerLabel(r)} (proxy endpoint)` : providerLabel(r),
     r.type,
     { text: r.status, paint: r.ok ? chalk.green : chalk.red },
     r.url === null ? '-' : `${r.latencyMs}ms`,

@@ -29,7 +29,8 @@ export function limitsStage(deps: StageDeps): Stage {
   const limiter = deps.rateLimits;
   return function limits(ctx: RequestContext, next: Next): Promise<void> {
     const key = ctx.key;
-    const endpoint = ctx.endpoint;
+    // A chat endpoint, or on the proxy surface the proxy endpoint.
+    const endpoint = ctx.endpoint ?? ctx.proxy?.endpoint;
     if (limiter === undefined || key === undefined || endpoint === undefined) return next();
     const plan = limiter.plan(key, endpoint);
     if (plan === undefined) return next();

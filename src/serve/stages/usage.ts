@@ -43,11 +43,12 @@ export function buildRow(ctx: RequestContext, latencyMs: number): UsageRow {
   const last = ctx.attempts[ctx.attempts.length - 1];
   const price =
     o?.provider !== undefined && o.upstreamModel !== undefined ? o.provider.pricing.get(o.upstreamModel) : undefined;
+  const proxy = ctx.proxy;
   return {
     ts: ctx.ts,
     requestId: ctx.id,
     workspace: ctx.key?.workspace ?? '',
-    endpoint: ctx.endpoint?.name ?? null,
+    endpoint: ctx.endpoint?.name ?? proxy?.endpoint.name ?? null,
     keyName: ctx.key?.name ?? null,
     model: ctx.modelAsked ?? null,
     provider: o?.provider?.name ?? last?.provider ?? null,
@@ -63,6 +64,10 @@ export function buildRow(ctx: RequestContext, latencyMs: number): UsageRow {
     stream: ctx.stream,
     route: ctx.route.label,
     guardrails: ctx.guardrailHits !== undefined && ctx.guardrailHits.size > 0 ? [...ctx.guardrailHits].join(',') : null,
+    method: proxy === undefined ? null : (ctx.req.method ?? null),
+    path: proxy?.path ?? null,
+    bytesIn: proxy?.bytesIn ?? null,
+    bytesOut: proxy?.bytesOut ?? null,
   };
 }
 
@@ -94,6 +99,10 @@ export function usageStage(deps: StageDeps): Stage {
           ms: round2(row.latencyMs),
           ttfbMs: row.ttfbMs == null ? undefined : round2(row.ttfbMs),
           code: row.errorCode ?? undefined,
+          method: row.method ?? undefined,
+          path: row.path ?? undefined,
+          bytesIn: row.bytesIn ?? undefined,
+          bytesOut: row.bytesOut ?? undefined,
         });
       } catch (err) {
         logger.error({ reqId: ctx.id, err }, 'could not record the usage row');
