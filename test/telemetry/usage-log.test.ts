@@ -140,7 +140,9 @@ describe('UsageLog writes', () => {
     UsageLog.open(path).close();
     // Roll the file back to the three steps an older gw wrote, with one of its rows in it.
     const old = new BetterSqlite3(path);
-    old.exec('ALTER TABLE requests DROP COLUMN guardrails');
+    // (Step 5, the proxy columns, came later: drop those too.)
+    for (const c of ['guardrails', 'method', 'path', 'bytes_in', 'bytes_out'])
+      old.exec(`ALTER TABLE requests DROP COLUMN ${c}`);
     old.pragma('user_version = 3');
     old
       .prepare(
