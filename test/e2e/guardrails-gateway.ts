@@ -40,6 +40,18 @@ const sse = (res: ServerResponse, data: Obj | string, event?: string): void => {
 };
 
 function handler(r: Recorded, res: ServerResponse): void {
+  if (r.url.endsWith('/embeddings')) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [0.5, 0.25] }],
+        model: String(r.body['model']),
+        usage: { prompt_tokens: 3, total_tokens: 3 },
+      }),
+    );
+    return;
+  }
   const asked = lastUserText(r.body);
   const chunks = asked.startsWith('reply:') ? asked.slice(6).split('|') : ['ok'];
   const text = chunks.join('');

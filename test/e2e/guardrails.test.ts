@@ -168,6 +168,20 @@ describe('input guardrails', { skip }, () => {
     assert.equal((await gw.row(answer._request_id ?? null)).guardrails, 'in-log/keywords:log');
   });
 
+  test('embeddings input is guarded too: masked before the upstream, blocked with 422', async () => {
+    const ok = await post('/v1/embeddings', {
+      model: 'g',
+      input: ['mail ada@example.org', 'plain'],
+      encoding_format: 'float',
+    });
+    assert.equal(ok.status, 200);
+    assert.deepEqual(lastUpstream()['input'], ['mail [EMAIL]', 'plain']);
+    const n = gw.upstream.requests.length;
+    const refused = await post('/v1/embeddings', { model: 'g', input: 'an internal-only memo' });
+    assert.equal(refused.status, 422);
+    assert.equal(gw.upstream.requests.length, n);
+  });
+
   test('a catastrophic regex on its worst input answers at once', async () => {
     const start = Date.now();
     const res = await post('/v1/chat/completions', {
