@@ -43,7 +43,9 @@ export function authHeaders(auth: UpstreamAuth | undefined): Record<string, stri
 /** `tls` must carry its schema defaults when present; absent takes the schema defaults. */
 export function compileTls(tls: Tls | undefined): TlsSettings {
   const t = (tls ?? defaultsOf('common.schema.json#/$defs/tls')) as Tls;
-  return { rejectUnauthorized: t.rejectUnauthorized !== false, ca: t.ca, cert: t.cert, key: t.key };
+  const out: TlsSettings = { rejectUnauthorized: t.rejectUnauthorized !== false, ca: t.ca };
+  // A client certificate only as a pair (the schema requires both or neither).
+  return t.cert !== undefined && t.key !== undefined ? { ...out, cert: t.cert, key: t.key } : out;
 }
 
 function compileMock(spec: ProviderSpec): MockBehaviour {
