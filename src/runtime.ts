@@ -14,6 +14,7 @@ import type { ControlPlane } from './admin/control.js';
 import type { RoutingTable } from './compile/routing-table.js';
 import { buildConfig, type BuildResult } from './config/build.js';
 import { buildFromManifests, type ServerBase } from './config/from-manifests.js';
+import { startFleetBackend } from './fleet/backend.js';
 import { createOffThreadBuilder, type OffThreadBuilder } from './config/off-thread.js';
 import type { GatewaySettings } from './config/settings.js';
 import type { ErrorCode } from './errors.js';
@@ -173,17 +174,47 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   const breakers = new BreakerRegistry(settings.upstream.breaker);
   metrics.watchBreakers(breakers);
   const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
-  // Rate-limit counters are the process's: a reload keeps them, a restart starts them empty.
-  const rateLimits = new RateLimiter({ onRefusal: (kind) => metrics.limitRefused(kind) });
-  // Budget reservations live as long as the process (reloads and applies keep them); the spent
-  // figure is the usage log's (SQLite, durable), rows not yet flushed included.
-  const budgets = {
-    reservations: new MemoryReservationStore(),
-    spent: (ws: string, kind: SpendSubject, subject: string) => usageLog.monthSpend(ws, kind, subject),
-  };
+  // ---- limits backend (issue 13: fleet through Redis; README: Fleet (Redis)) ----
+  // memory (default): rate counters are the process's (a reload keeps them, a restart starts
+  // them empty); budget holds live as long as the process and the spent figure is the usage
+  // log's (SQLite, durable, unflushed rows included). redis: counters, holds and the month's
+  // spend live in Redis, shared by the fleet; each instance still writes its own SQLite.
+  const fleet = await startFleetBackend(settings.limits, {
+    logger,
+    metrics,
+    localSpent: (ws, kind, subject, month) => usageLog.monthSpend(ws, kind, subject, month),
+  });
+  if (typeof fleet === 'string') {
+    usageLog.close();
+    store.close();
+    return problem('GW_ERR_CONFIG_INVALID', fleet);
+  }
+  const rateLimits = new RateLimiter({
+    onRefusal: (kind) => metrics.limitRefused(kind),
+    ...(fleet !== undefined ? { store: fleet.rateStore } : {}),
+  });
+  const budgets =
+    fleet !== undefined
+      ? { reservations: fleet.reservations, spent: fleet.spent, sharedSpend: true }
+      : {
+          reservations: new MemoryReservationStore(),
+          spent: (ws: string, kind: SpendSubject, subject: string) => usageLog.monthSpend(ws, kind, subject),
+        };
+  const metered = meteredUsageLog(usageLog, metrics);
+  const recordUsage =
+    fleet === undefined
+      ? metered
+      : {
+          ...metered,
+          record(row: Parameters<typeof metered.record>[0]): void {
+            metered.record(row);
+            fleet.recorded(row);
+          },
+        };
+  // ---- end limits backend ----
   const gateway: Gateway = createGateway({
     settings,
-    usageLog: meteredUsageLog(usageLog, metrics),
+    usageLog: recordUsage,
     logger,
     pools,
     upstream,
@@ -217,6 +248,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
       await builder.close();
       await gateway.close();
       store.close();
+      await fleet?.close(); // limits backend (issue 13)
     })());
   for (const d of first.diagnostics) logger.warn({ code: d.code }, `${d.file}:${d.line}:${d.col} ${d.message}`);
 

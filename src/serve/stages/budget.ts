@@ -84,8 +84,13 @@ async function take(
   usd: number,
   limit: number,
 ): Promise<string> {
-  const spent = budgets.spent(ws, kind, name);
   const rkey = budgetKey(ws, kind, name, m);
+  if (budgets.sharedSpend === true) {
+    // The store checks spend + held + this against the whole budget in one step.
+    if (!(await store.reserve(rkey, usd, limit))) throw refused(kind, name, budgets.spent(ws, kind, name), limit);
+    return rkey;
+  }
+  const spent = budgets.spent(ws, kind, name);
   // Spent alone at the budget refuses even a free request; otherwise the worst case must fit.
   if (spent >= limit || !(await store.reserve(rkey, usd, limit - spent))) throw refused(kind, name, spent, limit);
   return rkey;
