@@ -15,6 +15,7 @@ import type { RoutingTable } from './compile/routing-table.js';
 import { buildConfig, type BuildResult } from './config/build.js';
 import { buildFromManifests, type ServerBase } from './config/from-manifests.js';
 import { startFleetBackend } from './fleet/backend.js';
+import { ConfigSync, FLEET_SOURCE } from './fleet/config-sync.js';
 import { createOffThreadBuilder, type OffThreadBuilder } from './config/off-thread.js';
 import type { GatewaySettings } from './config/settings.js';
 import type { ErrorCode } from './errors.js';
@@ -211,6 +212,8 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
             fleet.recorded(row);
           },
         };
+  /** Config across an apply-run fleet (issue 13); set below once start-up chose its config. */
+  let fleetSync: ConfigSync | undefined;
   // ---- end limits backend ----
   const gateway: Gateway = createGateway({
     settings,
@@ -232,6 +235,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     swap: (table) => {
       gateway.swap(table);
       breakers.sync(table);
+      fleetSync?.swapped(table.hash, control.current); // fleet config (issue 13)
     },
     table: () => gateway.table,
     breakers: () => breakers.snapshot(),
@@ -243,6 +247,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      await fleetSync?.close(); // fleet config (issue 13)
       await watcher?.close();
       await admin.close();
       await builder.close();
@@ -270,6 +275,25 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     }
     if (last !== undefined && b?.ok === true) control.adopt(last, b.table);
   }
+
+  // ---- fleet config (issue 13; README: Fleet (Redis)) ----
+  // Run from `gw apply` (no manifests named): applies here are published through Redis and
+  // applies elsewhere come in through the control plane, like a local apply. Catch up first,
+  // so the first request is served with the fleet's config.
+  if (fleet !== undefined && !fromFiles(first, o) && settings.limits.url !== undefined) {
+    fleetSync = new ConfigSync({
+      link: fleet.link,
+      url: settings.limits.url,
+      logger,
+      currentHash: () => control.current?.hash,
+      apply: async (manifests) => {
+        const r = await control.apply({ manifests, source: FLEET_SOURCE });
+        return { ok: r.kind === 'done', hash: control.current?.hash };
+      },
+    });
+    await fleetSync.start(2000);
+  }
+  // ---- end fleet config ----
 
   let url: string;
   let adminUrl: string;
