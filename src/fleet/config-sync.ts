@@ -26,6 +26,9 @@ redis.call('PUBLISH', ARGV[1], ARGV[3])
 return 1
 `);
 
+/** Wait before reading the stored config again after a failed read. */
+const RETRY_MS = 500;
+
 /** The source of a commit that came from the fleet (not published again; the admin API's source labels cannot spell it). */
 export const FLEET_SOURCE = 'fleet/redis';
 
@@ -92,16 +95,25 @@ export class ConfigSync {
 
   async #once(): Promise<void> {
     if (this.#closed) return;
-    let stored: FleetConfig;
+    let text: string | null;
     try {
-      const text = await this.#o.link.client.get(this.#key);
-      if (text === null) return;
-      stored = JSON.parse(text) as FleetConfig;
+      text = await this.#o.link.client.get(this.#key);
     } catch (err) {
       this.#o.logger.warn(
         { reason: err instanceof Error ? err.message : String(err) },
         'fleet config: cannot read it from redis',
       );
+      // The subscription can come back before the command connection: read again shortly
+      // (while subscribed; when Redis is down, the next subscription catches up).
+      if (this.#sub.status === 'ready') setTimeout(() => void this.catchUp(), RETRY_MS).unref();
+      return;
+    }
+    if (text === null) return;
+    let stored: FleetConfig;
+    try {
+      stored = JSON.parse(text) as FleetConfig;
+    } catch {
+      this.#o.logger.error('fleet config: what redis holds is not a config gw wrote; the config in service stays');
       return;
     }
     if (stored.hash === this.#o.currentHash()) return;
