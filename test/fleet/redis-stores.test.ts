@@ -170,13 +170,15 @@ describe('Redis stores', { skip }, () => {
       Promise.resolve(c.take(take, Date.now())),
       (e: GwError) => e.code === 'GW_ERR_LIMITS_UNAVAILABLE',
     );
-    assert.ok(Date.now() - t0 < 500);
+    assert.ok(Date.now() - t0 < 1000, `refused after ${Date.now() - t0} ms`);
     const back = new Promise<void>((r) => l.client.once('ready', () => r()));
     await redis.restart();
     await back;
     const v = await c.take(take, Date.now());
     assert.equal(v.ok, true);
     assert.equal(v.remaining[0], 99, 'a restarted (empty) Redis counts from zero');
-    assert.deepEqual(ups, [true, false, true]);
+    assert.equal(ups[0], true);
+    assert.ok(ups.includes(false), `up/down reports: ${ups.join(' ')}`);
+    assert.equal(ups.at(-1), true);
   });
 });
