@@ -70,6 +70,24 @@ export async function startScript(script: string, args: readonly string[] = []):
 
 export const startUpstream = (): Promise<Proc & { port: number }> => startScript('fake-upstream.ts');
 
+/** A redis-server on `port` (no persistence, its files in `dir`), for the redis limits run. */
+export async function startRedisServer(port: number, dir: string): Promise<Proc> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  await waitFor(
+    'redis-server',
+    10_000,
+    async () => (out.includes('Ready to accept connections') ? true : undefined),
+    async () => (child.exitCode !== null ? `exited with ${child.exitCode}` : undefined),
+  );
+  return { child, pid: child.pid as number };
+}
+
 /** The minimal Node proxy (bench/floor-proxy.ts) in front of the fake upstream. */
 export const startFloorProxy = (upstreamPort: number): Promise<Proc & { port: number }> =>
   startScript('floor-proxy.ts', [String(upstreamPort)]);
@@ -87,7 +105,7 @@ export async function writeGatewayDir(
   upstreamPort: number,
   extra: number,
   logLevel = 'info',
-  opts: { readonly limits?: boolean } = {},
+  opts: { readonly limits?: boolean; readonly redisUrl?: string } = {},
 ): Promise<GatewayDir> {
   // rpm, tpm and a budget on the key and on the endpoint, high enough never to refuse: what
   // enforcing them costs per request, not what refusing costs.
@@ -107,7 +125,7 @@ spec:
   manifests: [./manifests]
   storage: { sqlite: ./storage.sqlite }
   log: { level: ${logLevel} }
-`,
+${opts.redisUrl !== undefined ? `  limits: { backend: redis, url: "${opts.redisUrl}" }\n` : ''}`,
   );
   await writeFile(
     join(dir, 'manifests', 'bench.yaml'),

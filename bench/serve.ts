@@ -2,7 +2,7 @@
 // in one run, direct-to-upstream vs through gw: RPS and p50/p99 at concurrency 32 and 128,
 // sequential added latency, streamed time to first byte, gateway RSS idle and after load,
 // with the usage log on. Then again with 10k generated resources loaded.
-//   npx tsx bench/serve.ts [--duration 10] [--resources 10000] [--only base,limits,large] [--direct-only]
+//   npx tsx bench/serve.ts [--duration 10] [--resources 10000] [--only base,limits,redis,large] [--direct-only]
 //                          [--profile DIR] [--json FILE] [--keep] [--skip-floor] [--log-level info]
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import {
   rssMb,
   startFloorProxy,
   startGateway,
+  startRedisServer,
   startUpstream,
   stop,
   writeGatewayDir,
@@ -105,7 +106,7 @@ async function oneRun(
   upstreamPort: number,
   upstreamPid: number,
   extra: number,
-  opts: { readonly limits?: boolean } = {},
+  opts: { readonly limits?: boolean; readonly redisUrl?: string } = {},
 ): Promise<RunReport> {
   const dir = await mkdtemp(join(tmpdir(), 'gw-bench-serve-'));
   dirs.push(dir);
@@ -272,6 +273,22 @@ function report(
       );
     }
   }
+  const redis = runs.find((r) => r.label === 'redis');
+  if (redis && limited) {
+    // Issue 13's targets: CPU per request at most +10 % and added p50 at most +0.2 ms over the memory backend.
+    for (const l of redis.load) {
+      const b = limited.load.find((x) => x.connections === l.connections);
+      if (b === undefined) continue;
+      const rise = l.gwUsPerReq / b.gwUsPerReq - 1;
+      console.log(
+        `- CPU per request, limits on redis vs memory at c=${l.connections}: ${f0(l.gwUsPerReq)} vs ${f0(b.gwUsPerReq)} µs (${(rise * 100).toFixed(1)}%) → ${verdict(rise <= 0.1)} (≤ 10%)`,
+      );
+    }
+    const added = redis.sequential.addedP50 - limited.sequential.addedP50;
+    console.log(
+      `- added p50 sequentially, redis vs memory: ${f2(redis.sequential.addedP50)} vs ${f2(limited.sequential.addedP50)} ms (+${f2(added)}) → ${verdict(added <= 0.2)} (≤ 0.2 ms)`,
+    );
+  }
   if (large) {
     console.log(
       `- RSS <= 80 MB with ${large.resources} resources: ${f0(large.rssAfterMb)} MB after load → ${verdict(large.rssAfterMb <= 80)}`,
@@ -303,6 +320,15 @@ async function main(): Promise<void> {
   const wanted = (label: string): boolean => only === undefined || only.includes(label);
   if (wanted('base')) runs.push(await oneRun('base', upstream.port, upstream.pid, 0));
   if (wanted('limits')) runs.push(await oneRun('limits', upstream.port, upstream.pid, 0, { limits: true }));
+  // The same limits with limits.backend redis (a local redis-server): the fleet backend's cost.
+  if (wanted('redis')) {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-bench-redis-'));
+    dirs.push(dir);
+    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    procs.push(await startRedisServer(port, dir));
+    const redisUrl = `redis://127.0.0.1:${port}`;
+    runs.push(await oneRun('redis', upstream.port, upstream.pid, 0, { limits: true, redisUrl }));
+  }
   if (wanted('large')) runs.push(await oneRun('large', upstream.port, upstream.pid, Number(args.resources)));
   const floor = args['skip-floor'] ? undefined : await floorRun(upstream.port);
   report(runs, floor);

@@ -190,6 +190,11 @@ export const ERRORS = {
     'server_error',
     "every target's circuit breaker is open; Retry-After says when one is probed again",
   ),
+  GW_ERR_LIMITS_UNAVAILABLE: r(
+    503,
+    'server_error',
+    'limits.backend redis is down or slow and limits.failMode is closed: limits cannot be checked',
+  ),
   GW_ERR_SHUTTING_DOWN: r(503, 'server_error', 'the gateway is shutting down and its drain time is over'),
   GW_ERR_UPSTREAM_TIMEOUT: r(504, 'timeout_error', 'every upstream attempt timed out'),
   GW_ERR_REQUEST_DEADLINE: r(

@@ -14,6 +14,8 @@ import type { ControlPlane } from './admin/control.js';
 import type { RoutingTable } from './compile/routing-table.js';
 import { buildConfig, type BuildResult } from './config/build.js';
 import { buildFromManifests, type ServerBase } from './config/from-manifests.js';
+import { startFleetBackend } from './fleet/backend.js';
+import { ConfigSync, FLEET_SOURCE } from './fleet/config-sync.js';
 import { createOffThreadBuilder, type OffThreadBuilder } from './config/off-thread.js';
 import type { GatewaySettings } from './config/settings.js';
 import type { ErrorCode } from './errors.js';
@@ -173,18 +175,50 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   const breakers = new BreakerRegistry(settings.upstream.breaker);
   metrics.watchBreakers(breakers);
   const upstream = { executeChat, executeEmbeddings, breakers, settings: settings.upstream };
-  // Rate-limit counters are the process's: a reload keeps them, a restart starts them empty.
-  const rateLimits = new RateLimiter({ onRefusal: (kind) => metrics.limitRefused(kind) });
-  // Budget reservations live as long as the process (reloads and applies keep them); the spent
-  // figure is the usage log's (SQLite, durable), rows not yet flushed included.
-  const budgets = {
-    reservations: new MemoryReservationStore(),
-    spent: (ws: string, kind: SpendSubject, subject: string, month: string) =>
-      usageLog.monthSpend(ws, kind, subject, month),
-  };
+  // ---- limits backend (issue 13: fleet through Redis; README: Fleet (Redis)) ----
+  // memory (default): rate counters are the process's (a reload keeps them, a restart starts
+  // them empty); budget holds live as long as the process and the spent figure is the usage
+  // log's (SQLite, durable, unflushed rows included). redis: counters, holds and the month's
+  // spend live in Redis, shared by the fleet; each instance still writes its own SQLite.
+  const fleet = await startFleetBackend(settings.limits, {
+    logger,
+    metrics,
+    localSpent: (ws, kind, subject, month) => usageLog.monthSpend(ws, kind, subject, month),
+  });
+  if (typeof fleet === 'string') {
+    usageLog.close();
+    store.close();
+    return problem('GW_ERR_CONFIG_INVALID', fleet);
+  }
+  const rateLimits = new RateLimiter({
+    onRefusal: (kind) => metrics.limitRefused(kind),
+    ...(fleet !== undefined ? { store: fleet.rateStore } : {}),
+  });
+  const budgets =
+    fleet !== undefined
+      ? { reservations: fleet.reservations, spent: fleet.spent, sharedSpend: true }
+      : {
+          reservations: new MemoryReservationStore(),
+          spent: (ws: string, kind: SpendSubject, subject: string, month: string) =>
+            usageLog.monthSpend(ws, kind, subject, month),
+        };
+  const metered = meteredUsageLog(usageLog, metrics);
+  const recordUsage =
+    fleet === undefined
+      ? metered
+      : {
+          ...metered,
+          record(row: Parameters<typeof metered.record>[0]): void {
+            metered.record(row);
+            fleet.recorded(row);
+          },
+        };
+  /** Config across an apply-run fleet (issue 13); set below once start-up chose its config. */
+  let fleetSync: ConfigSync | undefined;
+  // ---- end limits backend ----
   const gateway: Gateway = createGateway({
     settings,
-    usageLog: meteredUsageLog(usageLog, metrics),
+    usageLog: recordUsage,
     logger,
     pools,
     upstream,
@@ -202,6 +236,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     swap: (table) => {
       gateway.swap(table);
       breakers.sync(table);
+      fleetSync?.swapped(table.hash, control.current); // fleet config (issue 13)
     },
     table: () => gateway.table,
     breakers: () => breakers.snapshot(),
@@ -213,11 +248,13 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
+      await fleetSync?.close(); // fleet config (issue 13)
       await watcher?.close();
       await admin.close();
       await builder.close();
       await gateway.close();
       store.close();
+      await fleet?.close(); // limits backend (issue 13)
     })());
   for (const d of first.diagnostics) logger.warn({ code: d.code }, `${d.file}:${d.line}:${d.col} ${d.message}`);
 
@@ -239,6 +276,25 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     }
     if (last !== undefined && b?.ok === true) control.adopt(last, b.table);
   }
+
+  // ---- fleet config (issue 13; README: Fleet (Redis)) ----
+  // Run from `gw apply` (no manifests named): applies here are published through Redis and
+  // applies elsewhere come in through the control plane, like a local apply. Catch up first,
+  // so the first request is served with the fleet's config.
+  if (fleet !== undefined && !fromFiles(first, o) && settings.limits.url !== undefined) {
+    fleetSync = new ConfigSync({
+      link: fleet.link,
+      url: settings.limits.url,
+      logger,
+      currentHash: () => control.current?.hash,
+      apply: async (manifests) => {
+        const r = await control.apply({ manifests, source: FLEET_SOURCE });
+        return { ok: r.kind === 'done', hash: control.current?.hash };
+      },
+    });
+    await fleetSync.start(2000);
+  }
+  // ---- end fleet config ----
 
   let url: string;
   let adminUrl: string;

@@ -45,7 +45,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'telemetry',
     'state',
     'admin',
-  ], // policy: the process's budget reservation store
+    'fleet',
+  ], // policy: the process's budget reservation store; fleet: the redis limits backend
+  // shared state of a fleet through Redis: implements policy's stores, reads the limits settings
+  fleet: ['policy', 'type:config/settings', 'type:telemetry/logger', 'telemetry/usage-row', 'util', 'errors'],
   // ground floor
   util: ['errors'],
   http: ['util', 'errors', 'type:telemetry/logger'],

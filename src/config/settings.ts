@@ -20,9 +20,21 @@ export interface GatewaySettings {
   /** Absolute manifest paths (files, folders, globs); empty: serve the last applied revision. */
   readonly manifests: readonly string[];
   readonly storage: { readonly sqlitePath: string; readonly flushIntervalMs: number };
-  readonly limits: { readonly backend: 'memory' | 'redis'; readonly url: string | undefined };
+  readonly limits: LimitsBackendSettings;
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   readonly shutdown: { readonly drainTimeoutMs: number };
+}
+
+/** Where rate counters, budget reservations and spend live (README: Fleet (Redis)). */
+export interface LimitsBackendSettings {
+  readonly backend: 'memory' | 'redis';
+  readonly url: string | undefined;
+  /** Prefix of every Redis key. */
+  readonly keyPrefix: string;
+  /** Bound on every Redis call, ms. */
+  readonly timeoutMs: number;
+  /** Redis down or slow: admit (open) or refuse with GW_ERR_LIMITS_UNAVAILABLE (closed). */
+  readonly failMode: 'open' | 'closed';
 }
 
 /** The caller-facing bounds of the proxy listener (README: Limits and timeouts). */
@@ -100,7 +112,13 @@ export function gatewaySettings(
       sqlitePath: resolve(base, spec.storage?.sqlite ?? './.gw/gw.db'),
       flushIntervalMs: parseDuration(spec.storage?.flushInterval ?? '100ms') ?? 100,
     },
-    limits: { backend: spec.limits?.backend ?? 'memory', url: spec.limits?.url || undefined },
+    limits: {
+      backend: spec.limits?.backend ?? 'memory',
+      url: spec.limits?.url || undefined,
+      keyPrefix: spec.limits?.keyPrefix ?? 'gw:',
+      timeoutMs: ms(spec.limits?.timeout, 250),
+      failMode: spec.limits?.failMode ?? 'open',
+    },
     log: { level: spec.log?.level ?? 'info' },
     shutdown: { drainTimeoutMs: parseDuration(spec.shutdown?.drainTimeout ?? '10s') ?? 10_000 },
   };

@@ -46,13 +46,17 @@ export type Duration6 = string;
  */
 export type Duration7 = string;
 /**
- * Redis URL when backend is redis.
+ * Redis URL when backend is redis (redis:// or rediss:// for TLS; a password goes in the URL).
  */
 export type Value1 = string;
 /**
- * How long SIGTERM waits for in-flight requests.
+ * Bound on every Redis call; past it the call counts as failed (failMode decides).
  */
 export type Duration8 = string;
+/**
+ * How long SIGTERM waits for in-flight requests.
+ */
+export type Duration9 = string;
 /**
  * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock.
  */
@@ -80,11 +84,11 @@ export type Value7 = string;
 /**
  * Per attempt: no headers, or no bytes mid-body, for this long fails the attempt as a timeout.
  */
-export type Duration9 = string;
+export type Duration10 = string;
 /**
  * Delay before the first byte.
  */
-export type Duration10 = string;
+export type Duration11 = string;
 export type EndpointSpec = ChatEndpointSpec | ProxyEndpointSpec;
 export type Role = "admin" | "reviewer" | "editor" | "auditor";
 /**
@@ -94,11 +98,11 @@ export type Roles = Role[];
 /**
  * Per attempt; overrides the provider's.
  */
-export type Duration11 = string;
+export type Duration12 = string;
 /**
  * First backoff; doubles each try, with jitter.
  */
-export type Duration12 = string;
+export type Duration13 = string;
 /**
  * Lowercase letters, digits and '-', 2-63 characters, starting and ending with a letter or digit.
  */
@@ -108,7 +112,7 @@ export type BudgetUsd = number;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
-export type Duration13 = string;
+export type Duration14 = string;
 /**
  * Lowercase letters, digits and '-', 2-63 characters, starting and ending with a letter or digit.
  */
@@ -120,7 +124,7 @@ export type Value8 = string;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
-export type Duration14 = string;
+export type Duration15 = string;
 export type Roles1 = Role[];
 export type Roles2 = Role[];
 
@@ -222,12 +226,21 @@ export interface GatewaySpec {
   limits?: {
     backend?: "memory" | "redis";
     url?: Value1;
+    /**
+     * Prefix of every Redis key gw writes (one Redis may serve several fleets).
+     */
+    keyPrefix?: string;
+    timeout?: Duration8;
+    /**
+     * When Redis is down or slow: open admits the request (logged and counted), closed refuses it with 503 GW_ERR_LIMITS_UNAVAILABLE.
+     */
+    failMode?: "open" | "closed";
   };
   log?: {
     level?: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
   };
   shutdown?: {
-    drainTimeout?: Duration8;
+    drainTimeout?: Duration9;
   };
 }
 /**
@@ -248,7 +261,7 @@ export interface ProviderSpec {
   auth?: UpstreamAuth;
   headers?: Headers;
   tls?: Tls;
-  timeout?: Duration9;
+  timeout?: Duration10;
   /**
    * Optional catalog keyed by upstream model name: pricing per 1k tokens in USD.
    */
@@ -301,7 +314,7 @@ export interface MockSettings {
    * Reply text; {{input}} is replaced by the last user message.
    */
   reply?: string;
-  latency?: Duration10;
+  latency?: Duration11;
   /**
    * Characters per streamed chunk.
    */
@@ -328,7 +341,7 @@ export interface ChatEndpointSpec {
   enabled?: boolean;
   description?: string;
   allowedRoles?: Roles;
-  timeout?: Duration11;
+  timeout?: Duration12;
   routing: Routing;
   /**
    * Exposed model used when the caller names the endpoint itself.
@@ -372,7 +385,7 @@ export interface ChatEndpointSpec {
    */
   streaming?: boolean;
   sessions?: {
-    ttl?: Duration13;
+    ttl?: Duration14;
     maxMessages?: number;
     maxTokens?: PositiveInt;
   };
@@ -388,7 +401,7 @@ export interface Routing {
      * Extra tries per target.
      */
     attempts?: number;
-    backoff?: Duration12;
+    backoff?: Duration13;
   };
   /**
    * Failure classes that move on to the next target. 429 may be written as a number or a string.
@@ -438,7 +451,7 @@ export interface ProxyEndpointSpec {
   auth?: UpstreamAuth1;
   headers?: Headers1;
   tls?: Tls;
-  timeout?: Duration14;
+  timeout?: Duration15;
   allowedRoles?: Roles1;
   limits?: {
     rpm?: PositiveInt;

@@ -28,6 +28,12 @@ export interface BudgetPort {
   readonly reservations: ReservationStore;
   /** USD recorded in UTC month `month` ('YYYY-MM') for a key or endpoint: every usage row recorded, flushed or not. */
   spent(workspace: string, kind: SpendSubject, subject: string, month: string): number;
+  /**
+   * The reservation store counts the spend itself, atomically with the hold (the Redis backend:
+   * a fleet's spend): reserve() then gets the whole budget as its limit, and spent() only words
+   * a refusal.
+   */
+  readonly sharedSpend?: boolean;
 }
 
 /** What stages may use besides the request itself. */

@@ -29,6 +29,10 @@ export interface GatewayMetrics {
   reloadFailed(source: string): void;
   /** A request refused by a limit; `kind` names it ('rpm', 'rph', 'tpm', ...: a small fixed set). */
   limitRefused(kind: string): void;
+  /** The shared limits backend (Redis) answers (true) or not; a memory backend never calls it. */
+  limitsBackendUp(up: boolean): void;
+  /** One Redis call of the limits backend failed or timed out (`op`: take, reserve, ...: a small fixed set). */
+  limitsBackendFailed(op: string): void;
   /** Where the breaker gauges read their state at each scrape (the process's BreakerRegistry). */
   watchBreakers(source: { snapshot(): readonly BreakerStatus[] }): void;
   /** Prometheus text exposition. */
@@ -120,6 +124,18 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     labelNames: ['kind'] as const,
     registers,
   });
+  // The Redis limits backend (README: Fleet (Redis)); no series with the memory backend.
+  const backendUp = new Gauge({
+    name: 'gw_limits_backend_up',
+    help: 'Shared limits backend (Redis): 1 answering, 0 down (failMode applies)',
+    registers,
+  });
+  const backendFailures = new Counter({
+    name: 'gw_limits_backend_failures_total',
+    help: 'Calls to the shared limits backend (Redis) that failed or timed out, by operation',
+    labelNames: ['op'] as const,
+    registers,
+  });
   let breakers: { snapshot(): readonly BreakerStatus[] } | undefined;
   // Read at scrape time; only targets with failures on record have a series (a closed breaker
   // with failures reads 0), and targets a reload removed disappear with their entry.
@@ -177,6 +193,12 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     },
     limitRefused(kind: string): void {
       limitRefusals.inc({ kind });
+    },
+    limitsBackendUp(up: boolean): void {
+      backendUp.set(up ? 1 : 0);
+    },
+    limitsBackendFailed(op: string): void {
+      backendFailures.inc({ op });
     },
     watchBreakers(source): void {
       breakers = source;

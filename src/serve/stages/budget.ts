@@ -104,9 +104,16 @@ async function take(
   usd: number,
   limit: number,
 ): Promise<string> {
+  const rkey = budgetKey(ws, kind, name, m);
+  if (budgets.sharedSpend === true) {
+    // The store checks spend + held + this against the whole budget in one step.
+    if (!(await store.reserve(rkey, usd, limit))) {
+      throw refused(kind, name, m, budgets.spent(ws, kind, name, m), await store.held(rkey), usd, limit);
+    }
+    return rkey;
+  }
   // The spend of the hold's own month (the request's arrival), the month its usage row counts in.
   const spent = budgets.spent(ws, kind, name, m);
-  const rkey = budgetKey(ws, kind, name, m);
   // Spent alone at the budget refuses even a free request; otherwise the worst case must fit.
   if (spent >= limit || !(await store.reserve(rkey, usd, limit - spent))) {
     throw refused(kind, name, m, spent, await store.held(rkey), usd, limit);

@@ -1,0 +1,173 @@
+// Config across a fleet run from `gw apply` (README: Fleet (Redis)). The instance that applies
+// (or rolls back) stores the revision's manifests, as written, under `<prefix>config` and
+// announces its hash on the `<prefix>config` channel, in one script. Every other instance then
+// reads the stored config and applies it through its own control plane (the same build, lock
+// and commit as a local apply), so all converge on what Redis holds last. An instance that
+// starts, or reconnects after an outage, catches up from the stored config. Fleets run from
+// files (--watch on each VM) do not use this.
+import { Redis } from 'ioredis';
+import type { Logger } from '../telemetry/logger.js';
+import { Script, type RedisLink } from './redis-link.js';
+
+/** The stored config of a fleet: what `gw apply` last put in service on any instance. */
+export interface FleetConfig {
+  readonly hash: string;
+  readonly manifests: readonly unknown[];
+  /** The revision number on the instance that applied it (each instance numbers its own history). */
+  readonly revision: number;
+  readonly source: string;
+  readonly appliedAt: number;
+}
+
+/** KEYS: config key; ARGV: channel, JSON, hash. Stores and announces in one step. */
+const PUBLISH = new Script(`
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[1], ARGV[3])
+return 1
+`);
+
+/** Wait before reading the stored config again after a failed read. */
+const RETRY_MS = 500;
+
+/** The source of a commit that came from the fleet (not published again; the admin API's source labels cannot spell it). */
+export const FLEET_SOURCE = 'fleet/redis';
+
+export interface ConfigSyncOptions {
+  readonly link: RedisLink;
+  readonly url: string;
+  readonly logger: Logger;
+  /** The hash of the config in service (undefined: none yet). */
+  readonly currentHash: () => string | undefined;
+  /** Applies manifests through the control plane with source FLEET_SOURCE; resolves with the hash in service after. */
+  readonly apply: (manifests: readonly unknown[]) => Promise<{ ok: boolean; hash: string | undefined }>;
+}
+
+export class ConfigSync {
+  readonly #o: ConfigSyncOptions;
+  readonly #key: string;
+  readonly #sub: Redis;
+  /** Catch-ups in a row fold into one follow-up run. */
+  #running: Promise<void> | undefined;
+  #again = false;
+  #closed = false;
+  #lastHash: string | undefined;
+
+  constructor(o: ConfigSyncOptions) {
+    this.#o = o;
+    this.#key = `${o.link.prefix}config`;
+    this.#lastHash = o.currentHash();
+    // A connection of its own: a subscribed connection runs no other command. It resubscribes
+    // after a reconnect; each (re)subscription catches up, so an outage misses nothing.
+    this.#sub = new Redis(o.url, { lazyConnect: true, retryStrategy: (n) => Math.min(50 * n, 500) });
+    this.#sub.on('error', () => undefined);
+    this.#sub.on('message', (_channel: string, hash: string) => {
+      if (hash !== o.currentHash()) this.catchUp();
+    });
+    this.#sub.on('ready', () => this.catchUp());
+  }
+
+  /** Subscribes (waiting at most `waitMs`), then brings this instance to the stored config. */
+  async start(waitMs: number): Promise<void> {
+    await Promise.race([
+      this.#sub
+        .connect()
+        .then(() => this.#sub.subscribe(this.#key))
+        .catch(() => undefined),
+      new Promise((r) => setTimeout(r, waitMs).unref()),
+    ]);
+    await this.catchUp();
+  }
+
+  /** Applies the stored config when it differs from the one in service. */
+  catchUp(): Promise<void> {
+    if (this.#running !== undefined) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        await this.#once();
+      } while (this.#again && !this.#closed);
+    })().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  async #once(): Promise<void> {
+    if (this.#closed) return;
+    let text: string | null;
+    try {
+      text = await this.#o.link.client.get(this.#key);
+    } catch (err) {
+      this.#o.logger.warn(
+        { reason: err instanceof Error ? err.message : String(err) },
+        'fleet config: cannot read it from redis',
+      );
+      // The subscription can come back before the command connection: read again shortly
+      // (while subscribed; when Redis is down, the next subscription catches up).
+      if (this.#sub.status === 'ready') setTimeout(() => void this.catchUp(), RETRY_MS).unref();
+      return;
+    }
+    if (text === null) return;
+    let stored: FleetConfig;
+    try {
+      stored = JSON.parse(text) as FleetConfig;
+    } catch {
+      this.#o.logger.error('fleet config: what redis holds is not a config gw wrote; the config in service stays');
+      return;
+    }
+    if (stored.hash === this.#o.currentHash()) return;
+    const r = await this.#o.apply(stored.manifests);
+    if (r.ok)
+      this.#o.logger.info(
+        { revision: stored.revision, config: r.hash },
+        'fleet config: applied what another instance applied',
+      );
+    else
+      this.#o.logger.error(
+        { config: stored.hash },
+        'fleet config: the stored config is invalid here; the config in service stays',
+      );
+  }
+
+  /**
+   * A table went into service here, `rev` being the revision in service: publishes it when its
+   * config is new here and did not come from the fleet (a reload of the same config, or a
+   * fleet apply, publishes nothing).
+   */
+  swapped(
+    hash: string,
+    rev: { number: number; hash: string; manifests: readonly unknown[]; source: string; appliedAt: number } | undefined,
+  ): void {
+    if (hash === this.#lastHash) return;
+    this.#lastHash = hash;
+    if (rev === undefined || rev.hash !== hash) return;
+    this.committed({
+      hash,
+      manifests: rev.manifests,
+      revision: rev.number,
+      source: rev.source,
+      appliedAt: rev.appliedAt,
+    });
+  }
+
+  /** Publishes a config unless it came from the fleet. Best effort: a failure is logged, the fleet then converges at the next apply. */
+  committed(c: FleetConfig): void {
+    if (this.#closed || c.source === FLEET_SOURCE) return;
+    const body = JSON.stringify(c);
+    this.#o.link
+      .eval(PUBLISH, [this.#key], [this.#key, body, c.hash])
+      .catch((err: unknown) =>
+        this.#o.logger.error(
+          { reason: err instanceof Error ? err.message : String(err) },
+          'fleet config: could not publish the applied config; other instances keep theirs',
+        ),
+      );
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#sub.disconnect();
+    await this.#running;
+  }
+}
