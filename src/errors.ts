@@ -123,7 +123,7 @@ export const ERRORS = {
   GW_ERR_GUARDRAIL_BLOCKED: r(
     422,
     'invalid_request_error',
-    'a guardrail blocked the request (not raised yet: see Not enforced yet)',
+    'a guardrail blocked the request or, mid-stream, the answer (the message names guardrail and rule)',
   ),
   GW_ERR_INPUT_SCHEMA: r(
     422,

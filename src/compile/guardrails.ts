@@ -1,9 +1,16 @@
-// Guardrail rules → compiled matchers, built once per table. Every RegExp carries the 'g' flag
-// so the request path can find every match (mask) with one object and no recompilation.
+// Guardrail rules → compiled matchers, built once per table. gw's own patterns (pii kinds,
+// keywords) are JS RegExps with the 'g' flag, written so they cannot backtrack on a caller's
+// text; an operator's `regex:` runs on RE2 (util/regex.ts), linear whatever the pattern.
 import type { Guardrail } from '../manifest/types.js';
 import { compileRegex } from '../util/regex.js';
 import { PII_PATTERNS } from './pii-patterns.js';
 import type { CompiledGuardrail, CompiledRule, PiiKind } from './routing-table.js';
+
+/**
+ * How much of a stream an operator regex holds back: RE2 cannot say how long a match may be, so
+ * longer matches that straddle two chunks may go through unmasked (README, Guardrails).
+ */
+export const REGEX_SPAN = 128;
 
 function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
@@ -18,10 +25,10 @@ export function keywordsRegex(keywords: readonly string[]): RegExp {
 
 function piiRule(kind: PiiKind): CompiledRule {
   const p = PII_PATTERNS[kind];
-  return { kind: 'pattern', label: kind, regex: new RegExp(p.source, `g${p.flags}`), luhn: p.luhn };
+  return { kind: 'pattern', label: kind, regex: new RegExp(p.source, `g${p.flags}`), luhn: p.luhn, span: p.span };
 }
 
-function tryRegex(build: () => RegExp): RegExp | undefined {
+function tryBuild<T>(build: () => T): T | undefined {
   try {
     return build();
   } catch {
@@ -37,12 +44,14 @@ export function compileGuardrail(name: string, spec: Guardrail['spec']): Compile
       for (const kind of rule.pii) if (Object.hasOwn(PII_PATTERNS, kind)) rules.push(piiRule(kind));
     } else if (typeof rule.regex === 'string') {
       const source = rule.regex;
-      const regex = tryRegex(() => compileRegex(source));
-      if (regex !== undefined) rules.push({ kind: 'pattern', label: 'regex', regex, luhn: false });
+      const re = tryBuild(() => compileRegex(source));
+      if (re !== undefined)
+        rules.push({ kind: 'linear', label: 'regex', test: re.test, find: re.find, span: REGEX_SPAN });
     } else if (rule.keywords !== undefined && rule.keywords.length > 0) {
       const kws = rule.keywords;
-      const regex = tryRegex(() => keywordsRegex(kws));
-      if (regex !== undefined) rules.push({ kind: 'pattern', label: 'keywords', regex, luhn: false });
+      const regex = tryBuild(() => keywordsRegex(kws));
+      const span = Math.max(...kws.map((k) => k.length));
+      if (regex !== undefined) rules.push({ kind: 'pattern', label: 'keywords', regex, luhn: false, span });
     } else if (typeof rule.maxChars === 'number') {
       rules.push({ kind: 'maxChars', maxChars: rule.maxChars });
     }

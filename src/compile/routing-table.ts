@@ -95,7 +95,24 @@ export type CompiledValidator = (value: unknown) => readonly string[];
 export type PiiKind = 'email' | 'phone' | 'credit_card' | 'ssn' | 'ipv4' | 'iban';
 
 export type CompiledRule =
-  | { readonly kind: 'pattern'; readonly label: string; readonly regex: RegExp; readonly luhn: boolean }
+  /** gw's own patterns (pii kinds, keywords): JS RegExp written so a caller's text cannot make them backtrack. */
+  | {
+      readonly kind: 'pattern';
+      readonly label: string;
+      readonly regex: RegExp;
+      readonly luhn: boolean;
+      /** The longest text a match can cover: how much a stream holds back for this rule. */
+      readonly span: number;
+    }
+  /** An operator's regex, run by a linear-time engine (RE2); closures, so the frozen table never reaches the engine's state. */
+  | {
+      readonly kind: 'linear';
+      readonly label: 'regex';
+      readonly test: (text: string) => boolean;
+      /** [start, end) of every match, flattened. */
+      readonly find: (text: string) => number[];
+      readonly span: number;
+    }
   | { readonly kind: 'maxChars'; readonly maxChars: number };
 
 export interface CompiledGuardrail {

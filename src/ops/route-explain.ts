@@ -1,7 +1,13 @@
 // `gw route`: the decision of access-decision.ts plus what the request would meet once routed
 // (targets in order, retries, fallback, policies), as plain data that prints as text or JSON.
 // Nothing is sent anywhere.
-import type { CompiledChatEndpoint, CompiledKey, CompiledTarget, RoutingTable } from '../compile/routing-table.js';
+import type {
+  CompiledChatEndpoint,
+  CompiledGuardrail,
+  CompiledKey,
+  CompiledTarget,
+  RoutingTable,
+} from '../compile/routing-table.js';
 import { decideChatRoute } from './access-decision.js';
 
 export type KeyStatus = 'valid' | 'expired' | 'disabled' | 'unknown';
@@ -47,7 +53,13 @@ export type ExplainedTarget =
 
 export interface ExplainedPolicies {
   readonly limits: CompiledChatEndpoint['limits'];
-  readonly guardrails: readonly { readonly name: string; readonly stage: string; readonly action: string }[];
+  readonly guardrails: readonly {
+    readonly name: string;
+    readonly stage: string;
+    readonly action: string;
+    /** 'pii email, phone', 'regex', 'keywords', 'maxChars 20000', in the manifest's order. */
+    readonly rules: readonly string[];
+  }[];
   readonly prompt: { readonly system: string | null; readonly template: string | null };
   readonly params: CompiledChatEndpoint['params'];
   readonly lockParams: boolean;
@@ -152,10 +164,29 @@ function explainTargets(
     });
 }
 
+const PII_KINDS: ReadonlySet<string> = new Set(['email', 'phone', 'credit_card', 'ssn', 'ipv4', 'iban']);
+
+/** A guardrail's rules in words; the pii kinds of one rule become one entry. */
+function ruleNames(g: CompiledGuardrail): string[] {
+  const out: string[] = [];
+  let pii: string[] | undefined;
+  for (const r of g.rules) {
+    if (r.kind === 'pattern' && PII_KINDS.has(r.label)) {
+      if (pii === undefined) out.push('');
+      (pii ??= []).push(r.label);
+      out[out.length - 1] = `pii ${pii.join(', ')}`;
+      continue;
+    }
+    pii = undefined;
+    out.push(r.kind === 'maxChars' ? `maxChars ${r.maxChars}` : r.label);
+  }
+  return out;
+}
+
 function explainPolicies(ep: CompiledChatEndpoint): ExplainedPolicies {
   return {
     limits: ep.limits,
-    guardrails: ep.guardrails.map((g) => ({ name: g.name, stage: g.stage, action: g.action })),
+    guardrails: ep.guardrails.map((g) => ({ name: g.name, stage: g.stage, action: g.action, rules: ruleNames(g) })),
     prompt: { system: ep.prompt.system ?? null, template: ep.prompt.template ?? null },
     params: ep.params,
     lockParams: ep.lockParams,

@@ -120,6 +120,8 @@ export interface RequestContext {
   inputTokens: number | undefined;
   /** The budget reservation in force; the usage stage releases it after recording the row. */
   budgetHold: BudgetHold | undefined;
+  /** Guardrail decisions ('name/rule:action') for the usage row; made by the guardrail stages of an endpoint that has guardrails. */
+  guardrailHits: Set<string> | undefined;
 }
 
 export interface ContextInit {
@@ -169,6 +171,7 @@ class Context implements RequestContext {
   bodyBytes = 0;
   inputTokens: number | undefined = undefined;
   budgetHold: BudgetHold | undefined = undefined;
+  guardrailHits: Set<string> | undefined = undefined;
 
   constructor(init: ContextInit) {
     this.id = init.id;

@@ -12,13 +12,8 @@ import { bodyStage, readChatBody, readCountBody, readEmbeddingsBody } from './st
 import { errorsStage } from './stages/errors.js';
 import { limitsStage } from './stages/limits.js';
 import { budgetStage } from './stages/budget.js';
-import {
-  inputGuardrailsStage,
-  inputSchemaStage,
-  outputGuardrailsStage,
-  outputSchemaStage,
-  sessionStage,
-} from './stages/slots.js';
+import { inputGuardrailsStage, outputGuardrailsStage } from './stages/guardrails.js';
+import { inputSchemaStage, outputSchemaStage, sessionStage } from './stages/slots.js';
 import { tokenCapStage } from './stages/token-cap.js';
 import { respondStage } from './stages/respond.js';
 import { modelsStage, routeStage } from './stages/route.js';

@@ -99,6 +99,9 @@ const refusalsOf = (table: string, unit: string, msPerUnit: number): string => `
     AND ${table}.key_name = x.key_name AND ${table}.model = x.model;`;
 const REFUSALS = refusalsOf('usage_minutes', 'minute', 60_000) + refusalsOf('usage_hours', 'hour', 3_600_000);
 
+// 4: which guardrails a request met (issue 11): 'name/rule:action' entries joined by ',', never the text.
+const GUARDRAILS = `ALTER TABLE requests ADD COLUMN guardrails TEXT;`;
+
 export const MIGRATIONS: readonly string[] = [
   // 1: request log, monthly spend, applied revisions.
   `
@@ -147,4 +150,5 @@ export const MIGRATIONS: readonly string[] = [
   `,
   ROLLUP,
   REFUSALS,
+  GUARDRAILS,
 ];

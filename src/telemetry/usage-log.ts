@@ -154,8 +154,9 @@ export class UsageLog {
     this.#onError = opts.onError;
     this.#insert = db.prepare(`INSERT INTO requests
       (ts, request_id, workspace, endpoint, key_name, model, provider, upstream_model, attempts,
-       attempt_log, status, error_code, tokens_in, tokens_out, cost_usd, latency_ms, ttfb_ms, stream, route)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+       attempt_log, status, error_code, tokens_in, tokens_out, cost_usd, latency_ms, ttfb_ms, stream, route,
+       guardrails)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.#spend = new SpendLedger(db, (err) => this.#report(err, 0));
     this.#upsertMinute = db.prepare(upsertRollup('usage_minutes', 'minute', true));
     this.#upsertHour = db.prepare(upsertRollup('usage_hours', 'hour', false));
@@ -296,6 +297,7 @@ export class UsageLog {
         r.ttfbMs ?? null,
         r.stream === true ? 1 : 0,
         r.route,
+        r.guardrails ?? null,
       );
     }
     this.#spend.write(rows);

@@ -53,6 +53,7 @@ interface RawRow {
   ttfb_ms: number | null;
   stream: number;
   route: string;
+  guardrails: string | null;
 }
 
 /** A workspace's endpoint over a window, for `gw status`. */
@@ -143,6 +144,7 @@ function toStored(r: RawRow): StoredUsageRow {
     ttfbMs: r.ttfb_ms,
     stream: r.stream !== 0,
     route: r.route,
+    guardrails: r.guardrails ?? null,
   };
 }
 

@@ -47,6 +47,8 @@ export interface UsageRow {
   readonly stream?: boolean;
   /** Which surface served it: 'openai.chat', 'openai.embeddings', 'openai.models', 'anthropic.messages', 'api.simple', 'proxy'... */
   readonly route: string;
+  /** Guardrails that matched: 'name/rule:action' entries joined by ',' (never the matched text); null for none. */
+  readonly guardrails?: string | null;
 }
 
 /** A row read back from SQLite: every field present, absent values as null/0/false. */
@@ -71,6 +73,7 @@ export interface StoredUsageRow {
   readonly ttfbMs: number | null;
   readonly stream: boolean;
   readonly route: string;
+  readonly guardrails: string | null;
 }
 
 export type SpendSubjectKind = 'key' | 'endpoint';

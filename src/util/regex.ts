@@ -1,19 +1,41 @@
-// Manifest regexes (guardrail patterns) → RegExp. The manifest checks and the compiler share
-// this one reader so a pattern the validator accepts is the pattern the gateway runs.
+// Operator regexes (guardrail `regex:` rules) → a linear-time matcher. The manifest checks and the
+// compiler share this one reader, so a pattern the validator accepts is the pattern the gateway
+// runs. RE2 (re2js) has no backtracking: whatever the pattern, a caller's text is scanned in time
+// proportional to its length, so a pattern such as (a+)+$ cannot stall the request path.
+import { RE2JS } from 're2js';
 
-const INLINE_FLAGS = /^\(\?([ims]+)\)/;
+export interface LinearRegex {
+  /** True when the pattern matches anywhere in `text` (the fast DFA path). */
+  test(text: string): boolean;
+  /** [start, end) of every non-empty, non-overlapping match, flattened: [s0, e0, s1, e1, ...]. */
+  find(text: string): number[];
+}
 
 /**
- * Compiles a manifest regex the way gw reads it: leading inline groups such as `(?i)`, `(?s)`,
- * `(?m)` or `(?im)` become JS flags (JS has no inline flags); 'g' is always set.
+ * Compiles a manifest regex in RE2 syntax (https://github.com/google/re2/wiki/Syntax): inline
+ * flags such as (?i), (?s), (?m) work anywhere; lookarounds and backreferences do not exist.
  * Throws SyntaxError when the pattern does not compile (the validator reports that).
  */
-export function compileRegex(pattern: string): RegExp {
-  const flags = new Set<string>(['g']);
-  let source = pattern;
-  for (let m = INLINE_FLAGS.exec(source); m !== null; m = INLINE_FLAGS.exec(source)) {
-    for (const f of m[1] ?? '') flags.add(f);
-    source = source.slice(m[0].length);
+export function compileRegex(pattern: string): LinearRegex {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(pattern);
+  } catch (err) {
+    throw new SyntaxError((err as Error).message);
   }
-  return new RegExp(source, [...flags].sort().join(''));
+  // Arrow functions over a private compiled pattern: the routing table is deep-frozen, and the
+  // engine keeps per-pattern caches it must still be able to write.
+  return Object.freeze({
+    test: (text: string): boolean => re.test(text),
+    find: (text: string): number[] => {
+      const out: number[] = [];
+      const m = re.matcher(text);
+      while (m.find()) {
+        const s = m.start();
+        const e = m.end();
+        if (e > s) out.push(s, e);
+      }
+      return out;
+    },
+  });
 }

@@ -13,7 +13,10 @@ export type WireFormat = 'openai' | 'anthropic';
 /** Rewrites one piece of text (masking, templates). */
 export type TextMap = (text: string) => string;
 
-/** What mapText visits: a request body, a whole answer, or one stream event. */
+/**
+ * What mapText visits: a request body (every text the caller sent: system, messages, tool-call
+ * arguments, tool results, embeddings input), a whole answer, or one stream event.
+ */
 export type TextPlace = 'request' | 'answer' | 'event';
 
 /** The endpoint settings that shape a request; a CompiledChatEndpoint fits. */

@@ -44,7 +44,7 @@ describe('gw route', { concurrency: 2 }, () => {
       ['3.1', 'local', 'mock', 'tiny', '1', '20s', '0'],
     ]);
     assert.match(r.stdout, /limits\s+rpm 60, monthlyBudgetUsd 50/);
-    assert.match(r.stdout, /guardrails\s+pii \(input, mask\)/);
+    assert.match(r.stdout, /guardrails\s+pii \(input, mask: pii email\) \(enforced\)$/m);
     assert.match(r.stdout, /prompt\s+system "You answer support tickets\."/);
     assert.match(r.stdout, /params\s+temperature 0\.2 \(locked: endpoint values win\)/);
     assert.match(r.stdout, /streaming\s+refused/);

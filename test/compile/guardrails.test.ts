@@ -52,16 +52,28 @@ describe('guardrails', () => {
     assert.equal(t.counts.guardrails, 2);
   });
 
-  test('(?i) becomes a flag, the regex is global, compiled once and still usable after freezing', () => {
+  test('an operator regex runs on RE2: inline flags, every match, shared by endpoints, usable after freezing', () => {
     const t = table();
-    const re = pattern(guardrailsOf(t, 'one')[0]?.rules[0]);
-    assert.equal(pattern(guardrailsOf(t, 'two')[0]?.rules[0]), re);
-    assert.equal(re.flags, 'gi');
-    assert.deepEqual(matches(re, 'my API_KEY and apikey'), ['API_KEY', 'apikey']);
-    assert.equal('x API-KEY y'.replace(re, '***'), 'x *** y');
-    assert.deepEqual(compileRegex('(?im)^a').flags, 'gim');
-    assert.deepEqual(compileRegex('(?s)a.b').test('a\nb'), true);
-    assert.throws(() => compileRegex('(?x)a'), SyntaxError);
+    const rule = guardrailsOf(t, 'one')[0]?.rules[0];
+    assert.equal(rule?.kind, 'linear');
+    assert.equal(guardrailsOf(t, 'two')[0]?.rules[0], rule);
+    const re = rule as Extract<CompiledRule, { kind: 'linear' }>;
+    assert.equal(re.test('my API_KEY'), true);
+    assert.deepEqual(re.find('my API_KEY and apikey'), [3, 10, 15, 21]);
+    assert.equal(compileRegex('(?s)a.b').test('a\nb'), true);
+    assert.equal(compileRegex('(?m)^b').test('a\nb'), true);
+    // Lookarounds and backreferences do not exist in RE2: refused, as the validator reports.
+    assert.throws(() => compileRegex('a(?=b)'), SyntaxError);
+    assert.throws(() => compileRegex('(a)\\1'), SyntaxError);
+  });
+
+  test('a catastrophic pattern stays linear on its worst input', () => {
+    const re = compileRegex('(a+)+$');
+    const start = process.hrtime.bigint();
+    assert.equal(re.test(`${'a'.repeat(30_000)}!`), false);
+    assert.deepEqual(re.find(`${'a'.repeat(30_000)}!`), []);
+    // A backtracking engine needs longer than the age of the universe here; RE2 needs milliseconds.
+    assert.ok(process.hrtime.bigint() - start < 2_000_000_000n);
   });
 
   test('keywords: one case-insensitive alternation of escaped whole words; maxChars rule', () => {

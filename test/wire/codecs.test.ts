@@ -60,6 +60,16 @@ describe('openai codec', () => {
     openaiCodec.mapText(b, 'request', up);
     assert.equal(b.messages[0]?.content, 'SYS');
     assert.deepEqual((b.messages[1]?.content as unknown[])[0], { type: 'text', text: 'HELLO' });
+    // Tool-call arguments and embeddings input are the caller's text too (guardrails read them).
+    assert.equal(b.messages[2]?.tool_calls?.[0]?.function.arguments, '{}');
+    const tool = {
+      messages: [{ role: 'assistant', tool_calls: [{ function: { name: 'f', arguments: '{"a":"x"}' } }] }],
+    };
+    openaiCodec.mapText(tool, 'request', up);
+    assert.equal(tool.messages[0]?.tool_calls[0]?.function.arguments, '{"A":"X"}');
+    const emb = { input: ['a', 'b'] };
+    openaiCodec.mapText(emb, 'request', up);
+    assert.deepEqual(emb.input, ['A', 'B']);
     const answer = { choices: [{ message: { content: 'abc' } }] };
     openaiCodec.mapText(answer, 'answer', up);
     assert.equal(answer.choices[0]?.message.content, 'ABC');
@@ -125,6 +135,12 @@ describe('anthropic codec', () => {
     anthropicCodec.mapText(b, 'request', (s) => s.toUpperCase());
     assert.equal(b.system[0]?.text, 'A');
     assert.deepEqual(b.messages[0]?.content[1], { type: 'text', text: 'Q' });
+    assert.equal(b.messages[0]?.content[0]?.content, 'R');
+    const use = {
+      messages: [{ role: 'assistant', content: [{ type: 'tool_use', id: 'i', name: 'n', input: { q: ['x'] } }] }],
+    };
+    anthropicCodec.mapText(use, 'request', (s) => s.toUpperCase());
+    assert.deepEqual(use.messages[0]?.content[0]?.input, { q: ['X'] });
   });
 
   test('codecFor: the hub when no format is given', () => {

@@ -60,18 +60,18 @@ function renderPolicies(p: ExplainedPolicies): string[] {
   const prompt: string[] = [];
   if (p.prompt.system !== null) prompt.push(`system ${JSON.stringify(p.prompt.system)}`);
   if (p.prompt.template !== null) prompt.push(`template ${JSON.stringify(p.prompt.template)}`);
-  const guardrails = p.guardrails.map((g) => `${g.name} (${g.stage}, ${g.action})`);
+  const guardrails = p.guardrails.map((g) => `${g.name} (${g.stage}, ${g.action}: ${g.rules.join('; ')})`);
   const sessions =
     p.sessions === null
       ? 'off'
       : `ttl ${formatMs(p.sessions.ttlMs)}, maxMessages ${p.sessions.maxMessages}${p.sessions.maxTokens !== undefined ? `, maxTokens ${p.sessions.maxTokens}` : ''}`;
-  // Guardrails, schemas and sessions are read and validated but not yet applied to requests
-  // (README: Not enforced yet); say so wherever one is configured.
+  // Schemas and sessions are read and validated but not yet applied to requests (README: Not
+  // enforced yet); say so wherever one is configured. Guardrails are enforced.
   const pending = (configured: boolean): string => (configured ? chalk.yellow(' (not enforced yet)') : '');
   const limits = pairs(p.limits);
   return [
     `  limits      ${limits}${pending(unenforced(p.limits))}`,
-    `  guardrails  ${guardrails.length > 0 ? guardrails.join(', ') : 'none'}${pending(guardrails.length > 0)}`,
+    `  guardrails  ${guardrails.length > 0 ? `${guardrails.join(', ')} (enforced)` : 'none'}`,
     `  prompt      ${prompt.length > 0 ? prompt.join('; ') : 'none'}`,
     `  params      ${pairs(p.params)}${Object.keys(p.params).length > 0 ? (p.lockParams ? ' (locked: endpoint values win)' : ' (defaults: caller values win)') : ''}`,
     `  streaming   ${p.streaming ? 'allowed' : 'refused (stream: true answers 400)'}`,

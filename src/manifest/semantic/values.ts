@@ -49,7 +49,7 @@ function checkRegexes(ctx: SemanticContext, r: Resource): void {
     } catch (err) {
       const msg =
         `rules[${i}] of guardrail ${r.name} has a regex that does not compile: ${(err as Error).message}; ` +
-        'gw uses JavaScript regex syntax, where only a leading (?i), (?m) or (?s) is read as flags';
+        'gw runs regexes with RE2 (linear time): no lookarounds or backreferences; flags inline, e.g. (?i)';
       ctx.report(r, ['spec', 'rules', i, 'regex'], 'GW_ERR_REGEX_INVALID', msg);
     }
   });

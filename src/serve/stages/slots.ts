@@ -1,4 +1,4 @@
-// Pipeline slots the guardrails, schema and sessions issue fills. Each passes the
+// Pipeline slots the schema and sessions issue fills (guardrails: stages/guardrails.ts). Each passes the
 // request on unchanged today; its place in each surface's list (PIPELINES, pipeline.ts) is already the final one.
 import type { Next, Stage } from '../stage.js';
 import type { RequestContext } from '../context.js';
@@ -7,11 +7,6 @@ import type { RequestContext } from '../context.js';
 // promise and three microtask hops each, eight times per request.
 type Slot = () => Stage;
 
-/** Input guardrails (block 422 / mask / log): not applied yet. */
-export const inputGuardrailsStage: Slot = () =>
-  function inputGuardrails(_ctx: RequestContext, next: Next) {
-    return next();
-  };
 /** Endpoint input JSON Schema (422): not checked yet. */
 export const inputSchemaStage: Slot = () =>
   function inputSchema(_ctx: RequestContext, next: Next) {
@@ -20,11 +15,6 @@ export const inputSchemaStage: Slot = () =>
 /** Sessions (session_id history, ttl, maxMessages): not kept yet. */
 export const sessionStage: Slot = () =>
   function session(_ctx: RequestContext, next: Next) {
-    return next();
-  };
-/** Output guardrails: not applied yet. */
-export const outputGuardrailsStage: Slot = () =>
-  function outputGuardrails(_ctx: RequestContext, next: Next) {
     return next();
   };
 /** Endpoint output JSON Schema (502): not checked yet. */

@@ -62,6 +62,7 @@ export function buildRow(ctx: RequestContext, latencyMs: number): UsageRow {
     ttfbMs: ctx.ttfbMs ?? null,
     stream: ctx.stream,
     route: ctx.route.label,
+    guardrails: ctx.guardrailHits !== undefined && ctx.guardrailHits.size > 0 ? [...ctx.guardrailHits].join(',') : null,
   };
 }
 

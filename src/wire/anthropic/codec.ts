@@ -1,7 +1,7 @@
 // The Anthropic Messages wire format: requests with a top-level `system` (a string or text
 // blocks) and user/assistant turns of content blocks, `message` answers, and the stream's
 // events (message_start, content_block_*, message_delta, message_stop).
-import { isObj, strLen } from '../json.js';
+import { isObj, mapStrings, strLen } from '../json.js';
 import type { Obj, TextMap, TextPlace, WireCodec } from '../types.js';
 
 /** Endpoint params that have an Anthropic field (penalties, seed... have none). */
@@ -34,6 +34,13 @@ function mapBlocks(content: unknown, fn: TextMap): unknown {
   if (Array.isArray(content))
     for (const b of content) if (isText(b) && typeof b['text'] === 'string') b['text'] = fn(b['text']);
   return content;
+}
+
+/** A caller's content block: text, a tool call's input, a tool result's content. */
+function mapRequestBlock(b: Obj, fn: TextMap): void {
+  if (b['type'] === 'text' && typeof b['text'] === 'string') b['text'] = fn(b['text']);
+  else if (b['type'] === 'tool_use' && b['input'] !== undefined) b['input'] = mapStrings(b['input'], fn);
+  else if (b['type'] === 'tool_result' && b['content'] !== undefined) b['content'] = mapBlocks(b['content'], fn);
 }
 
 /** Text blocks joined and wrapped once, after the other blocks (tool results must stay first). */
@@ -131,7 +138,12 @@ export const anthropicCodec: WireCodec = Object.freeze({
   mapText(obj: Obj, place: TextPlace, fn: TextMap): void {
     if (place === 'request') {
       if (obj['system'] !== undefined && obj['system'] !== null) obj['system'] = mapBlocks(obj['system'], fn);
-      for (const m of anthropicCodec.readMessages(obj) ?? []) if (isObj(m)) m['content'] = mapBlocks(m['content'], fn);
+      for (const m of anthropicCodec.readMessages(obj) ?? []) {
+        if (!isObj(m)) continue;
+        const content = m['content'];
+        if (typeof content === 'string') m['content'] = fn(content);
+        else if (Array.isArray(content)) for (const b of content) if (isObj(b)) mapRequestBlock(b, fn);
+      }
       return;
     }
     if (place === 'answer') {

@@ -1,7 +1,7 @@
 // The OpenAI wire format (the hub): chat-completions requests (system prompt as system or
 // developer messages, content a string or parts), chat.completion answers, chat.completion.chunk
 // events. Embeddings requests are read for their `input` text.
-import { isObj, strLen } from '../json.js';
+import { isObj, mapStrings, strLen } from '../json.js';
 import type { Obj, TextMap, TextPlace, WireCodec } from '../types.js';
 
 const INPUT_SEP = '\n';
@@ -141,7 +141,17 @@ export const openaiCodec: WireCodec = Object.freeze({
 
   mapText(obj: Obj, place: TextPlace, fn: TextMap): void {
     if (place === 'request') {
-      for (const m of openaiCodec.readMessages(obj) ?? []) if (isObj(m)) m['content'] = mapContent(m['content'], fn);
+      for (const m of openaiCodec.readMessages(obj) ?? []) {
+        if (!isObj(m)) continue;
+        if (m['content'] !== undefined && m['content'] !== null) m['content'] = mapContent(m['content'], fn);
+        if (!Array.isArray(m['tool_calls'])) continue;
+        for (const c of m['tool_calls']) {
+          const f = isObj(c) ? c['function'] : undefined;
+          if (isObj(f) && typeof f['arguments'] === 'string') f['arguments'] = fn(f['arguments']);
+        }
+      }
+      // An embeddings request: its input strings.
+      if (obj['input'] !== undefined) obj['input'] = mapStrings(obj['input'], fn);
       return;
     }
     const field = place === 'answer' ? 'message' : 'delta';
