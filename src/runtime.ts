@@ -15,6 +15,7 @@ import type { RoutingTable } from './compile/routing-table.js';
 import { buildConfig, type BuildResult } from './config/build.js';
 import { buildFromManifests, type ServerBase } from './config/from-manifests.js';
 import { startFleetBackend } from './fleet/backend.js';
+import { RedisSessionStore } from './fleet/redis-stores.js';
 import { ConfigSync, FLEET_SOURCE } from './fleet/config-sync.js';
 import { createOffThreadBuilder, type OffThreadBuilder } from './config/off-thread.js';
 import type { GatewaySettings } from './config/settings.js';
@@ -224,6 +225,8 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     upstream,
     rateLimits,
     budgets,
+    // A fleet keeps sessions in Redis too, so a conversation continues on any instance.
+    ...(fleet !== undefined ? { sessions: new RedisSessionStore<Readonly<Record<string, unknown>>>(fleet.link) } : {}),
   });
   let base = baseOf(first);
   const builder: OffThreadBuilder = createOffThreadBuilder();

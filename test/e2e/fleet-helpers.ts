@@ -15,7 +15,8 @@ export const KEYS = { rated: 'gw-e2e-fleet-rated', payer: 'gw-e2e-fleet-payer', 
 
 /**
  * Provider `up` (openai, priced $1 per 1k tokens in and out) answering through `upstreamUrl`;
- * endpoint `bot` (model `fast`, max_tokens locked at 10); keys `rated` (rpm 7), `payer`
+ * endpoint `bot` (model `fast`, max_tokens locked at 10), endpoint `chatty` (model `talk`, with
+ * sessions); keys `rated` (rpm 7), `payer`
  * (monthlyBudgetUsd 0.1) and `free` (rpm 1000).
  */
 export function fleetManifests(upstreamUrl: string): string {
@@ -25,7 +26,7 @@ kind: ApiKey
 metadata: { name: ${name} }
 spec:
   keyHash: ${sha(KEYS[name])}
-  allow: { endpoints: [bot] }
+  allow: { endpoints: [bot, chatty] }
   limits: { ${limits} }
 `;
   return `apiVersion: gw/v1
@@ -46,6 +47,14 @@ spec:
   params: { max_tokens: 10 }
   lockParams: true
   routing: { targets: [ { provider: up, models: { fast: up-1 } } ] }
+---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: chatty }
+spec:
+  type: chat
+  sessions: { ttl: 1h, maxMessages: 20 }
+  routing: { targets: [ { provider: up, models: { talk: up-1 } } ] }
 ${key('rated', 'rpm: 7')}${key('payer', 'monthlyBudgetUsd: 0.1')}${key('free', 'rpm: 1000')}`;
 }
 
@@ -53,16 +62,26 @@ export interface Upstream {
   readonly url: string;
   /** Chat calls that reached it. */
   readonly calls: number;
+  /** The `content` of each message of the last chat call, in order. */
+  readonly lastMessages: readonly string[];
   close(): Promise<void>;
 }
 
 /** Answers every chat call after `delayMs` with usage 1 prompt + 10 completion tokens ($0.011 at $1/1k). */
 export async function startUpstream(delayMs = 0): Promise<Upstream> {
   let calls = 0;
+  let lastMessages: string[] = [];
   const server: Server = createServer((req, res) => {
-    req.resume();
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       calls++;
+      try {
+        const sent = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { messages?: { content: string }[] };
+        lastMessages = (sent.messages ?? []).map((m) => m.content);
+      } catch {
+        lastMessages = [];
+      }
       setTimeout(() => {
         const body = JSON.stringify({
           id: 'c1',
@@ -84,6 +103,9 @@ export async function startUpstream(delayMs = 0): Promise<Upstream> {
     url: `http://127.0.0.1:${port}`,
     get calls() {
       return calls;
+    },
+    get lastMessages() {
+      return lastMessages;
     },
     close: () =>
       new Promise<void>((r) => {

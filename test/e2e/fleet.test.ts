@@ -14,6 +14,7 @@ import { SKIP_NO_REDIS, startRedis, type RedisServer } from '../helpers/redis.js
 import {
   chat,
   fleetManifests,
+  KEYS,
   metrics,
   startMember,
   startUpstream,
@@ -75,6 +76,38 @@ test('a $0.10 budget across three instances is never overspent by concurrent req
   assert.ok(ok >= 8, `the budget admits as much as fits (${ok})`);
   assert.ok(all.filter((a) => a.status !== 200).every((a) => a.status === 422 && a.code === 'GW_ERR_BUDGET_EXCEEDED'));
   for (const g of gws) assert.equal((await chat(g.proxyUrl, 'payer')).code, 'GW_ERR_BUDGET_EXCEEDED');
+});
+
+test('a session started on one instance continues on the others (sessions in Redis)', { skip }, async () => {
+  const say = async (g: Member, content: string, session?: string): Promise<{ status: number; session: string }> => {
+    const res = await fetch(`${g.proxyUrl}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${KEYS.free}`,
+        'content-type': 'application/json',
+        ...(session !== undefined ? { 'x-gw-session-id': session } : {}),
+      },
+      body: JSON.stringify({ model: 'talk', messages: [{ role: 'user', content }] }),
+      signal: AbortSignal.timeout(5000),
+    });
+    await res.arrayBuffer();
+    return { status: res.status, session: res.headers.get('x-gw-session-id') ?? '' };
+  };
+  const first = await say(gws[0], 'one');
+  assert.equal(first.status, 200);
+  assert.ok(first.session.length > 0, 'a new session id comes back');
+  assert.equal((await say(gws[1], 'two', first.session)).status, 200);
+  assert.deepEqual(upstream.lastMessages, ['one', 'ok', 'two'], 'instance 2 sent the history instance 1 kept');
+  assert.equal((await say(gws[2], 'three', first.session)).status, 200);
+  assert.deepEqual(upstream.lastMessages, ['one', 'ok', 'two', 'ok', 'three']);
+  // Unknown on every instance: 404, as on one.
+  const res = await fetch(`${gws[1].proxyUrl}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEYS.free}`, 'content-type': 'application/json', 'x-gw-session-id': 'nope' },
+    body: JSON.stringify({ model: 'talk', messages: [{ role: 'user', content: 'x' }] }),
+  });
+  assert.equal(res.status, 404);
+  assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'GW_ERR_SESSION_NOT_FOUND');
 });
 
 test(

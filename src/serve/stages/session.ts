@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { GwError } from '../../errors.js';
 import { estimateTokens } from '../../util/estimate-tokens.js';
+import { now } from '../../util/clock.js';
 import { codecFor, openaiCodec, type Obj } from '../../wire/index.js';
 import type { CompiledChatEndpoint } from '../../compile/routing-table.js';
 import type { Outcome, RequestContext, SessionState } from '../context.js';
@@ -77,7 +78,7 @@ function isSystem(m: Obj): boolean {
 /** Loads the caller's session (or starts one) and puts its history in front of the new turn. */
 export function sessionStage(deps: StageDeps): Stage {
   const store = deps.sessions;
-  const clock = deps.clock ?? Date.now;
+  const clock = deps.clock ?? now;
   let lastSweep = 0;
   // Not async itself: a request without sessions passes with no promise of its own.
   return function session(ctx: RequestContext, next: Next): Promise<void> {
@@ -153,7 +154,7 @@ async function* collect(
 export function sessionSaveStage(deps: StageDeps): Stage {
   const { logger } = deps;
   const store = deps.sessions;
-  const clock = deps.clock ?? Date.now;
+  const clock = deps.clock ?? now;
   return function sessionSave(ctx: RequestContext, next: Next): Promise<void> {
     const state = ctx.session;
     const o = ctx.outcome;
