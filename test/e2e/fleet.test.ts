@@ -126,7 +126,10 @@ test(
     const m = await metrics(open.adminUrl);
     assert.match(m, /^gw_limits_backend_up 0$/m);
     assert.match(m, /^gw_limits_backend_failures_total\{op="take"\} [1-9]/m);
-    assert.match(open.stderr() + closed.stderr(), /limits backend \(redis\) does not answer/);
+    // Log lines go out in batches (every 100 ms): wait for the line rather than read once.
+    const logged = (): boolean => /limits backend \(redis\) does not answer/.test(open.stderr() + closed.stderr());
+    for (const until = Date.now() + 3000; !logged() && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(logged(), `no outage log line: ${open.stderr()}${closed.stderr()}`);
     await redis.restart();
     // Recovery without a restart: the client reconnects within about half a second.
     const deadline = Date.now() + 5000;
