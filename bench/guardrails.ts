@@ -4,6 +4,7 @@
 // six pii kinds, one of them also with a regex, keywords and maxChars; the request is a 4 KB chat
 // body and the answer a 4 KB chat.completion. Target (issue 11): at most 0.2 ms per request.
 //   npx tsx bench/guardrails.ts [--seconds N]        default 10 s per case; 2 for a smoke run
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { compile } from '../src/compile/compile.js';
 import type { CompiledChatEndpoint, RoutingTable } from '../src/compile/routing-table.js';
@@ -100,7 +101,11 @@ async function main(): Promise<void> {
   const guarded = ws?.endpoints.get('guarded') as CompiledChatEndpoint;
   const plain = ws?.endpoints.get('plain') as CompiledChatEndpoint;
   const m = machine();
-  console.log(`guardrails bench: ${m.cpu}, ${m.nproc} cores, node ${m.node}; ${seconds} s per case`);
+  console.log(
+    `guardrails bench: ${m.cpu}, ${m.nproc} cores, node ${m.node}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}; ${seconds} s per case`,
+  );
   // Warm both up first, so the JIT has compiled the stages before either is measured.
   await measure(guarded, Math.min(1, seconds / 4));
   const base = await measure(plain, seconds / 2);
