@@ -50,12 +50,6 @@ function targetRows(targets: readonly ExplainedTarget[], prefix: string): CellIn
   return rows;
 }
 
-/** Limits the request path enforces; any other configured limit is marked "(not enforced yet)". */
-const ENFORCED_LIMITS: ReadonlySet<string> = new Set(['rpm', 'rph', 'tpm', 'maxInputTokens', 'monthlyBudgetUsd']);
-function unenforced(limits: object): boolean {
-  return Object.entries(limits).some(([k, v]) => v !== undefined && v !== null && !ENFORCED_LIMITS.has(k));
-}
-
 function renderPolicies(p: ExplainedPolicies): string[] {
   const prompt: string[] = [];
   if (p.prompt.system !== null) prompt.push(`system ${JSON.stringify(p.prompt.system)}`);
@@ -65,11 +59,9 @@ function renderPolicies(p: ExplainedPolicies): string[] {
     p.sessions === null
       ? 'off'
       : `ttl ${formatMs(p.sessions.ttlMs)}, maxMessages ${p.sessions.maxMessages}${p.sessions.maxTokens !== undefined ? `, maxTokens ${p.sessions.maxTokens}` : ''}`;
-  // Guardrails, schemas and sessions are enforced; a limit field gw does not enforce is marked.
-  const pending = (configured: boolean): string => (configured ? chalk.yellow(' (not enforced yet)') : '');
   const limits = pairs(p.limits);
   return [
-    `  limits      ${limits}${pending(unenforced(p.limits))}`,
+    `  limits      ${limits}`,
     `  guardrails  ${guardrails.length > 0 ? `${guardrails.join(', ')} (enforced)` : 'none'}`,
     `  prompt      ${prompt.length > 0 ? prompt.join('; ') : 'none'}`,
     `  params      ${pairs(p.params)}${Object.keys(p.params).length > 0 ? (p.lockParams ? ' (locked: endpoint values win)' : ' (defaults: caller values win)') : ''}`,
@@ -122,8 +114,7 @@ export function renderRoute(x: RouteExplanation, live?: LiveReadings): string {
     out.push(`  scopes    ${list(k.scopes, '')}`);
     out.push(`  allow     endpoints: ${list(k.allowEndpoints)}; models: ${list(k.allowModels)}`);
     const limits = pairs(k.limits);
-    if (limits !== 'none')
-      out.push(`  limits    ${limits}${unenforced(k.limits) ? chalk.yellow(' (not enforced yet)') : ''}`);
+    if (limits !== 'none') out.push(`  limits    ${limits}`);
   }
   if (x.endpoint !== null) {
     const via =
