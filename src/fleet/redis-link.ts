@@ -51,6 +51,8 @@ export class RedisLink {
       commandTimeout: o.timeoutMs,
       connectTimeout: Math.max(1000, o.timeoutMs * 4),
       enableOfflineQueue: false,
+      // Commands issued in the same tick (many requests in flight) go out in one write.
+      enableAutoPipelining: true,
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => Math.min(50 * times, MAX_RECONNECT_MS),
     });
