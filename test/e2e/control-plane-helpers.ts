@@ -1,10 +1,9 @@
 // Real `gw serve` processes for the control-plane CLI tests: free ports, a temp gateway.yaml with
 // no manifests (the config comes from `gw apply`), the listening line awaited, and a chat request
 // that proves which routing is in service. Needs `npm run build` (bin/gw runs dist/).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha, GW_BIN, freePort } from '../helpers/gw.js';
+import { sha, freePort, startServe, type ServingGw } from '../helpers/gw.js';
 
 export const ADMIN_KEY = 'gw-e2e-admin-key-c2-0123456789abcdef';
 export const CALLER_KEY = 'gw-e2e-caller-key-c2';
@@ -39,12 +38,7 @@ spec:
 `;
 }
 
-export interface RunningGateway {
-  readonly proxyUrl: string;
-  readonly adminUrl: string;
-  readonly child: ChildProcess;
-  stop(): Promise<number | null>;
-}
+export type RunningGateway = ServingGw;
 
 /** Writes dir/gateway.yaml (no manifests; admin key from GW_ADMIN_KEY) and starts gw serve there. */
 export async function startGateway(dir: string, env: Record<string, string> = {}): Promise<RunningGateway> {
@@ -62,35 +56,7 @@ spec:
   shutdown: { drainTimeout: 2s }
 `,
   );
-  const child = spawn(process.execPath, [GW_BIN, 'serve'], {
-    cwd: dir,
-    env: { ...process.env, GW_ADMIN_KEY: ADMIN_KEY, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  await new Promise<void>((done, fail) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString();
-      if (/listening on/.test(buf)) {
-        child.stdout?.off('data', onData);
-        done();
-      }
-    };
-    child.stdout?.on('data', onData);
-    void exited.then((code) => fail(new Error(`gw serve exited (${code}) before listening: ${stderr}`)));
-  });
-  return {
-    proxyUrl: `http://127.0.0.1:${proxyPort}`,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
-    child,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return startServe(dir, { proxy: proxyPort, admin: adminPort }, { GW_ADMIN_KEY: ADMIN_KEY, ...env });
 }
 
 /** The reply the gateway gives to one chat request on `model` (or the error code). */

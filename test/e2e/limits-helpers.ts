@@ -3,11 +3,10 @@
 // per upstream model (so costs are known) and can hold its answers until released, the injected
 // clock (GW_TEST_CLOCK_FILE, src/util/clock.ts) and the admin API's live readings. Needs
 // `npm run build` (bin/gw runs dist/).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { freePort, GW_BIN, sha } from '../helpers/gw.js';
+import { freePort, sha, startServe, type ServingGw } from '../helpers/gw.js';
 import { startUpstream, type FakeUpstream } from '../serve/helpers.js';
 
 export const ADMIN_KEY = 'gw-e2e-limits-admin-key-0123456789abcdef';
@@ -84,13 +83,7 @@ export async function startUsageUpstream(usage: UsageByModel): Promise<HeldUpstr
   };
 }
 
-export interface LimitsGateway {
-  readonly proxyUrl: string;
-  readonly adminUrl: string;
-  readonly child: ChildProcess;
-  /** SIGTERM; resolves with the exit code. */
-  stop(): Promise<number | null>;
-}
+export type LimitsGateway = ServingGw;
 
 /**
  * Writes dir/gateway.yaml (manifests: [manifests.yaml], SQLite at dir/state/gw.db) and starts
@@ -112,35 +105,11 @@ spec:
   shutdown: { drainTimeout: 2s }
 `,
   );
-  const child = spawn(process.execPath, [GW_BIN, 'serve'], {
-    cwd: dir,
-    env: { ...process.env, GW_ADMIN_KEY: ADMIN_KEY, GW_TEST_CLOCK_FILE: join(dir, 'clock'), NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  await new Promise<void>((done, fail) => {
-    let buf = '';
-    const onData = (d: Buffer): void => {
-      buf += d.toString();
-      if (/listening on/.test(buf)) {
-        child.stdout?.off('data', onData);
-        done();
-      }
-    };
-    child.stdout?.on('data', onData);
-    void exited.then((code) => fail(new Error(`gw serve exited (${code}) before listening: ${stderr}`)));
-  });
-  return {
-    proxyUrl: `http://127.0.0.1:${proxyPort}`,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
-    child,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
+  return startServe(
+    dir,
+    { proxy: proxyPort, admin: adminPort },
+    { GW_ADMIN_KEY: ADMIN_KEY, GW_TEST_CLOCK_FILE: join(dir, 'clock') },
+  );
 }
 
 export interface LiveLimit {

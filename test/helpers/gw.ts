@@ -73,3 +73,43 @@ export function waitForLine(child: ChildProcess, re: RegExp): Promise<string> {
 
 /** The keyHash a manifest carries for a plaintext caller key (computed here, not by gw). */
 export const sha = (s: string): string => `sha256:${createHash('sha256').update(s).digest('hex')}`;
+
+/** A `gw serve` child started by startServe. */
+export interface ServingGw {
+  readonly proxyUrl: string;
+  readonly adminUrl: string;
+  readonly child: ChildProcess;
+  /** SIGTERM; resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts `gw serve` in `dir` (its gateway.yaml listens on the two ports given) and resolves once
+ * it printed its listening line; rejects with its stderr when it exits first.
+ */
+export async function startServe(
+  dir: string,
+  ports: { readonly proxy: number; readonly admin: number },
+  env: Record<string, string>,
+): Promise<ServingGw> {
+  const child = spawn(process.execPath, [GW_BIN, 'serve'], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  await waitForLine(child, /listening on/).catch((err: Error) => {
+    throw new Error(`${err.message}: ${stderr}`);
+  });
+  return {
+    proxyUrl: `http://127.0.0.1:${ports.proxy}`,
+    adminUrl: `http://127.0.0.1:${ports.admin}`,
+    child,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
