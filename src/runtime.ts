@@ -17,6 +17,7 @@ import { buildFromManifests, type ServerBase } from './config/from-manifests.js'
 import { startFleetBackend } from './fleet/backend.js';
 import { RedisSessionStore } from './fleet/redis-stores.js';
 import { ConfigSync, FLEET_SOURCE } from './fleet/config-sync.js';
+import { FleetRoster } from './fleet/roster.js';
 import { createOffThreadBuilder, type OffThreadBuilder } from './config/off-thread.js';
 import type { GatewaySettings } from './config/settings.js';
 import type { ErrorCode } from './errors.js';
@@ -216,6 +217,8 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
         };
   /** Config across an apply-run fleet (issue 13); set below once start-up chose its config. */
   let fleetSync: ConfigSync | undefined;
+  /** The fleet's live instances, for `gw status` (set once both listeners are up). */
+  let roster: FleetRoster | undefined;
   // ---- end limits backend ----
   const gateway: Gateway = createGateway({
     settings,
@@ -240,10 +243,13 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
       gateway.swap(table);
       breakers.sync(table);
       fleetSync?.swapped(table.hash, control.current); // fleet config (issue 13)
+      void roster?.beat();
     },
     table: () => gateway.table,
     breakers: () => breakers.snapshot(),
     policies: { rateLimits, budgets },
+    revisionFloor: () => fleetSync?.revisionFloor() ?? 1,
+    fleet: () => roster?.list(),
     build: (manifests, label, live?: readonly Manifest[]) => builder.buildManifests(manifests, base, { label, live }),
   });
   const { control } = admin;
@@ -251,7 +257,8 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      await fleetSync?.close(); // fleet config (issue 13)
+      await roster?.close(); // fleet config (issue 13)
+      await fleetSync?.close();
       await watcher?.close();
       await admin.close();
       await builder.close();
@@ -289,9 +296,14 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
       link: fleet.link,
       url: settings.limits.url,
       logger,
-      currentHash: () => control.current?.hash,
-      apply: async (manifests) => {
-        const r = await control.apply({ manifests, source: FLEET_SOURCE });
+      current: () => {
+        const c = control.current;
+        return c === undefined
+          ? undefined
+          : { hash: c.hash, manifests: c.manifests, revision: c.number, source: c.source, appliedAt: c.appliedAt };
+      },
+      apply: async (manifests, revision) => {
+        const r = await control.apply({ manifests, source: FLEET_SOURCE, revision });
         return { ok: r.kind === 'done', hash: control.current?.hash };
       },
     });
@@ -322,6 +334,11 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
       [],
       err,
     );
+  }
+  // Every instance sharing the Redis lists itself, for `gw status` on any of them (issue 13).
+  if (fleet !== undefined) {
+    roster = new FleetRoster(fleet.link, { proxy: url, admin: adminUrl, current: () => control.current });
+    roster.start();
   }
 
   // The one reload path: build off the thread, then commit what was built (under the control

@@ -37,6 +37,11 @@ export interface ControlPlaneOptions {
   readonly build: (manifests: readonly unknown[], label: string, live: readonly Manifest[]) => Promise<BuildResult>;
   readonly logger: Logger;
   readonly metrics?: GatewayMetrics | undefined;
+  /**
+   * The lowest number a new revision may take (a fleet's: one above the newest revision any
+   * instance published, so an apply gets the same number on every instance). Default 1.
+   */
+  readonly revisionFloor?: (() => number) | undefined;
 }
 
 export interface ApplyRequest {
@@ -46,6 +51,8 @@ export interface ApplyRequest {
   /** The revision the caller planned against; 0 means "none yet". */
   readonly ifRevision?: number | undefined;
   readonly source?: string;
+  /** The number to record it under when free here (a fleet apply carries the applying instance's). */
+  readonly revision?: number | undefined;
 }
 
 export type ApplyOutcome =
@@ -73,6 +80,8 @@ export type RollbackOutcome =
 export interface CommitOptions {
   /** true (apply, rollback): a revision that cannot be recorded fails the change, nothing swaps. */
   readonly strict?: boolean;
+  /** The number to record it under when free (default: the revision floor). */
+  readonly revision?: number | undefined;
 }
 
 export class ControlPlane {
@@ -113,7 +122,8 @@ export class ControlPlane {
     const { store, logger, metrics } = this.#opts;
     if (this.#current === undefined || this.#current.hash !== built.table.hash) {
       try {
-        this.#current = store.record({ hash: built.table.hash, manifests: built.manifests, source });
+        const atLeast = opts.revision ?? this.#opts.revisionFloor?.() ?? 1;
+        this.#current = store.record({ hash: built.table.hash, manifests: built.manifests, source, atLeast });
       } catch (err) {
         if (opts.strict === true) throw err;
         // A file change still goes into service: serving what the files say matters more
@@ -147,7 +157,7 @@ export class ControlPlane {
       const report = p.report;
       if (req.dryRun === true || p.empty)
         return { kind: 'done', applied: false, revision: currentNumber, plan: report, diagnostics: built.diagnostics };
-      const rev = this.commit(built, source, { strict: true });
+      const rev = this.commit(built, source, { strict: true, revision: req.revision });
       this.#opts.logger.info(
         { source, revision: rev?.number, config: built.table.hash, ...p.summary },
         'configuration applied',

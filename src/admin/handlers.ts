@@ -13,6 +13,7 @@ import { explainRoute } from '../ops/route-explain.js';
 import { readLivePolicies, type LivePolicies } from '../ops/route-live.js';
 import type { ControlPlane } from './control.js';
 import type { BreakerStatus } from '../upstream/breaker.js';
+import type { FleetInstance } from '../fleet/roster.js';
 import type { StatusQuery, StatusSource } from './status.js';
 
 export interface AdminRequest {
@@ -48,6 +49,15 @@ export interface AdminDeps {
   readonly breakers?: (() => readonly BreakerStatus[]) | undefined;
   /** The process's rate counters and budgets, for /admin/v1/route's live readings. */
   readonly policies?: LivePolicies | undefined;
+  /** The fleet's live instances (limits.backend redis, run from `gw apply`); undefined otherwise. */
+  readonly fleet?: (() => Promise<FleetView> | undefined) | undefined;
+}
+
+/** What `GET /admin/v1/status` says of the fleet: every live instance and its revision. */
+export interface FleetView {
+  /** false: Redis could not be read, only this instance is listed. */
+  readonly shared: boolean;
+  readonly instances: readonly FleetInstance[];
 }
 
 /** The error envelope; `extra` fields sit next to `error` (currentRevision, diagnostics). */
@@ -167,9 +177,10 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
     {
       method: 'GET',
       path: '/admin/v1/status',
-      handle: () => {
+      handle: async () => {
         const rev = d.control.current;
         const endpoints = d.status.endpoints(d.table(), d.usage);
+        const fleet = (await d.fleet?.()) ?? null;
         return {
           status: 200,
           json: {
@@ -178,6 +189,7 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
             uptimeS: Math.floor((Date.now() - d.startedAt) / 1000),
             endpoints,
             breakers: d.breakers?.() ?? [],
+            fleet,
           },
         };
       },

@@ -56,6 +56,10 @@ export interface AdminRuntimeOptions {
   readonly breakers?: AdminDeps['breakers'];
   /** Rate counters and budgets, read by /admin/v1/route. */
   readonly policies?: AdminDeps['policies'];
+  /** The fleet's live instances, for the status answer (set once the fleet config runs). */
+  readonly fleet?: AdminDeps['fleet'];
+  /** The lowest number a new revision may take (ControlPlaneOptions.revisionFloor). */
+  readonly revisionFloor?: () => number;
   /** The failed admin-key throttle; tests pass one with their own clock. */
   readonly authThrottle?: AuthThrottle;
 }
@@ -89,6 +93,7 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
     build: o.build,
     logger: o.logger,
     metrics: o.metrics,
+    revisionFloor: o.revisionFloor,
   });
   const startedAt = Date.now();
   const routes = adminRoutes({
@@ -101,6 +106,7 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
     startedAt,
     breakers: o.breakers,
     policies: o.policies,
+    fleet: o.fleet,
   });
   const { host, key } = o.settings.admin;
   const listener: Listener = createAdminListener({

@@ -61,6 +61,22 @@ export interface StatusResponse {
   readonly endpoints: readonly EndpointStatus[];
   /** Circuit breakers with failures on record (absent from older gateways). */
   readonly breakers?: readonly BreakerStatus[];
+  /** A fleet sharing Redis and run from `gw apply`: every live instance; null or absent otherwise. */
+  readonly fleet?: {
+    readonly shared: boolean;
+    readonly instances: readonly FleetInstanceStatus[];
+  } | null;
+}
+
+export interface FleetInstanceStatus {
+  readonly id: string;
+  readonly host: string;
+  readonly proxy: string;
+  readonly admin: string;
+  readonly revision: number | null;
+  readonly hash: string | null;
+  readonly seenAt: string;
+  readonly self: boolean;
 }
 
 export interface BreakerStatus {

@@ -13,15 +13,27 @@ import { Script, type RedisLink } from './redis-link.js';
 export interface FleetConfig {
   readonly hash: string;
   readonly manifests: readonly unknown[];
-  /** The revision number on the instance that applied it (each instance numbers its own history). */
+  /**
+   * Its revision number, the same on every instance: the applying instance numbers a new
+   * revision above every one the fleet published (ControlPlane revisionFloor), the others
+   * record it under that number.
+   */
   readonly revision: number;
   readonly source: string;
   readonly appliedAt: number;
 }
 
-/** KEYS: config key; ARGV: channel, JSON, hash. Stores and announces in one step. */
+/**
+ * KEYS: config key, its revision key; ARGV: channel, JSON, hash, revision. Stores and announces
+ * in one step, unless the fleet already holds a newer revision (two applies racing on two
+ * instances: the higher number wins everywhere, the other instance converges on it). Returns
+ * 1 when stored, 0 when a newer one is there.
+ */
 const PUBLISH = new Script(`
+local held = tonumber(redis.call('GET', KEYS[2]) or '0')
+if held > tonumber(ARGV[4]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[4])
 redis.call('PUBLISH', ARGV[1], ARGV[3])
 return 1
 `);
@@ -36,32 +48,44 @@ export interface ConfigSyncOptions {
   readonly link: RedisLink;
   readonly url: string;
   readonly logger: Logger;
-  /** The hash of the config in service (undefined: none yet). */
-  readonly currentHash: () => string | undefined;
-  /** Applies manifests through the control plane with source FLEET_SOURCE; resolves with the hash in service after. */
-  readonly apply: (manifests: readonly unknown[]) => Promise<{ ok: boolean; hash: string | undefined }>;
+  /** The revision in service (undefined: none yet). */
+  readonly current: () => FleetConfig | undefined;
+  /**
+   * Applies manifests through the control plane with source FLEET_SOURCE, recorded as revision
+   * `revision` when that number is free here; resolves with the hash in service after.
+   */
+  readonly apply: (
+    manifests: readonly unknown[],
+    revision: number,
+  ) => Promise<{ ok: boolean; hash: string | undefined }>;
 }
 
 export class ConfigSync {
   readonly #o: ConfigSyncOptions;
   readonly #key: string;
+  readonly #revKey: string;
   readonly #sub: Redis;
   /** Catch-ups in a row fold into one follow-up run. */
   #running: Promise<void> | undefined;
   #again = false;
   #closed = false;
   #lastHash: string | undefined;
+  /** The newest revision number the fleet published, as far as this instance has seen. */
+  #fleetRevision = 0;
+  /** A config applied here that could not be published (Redis down): published on reconnect. */
+  #pending: FleetConfig | undefined;
 
   constructor(o: ConfigSyncOptions) {
     this.#o = o;
     this.#key = `${o.link.prefix}config`;
-    this.#lastHash = o.currentHash();
+    this.#revKey = `${o.link.prefix}config:revision`;
+    this.#lastHash = o.current()?.hash;
     // A connection of its own: a subscribed connection runs no other command. It resubscribes
     // after a reconnect; each (re)subscription catches up, so an outage misses nothing.
     this.#sub = new Redis(o.url, { lazyConnect: true, retryStrategy: (n) => Math.min(50 * n, 500) });
     this.#sub.on('error', () => undefined);
     this.#sub.on('message', (_channel: string, hash: string) => {
-      if (hash !== o.currentHash()) this.catchUp();
+      if (hash !== o.current()?.hash) this.catchUp();
     });
     this.#sub.on('ready', () => this.catchUp());
   }
@@ -108,16 +132,32 @@ export class ConfigSync {
       if (this.#sub.status === 'ready') setTimeout(() => void this.catchUp(), RETRY_MS).unref();
       return;
     }
-    if (text === null) return;
-    let stored: FleetConfig;
-    try {
-      stored = JSON.parse(text) as FleetConfig;
-    } catch {
-      this.#o.logger.error('fleet config: what redis holds is not a config gw wrote; the config in service stays');
+    let stored: FleetConfig | undefined;
+    if (text !== null) {
+      try {
+        stored = JSON.parse(text) as FleetConfig;
+      } catch {
+        this.#o.logger.error('fleet config: what redis holds is not a config gw wrote; the config in service stays');
+        return;
+      }
+      this.#fleetRevision = Math.max(this.#fleetRevision, stored.revision);
+    }
+    // Applied here while Redis was down: publish it now, unless the fleet moved on meanwhile.
+    const pending = this.#pending;
+    this.#pending = undefined;
+    const current = this.#o.current();
+    if (pending !== undefined && (stored === undefined || pending.revision > stored.revision)) {
+      if (pending.hash === current?.hash) this.#publish(pending);
       return;
     }
-    if (stored.hash === this.#o.currentHash()) return;
-    const r = await this.#o.apply(stored.manifests);
+    if (stored === undefined) {
+      // Redis lost it (restarted empty): put back what this instance serves, so an instance
+      // that starts now gets the fleet's config (every instance does so; the same revision).
+      if (current !== undefined) this.#publish(current);
+      return;
+    }
+    if (stored.hash === current?.hash) return;
+    const r = await this.#o.apply(stored.manifests, stored.revision);
     if (r.ok)
       this.#o.logger.info(
         { revision: stored.revision, config: r.hash },
@@ -151,18 +191,37 @@ export class ConfigSync {
     });
   }
 
-  /** Publishes a config unless it came from the fleet. Best effort: a failure is logged, the fleet then converges at the next apply. */
+  /** The lowest number a revision applied here may take: above every one the fleet published. */
+  revisionFloor(): number {
+    return this.#fleetRevision + 1;
+  }
+
+  /**
+   * Publishes a config unless it came from the fleet. When Redis does not answer, it is kept and
+   * published once Redis is back (unless another instance published a newer one meanwhile).
+   */
   committed(c: FleetConfig): void {
-    if (this.#closed || c.source === FLEET_SOURCE) return;
+    if (c.source === FLEET_SOURCE) return;
+    this.#publish(c);
+  }
+
+  #publish(c: FleetConfig): void {
+    if (this.#closed) return;
+    this.#fleetRevision = Math.max(this.#fleetRevision, c.revision);
     const body = JSON.stringify(c);
-    this.#o.link
-      .eval(PUBLISH, [this.#key], [this.#key, body, c.hash])
-      .catch((err: unknown) =>
+    this.#o.link.eval(PUBLISH, [this.#key, this.#revKey], [this.#key, body, c.hash, c.revision]).then(
+      (stored) => {
+        // A newer revision is in Redis already: converge on it.
+        if (stored === 0) void this.catchUp();
+      },
+      (err: unknown) => {
+        this.#pending = c;
         this.#o.logger.error(
-          { reason: err instanceof Error ? err.message : String(err) },
-          'fleet config: could not publish the applied config; other instances keep theirs',
-        ),
-      );
+          { reason: err instanceof Error ? err.message : String(err), revision: c.revision },
+          'fleet config: could not publish the applied config; it is published when redis answers again',
+        );
+      },
+    );
   }
 
   async close(): Promise<void> {

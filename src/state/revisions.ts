@@ -32,6 +32,11 @@ export interface RecordInput {
   readonly source: RevisionSource;
   /** Epoch ms; default now. */
   readonly at?: number;
+  /**
+   * The lowest number this revision may take (a fleet numbers revisions alike on every
+   * instance, so one may skip numbers here); default: the next after the newest.
+   */
+  readonly atLeast?: number;
 }
 
 interface RawRevision {
@@ -94,7 +99,7 @@ export class RevisionStore {
     // The number is taken inside the write transaction, so two processes on one file never
     // hand out the same one.
     const tx = db.transaction((input: RecordInput): Revision => {
-      const number = this.#next.get() as number;
+      const number = Math.max(this.#next.get() as number, Math.floor(input.atLeast ?? 0));
       const appliedAt = input.at ?? Date.now();
       this.#insert.run(number, input.hash, JSON.stringify(input.manifests), appliedAt, input.source);
       return {

@@ -48,6 +48,33 @@ async function configHash(m: Member): Promise<string> {
   return ((await res.json()) as { hash: string }).hash;
 }
 
+interface StatusJson {
+  revision: number | null;
+  hash: string | null;
+  fleet: {
+    shared: boolean;
+    instances: { admin: string; revision: number | null; hash: string | null; self: boolean }[];
+  };
+}
+
+/** `gw status --output json` (the real CLI) against one instance. */
+async function status(m: Member): Promise<StatusJson> {
+  const r = await runGw(['status', '--server', m.adminUrl, '--output', 'json'], { env: { GW_ADMIN_KEY: ADMIN_KEY } });
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout) as StatusJson;
+}
+
+/** `m`'s status once every instance it lists serves revision `want` (heartbeats land within a second); the last one read otherwise. */
+async function statusAt(m: Member, count: number, want: number): Promise<StatusJson> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const s = await status(m);
+    const all = s.fleet.instances;
+    if ((all.length === count && all.every((i) => i.revision === want)) || Date.now() > deadline) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 before(async () => {
   if (skip !== false) return;
   root = await mkdtemp(join(tmpdir(), 'gw-e2e-fleet-cfg-'));
@@ -82,5 +109,43 @@ test(
     assert.equal((await chat(c.proxyUrl)).text, 'two', 'the first request of a late starter sees the fleet config');
     const hashes = await Promise.all([a, b, c].map(configHash));
     assert.equal(new Set(hashes).size, 1, `one config hash across the fleet: ${hashes.join(' ')}`);
+
+    // One revision number across the fleet, and `gw status` on any instance lists them all.
+    const revision = (await status(b)).revision;
+    assert.ok(revision !== null && revision >= 2);
+    for (const m of [a, b, c]) {
+      const s = await statusAt(m, 3, revision);
+      assert.equal(s.revision, revision, 'the same revision number on every instance');
+      assert.equal(s.hash, hashes[0]);
+      assert.equal(s.fleet.shared, true);
+      assert.deepEqual(s.fleet.instances.map((i) => i.admin).sort(), [a, b, c].map((x) => x.adminUrl).sort());
+      assert.ok(s.fleet.instances.every((i) => i.revision === revision && i.hash === hashes[0]));
+      assert.equal(s.fleet.instances.filter((i) => i.self).length, 1);
+    }
+    const pretty = await runGw(['status', '--server', c.adminUrl], { env: { GW_ADMIN_KEY: ADMIN_KEY } });
+    assert.match(pretty.stdout, /fleet: 3 live instances/);
+  },
+);
+
+test(
+  'an apply while Redis is down serves on that instance and reaches the others once Redis is back',
+  { skip },
+  async () => {
+    const [a, b] = members as [Member, Member];
+    const before = (await status(a)).revision ?? 0;
+    await redis.kill();
+    await apply(a, 'three');
+    assert.equal((await chat(a.proxyUrl)).text, 'three', 'the applying instance serves it at once');
+    assert.notEqual((await chat(b.proxyUrl)).text, 'three', 'the others cannot know yet');
+    const s = await status(a);
+    assert.equal(s.fleet.shared, false, 'status says Redis does not answer');
+    await redis.restart();
+    assert.equal(await replyOf(b, 'three'), 'three', b.stderr());
+    const after = await statusAt(b, members.length, before + 1);
+    assert.equal(after.revision, before + 1);
+    assert.ok(
+      after.fleet.instances.every((i) => i.revision === before + 1),
+      JSON.stringify(after.fleet),
+    );
   },
 );

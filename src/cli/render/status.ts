@@ -73,7 +73,7 @@ export function renderStatus(s: StatusResponse, server: string): string {
       ? 'no revision (never configured)'
       : `revision ${s.revision}${s.hash ? ` (${s.hash.replace(/^sha256:/, '').slice(0, 12)})` : ''}`;
   const head = `${server}: ${revision}, up ${duration(s.uptimeS)}; last hour per endpoint\n`;
-  if (s.endpoints.length === 0) return `${head}no endpoints\n${renderBreakers(s)}`;
+  if (s.endpoints.length === 0) return `${head}no endpoints\n${renderBreakers(s)}${renderFleet(s)}`;
   const table = renderTable(
     [
       { title: 'ENDPOINT' },
@@ -87,5 +87,35 @@ export function renderStatus(s: StatusResponse, server: string): string {
     ],
     s.endpoints.map(row),
   );
-  return head + table + renderBreakers(s);
+  return head + table + renderBreakers(s) + renderFleet(s);
+}
+
+/** A fleet run from `gw apply`: every live instance and the revision it serves. */
+function renderFleet(s: StatusResponse): string {
+  const fleet = s.fleet;
+  if (fleet === undefined || fleet === null) return '';
+  const short = (h: string | null): string => (h === null ? '-' : h.replace(/^sha256:/, '').slice(0, 12));
+  const table = renderTable(
+    [
+      { title: 'INSTANCE' },
+      { title: 'PROXY' },
+      { title: 'ADMIN' },
+      { title: 'REVISION', align: 'right' },
+      { title: 'CONFIG' },
+    ],
+    fleet.instances.map((i) => [
+      i.self ? `${i.id} (this)` : i.id,
+      i.proxy,
+      i.admin,
+      {
+        text: i.revision === null ? '-' : String(i.revision),
+        paint: i.hash !== s.hash ? chalk.yellow : plain,
+      },
+      short(i.hash),
+    ]),
+  );
+  const note = fleet.shared ? '' : ' (redis does not answer: only this instance is known)';
+  return `
+fleet: ${fleet.instances.length} live instance${fleet.instances.length === 1 ? '' : 's'}${note}
+${table}`;
 }
