@@ -7,7 +7,9 @@ import { budgetKey } from '../policy/budgets.js';
 import type { RateCounterStore, SpendSubject } from '../policy/stores.js';
 import type { Logger } from '../telemetry/logger.js';
 import { monthOf } from '../telemetry/usage-row.js';
+import { ScriptBatcher } from './batch.js';
 import { RedisLink } from './redis-link.js';
+import { ADD_SPEND, RELEASE, RESERVE, SETTLE, TAKE } from './scripts.js';
 import { RedisBudgetStore, RedisRateCounter } from './redis-stores.js';
 
 /** The metrics the backend feeds (telemetry/metrics.ts). */
@@ -50,6 +52,9 @@ const FAILURE_LOG_EVERY_MS = 5000;
 
 const SEP = '\u0000';
 
+/** The scripts a request runs, batched per event-loop turn. */
+const REQUEST_PATH_SCRIPTS = [TAKE, SETTLE, RESERVE, RELEASE, ADD_SPEND];
+
 /** undefined for the memory backend; a problem line when the redis backend has no URL. */
 export async function startFleetBackend(
   s: LimitsBackendSettings,
@@ -87,7 +92,9 @@ export async function startFleetBackend(
     },
   });
   await link.connect(CONNECT_WAIT_MS);
+  const batch = new ScriptBatcher(link, REQUEST_PATH_SCRIPTS);
   const reservations = new RedisBudgetStore(link, {
+    batch,
     localSpent: (key) => {
       const [ws, kind, subject, month] = key.split(SEP) as [string, SpendSubject, string, string];
       return deps.localSpent(ws, kind, subject, month);
@@ -95,7 +102,7 @@ export async function startFleetBackend(
   });
   return {
     link,
-    rateStore: new RedisRateCounter(link),
+    rateStore: new RedisRateCounter(link, batch),
     reservations,
     spent: (ws, kind, subject, month) => reservations.lastSpent(budgetKey(ws, kind, subject, month)),
     recorded(row) {

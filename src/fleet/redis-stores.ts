@@ -10,6 +10,7 @@ import type {
   ReservationStore,
   SessionStore,
 } from '../policy/stores.js';
+import type { ScriptBatcher } from './batch.js';
 import type { RedisLink } from './redis-link.js';
 import { ADD_SPEND, RELEASE, RESERVE, SETTLE, TAKE } from './scripts.js';
 
@@ -31,8 +32,15 @@ function openVerdict(takes: readonly RateTake[]): RateVerdict {
 /** Sliding-window rate counters in Redis: one script checks and takes every counter of a request. */
 export class RedisRateCounter implements RateCounterStore {
   readonly #link: RedisLink;
-  constructor(link: RedisLink) {
+  readonly #batch: ScriptBatcher | undefined;
+  /** `batch`: request-path calls share one command per event-loop turn (batch.ts). */
+  constructor(link: RedisLink, batch?: ScriptBatcher) {
     this.#link = link;
+    this.#batch = batch;
+  }
+
+  #call(s: Parameters<RedisLink['eval']>[0], keys: readonly string[], args: readonly (string | number)[]) {
+    return this.#batch !== undefined ? this.#batch.call(s, keys, args) : this.#link.eval(s, keys, args);
   }
 
   #keys(takes: readonly RateTake[]): { keys: string[]; args: (string | number)[] } {
@@ -51,7 +59,7 @@ export class RedisRateCounter implements RateCounterStore {
     const { keys, args } = this.#keys(takes);
     let r: number[];
     try {
-      r = (await this.#link.eval(TAKE, keys, [Math.floor(nowMs), 1, ...args])) as number[];
+      r = (await this.#call(TAKE, keys, [Math.floor(nowMs), 1, ...args])) as number[];
     } catch (err) {
       this.#link.failed('take', err);
       return openVerdict(takes);
@@ -74,7 +82,7 @@ export class RedisRateCounter implements RateCounterStore {
   async settle(id: string, handle: number, cost: number): Promise<void> {
     if (handle < 0) return; // admitted while the backend was down: nothing was counted
     try {
-      await this.#link.eval(SETTLE, [`${this.#link.prefix}rl:${readable(id)}:h`], [handle, Math.ceil(cost)]);
+      await this.#call(SETTLE, [`${this.#link.prefix}rl:${readable(id)}:h`], [handle, Math.ceil(cost)]);
     } catch (err) {
       this.#report('settle', err);
     }
@@ -110,6 +118,8 @@ export interface RedisBudgetOptions {
   readonly localSpent: (key: string) => number;
   /** How long a hold lives without a new one on the same budget (a crashed instance's holds end). Default 1 h. */
   readonly heldTtlMs?: number;
+  /** Request-path calls share one command per event-loop turn (batch.ts). */
+  readonly batch?: ScriptBatcher;
 }
 
 /** A month and then some: a spend counter outlives its month, then Redis drops it. */
@@ -124,6 +134,7 @@ export class RedisBudgetStore implements ReservationStore {
   readonly #link: RedisLink;
   readonly #localSpent: (key: string) => number;
   readonly #heldTtlMs: number;
+  readonly #batch: ScriptBatcher | undefined;
   /** Last spend Redis reported per reservation key (refusal messages, readings); bounded by the config's budgets. */
   readonly #spent = new Map<string, number>();
 
@@ -131,6 +142,11 @@ export class RedisBudgetStore implements ReservationStore {
     this.#link = link;
     this.#localSpent = o.localSpent;
     this.#heldTtlMs = o.heldTtlMs ?? 3600_000;
+    this.#batch = o.batch;
+  }
+
+  #call(s: Parameters<RedisLink['eval']>[0], keys: readonly string[], args: readonly (string | number)[]) {
+    return this.#batch !== undefined ? this.#batch.call(s, keys, args) : this.#link.eval(s, keys, args);
   }
 
   #held(key: string): string {
@@ -144,7 +160,7 @@ export class RedisBudgetStore implements ReservationStore {
   async reserve(key: string, amount: number, limit: number): Promise<boolean> {
     let r: [number, string];
     try {
-      r = (await this.#link.eval(
+      r = (await this.#call(
         RESERVE,
         [this.#held(key), this.#spend(key)],
         [String(amount), String(limit), String(this.#localSpent(key)), this.#heldTtlMs, SPEND_TTL_MS],
@@ -160,7 +176,7 @@ export class RedisBudgetStore implements ReservationStore {
 
   async release(key: string, amount: number): Promise<void> {
     try {
-      await this.#link.eval(RELEASE, [this.#held(key)], [String(amount)]);
+      await this.#call(RELEASE, [this.#held(key)], [String(amount)]);
     } catch (err) {
       this.#quiet('release', err);
     }
@@ -183,7 +199,7 @@ export class RedisBudgetStore implements ReservationStore {
    */
   addSpend(key: string, usd: number): void {
     if (usd <= 0 || !this.#spent.has(key)) return;
-    this.#link.eval(ADD_SPEND, [this.#spend(key)], [String(usd)]).catch((err: unknown) => this.#quiet('spend', err));
+    this.#call(ADD_SPEND, [this.#spend(key)], [String(usd)]).catch((err: unknown) => this.#quiet('spend', err));
   }
 
   /** The fleet's spend Redis last reported for `key` (0 before the first hold). */

@@ -75,20 +75,22 @@ async function hold(
   const usd = worstCostUsd(price, worstInputTokens(ep, inputTokens(ctx)), maxOutputTokens(ctx.body, ep));
   const m = monthLabel(ctx.ts);
   const store = budgets.reservations;
-  let heldKey: string | undefined;
   const k = ctx.key;
-  if (keyBudget !== undefined && k !== undefined) {
-    heldKey = await take(budgets, store, k.workspace, 'key', k.name, m, usd, keyBudget);
+  // Both holds are asked for together (one Redis command for a fleet: fleet/batch.ts); when one
+  // does not fit, the other is given back.
+  const [byKey, byEp] = await Promise.allSettled([
+    keyBudget !== undefined && k !== undefined
+      ? take(budgets, store, k.workspace, 'key', k.name, m, usd, keyBudget)
+      : undefined,
+    epBudget !== undefined ? take(budgets, store, ep.workspace, 'endpoint', ep.name, m, usd, epBudget) : undefined,
+  ]);
+  if (byKey.status === 'rejected' || byEp.status === 'rejected') {
+    if (byKey.status === 'fulfilled' && byKey.value !== undefined) await store.release(byKey.value, usd);
+    if (byEp.status === 'fulfilled' && byEp.value !== undefined) await store.release(byEp.value, usd);
+    throw byKey.status === 'rejected' ? byKey.reason : (byEp as PromiseRejectedResult).reason;
   }
-  let heldEp: string | undefined;
-  if (epBudget !== undefined) {
-    try {
-      heldEp = await take(budgets, store, ep.workspace, 'endpoint', ep.name, m, usd, epBudget);
-    } catch (err) {
-      if (heldKey !== undefined) await store.release(heldKey, usd);
-      throw err;
-    }
-  }
+  const heldKey = byKey.value;
+  const heldEp = byEp.value;
   const h: BudgetHold = { key: heldKey, endpoint: heldEp, usd };
   ctx.budgetHold = h;
 }
