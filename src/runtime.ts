@@ -14,10 +14,7 @@ import type { ControlPlane } from './admin/control.js';
 import type { RoutingTable } from './compile/routing-table.js';
 import { buildConfig, type BuildResult } from './config/build.js';
 import { buildFromManifests, type ServerBase } from './config/from-manifests.js';
-import { startFleetBackend } from './fleet/backend.js';
-import { RedisSessionStore } from './fleet/redis-stores.js';
-import { ConfigSync, FLEET_SOURCE } from './fleet/config-sync.js';
-import { FleetRoster } from './fleet/roster.js';
+import type { ConfigSync, FleetRoster } from './fleet/index.js';
 import { createOffThreadBuilder, type OffThreadBuilder } from './config/off-thread.js';
 import type { GatewaySettings } from './config/settings.js';
 import type { ErrorCode } from './errors.js';
@@ -182,7 +179,9 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   // them empty); budget holds live as long as the process and the spent figure is the usage
   // log's (SQLite, durable, unflushed rows included). redis: counters, holds and the month's
   // spend live in Redis, shared by the fleet; each instance still writes its own SQLite.
-  const fleet = await startFleetBackend(settings.limits, {
+  // Loaded for the redis backend only: a single instance never holds the Redis client.
+  const fleetCode = settings.limits.backend === 'redis' ? await import('./fleet/index.js') : undefined;
+  const fleet = await fleetCode?.startFleetBackend(settings.limits, {
     logger,
     metrics,
     localSpent: (ws, kind, subject, month) => usageLog.monthSpend(ws, kind, subject, month),
@@ -229,7 +228,9 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     rateLimits,
     budgets,
     // A fleet keeps sessions in Redis too, so a conversation continues on any instance.
-    ...(fleet !== undefined ? { sessions: new RedisSessionStore<Readonly<Record<string, unknown>>>(fleet.link) } : {}),
+    ...(fleet !== undefined && fleetCode !== undefined
+      ? { sessions: new fleetCode.RedisSessionStore<Readonly<Record<string, unknown>>>(fleet.link) }
+      : {}),
   });
   let base = baseOf(first);
   const builder: OffThreadBuilder = createOffThreadBuilder();
@@ -291,8 +292,9 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   // Run from `gw apply` (no manifests named): applies here are published through Redis and
   // applies elsewhere come in through the control plane, like a local apply. Catch up first,
   // so the first request is served with the fleet's config.
-  if (fleet !== undefined && !fromFiles(first, o) && settings.limits.url !== undefined) {
-    fleetSync = new ConfigSync({
+  if (fleet !== undefined && fleetCode !== undefined && !fromFiles(first, o) && settings.limits.url !== undefined) {
+    const { FLEET_SOURCE } = fleetCode;
+    fleetSync = new fleetCode.ConfigSync({
       link: fleet.link,
       url: settings.limits.url,
       logger,
@@ -336,8 +338,8 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     );
   }
   // Every instance sharing the Redis lists itself, for `gw status` on any of them (issue 13).
-  if (fleet !== undefined) {
-    roster = new FleetRoster(fleet.link, { proxy: url, admin: adminUrl, current: () => control.current });
+  if (fleet !== undefined && fleetCode !== undefined) {
+    roster = new fleetCode.FleetRoster(fleet.link, { proxy: url, admin: adminUrl, current: () => control.current });
     roster.start();
   }
 

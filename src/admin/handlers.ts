@@ -13,7 +13,6 @@ import { explainRoute } from '../ops/route-explain.js';
 import { readLivePolicies, type LivePolicies } from '../ops/route-live.js';
 import type { ControlPlane } from './control.js';
 import type { BreakerStatus } from '../upstream/breaker.js';
-import type { FleetInstance } from '../fleet/roster.js';
 import type { StatusQuery, StatusSource } from './status.js';
 
 export interface AdminRequest {
@@ -57,7 +56,16 @@ export interface AdminDeps {
 export interface FleetView {
   /** false: Redis could not be read, only this instance is listed. */
   readonly shared: boolean;
-  readonly instances: readonly FleetInstance[];
+  /** fleet/roster.ts fills these (its FleetInstance). */
+  readonly instances: readonly {
+    readonly id: string;
+    readonly proxy: string;
+    readonly admin: string;
+    readonly revision: number | null;
+    readonly hash: string | null;
+    readonly seenAt: string;
+    readonly self: boolean;
+  }[];
 }
 
 /** The error envelope; `extra` fields sit next to `error` (currentRevision, diagnostics). */
