@@ -10,6 +10,7 @@ import { endpointDenied } from '../../policy/access.js';
 import type { Attempt } from '../../upstream/execute.js';
 import { forwardProxy } from '../../upstream/proxy.js';
 import type { ProxyRequest, RequestContext } from '../context.js';
+import { streamedBytes } from '../../util/gc-nudge.js';
 import type { Next, Stage, StageDeps } from '../stage.js';
 
 /** The 404 message lists at most this many endpoints. */
@@ -84,6 +85,7 @@ async function* counted(
 ): AsyncGenerator<Uint8Array> {
   for await (const chunk of src) {
     p[field] += chunk.byteLength;
+    streamedBytes(chunk.byteLength);
     yield chunk;
   }
 }
