@@ -6,6 +6,7 @@
 // 100k `[` costs one pass over its bytes, not a deep recursion (V8's parser and everything that
 // walks the parsed value afterwards).
 import type { IncomingMessage } from 'node:http';
+import { continueBody } from './continue.js';
 import { GwError } from '../errors.js';
 
 /** proxy.maxJsonDepth's default; the admin listener uses it too. */
@@ -93,6 +94,7 @@ export function readBody(req: IncomingMessage, max: number, opts: ReadBodyOption
   if (declared !== undefined && Number(declared) > max) return Promise.reject(tooLarge(max));
   const idleMs = opts.idleMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const scan = opts.maxJsonDepth !== undefined ? new JsonDepthScan(opts.maxJsonDepth) : undefined;
+  continueBody(req);
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

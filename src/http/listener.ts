@@ -9,6 +9,7 @@
 // upstream request through the CallerLink). A request head the parser refuses gets a JSON answer
 // in the OpenAI error shape and `Connection: close`, never a bare 400.
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { deferContinue } from './continue.js';
 import type { AddressInfo, Socket } from 'node:net';
 import { GwError, type ErrorCode } from '../errors.js';
 
@@ -110,6 +111,8 @@ export function createListener(name: string, handler: RequestListener, given: Pa
     },
     handler,
   );
+  // `100 Continue` only once gw reads the body (continue.ts), not as soon as the head arrives.
+  server.on('checkContinue', deferContinue(handler));
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.maxConnections = limits.maxConnections;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {

@@ -364,6 +364,31 @@ test('Expect: 100-continue: the caller gets 100 Continue, then its body goes ups
   assert.ok(out.body.equals(body));
 });
 
+test('Expect: 100-continue with a wrong key: 401 at once, no 100 Continue, the body never invited', async () => {
+  const out = await new Promise<{ status: number; continued: boolean }>((resolve, reject) => {
+    const u = new URL(gw.url);
+    let continued = false;
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'POST',
+        path: '/proxy/svc/api/bin',
+        headers: { authorization: 'Bearer not-a-key', expect: '100-continue', 'content-length': '50000' },
+      },
+      (r) => {
+        r.resume();
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, continued }));
+      },
+    );
+    req.on('continue', () => (continued = true));
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+  assert.equal(out.status, 401);
+  assert.equal(out.continued, false, 'no 100 Continue before the key was checked');
+});
+
 test('each path escape is refused with 400 and the upstream never sees it', async () => {
   const escapes = [
     '../secret',

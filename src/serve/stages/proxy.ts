@@ -2,9 +2,11 @@
 // request reaches and whether this key may (404 / 403), whether its path stays below the
 // endpoint's baseUrl (400, before anything goes upstream: http/proxy-path.ts), then the one
 // upstream call (upstream/proxy.ts) whose answer the respond stage passes on as raw bytes.
+import type { IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { CompiledKey, CompiledProxyEndpoint, CompiledWorkspace } from '../../compile/routing-table.js';
 import { GwError, isGwError } from '../../errors.js';
+import { continueBody } from '../../http/continue.js';
 import { proxyPath } from '../../http/proxy-path.js';
 import { endpointDenied } from '../../policy/access.js';
 import type { Attempt } from '../../upstream/execute.js';
@@ -90,6 +92,12 @@ async function* counted(
   }
 }
 
+/** The caller's body, pulled by undici once the upstream takes it: only then is `100 Continue` sent. */
+async function* callerBody(req: IncomingMessage, p: ProxyRequest): AsyncGenerator<Uint8Array> {
+  continueBody(req);
+  yield* counted(req, p, 'bytesIn');
+}
+
 function attempt(ep: CompiledProxyEndpoint, t0: number, status: number | undefined, err?: unknown): Attempt {
   const a: Attempt = { provider: ep.provider.name, model: '', ms: performance.now() - t0 };
   if (status !== undefined) a.status = status;
@@ -115,7 +123,7 @@ export function proxyUpstreamStage(deps: StageDeps): Stage {
         path: p.path,
         query: p.query,
         headers: req.headers,
-        body: hasBody(req.headers) ? counted(req, p, 'bytesIn') : undefined,
+        body: hasBody(req.headers) ? callerBody(req, p) : undefined,
         requestId: ctx.id,
         signal: ctx.signal,
       });
