@@ -15,7 +15,17 @@ import type { RedisLink } from './redis-link.js';
 import { ADD_SPEND, RELEASE, RESERVE, SETTLE, TAKE } from './scripts.js';
 
 /** Store ids join their parts with NUL (policy/); Redis keys show ':' instead (names are [a-z0-9-]). */
-const readable = (id: string): string => id.replaceAll('\u0000', ':');
+const readableCache = new Map<string, string>();
+/** Bounded by the config's counters and budgets; cleared whole past this (a config change). */
+const READABLE_CACHE_MAX = 10_000;
+function readable(id: string): string {
+  let r = readableCache.get(id);
+  if (r === undefined) {
+    if (readableCache.size >= READABLE_CACHE_MAX) readableCache.clear();
+    readableCache.set(id, (r = id.replaceAll('\u0000', ':')));
+  }
+  return r;
+}
 
 /** The answer when the backend failed and failMode is open: everything admitted, nothing counted. */
 function openVerdict(takes: readonly RateTake[]): RateVerdict {

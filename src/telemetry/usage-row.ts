@@ -109,7 +109,16 @@ export interface UsageSummaryRow {
 }
 
 /** 'YYYY-MM' of an epoch-ms time, in UTC; an invalid time counts as now. */
+/** The last month asked for: most calls fall in it, so they skip formatting a date. */
+let lastMonth = { start: 0, end: 0, label: '' };
+
 export function monthOf(ts: number): string {
+  if (ts >= lastMonth.start && ts < lastMonth.end) return lastMonth.label;
   const d = new Date(ts);
-  return (Number.isNaN(d.getTime()) ? new Date() : d).toISOString().slice(0, 7);
+  const at = Number.isNaN(d.getTime()) ? new Date() : d;
+  const y = at.getUTCFullYear();
+  const m = at.getUTCMonth();
+  const label = at.toISOString().slice(0, 7);
+  lastMonth = { start: Date.UTC(y, m, 1), end: Date.UTC(y, m + 1, 1), label };
+  return label;
 }

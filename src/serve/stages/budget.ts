@@ -42,16 +42,6 @@ function refused(
   );
 }
 
-/** The remembered month, so most requests skip date formatting. */
-let month = { start: 0, end: 0, label: '' };
-function monthLabel(ts: number): string {
-  if (ts >= month.start && ts < month.end) return month.label;
-  const label = monthOf(ts);
-  const [y, m] = label.split('-').map(Number) as [number, number];
-  month = { start: Date.UTC(y, m - 1, 1), end: Date.UTC(y, m, 1), label };
-  return label;
-}
-
 export function budgetStage(deps: StageDeps): Stage {
   const budgets = deps.budgets;
   return function budget(ctx: RequestContext, next: Next): Promise<void> {
@@ -73,7 +63,7 @@ async function hold(
 ): Promise<void> {
   const price = worstPrice(ctx.table, ep, ctx.model ?? '');
   const usd = worstCostUsd(price, worstInputTokens(ep, inputTokens(ctx)), maxOutputTokens(ctx.body, ep));
-  const m = monthLabel(ctx.ts);
+  const m = monthOf(ctx.ts);
   const store = budgets.reservations;
   const k = ctx.key;
   // Both holds are asked for together (one Redis command for a fleet: fleet/batch.ts); when one
