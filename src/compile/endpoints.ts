@@ -160,5 +160,13 @@ export function compileProxyEndpoint(
     tls: spec.tls === undefined ? p.provider.tls : compileTls(spec.tls),
     timeoutMs: parseDuration(spec.timeout) ?? p.provider.timeoutMs,
     limits: { rpm: spec.limits?.rpm, rph: spec.limits?.rph },
+    retries: {
+      attempts: spec.retries?.attempts ?? 0,
+      backoffMs: parseDuration(spec.retries?.backoff) ?? 200,
+      methods: new Set(spec.retries?.methods ?? IDEMPOTENT_METHODS),
+    },
   };
 }
+
+/** RFC 9110 §9.2.2: the methods a proxy may send again without asking. */
+const IDEMPOTENT_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'] as const;

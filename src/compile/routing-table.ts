@@ -181,6 +181,8 @@ export interface CompiledProxyEndpoint {
   readonly tls: TlsSettings;
   readonly timeoutMs: number;
   readonly limits: { readonly rpm: number | undefined; readonly rph: number | undefined };
+  /** Tries again (bodiless requests of these methods only); attempts 0: never. */
+  readonly retries: { readonly attempts: number; readonly backoffMs: number; readonly methods: ReadonlySet<string> };
 }
 
 export type CompiledEndpoint = CompiledChatEndpoint | CompiledProxyEndpoint;

@@ -126,6 +126,10 @@ export type Value8 = string;
  */
 export type Duration15 = string;
 export type Roles1 = Role[];
+/**
+ * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
+ */
+export type Duration16 = string;
 export type Roles2 = Role[];
 
 /**
@@ -456,6 +460,20 @@ export interface ProxyEndpointSpec {
   limits?: {
     rpm?: PositiveInt;
     rph?: PositiveInt;
+  };
+  /**
+   * Tries again a request without a body when the upstream cannot be reached, times out before answering, or answers 502, 503 or 504. Off by default; only the listed methods.
+   */
+  retries?: {
+    /**
+     * Extra tries.
+     */
+    attempts?: number;
+    backoff?: Duration16;
+    /**
+     * Methods that may be tried again: the idempotent ones by default; list POST or PATCH to opt in for them.
+     */
+    methods?: ("GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "POST" | "PATCH")[];
   };
 }
 /**

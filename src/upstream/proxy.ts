@@ -3,12 +3,17 @@
 // over the endpoint's pool (its TLS settings). Both bodies are streamed, never held: the
 // caller's body is pulled by undici as the upstream socket takes it, and the answer is handed
 // back as an async iterable the caller's socket pulls from, so backpressure holds end to end.
-// Tried once: a streamed body cannot be sent again, so there are no retries, whatever the method.
+// Tried once, unless the endpoint's `retries` allow more: then a request without a body, of one of
+// the listed methods (the idempotent ones by default), is sent again when the upstream could not
+// be reached, timed out before answering, or answered 502, 503 or 504. A request with a body is
+// never sent twice (its body streamed through once).
 import { performance } from 'node:perf_hooks';
 import type { Readable } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import type { CompiledProxyEndpoint } from '../compile/routing-table.js';
 import { GwError } from '../errors.js';
+import { pause } from '../util/pause.js';
+import { backoffDelay } from './backoff.js';
 import { classifyNetworkError } from './failure.js';
 import { proxyAnswerHeaders, proxyRequestHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';
@@ -31,9 +36,19 @@ export interface ProxyAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[]>>;
   readonly body: AsyncIterable<Uint8Array>;
-  /** ms until the upstream's status and headers arrived. */
+  /** ms until the upstream's status and headers arrived (of the last try). */
   readonly headersMs: number;
 }
+
+/** One try of a proxied request: its answer's status, or why it failed; ms it took. */
+export interface ProxyTry {
+  readonly status?: number;
+  readonly error?: unknown;
+  readonly ms: number;
+}
+
+/** Answers that mean "the upstream or a proxy in front of it could not serve this now". */
+const RETRY_STATUSES = new Set([502, 503, 504]);
 
 /** The upstream failure as the caller's answer: 504 when it timed out, else 502. */
 function upstreamError(ep: CompiledProxyEndpoint, err: unknown, phase: string): GwError {
@@ -74,7 +89,35 @@ async function* answerBody(
  * GwError (502/504) when the upstream cannot be reached or times out, and the caller's abort
  * reason when the caller went away.
  */
-export async function forwardProxy(pools: PoolRegistry, call: ProxyCall): Promise<ProxyAnswer> {
+export async function forwardProxy(
+  pools: PoolRegistry,
+  call: ProxyCall,
+  tries: ProxyTry[] = [],
+  random: () => number = Math.random,
+): Promise<ProxyAnswer> {
+  const ep = call.endpoint;
+  const r = ep.retries;
+  const extra = call.body === undefined && r.methods.has(call.method) ? r.attempts : 0;
+  for (let i = 0; ; i++) {
+    const last = i >= extra;
+    if (i > 0) await pause(backoffDelay(r.backoffMs, i - 1, undefined, random), call.signal);
+    const t0 = performance.now();
+    let answer: ProxyAnswer & { discard(): void };
+    try {
+      answer = await once(pools, call);
+    } catch (err) {
+      tries.push({ error: err, ms: performance.now() - t0 });
+      if (last || call.signal.aborted) throw err;
+      continue;
+    }
+    tries.push({ status: answer.status, ms: answer.headersMs });
+    if (last || !RETRY_STATUSES.has(answer.status)) return answer;
+    answer.discard();
+  }
+}
+
+/** One try: resolves once the upstream's status and headers arrived; discard() drops an answer not passed on. */
+async function once(pools: PoolRegistry, call: ProxyCall): Promise<ProxyAnswer & { discard(): void }> {
   const ep = call.endpoint;
   const t0 = performance.now();
   // The base path and the checked rest ('' for the base itself); '/' when both are empty.
@@ -101,5 +144,11 @@ export async function forwardProxy(pools: PoolRegistry, call: ProxyCall): Promis
     headers: proxyAnswerHeaders(res.headers),
     body: answerBody(ep, res.body, call.signal),
     headersMs: performance.now() - t0,
+    // The socket is freed instead of reading an answer nobody takes.
+    discard: () => {
+      // undici reports a destroyed body as an 'error' (request aborted): nobody reads it.
+      res.body.on('error', () => undefined);
+      res.body.destroy();
+    },
   };
 }

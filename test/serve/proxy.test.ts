@@ -26,6 +26,8 @@ import {
 const BASIC = 'dXNlcjpwYXNz'; // user:pass
 const SPEECH_KEY = 'speech-secret-value';
 
+/** Tries of /base/flaky per ?id=. */
+const flakyTries = new Map<string, number>();
 let sseRelease: () => void = () => undefined;
 let sseGate: Promise<void> = Promise.resolve();
 
@@ -62,6 +64,14 @@ function handler(s: Seen, res: import('node:http').ServerResponse): void {
       res.write('data: {"n":2}\n\n');
       res.end('data: [DONE]\n\n');
     });
+  } else if (path === '/base/flaky') {
+    // 503 for the first `fail` tries of each id, then 200: counts what reached the upstream.
+    const q = new URL(s.url, 'http://x').searchParams;
+    const id = q.get('id') ?? '';
+    const n = (flakyTries.get(id) ?? 0) + 1;
+    flakyTries.set(id, n);
+    res.writeHead(n <= Number(q.get('fail')) ? 503 : 200, { 'content-type': 'text/plain' });
+    res.end(`try ${n}`);
   } else if (path === '/base/slow') {
     // never answers: only the endpoint's timeout ends it
   } else {
@@ -108,7 +118,10 @@ ${proxy('api', '  headers: { x-team: endpoint, x-endpoint-only: e }\n')}${proxy(
   )}${proxy('slow', '  timeout: 300ms\n')}${proxy('admins', '  allowedRoles: [admin]\n')}${proxy(
     'metered',
     '  limits: { rpm: 2 }\n',
-  )}${proxy('shut', '  enabled: false\n')}${proxy('live', `  baseUrl: http://127.0.0.1:${livePort}/base\n`)}${proxy('dead', `  baseUrl: http://127.0.0.1:${deadPort}/x\n`)}---
+  )}${proxy('shut', '  enabled: false\n')}${proxy('retrying', '  retries: { attempts: 2, backoff: 1ms }\n')}${proxy(
+    'retrying-post',
+    '  retries: { attempts: 1, backoff: 1ms, methods: [POST] }\n',
+  )}${proxy('live', `  baseUrl: http://127.0.0.1:${livePort}/base\n`)}${proxy('dead', `  baseUrl: http://127.0.0.1:${deadPort}/x\n`)}---
 apiVersion: gw/v1
 kind: Provider
 metadata: { name: secure }
@@ -483,6 +496,32 @@ test('rpm on a proxy endpoint: 429 with Retry-After once spent, the upstream not
   assert.equal(await code(res), 'GW_ERR_RATE_LIMITED');
   assert.ok(Number(res.headers.get('retry-after')) > 0);
   assert.equal(up.seen.length, before);
+});
+
+test('retries: off by default; GET tried again on 503 when the endpoint allows it; POST only when opted in and without a body', async () => {
+  let lastId = '';
+  const call = async (ep: string, id: string, fail: number, init: RequestInit = {}): Promise<[number, number]> => {
+    const res = await fetch(`${gw.url}/proxy/svc/${ep}/flaky?id=${id}&fail=${fail}`, { ...init, headers: auth });
+    await res.arrayBuffer();
+    lastId = res.headers.get('x-request-id') ?? '';
+    return [res.status, flakyTries.get(id) ?? 0];
+  };
+  assert.deepEqual(await call('api', 'r1', 1), [503, 1], 'no retries unless configured');
+  assert.deepEqual(await call('retrying', 'r2', 2), [200, 3], 'two extra tries, the third answers');
+  const row = await rowOf(lastId);
+  assert.deepEqual(
+    row.attemptLog.map((a) => a.status),
+    [503, 503, 200],
+    'each try is an attempt of the usage row',
+  );
+  assert.deepEqual(await call('retrying', 'r3', 5), [503, 3], 'attempts bound the tries; the last answer passes');
+  assert.deepEqual(await call('retrying', 'r4', 1, { method: 'POST' }), [503, 1], 'POST is not idempotent: once');
+  assert.deepEqual(await call('retrying-post', 'r5', 1, { method: 'POST' }), [200, 2], 'POST opted in, no body');
+  assert.deepEqual(
+    await call('retrying-post', 'r6', 1, { method: 'POST', body: 'payload' }),
+    [503, 1],
+    'a body streams through once: never sent twice',
+  );
 });
 
 test('504 when the upstream stalls past the endpoint timeout, 502 when it cannot be reached; plain JSON envelope', async () => {

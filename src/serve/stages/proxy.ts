@@ -3,14 +3,13 @@
 // endpoint's baseUrl (400, before anything goes upstream: http/proxy-path.ts), then the one
 // upstream call (upstream/proxy.ts) whose answer the respond stage passes on as raw bytes.
 import type { IncomingMessage } from 'node:http';
-import { performance } from 'node:perf_hooks';
 import type { CompiledKey, CompiledProxyEndpoint, CompiledWorkspace } from '../../compile/routing-table.js';
 import { GwError, isGwError } from '../../errors.js';
 import { continueBody } from '../../http/continue.js';
 import { proxyPath } from '../../http/proxy-path.js';
 import { endpointDenied } from '../../policy/access.js';
 import type { Attempt } from '../../upstream/execute.js';
-import { forwardProxy } from '../../upstream/proxy.js';
+import { forwardProxy, type ProxyTry } from '../../upstream/proxy.js';
 import type { ProxyRequest, RequestContext } from '../context.js';
 import { streamedBytes } from '../../util/gc-nudge.js';
 import type { Next, Stage, StageDeps } from '../stage.js';
@@ -98,11 +97,12 @@ async function* callerBody(req: IncomingMessage, p: ProxyRequest): AsyncGenerato
   yield* counted(req, p, 'bytesIn');
 }
 
-function attempt(ep: CompiledProxyEndpoint, t0: number, status: number | undefined, err?: unknown): Attempt {
-  const a: Attempt = { provider: ep.provider.name, model: '', ms: performance.now() - t0 };
-  if (status !== undefined) a.status = status;
+function attempt(ep: CompiledProxyEndpoint, t: ProxyTry): Attempt {
+  const a: Attempt = { provider: ep.provider.name, model: '', ms: t.ms };
+  if (t.status !== undefined) a.status = t.status;
   // The failure class ('timeout', 'connect'), as chat attempts record it; the row's code says more.
-  if (err !== undefined) a.error = isGwError(err) ? String(err.details?.['failure'] ?? 'error') : 'caller went away';
+  if (t.error !== undefined)
+    a.error = isGwError(t.error) ? String(t.error.details?.['failure'] ?? 'error') : 'caller went away';
   return a;
 }
 
@@ -114,24 +114,26 @@ export function proxyUpstreamStage(deps: StageDeps): Stage {
     if (p === undefined) throw new GwError('GW_ERR_INTERNAL', 'proxy upstream reached without a proxy endpoint');
     const ep = p.endpoint;
     const req = ctx.req;
-    const t0 = performance.now();
+    const tries: ProxyTry[] = [];
     let answer;
     try {
-      answer = await forwardProxy(pools, {
-        endpoint: ep,
-        method: req.method ?? 'GET',
-        path: p.path,
-        query: p.query,
-        headers: req.headers,
-        body: hasBody(req.headers) ? callerBody(req, p) : undefined,
-        requestId: ctx.id,
-        signal: ctx.signal,
-      });
-    } catch (err) {
-      ctx.attempts = [attempt(ep, t0, undefined, err)];
-      throw err;
+      answer = await forwardProxy(
+        pools,
+        {
+          endpoint: ep,
+          method: req.method ?? 'GET',
+          path: p.path,
+          query: p.query,
+          headers: req.headers,
+          body: hasBody(req.headers) ? callerBody(req, p) : undefined,
+          requestId: ctx.id,
+          signal: ctx.signal,
+        },
+        tries,
+      );
+    } finally {
+      ctx.attempts = tries.map((t) => attempt(ep, t));
     }
-    ctx.attempts = [attempt(ep, t0, answer.status)];
     ctx.outcome = {
       provider: ep.provider,
       upstreamModel: undefined,
