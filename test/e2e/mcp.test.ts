@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { freePort, sha, startServe, type ServingGw } from '../helpers/gw.js';
+import { freePort, runGw, sha, startServe, type ServingGw } from '../helpers/gw.js';
 import { echoHandler, startUpstream, type FakeUpstream, type Recorded } from '../serve/helpers.js';
 
 const KEY = {
@@ -282,6 +282,22 @@ test('calls: plain, with an input schema, with an output schema (structured cont
   const structured = await call(client, 'structured', { message: 'is it?' });
   assert.deepEqual(structured.structuredContent, { answer: 'yes' });
   assert.deepEqual(JSON.parse(text(structured)), { answer: 'yes' });
+});
+
+test('the MCP client config printed by gw curl connects, and lists the tool', async () => {
+  const r = await runGw(['curl', 'plain', '--key', KEY.agent, '-o', 'json'], { cwd: dir });
+  assert.equal(r.code, 0, r.stderr);
+  const { mcp } = JSON.parse(r.stdout) as {
+    mcp: { tool: string; config: { mcpServers: Record<string, { url: string; headers: Record<string, string> }> } };
+  };
+  const server = mcp.config.mcpServers['gw'];
+  assert.ok(server !== undefined);
+  const client = new Client({ name: 'gw-e2e', version: '1.0.0' });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(server.url), { requestInit: { headers: server.headers } }),
+  );
+  clients.push(client);
+  assert.ok((await client.listTools()).tools.some((t) => t.name === mcp.tool));
 });
 
 test('a missing or unknown key is refused at the transport with 401', async () => {
