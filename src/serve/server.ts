@@ -32,7 +32,7 @@ import {
   unroutedDialect,
   type ApiRoute,
 } from './routes.js';
-import { McpBridge, type ToolRun } from './mcp/bridge.js';
+import { McpBridge, type McpLimits, type ToolRun } from './mcp/bridge.js';
 import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import { HttpSink, MemorySink } from './sink.js';
@@ -71,8 +71,10 @@ export interface GatewayOptions {
   readonly budgets?: BudgetPort | undefined;
   /** The endpoints' sessions; default: in memory (MemorySessionStore, bounded). */
   readonly sessions?: StageDeps['sessions'];
-  /** Epoch ms now, for the sessions' TTL; default Date.now (tests move time with their own). */
+  /** Epoch ms now, for the sessions' TTL and the MCP sessions' idle time; default Date.now (tests move time with their own). */
   readonly clock?: (() => number) | undefined;
+  /** The MCP bridge's session bounds; default 16 per key, 256 in all, 15 min idle. */
+  readonly mcpSessions?: Pick<McpLimits, 'maxSessionsPerKey' | 'maxSessions' | 'idleMs'> | undefined;
 }
 
 export interface Gateway {
@@ -312,7 +314,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       maxBodyBytes: settings.proxy.maxBodyBytes,
       maxJsonDepth: settings.proxy.maxJsonDepth,
       bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
+      ...opts.mcpSessions,
     },
+    clock: opts.clock,
     runTool,
   });
 

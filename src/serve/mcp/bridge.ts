@@ -51,6 +51,8 @@ export interface McpBridgeOptions {
   readonly logger: Logger;
   readonly table: () => RoutingTable | undefined;
   readonly limits: McpLimits;
+  /** Epoch ms now (idle times); default Date.now. */
+  readonly clock?: (() => number) | undefined;
   /** Runs one tool call's pipeline to its end (deadline and drain included) and gives its answer. */
   readonly runTool: (req: IncomingMessage, call: ToolCall, workspace: string, signal: AbortSignal) => Promise<ToolRun>;
 }
@@ -80,6 +82,7 @@ export class McpBridge {
   readonly #maxPerKey: number;
   readonly #max: number;
   readonly #idleMs: number;
+  readonly #now: () => number;
   #closed = false;
 
   constructor(o: McpBridgeOptions) {
@@ -87,6 +90,7 @@ export class McpBridge {
     this.#maxPerKey = o.limits.maxSessionsPerKey ?? 16;
     this.#max = o.limits.maxSessions ?? 256;
     this.#idleMs = o.limits.idleMs ?? 15 * 60_000; // 15 min
+    this.#now = o.clock ?? Date.now;
     this.#sweep = setInterval(() => this.#expire(), Math.min(60_000, Math.max(10, this.#idleMs / 4)));
     this.#sweep.unref();
   }
@@ -162,7 +166,7 @@ export class McpBridge {
           "the MCP session is unknown, expired or not this key's: initialize a new one (without Mcp-Session-Id)",
         );
       }
-      s.lastSeen = Date.now();
+      s.lastSeen = this.#now();
       await s.transport.handleRequest(req, res, parsed);
       return;
     }
@@ -225,7 +229,7 @@ export class McpBridge {
         if (s !== undefined) void this.#drop(s);
       },
     });
-    const session = (id: string): Session => ({ id, keyHash, workspace, server, transport, lastSeen: Date.now() });
+    const session = (id: string): Session => ({ id, keyHash, workspace, server, transport, lastSeen: this.#now() });
     transport.onclose = () => {
       unopen();
       const id = transport.sessionId;
@@ -248,7 +252,7 @@ export class McpBridge {
   }
 
   #expire(): void {
-    const before = Date.now() - this.#idleMs;
+    const before = this.#now() - this.#idleMs;
     for (const s of this.#sessions.values()) if (s.lastSeen < before) void this.#drop(s);
   }
 
