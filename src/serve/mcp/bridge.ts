@@ -147,7 +147,7 @@ export class McpBridge {
         throw access.error.status === 401 ? new GwError(access.error.code, NOT_VALID) : access.error;
       }
     }
-    const key = access.ok ? access.key : access.key;
+    const key = access.key;
     if (key === undefined) throw new GwError('GW_ERR_AUTH_INVALID_KEY', NOT_VALID);
     // Another workspace's server is not this key's to know of.
     if (key.workspace !== workspace) {
@@ -177,9 +177,12 @@ export class McpBridge {
       );
     }
     const transport = await this.#open(keyHash, workspace);
-    await transport.handleRequest(req, res, parsed);
-    // An initialize that failed made no session: nothing will use this transport again.
-    if (transport.sessionId === undefined) await transport.close();
+    try {
+      await transport.handleRequest(req, res, parsed);
+    } finally {
+      // An initialize that failed made no session: nothing will use this transport again.
+      if (transport.sessionId === undefined) await transport.close();
+    }
   }
 
   async #readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
