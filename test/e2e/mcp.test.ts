@@ -192,15 +192,25 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function transport(key: string | undefined, workspace = 'default'): StreamableHTTPClientTransport {
+function transport(
+  key: string | undefined,
+  workspace = 'default',
+  onEventStream?: () => void,
+): StreamableHTTPClientTransport {
   return new StreamableHTTPClientTransport(new URL(`${gw.proxyUrl}/mcp/${workspace}`), {
     requestInit: { headers: key === undefined ? {} : { authorization: `Bearer ${key}` } },
+    // Tells when the session's GET event stream (where list_changed arrives) is open.
+    fetch: async (url, init) => {
+      const res = await fetch(url, init);
+      if (init?.method === 'GET' && res.ok) onEventStream?.();
+      return res;
+    },
   });
 }
 
-async function connect(key = KEY.agent, workspace = 'default'): Promise<Client> {
+async function connect(key = KEY.agent, workspace = 'default', onEventStream?: () => void): Promise<Client> {
   const client = new Client({ name: 'gw-e2e', version: '1.0.0' });
-  await client.connect(transport(key, workspace));
+  await client.connect(transport(key, workspace, onEventStream));
   clients.push(client);
   return client;
 }
@@ -362,13 +372,17 @@ test('tool calls leave usage rows (route mcp.call, key, endpoint, status, code)'
 });
 
 test('a reload: open sessions are told (list_changed), new sessions see the new tool, a revoked scope is a tool error', async () => {
-  const open = await connect();
+  let streamOpen!: () => void;
+  const listening = new Promise<void>((done) => (streamOpen = done));
+  const open = await connect(KEY.agent, 'default', () => streamOpen());
   const revoked = await connect(KEY.revoked);
   assert.ok(!(await open.listTools()).tools.some((t) => t.name === 'added'));
   assert.equal(text(await call(revoked, 'plain', { message: 'before' })), 'echo: before');
   const announced = new Promise<void>((done) => {
     open.setNotificationHandler(ToolListChangedNotificationSchema, () => done());
   });
+  // The notification goes out on the event stream only: the reload waits until it is open.
+  await listening;
   await writeFile(join(dir, 'manifests.yaml'), manifests(up.url, { added: true }));
   gw.child.kill('SIGHUP');
   await announced;
