@@ -432,3 +432,13 @@ test('a body over proxy.maxBodyBytes is refused before it is parsed (413)', asyn
   assert.equal(res.status, 413);
   await res.body?.cancel();
 });
+
+test('no CORS preflight is answered: OPTIONS is 405', async () => {
+  const res = await fetch(`${gw.proxyUrl}/mcp/default`, {
+    method: 'OPTIONS',
+    headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+  });
+  assert.equal(res.status, 405);
+  assert.equal(res.headers.get('access-control-allow-origin'), null);
+  await res.body?.cancel();
+});
