@@ -112,6 +112,11 @@ export const ERRORS = {
     'not_found_error',
     'the session id is unknown, expired, or belongs to another key or endpoint',
   ),
+  GW_ERR_MCP_SESSION_NOT_FOUND: r(
+    404,
+    'not_found_error',
+    "MCP bridge: the Mcp-Session-Id is unknown, expired or another key's; initialize a new session",
+  ),
   GW_ERR_PROXY_NOT_FOUND: r(
     404,
     'not_found_error',
@@ -160,6 +165,11 @@ export const ERRORS = {
     429,
     'rate_limit_error',
     "a key's or endpoint's rpm, rph or tpm is reached (Retry-After says when to retry)",
+  ),
+  GW_ERR_MCP_SESSIONS_FULL: r(
+    429,
+    'rate_limit_error',
+    'MCP bridge: too many open sessions (16 per key, 256 in all); end one or let an idle one expire (15 min)',
   ),
   GW_ERR_ADMIN_AUTH_THROTTLED: r(
     429,

@@ -12,6 +12,17 @@ export interface CurlCommand {
   readonly command: string;
   /** The same endpoint through the simple API, for chat endpoints with a prompt or an input schema; null otherwise. */
   readonly simple: { readonly url: string; readonly command: string } | null;
+  /** The MCP bridge serving the endpoint as a tool (mcp.expose); null otherwise. */
+  readonly mcp: McpSnippet | null;
+}
+
+export interface McpSnippet {
+  /** The workspace's MCP server (Streamable HTTP). */
+  readonly url: string;
+  /** The tool's name: the endpoint's name. */
+  readonly tool: string;
+  /** An MCP client config entry in the common `mcpServers` shape: URL and the key's header. */
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 export type CurlResult =
@@ -83,7 +94,16 @@ export function curlCommand(table: RoutingTable, listen: ListenAddress, o: CurlO
     const command = `curl -sS ${shellQuote(url)} \\\n  -H ${auth}`;
     return {
       ok: true,
-      curl: { endpoint: ep.name, workspace: ep.workspace, type: 'proxy', url, model: null, command, simple: null },
+      curl: {
+        endpoint: ep.name,
+        workspace: ep.workspace,
+        type: 'proxy',
+        url,
+        model: null,
+        command,
+        simple: null,
+        mcp: null,
+      },
     };
   }
   const model = o.model ?? ep.defaultModel ?? ep.models[0] ?? ep.name;
@@ -100,7 +120,27 @@ export function curlCommand(table: RoutingTable, listen: ListenAddress, o: CurlO
     `  -d ${shellQuote(body)}`,
   ].join(' \\\n');
   const simple = simpleCommand(ep, base, auth);
-  return { ok: true, curl: { endpoint: ep.name, workspace: ep.workspace, type: 'chat', url, model, command, simple } };
+  const mcp = ep.mcp.expose ? mcpSnippet(ep.workspace, ep.name, base, o.key) : null;
+  return {
+    ok: true,
+    curl: { endpoint: ep.name, workspace: ep.workspace, type: 'chat', url, model, command, simple, mcp },
+  };
+}
+
+/**
+ * The workspace's MCP server as an `mcpServers` entry (the shape Claude Code's .mcp.json, Cursor
+ * and other clients read; VS Code's mcp.json names the map `servers`). The key is `${GW_KEY}`,
+ * which those clients expand from the environment, unless one is given.
+ */
+export function mcpSnippet(workspace: string, tool: string, base: string, key: string | undefined): McpSnippet {
+  const url = `${base}/mcp/${encodeURIComponent(workspace)}`;
+  const name = workspace === 'default' ? 'gw' : `gw-${workspace}`;
+  const config = {
+    mcpServers: {
+      [name]: { type: 'http', url, headers: { Authorization: `Bearer ${key ?? '${GW_KEY}'}` } },
+    },
+  };
+  return { url, tool, config };
 }
 
 /** POST /api/{workspace}/{endpoint} for a prompt endpoint: `input` with the schema's required fields, else `message`. */

@@ -20,7 +20,14 @@ import type { Dialect, NativeRequest, WireDialect } from '../wire/dialect.js';
 import type { AnswerSink } from './sink.js';
 
 /** Which operation a route performs: it picks the route's pipeline (pipelines.ts); stages never branch on it. */
-export type Api = 'chat' | 'embeddings' | 'models' | 'count_tokens' | 'simple' | 'simple_endpoints' | 'proxy';
+export type Api =
+  'chat' | 'embeddings' | 'models' | 'count_tokens' | 'simple' | 'simple_endpoints' | 'proxy' | 'mcp_tool';
+
+/** An MCP tools/call (serve/mcp/): the endpoint the tool stands for and the arguments as sent. */
+export interface ToolCall {
+  readonly endpoint: string;
+  readonly arguments: Readonly<Record<string, unknown>>;
+}
 
 /** An answer passed on as bytes (the transparent proxy): status, headers and body as they came. */
 export interface RawAnswer {
@@ -159,6 +166,8 @@ export interface RequestContext {
   session: SessionState | undefined;
   /** Set on the proxy surface once its endpoint is known (instead of endpoint, which is a chat one). */
   proxy: ProxyRequest | undefined;
+  /** The MCP tool call this request runs (the mcp_tool surface, which has no body to read); else undefined. */
+  readonly toolCall: ToolCall | undefined;
 }
 
 export interface ContextInit {
@@ -172,6 +181,7 @@ export interface ContextInit {
   readonly maxJsonDepth: number;
   readonly bodyTimeoutMs: number;
   readonly t0: number;
+  readonly toolCall?: ToolCall | undefined;
 }
 
 /**
@@ -214,6 +224,7 @@ class Context implements RequestContext {
   sessionAsked: string | undefined = undefined;
   session: SessionState | undefined = undefined;
   proxy: ProxyRequest | undefined = undefined;
+  readonly toolCall: ToolCall | undefined;
 
   constructor(init: ContextInit) {
     this.id = init.id;
@@ -227,6 +238,7 @@ class Context implements RequestContext {
     this.maxBodyBytes = init.maxBodyBytes;
     this.maxJsonDepth = init.maxJsonDepth;
     this.bodyTimeoutMs = init.bodyTimeoutMs;
+    this.toolCall = init.toolCall;
   }
 
   get signal(): AbortSignal {

@@ -11,6 +11,7 @@ import { authStage } from './stages/auth.js';
 import { bodyStage, readChatBody, readCountBody, readEmbeddingsBody } from './stages/body.js';
 import { errorsStage } from './stages/errors.js';
 import { limitsStage } from './stages/limits.js';
+import { mcpToolBodyStage } from './stages/mcp.js';
 import { budgetStage } from './stages/budget.js';
 import { inputGuardrailsStage, outputGuardrailsStage } from './stages/guardrails.js';
 import { inputSchemaStage, outputSchemaStage } from './stages/schema.js';
@@ -28,9 +29,7 @@ export type { Next, Stage, StageDeps, StageFactory } from './stage.js';
 
 export type PipelineSpec = readonly (readonly [name: string, factory: StageFactory])[];
 
-/**
- * Every surface's stages, in order. Room for more surfaces (an MCP tool call): a new list here.
- */
+/** Every surface's stages, in order. */
 export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
   chat: [
     ['usage', usageStage],
@@ -91,6 +90,28 @@ export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
     ['errors', errorsStage],
     ['auth', authStage],
     ['body', bodyStage(readSimpleApiBody)],
+    ['route', routeStage],
+    ['limits', limitsStage],
+    ['budget', budgetStage],
+    ['tokenCap', tokenCapStage],
+    ['inputGuardrails', inputGuardrailsStage],
+    ['inputSchema', inputSchemaStage],
+    ['transform', simpleTransformStage],
+    ['session', sessionStage],
+    ['upstream', chatUpstreamStage],
+    ['outputGuardrails', outputGuardrailsStage],
+    ['outputSchema', outputSchemaStage],
+    ['sessionSave', sessionSaveStage],
+    ['respond', simpleRespondStage],
+  ],
+  // An MCP tools/call (serve/mcp/): the simple pipeline run without a socket. Its body is the
+  // tool's arguments (no HTTP body to read) and its answer goes to a MemorySink, which the
+  // bridge turns into the tool result.
+  mcp_tool: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['body', mcpToolBodyStage],
     ['route', routeStage],
     ['limits', limitsStage],
     ['budget', budgetStage],

@@ -2,6 +2,7 @@
 // here (and a dialect file), not a change to the router or the stages:
 //   - simple API: /api/{ws}/{endpoint} and /api/{ws}/endpoints -> pattern routes (SIMPLE_ROUTES)
 //   - transparent proxy: /proxy/{provider}/{endpoint}/* and /proxy-api/… (PROXY_ROUTES), any method
+//   - MCP bridge: /mcp/{workspace} (MCP_PATH), served by serve/mcp/ rather than a pipeline
 import type { Scope } from '../compile/routing-table.js';
 import type { Api } from './context.js';
 import { anthropicDialect } from '../wire/anthropic/caller/index.js';
@@ -114,6 +115,23 @@ export const PROXY_ROUTES: readonly ApiRoute[] = ['/proxy', '/proxy-api'].flatMa
     scopable: false,
   })),
 );
+
+/**
+ * The MCP bridge (serve/mcp/): Streamable HTTP on one path per workspace, POST for messages,
+ * GET for the server's event stream, DELETE to end a session. Not an ApiRoute: the MCP SDK's
+ * transport answers these requests; each tools/call inside runs the mcp_tool pipeline as
+ * MCP_TOOL_ROUTE.
+ */
+export const MCP_PATH = '/mcp/{workspace}';
+export const MCP_METHODS: readonly string[] = ['POST', 'GET', 'DELETE'];
+
+/** What a tool call's context records as its route (errors answer in the simple API's envelope, which the bridge reads). */
+export const MCP_TOOL_ROUTE = {
+  api: 'mcp_tool',
+  scope: 'mcp',
+  label: 'mcp.call',
+  dialect: simpleDialect,
+} as const satisfies Pick<ApiRoute, 'api' | 'scope' | 'label' | 'dialect'>;
 
 /** Every dialect's routes, in registration order. */
 export const API_ROUTES: readonly (readonly ApiRoute[])[] = [

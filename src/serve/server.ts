@@ -18,15 +18,24 @@ import type { Logger } from '../telemetry/logger.js';
 import type { UsageRow } from '../telemetry/usage-row.js';
 import type { PoolRegistry } from '../upstream/pool.js';
 import { CallerLink } from './caller-link.js';
-import { createContext, type RequestContext } from './context.js';
+import { createContext, type RequestContext, type ToolCall } from './context.js';
 import type { Dialect } from '../wire/dialect.js';
 import { createListener, type ListenerLimits } from '../http/listener.js';
 import { buildPipeline } from './pipeline.js';
 import { Router } from '../http/router.js';
-import { API_ROUTES, DEFAULT_DIALECT, unroutedDialect, type ApiRoute } from './routes.js';
+import {
+  API_ROUTES,
+  DEFAULT_DIALECT,
+  MCP_METHODS,
+  MCP_PATH,
+  MCP_TOOL_ROUTE,
+  unroutedDialect,
+  type ApiRoute,
+} from './routes.js';
+import { McpBridge, type McpLimits, type ToolRun } from './mcp/bridge.js';
 import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
-import { HttpSink } from './sink.js';
+import { HttpSink, MemorySink } from './sink.js';
 import type { BudgetPort, StageDeps, UpstreamPort } from './stage.js';
 import { MemoryReservationStore, MemorySessionStore } from '../policy/memory-stores.js';
 import type { SpendSubject } from '../policy/stores.js';
@@ -62,8 +71,10 @@ export interface GatewayOptions {
   readonly budgets?: BudgetPort | undefined;
   /** The endpoints' sessions; default: in memory (MemorySessionStore, bounded). */
   readonly sessions?: StageDeps['sessions'];
-  /** Epoch ms now, for the sessions' TTL; default Date.now (tests move time with their own). */
+  /** Epoch ms now, for the sessions' TTL and the MCP sessions' idle time; default Date.now (tests move time with their own). */
   readonly clock?: (() => number) | undefined;
+  /** The MCP bridge's session bounds; default 16 per key, 256 in all, 15 min idle. */
+  readonly mcpSessions?: Pick<McpLimits, 'maxSessionsPerKey' | 'maxSessions' | 'idleMs'> | undefined;
 }
 
 export interface Gateway {
@@ -90,6 +101,7 @@ const SHUTDOWN_GRACE_MS = 1000;
 
 type Target =
   | { readonly kind: 'api'; readonly route: ApiRoute; readonly run: (ctx: RequestContext) => Promise<void> }
+  | { readonly kind: 'mcp' }
   | { readonly kind: 'healthz' }
   | { readonly kind: 'readyz' };
 
@@ -119,8 +131,8 @@ function defaultBudgets(usageLog: GatewayOptions['usageLog']): BudgetPort {
   };
 }
 
-function buildRouter(opts: GatewayOptions): Router<Target> {
-  const deps = {
+function stageDeps(opts: GatewayOptions): StageDeps {
+  return {
     logger: opts.logger,
     usageLog: opts.usageLog,
     pools: opts.pools,
@@ -130,8 +142,12 @@ function buildRouter(opts: GatewayOptions): Router<Target> {
     sessions: opts.sessions ?? new MemorySessionStore<Readonly<Record<string, unknown>>>(),
     clock: opts.clock,
   };
+}
+
+function buildRouter(deps: StageDeps): Router<Target> {
   const router = new Router<Target>();
   router.add('GET', '/healthz', { kind: 'healthz' }).add('GET', '/readyz', { kind: 'readyz' });
+  for (const method of MCP_METHODS) router.add(method, MCP_PATH, { kind: 'mcp' });
   for (const routes of API_ROUTES) {
     for (const route of routes) {
       router.add(
@@ -147,7 +163,9 @@ function buildRouter(opts: GatewayOptions): Router<Target> {
 
 export function createGateway(opts: GatewayOptions): Gateway {
   const { logger, settings } = opts;
-  const router = buildRouter(opts);
+  const deps = stageDeps(opts);
+  const router = buildRouter(deps);
+  const runToolPipeline = buildPipeline('mcp_tool', deps);
   let current: RoutingTable | undefined = opts.table;
   let inFlight = 0;
   let onIdle: (() => void) | undefined;
@@ -173,6 +191,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
     if (m.kind !== 'found') return answerUnrouted(req, res, m, id, t0);
     const target = m.value;
     if (target.kind === 'healthz') return sendJson(res, 200, { status: 'ok' });
+    if (target.kind === 'mcp') {
+      void mcp.handle(req, res, m.params['workspace'] ?? '').then(() => logBare(req, res, id, t0));
+      return;
+    }
     const table = current;
     if (target.kind === 'readyz') {
       return table === undefined
@@ -205,22 +227,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
       bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
       t0,
     });
-    const a: Active = { caller, ctx, deadline: undefined };
-    a.deadline = setTimeout(() => {
-      const s = Math.round(settings.proxy.requestTimeoutMs / 100) / 10;
-      endByGateway(
-        a,
-        new GwError('GW_ERR_REQUEST_DEADLINE', `the request took longer than proxy.requestTimeout (${s}s)`, {
-          requestTimeoutMs: settings.proxy.requestTimeoutMs,
-        }),
-      );
-    }, settings.proxy.requestTimeoutMs);
+    const a = track(caller, ctx);
     res.on('close', () => {
       clearTimeout(a.deadline);
       if (!res.writableFinished) caller.abort();
     });
-    active.add(a);
-    inFlight++;
     target.run(ctx).then(
       () => done(a),
       (err: unknown) => {
@@ -234,6 +245,80 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
 
   const active = new Set<Active>();
+
+  /** A pipeline starts: counted in flight (the drain waits for it) and ended at proxy.requestTimeout. */
+  const track = (caller: CallerLink, ctx: RequestContext): Active => {
+    const a: Active = { caller, ctx, deadline: undefined };
+    a.deadline = setTimeout(() => {
+      const s = Math.round(settings.proxy.requestTimeoutMs / 100) / 10;
+      endByGateway(
+        a,
+        new GwError('GW_ERR_REQUEST_DEADLINE', `the request took longer than proxy.requestTimeout (${s}s)`, {
+          requestTimeoutMs: settings.proxy.requestTimeoutMs,
+        }),
+      );
+    }, settings.proxy.requestTimeoutMs);
+    active.add(a);
+    inFlight++;
+    return a;
+  };
+
+  /**
+   * An MCP tools/call: the mcp_tool pipeline run without a socket (its answer goes to a
+   * MemorySink), on the table in service now. `req` is the HTTP request that carried the call
+   * (its key); `signal` aborts when the MCP client cancels or goes away.
+   */
+  const runTool = async (
+    req: IncomingMessage,
+    call: ToolCall,
+    workspace: string,
+    signal: AbortSignal,
+  ): Promise<ToolRun> => {
+    const id = randomUUID();
+    const table = current;
+    if (table === undefined) throw new GwError('GW_ERR_NOT_READY', 'no configuration is loaded yet');
+    const caller = new CallerLink();
+    if (signal.aborted) caller.abort();
+    else signal.addEventListener('abort', () => caller.abort(), { once: true });
+    const sink = new MemorySink();
+    const ctx = createContext({
+      id,
+      req,
+      sink,
+      table,
+      route: { ...MCP_TOOL_ROUTE, endpointScope: call.endpoint, params: { workspace }, rest: '' },
+      caller,
+      maxBodyBytes: settings.proxy.maxBodyBytes,
+      maxJsonDepth: settings.proxy.maxJsonDepth,
+      bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
+      t0: performance.now(),
+      toolCall: call,
+    });
+    const a = track(caller, ctx);
+    try {
+      await runToolPipeline(ctx);
+    } catch (err) {
+      // The errors stage answers everything; this is the last line of defence.
+      const gwErr = toGwError(err, logger, id);
+      if (!sink.started) sink.json(gwErr.status, JSON.stringify(MCP_TOOL_ROUTE.dialect.error(gwErr, id).body));
+    } finally {
+      done(a);
+    }
+    return { requestId: id, endpoint: ctx.endpoint, status: sink.status, text: sink.text() };
+  };
+
+  const mcp = new McpBridge({
+    logger,
+    table: () => current,
+    limits: {
+      maxBodyBytes: settings.proxy.maxBodyBytes,
+      maxJsonDepth: settings.proxy.maxJsonDepth,
+      bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
+      ...opts.mcpSessions,
+    },
+    clock: opts.clock,
+    runTool,
+  });
 
   /**
    * gw ends a request itself. Before the answer started, `err` is the answer (and the socket
@@ -328,8 +413,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return proxy.listen(settings.proxy.host, settings.proxy.port);
     },
     swap(table: RoutingTable): void {
+      const changed = current !== undefined && current.hash !== table.hash;
       current = table;
       opts.pools.sync(table);
+      if (changed) mcp.tableChanged();
     },
     get table() {
       return current;
@@ -341,6 +428,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       closing ??= (async () => {
         for (const l of listeners) l.stopAccepting();
         await drain();
+        await mcp.close();
         await Promise.all(listeners.map((l) => l.closeAll()));
         await opts.pools.close();
         opts.usageLog.close();

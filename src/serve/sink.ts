@@ -1,6 +1,6 @@
 // Where a request's answer goes. The stages write to the context's sink, never to a socket:
 // over HTTP it is the ServerResponse (HttpSink); a pipeline run without a socket (a unit test,
-// later an MCP tool call) hands in a MemorySink. One small object per request, set once.
+// an MCP tool call, serve/mcp/) hands in a MemorySink. One small object per request, set once.
 import type { ServerResponse } from 'node:http';
 import type { CallerSignal } from '../util/pause.js';
 import { drained, sendJsonText } from '../http/send.js';

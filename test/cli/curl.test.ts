@@ -41,6 +41,19 @@ apiVersion: gw/v1
 kind: Endpoint
 metadata: { name: files }
 spec: { type: proxy, provider: web }
+---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: tooled, workspace: agents }
+spec:
+  type: chat
+  routing: { targets: [{ provider: local, models: { tooled: a } }] }
+  mcp: { expose: true }
+---
+apiVersion: gw/v1
+kind: Provider
+metadata: { name: local, workspace: agents }
+spec: { type: mock }
 `;
 
 describe('gw curl', { concurrency: 2 }, () => {
@@ -84,13 +97,31 @@ describe('gw curl', { concurrency: 2 }, () => {
     assert.match(r.stdout, /^curl -sS http:\/\/127\.0\.0\.1:4123\/proxy\/web\/files\/ \\$/m);
   });
 
+  test('an endpoint with mcp.expose: the MCP client config of its workspace (URL and key header); others have none', async () => {
+    const r = await runGw(['curl', 'tooled'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /# or as the MCP tool 'tooled' \(the key needs the mcp scope\); MCP client config:/);
+    const config = JSON.parse(r.stdout.slice(r.stdout.indexOf('\n{') + 1)) as Record<string, unknown>;
+    assert.deepEqual(config, {
+      mcpServers: {
+        'gw-agents': {
+          type: 'http',
+          url: 'http://127.0.0.1:4123/mcp/agents',
+          headers: { Authorization: 'Bearer ${GW_KEY}' },
+        },
+      },
+    });
+    const plain = await runGw(['curl', 'support', '-o', 'json'], { cwd: dir });
+    assert.equal((JSON.parse(plain.stdout) as { mcp: unknown }).mcp, null);
+  });
+
   test('an unknown endpoint or model: exit 1 with the names', async () => {
     const [ep, model] = await Promise.all([
       runGw(['curl', 'nope'], { cwd: dir }),
       runGw(['curl', 'support', '--model', 'huge'], { cwd: dir }),
     ]);
     assert.equal(ep.code, 1);
-    assert.match(ep.stderr, /endpoint 'nope' is not defined; endpoints: files, support/);
+    assert.match(ep.stderr, /endpoint 'nope' is not defined; endpoints: agents\/tooled, files, support/);
     assert.equal(model.code, 1);
     assert.match(model.stderr, /does not expose model 'huge'; it answers to: fast, smart, support/);
   });

@@ -1,6 +1,7 @@
 // `gw curl <endpoint> [--model M] [--key K]`: prints a ready curl command for the endpoint's
-// Service URL on the proxy listener. The key defaults to the shell variable GW_KEY, so the
-// printed command holds no secret unless one is given.
+// Service URL on the proxy listener (and, for an endpoint with mcp.expose, the MCP client config
+// of its workspace's MCP server). The key defaults to the shell variable GW_KEY, so the printed
+// command holds no secret unless one is given.
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { offlineConfig } from '../offline.js';
@@ -32,6 +33,13 @@ async function run(endpoint: string, o: CurlOptions, io: CliIO): Promise<number>
   else {
     io.out(r.curl.command + '\n');
     if (r.curl.simple !== null) io.out(`\n# or through the simple API:\n${r.curl.simple.command}\n`);
+    const mcp = r.curl.mcp;
+    if (mcp !== null) {
+      io.out(
+        `\n# or as the MCP tool '${mcp.tool}' (the key needs the mcp scope); MCP client config:\n` +
+          `${JSON.stringify(mcp.config, null, 2)}\n`,
+      );
+    }
   }
   return 0;
 }

@@ -83,7 +83,7 @@ export function inputSchemaStage(): Stage {
 }
 
 /** A model's JSON is often wrapped in a Markdown code fence: the fence is not part of the answer. */
-function unfence(text: string): string {
+export function unfence(text: string): string {
   const t = text.trim();
   if (!t.startsWith('```') || !t.endsWith('```') || t.length < 6) return t;
   const firstLine = t.indexOf('\n');
