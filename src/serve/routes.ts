@@ -52,6 +52,17 @@ export const OPENAI_ROUTES: readonly ApiRoute[] = [
   },
 ];
 
+/**
+ * The same routes without the version segment (POST /chat/completions, GET /models, POST
+ * /embeddings): several clients and proxies strip `/v1` from a base URL. Same pipeline, dialect
+ * and usage label as the versioned path.
+ */
+export const UNVERSIONED_ROUTES: readonly ApiRoute[] = OPENAI_ROUTES.map((r) => ({
+  ...r,
+  path: r.path.slice('/v1'.length),
+  scopable: false,
+}));
+
 export const ANTHROPIC_ROUTES: readonly ApiRoute[] = [
   {
     method: 'POST',
@@ -118,6 +129,7 @@ export const PROXY_ROUTES: readonly ApiRoute[] = ['/proxy', '/proxy-api'].flatMa
 /** Every dialect's routes, in registration order. */
 export const API_ROUTES: readonly (readonly ApiRoute[])[] = [
   OPENAI_ROUTES,
+  UNVERSIONED_ROUTES,
   ANTHROPIC_ROUTES,
   SIMPLE_ROUTES,
   PROXY_ROUTES,
