@@ -20,7 +20,8 @@ import type { Dialect, NativeRequest, WireDialect } from '../wire/dialect.js';
 import type { AnswerSink } from './sink.js';
 
 /** Which operation a route performs: it picks the route's pipeline (pipelines.ts); stages never branch on it. */
-export type Api = 'chat' | 'embeddings' | 'models' | 'count_tokens' | 'simple' | 'simple_endpoints' | 'proxy';
+export type Api =
+  'chat' | 'embeddings' | 'models' | 'count_tokens' | 'simple' | 'simple_endpoints' | 'proxy' | 'responses_get';
 
 /** An answer passed on as bytes (the transparent proxy): status, headers and body as they came. */
 export interface RawAnswer {

@@ -6,6 +6,7 @@ import type { Scope } from '../compile/routing-table.js';
 import type { Api } from './context.js';
 import { anthropicDialect } from '../wire/anthropic/caller/index.js';
 import { openaiDialect } from '../wire/openai/caller.js';
+import { responsesDialect } from '../wire/openai/responses/index.js';
 import { simpleDialect } from '../wire/simple/caller.js';
 import type { Dialect } from '../wire/dialect.js';
 
@@ -49,6 +50,31 @@ export const OPENAI_ROUTES: readonly ApiRoute[] = [
     label: 'openai.models',
     dialect: openaiDialect,
     scopable: true,
+  },
+];
+
+/**
+ * The OpenAI Responses API: the chat pipeline (keys, routing, fallback, limits, guardrails,
+ * usage) with the Responses dialect reading the body into the hub shape and writing the answer.
+ */
+export const RESPONSES_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'POST',
+    path: '/v1/responses',
+    api: 'chat',
+    scope: 'chat',
+    label: 'openai.responses',
+    dialect: responsesDialect,
+    scopable: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/responses/{id}',
+    api: 'responses_get',
+    scope: 'chat',
+    label: 'openai.responses',
+    dialect: responsesDialect,
+    scopable: false,
   },
 ];
 
@@ -130,6 +156,7 @@ export const PROXY_ROUTES: readonly ApiRoute[] = ['/proxy', '/proxy-api'].flatMa
 export const API_ROUTES: readonly (readonly ApiRoute[])[] = [
   OPENAI_ROUTES,
   UNVERSIONED_ROUTES,
+  RESPONSES_ROUTES,
   ANTHROPIC_ROUTES,
   SIMPLE_ROUTES,
   PROXY_ROUTES,
