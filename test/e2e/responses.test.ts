@@ -180,6 +180,21 @@ describe('structured output through text.format', () => {
   });
 });
 
+describe('a stream that breaks', () => {
+  test('after content started: an error event the SDK raises, no response.completed', async () => {
+    const stream = await client().responses.create({ model: 'gpt-broken', input: 'hello there', stream: true });
+    const types: string[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const e of stream) types.push(e.type);
+      })(),
+      (e: unknown) => e instanceof OpenAI.APIError,
+    );
+    assert.ok(types.includes('response.output_text.delta'));
+    assert.ok(!types.includes('response.completed'));
+  });
+});
+
 describe('refusals: 400 naming the field, nothing sent upstream', () => {
   test('previous_response_id, built-in tools, unknown fields, GET /v1/responses/{id}', async () => {
     const n = oai.requests.length;
