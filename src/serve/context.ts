@@ -21,7 +21,15 @@ import type { AnswerSink } from './sink.js';
 
 /** Which operation a route performs: it picks the route's pipeline (pipelines.ts); stages never branch on it. */
 export type Api =
-  'chat' | 'embeddings' | 'models' | 'count_tokens' | 'simple' | 'simple_endpoints' | 'proxy' | 'mcp_tool';
+  | 'chat'
+  | 'embeddings'
+  | 'models'
+  | 'count_tokens'
+  | 'simple'
+  | 'simple_endpoints'
+  | 'proxy'
+  | 'mcp_tool'
+  | 'responses_get';
 
 /** An MCP tools/call (serve/mcp/): the endpoint the tool stands for and the arguments as sent. */
 export interface ToolCall {

@@ -21,6 +21,7 @@ import { tokenCapStage } from './stages/token-cap.js';
 import { respondStage } from './stages/respond.js';
 import { modelsStage, routeStage } from './stages/route.js';
 import { proxyRouteStage, proxyUpstreamStage } from './stages/proxy.js';
+import { responsesGetStage } from './stages/responses.js';
 import { transformStage } from './stages/transform.js';
 import { chatUpstreamStage, countTokensStage, embeddingsUpstreamStage } from './stages/upstream.js';
 import { usageStage } from './stages/usage.js';
@@ -74,6 +75,14 @@ export const PIPELINES: Readonly<Record<Api, PipelineSpec>> = Object.freeze({
     ['transform', transformStage],
     ['countTokens', countTokensStage],
     ['respond', respondStage],
+  ],
+  // GET /v1/responses/{id}: gw stores no responses, so the key is checked and the call refused.
+  // (POST /v1/responses is the chat pipeline: its dialect reads the body into the hub shape.)
+  responses_get: [
+    ['usage', usageStage],
+    ['errors', errorsStage],
+    ['auth', authStage],
+    ['refuse', responsesGetStage],
   ],
   // A model listing never reads a body or goes upstream.
   models: [

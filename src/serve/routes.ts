@@ -7,6 +7,7 @@ import type { Scope } from '../compile/routing-table.js';
 import type { Api } from './context.js';
 import { anthropicDialect } from '../wire/anthropic/caller/index.js';
 import { openaiDialect } from '../wire/openai/caller.js';
+import { responsesDialect } from '../wire/openai/responses/index.js';
 import { simpleDialect } from '../wire/simple/caller.js';
 import type { Dialect } from '../wire/dialect.js';
 
@@ -52,6 +53,42 @@ export const OPENAI_ROUTES: readonly ApiRoute[] = [
     scopable: true,
   },
 ];
+
+/**
+ * The OpenAI Responses API: the chat pipeline (keys, routing, fallback, limits, guardrails,
+ * usage) with the Responses dialect reading the body into the hub shape and writing the answer.
+ */
+export const RESPONSES_ROUTES: readonly ApiRoute[] = [
+  {
+    method: 'POST',
+    path: '/v1/responses',
+    api: 'chat',
+    scope: 'chat',
+    label: 'openai.responses',
+    dialect: responsesDialect,
+    scopable: true,
+  },
+  {
+    method: 'GET',
+    path: '/v1/responses/{id}',
+    api: 'responses_get',
+    scope: 'chat',
+    label: 'openai.responses',
+    dialect: responsesDialect,
+    scopable: false,
+  },
+];
+
+/**
+ * The same routes without the version segment (POST /chat/completions, GET /models, POST
+ * /embeddings): several clients and proxies strip `/v1` from a base URL. Same pipeline, dialect
+ * and usage label as the versioned path.
+ */
+export const UNVERSIONED_ROUTES: readonly ApiRoute[] = OPENAI_ROUTES.map((r) => ({
+  ...r,
+  path: r.path.slice('/v1'.length),
+  scopable: false,
+}));
 
 export const ANTHROPIC_ROUTES: readonly ApiRoute[] = [
   {
@@ -136,6 +173,8 @@ export const MCP_TOOL_ROUTE = {
 /** Every dialect's routes, in registration order. */
 export const API_ROUTES: readonly (readonly ApiRoute[])[] = [
   OPENAI_ROUTES,
+  UNVERSIONED_ROUTES,
+  RESPONSES_ROUTES,
   ANTHROPIC_ROUTES,
   SIMPLE_ROUTES,
   PROXY_ROUTES,

@@ -32,6 +32,8 @@ export interface ReplyInfo {
   /** The model name the caller sent (echoed back where the dialect carries one). */
   readonly model: string;
   readonly requestId: string;
+  /** The gateway's estimate of the request's input tokens (for stream starts that need a count before the upstream gives one). */
+  readonly inputTokens?: () => number;
 }
 
 /** Turns one outcome stream into the caller's SSE text; one writer per stream (it keeps state). */

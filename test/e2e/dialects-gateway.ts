@@ -17,7 +17,7 @@ export const CALLER_KEY = 'gw-dialects-test-key';
 export const OPENAI_UPSTREAM_KEY = 'sk-openai-upstream-secret';
 export const ANTHROPIC_UPSTREAM_KEY = 'sk-ant-upstream-secret';
 
-function manifests(openaiUrl: string, anthropicUrl: string): string {
+export function manifests(openaiUrl: string, anthropicUrl: string): string {
   return `apiVersion: gw/v1
 kind: Provider
 metadata: { name: oai }

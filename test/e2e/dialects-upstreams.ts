@@ -7,6 +7,19 @@ import { startUpstream, type FakeUpstream, type Recorded } from '../serve/helper
 type Obj = Record<string, unknown>;
 
 export const TOOL_ARGS = { location: 'Paris', unit: 'celsius' };
+/** The answer to a structured-output request (response_format, a forced tool, output_format). */
+export const STRUCTURED = { city: 'Paris', temperature: 21 };
+
+/** The forced tool an Anthropic body names (tool_choice {type: 'tool'}), if any. */
+function forcedTool(body: Obj): string | undefined {
+  const c = body['tool_choice'] as Obj | undefined;
+  return c?.['type'] === 'tool' ? String(c['name']) : undefined;
+}
+
+/** An Anthropic body that asks for JSON output natively (output_config.format / output_format). */
+function nativeJson(body: Obj): boolean {
+  return body['output_format'] !== undefined || (body['output_config'] as Obj | undefined)?.['format'] !== undefined;
+}
 
 /** The last user text of an OpenAI or Anthropic body (string content or text parts/blocks). */
 function lastUserText(body: Obj): string {
@@ -33,7 +46,8 @@ const sse = (res: ServerResponse, data: Obj | string, event?: string): void => {
 function openaiHandler(r: Recorded, res: ServerResponse, req: import('node:http').IncomingMessage): void {
   const model = String(r.body['model']);
   const tool = Array.isArray(r.body['tools']) && r.body['tools'].length > 0;
-  const text = tool ? 'Checking.' : `echo: ${lastUserText(r.body)}`;
+  const structured = r.body['response_format'] !== undefined && !tool;
+  const text = tool ? 'Checking.' : structured ? JSON.stringify(STRUCTURED) : `echo: ${lastUserText(r.body)}`;
   const usage = {
     prompt_tokens: 40,
     completion_tokens: 12,
@@ -107,14 +121,21 @@ function anthropicHandler(r: Recorded, res: ServerResponse): void {
     );
     return;
   }
+  const forced = forcedTool(r.body);
   const tool = Array.isArray(r.body['tools']) && r.body['tools'].length > 0;
-  const text = tool ? 'Checking.' : `echo: ${lastUserText(r.body)}`;
+  const text = tool ? 'Checking.' : nativeJson(r.body) ? JSON.stringify(STRUCTURED) : `echo: ${lastUserText(r.body)}`;
   const usage = { input_tokens: 120, output_tokens: 30, cache_creation_input_tokens: 0, cache_read_input_tokens: 10 };
-  const toolUse = { type: 'tool_use', id: 'toolu_01A09q90qw90lq917835lq9', name: 'get_weather', input: TOOL_ARGS };
+  const toolUse = {
+    type: 'tool_use',
+    id: 'toolu_01A09q90qw90lq917835lq9',
+    name: forced ?? 'get_weather',
+    input: forced !== undefined ? STRUCTURED : TOOL_ARGS,
+  };
   const stop = tool ? 'tool_use' : 'end_turn';
   if (r.body['stream'] !== true) {
     res.writeHead(200, { 'content-type': 'application/json' });
-    const content: Obj[] = [{ type: 'text', text }];
+    // A forced tool call comes without text before it, as the Messages API does it.
+    const content: Obj[] = forced !== undefined ? [] : [{ type: 'text', text }];
     if (tool) content.push(toolUse);
     res.end(
       JSON.stringify({
@@ -145,18 +166,21 @@ function anthropicHandler(r: Recorded, res: ServerResponse): void {
       usage: { ...usage, output_tokens: 1 },
     },
   });
-  ev({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
   ev({ type: 'ping' });
-  for (const w of text.split(' '))
-    ev({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `${w} ` } });
-  ev({ type: 'content_block_stop', index: 0 });
+  if (forced === undefined) {
+    ev({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    for (const w of text.split(' '))
+      ev({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: `${w} ` } });
+    ev({ type: 'content_block_stop', index: 0 });
+  }
   if (tool) {
-    const json = JSON.stringify(TOOL_ARGS);
-    ev({ type: 'content_block_start', index: 1, content_block: { ...toolUse, input: {} } });
-    ev({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '' } });
-    ev({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: json.slice(0, 7) } });
-    ev({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: json.slice(7) } });
-    ev({ type: 'content_block_stop', index: 1 });
+    const i = forced === undefined ? 1 : 0;
+    const json = JSON.stringify(toolUse.input);
+    ev({ type: 'content_block_start', index: i, content_block: { ...toolUse, input: {} } });
+    ev({ type: 'content_block_delta', index: i, delta: { type: 'input_json_delta', partial_json: '' } });
+    ev({ type: 'content_block_delta', index: i, delta: { type: 'input_json_delta', partial_json: json.slice(0, 7) } });
+    ev({ type: 'content_block_delta', index: i, delta: { type: 'input_json_delta', partial_json: json.slice(7) } });
+    ev({ type: 'content_block_stop', index: i });
   }
   ev({ type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 30 } });
   ev({ type: 'message_stop' });

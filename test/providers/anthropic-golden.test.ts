@@ -21,14 +21,14 @@ function pinCreated(o: Obj): Obj {
 }
 
 describe('anthropic golden wire fixtures', () => {
-  for (const name of ['request-full', 'request-minimal']) {
+  for (const name of ['request-full', 'request-minimal', 'request-structured', 'request-json-object']) {
     test(`${name}: OpenAI request -> Anthropic Messages request`, async () => {
       const body = (await json(`${name}.openai.json`)) as Obj;
       assert.deepEqual(toAnthropicRequest(body, body.stream === true), await json(`${name}.anthropic.json`));
     });
   }
 
-  for (const name of ['response-text', 'response-tool-use', 'response-max-tokens']) {
+  for (const name of ['response-text', 'response-tool-use', 'response-max-tokens', 'response-structured']) {
     test(`${name}: Anthropic message -> chat.completion`, async () => {
       const parsed = anthropicAdapter.parseChatResponse(await json(`${name}.anthropic.json`));
       assert.ok(parsed.ok);
@@ -36,7 +36,7 @@ describe('anthropic golden wire fixtures', () => {
     });
   }
 
-  for (const name of ['stream-text', 'stream-tool-use', 'stream-error']) {
+  for (const name of ['stream-text', 'stream-tool-use', 'stream-error', 'stream-structured']) {
     test(`${name}: Anthropic SSE transcript -> chat.completion.chunk objects`, async () => {
       const raw = await text(`${name}.sse`);
       const decode = createStreamDecoder();

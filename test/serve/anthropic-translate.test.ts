@@ -134,14 +134,14 @@ describe('OpenAI -> Anthropic response', () => {
     assert.deepEqual(usage({ prompt_tokens: 7, completion_tokens: 2 }), {
       input_tokens: 7,
       output_tokens: 2,
-      cache_read_input_tokens: null,
-      cache_creation_input_tokens: null,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
     });
     assert.deepEqual(usage(undefined), {
       input_tokens: 0,
       output_tokens: 0,
-      cache_read_input_tokens: null,
-      cache_creation_input_tokens: null,
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
     });
   });
 
@@ -346,5 +346,42 @@ describe('endpoint settings on a passthrough body, token estimate', () => {
       tools: [{ name: 'get_weather', input_schema: { type: 'object' } }],
     });
     assert.ok((count(withTools)['input_tokens'] as number) > 10);
+  });
+});
+
+describe('translated Anthropic answers look like the Messages API', () => {
+  test('message_start carries the input estimate, message_delta the exact count; ids get msg_', () => {
+    const w = anthropicDialect.streamWriter('openai', { ...info, inputTokens: () => 42 });
+    const base = { id: 'chatcmpl-9x', object: 'chat.completion.chunk', created: 1, model: 'up' };
+    let out = w.event({
+      ...base,
+      choices: [{ index: 0, delta: { role: 'assistant', content: 'hi' }, finish_reason: null }],
+    });
+    out += w.event({ ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    out += w.event({ ...base, choices: [], usage: { prompt_tokens: 50, completion_tokens: 3, total_tokens: 53 } });
+    out += w.end();
+    const got = events(out).map((e) => e.data as Record<string, any>);
+    const start = got.find((e) => e['type'] === 'message_start')!;
+    assert.equal(start['message']['id'], 'msg_chatcmpl9x');
+    assert.equal(start['message']['usage']['input_tokens'], 42);
+    const delta = got.find((e) => e['type'] === 'message_delta')!;
+    assert.equal(delta['usage']['input_tokens'], 50);
+    assert.equal(delta['usage']['output_tokens'], 3);
+    assert.ok(!JSON.stringify(got).includes('null,"cache'), 'no null usage counters');
+  });
+
+  test('a JSON answer without an upstream id gets a msg_ id and numeric cache counters', () => {
+    const m = toAnthropicMessage(
+      { choices: [{ index: 0, message: { role: 'assistant', content: '{}' }, finish_reason: 'stop' }] },
+      'claude-fast',
+      'msg_req1',
+    ) as Record<string, any>;
+    assert.equal(m['id'], 'msg_req1');
+    assert.deepEqual(m['usage'], {
+      input_tokens: 0,
+      output_tokens: 0,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    });
   });
 });

@@ -5,6 +5,7 @@ import type { RequestContext } from '../context.js';
 import type { Stage, StageDeps } from '../stage.js';
 import { rawAnswer } from '../../upstream/attempt.js';
 import { answerJson, answerJsonText } from '../answer.js';
+import { inputTokens } from '../input-tokens.js';
 import { pipeRaw, pipeStream } from '../sse.js';
 
 export function respondStage(deps: StageDeps): Stage {
@@ -13,7 +14,7 @@ export function respondStage(deps: StageDeps): Stage {
     if (ctx.local !== undefined) return answerJson(ctx, 200, ctx.local);
     const outcome = ctx.outcome;
     const from = outcome?.dialect ?? 'openai';
-    const info = { model: ctx.modelAsked ?? ctx.model ?? '', requestId: ctx.id };
+    const info = { model: ctx.modelAsked ?? ctx.model ?? '', requestId: ctx.id, inputTokens: () => inputTokens(ctx) };
     const dialect = ctx.route.dialect;
     if (outcome?.stream !== undefined) return pipeStream(ctx, outcome.stream, dialect.streamWriter(from, info), logger);
     if (outcome?.json !== undefined) {

@@ -25,7 +25,7 @@ function renamed(e: Obj, model: string): Obj {
 }
 
 function translatingWriter(info: ReplyInfo): StreamWriter {
-  const t = createChunkTranslator(info.model, messageId(info.requestId));
+  const t = createChunkTranslator(info.model, messageId(info.requestId), info.inputTokens?.() ?? 0);
   return { event: (chunk) => frames(t.chunk(chunk)), end: () => frames(t.end()) };
 }
 

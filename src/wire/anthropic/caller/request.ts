@@ -126,6 +126,17 @@ function systemText(system: unknown): string | undefined {
   return text === '' && typeof system !== 'string' ? undefined : text;
 }
 
+/**
+ * Anthropic's JSON output format (`output_config.format`, or the beta `output_format`):
+ * {type: 'json_schema', schema} -> OpenAI's response_format; undefined when there is none.
+ */
+function responseFormatOf(body: Obj): Obj | undefined {
+  const config = isObj(body['output_config']) ? body['output_config'] : {};
+  const format = isObj(config['format']) ? config['format'] : body['output_format'];
+  if (!isObj(format) || format['type'] !== 'json_schema' || !isObj(format['schema'])) return undefined;
+  return { type: 'json_schema', json_schema: { name: 'output', schema: format['schema'] } };
+}
+
 export function toOpenAIRequest(body: Obj): Obj {
   const messages: Obj[] = [];
   const system = systemText(body['system']);
@@ -146,6 +157,8 @@ export function toOpenAIRequest(body: Obj): Obj {
     if (isObj(body['tool_choice']) && body['tool_choice']['disable_parallel_tool_use'] === true)
       out['parallel_tool_calls'] = false;
   }
+  const format = responseFormatOf(body);
+  if (format !== undefined) out['response_format'] = format;
   const meta = body['metadata'];
   if (isObj(meta) && typeof meta['user_id'] === 'string') out['user'] = meta['user_id'];
   if (body['stream'] === true) {

@@ -39,8 +39,9 @@ export function anthropicUsage(usage: unknown): Obj {
   return {
     input_tokens: Math.max(0, (count(u['prompt_tokens']) ?? 0) - (read ?? 0) - (written ?? 0)),
     output_tokens: count(u['completion_tokens']) ?? 0,
-    cache_creation_input_tokens: written ?? null,
-    cache_read_input_tokens: read ?? null,
+    // Numbers, as the Messages API sends them (0 when the upstream reported none), never null.
+    cache_creation_input_tokens: written ?? 0,
+    cache_read_input_tokens: read ?? 0,
   };
 }
 
@@ -55,6 +56,19 @@ export function parseArguments(args: unknown): Obj {
     // Not JSON (a model that broke the format): kept, not lost.
     return { arguments: args };
   }
+}
+
+/**
+ * An Anthropic-looking message id: an upstream `msg_…` id is kept, another one (an OpenAI
+ * `chatcmpl-…`) gets the `msg_` prefix over its letters and digits, none gives `fallbackId`.
+ */
+export function messageIdOf(id: unknown, fallbackId: string): string {
+  if (typeof id !== 'string' || id === '') return fallbackId;
+  if (id.startsWith('msg_')) return id;
+  let word = '';
+  for (const ch of id.slice(0, 128))
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) word += ch;
+  return word === '' ? fallbackId : `msg_${word.slice(0, 64)}`;
 }
 
 export function toAnthropicMessage(json: Obj, model: string, fallbackId: string): Obj {
@@ -77,7 +91,7 @@ export function toAnthropicMessage(json: Obj, model: string, fallbackId: string)
   }
   const refused = typeof msg['refusal'] === 'string' && msg['refusal'] !== '';
   return {
-    id: typeof json['id'] === 'string' && json['id'] !== '' ? json['id'] : fallbackId,
+    id: messageIdOf(json['id'], fallbackId),
     type: 'message',
     role: 'assistant',
     model,

@@ -4,7 +4,7 @@
 // stop_reason and usage, and message_stop. message_delta waits for the end because OpenAI sends
 // its usage chunk after the finish_reason. A broken stream never reaches end(): the caller gets
 // an `error` event instead (errors.ts) and no message_stop.
-import { anthropicUsage, stopReason } from './response.js';
+import { anthropicUsage, messageIdOf, stopReason } from './response.js';
 
 type Obj = Record<string, unknown>;
 
@@ -23,7 +23,11 @@ export interface ChunkTranslator {
   end(): Obj[];
 }
 
-export function createChunkTranslator(model: string, fallbackId: string): ChunkTranslator {
+/**
+ * `inputEstimate`: message_start's input_tokens when the first chunk carries no usage (an
+ * OpenAI upstream reports it only at the end); message_delta then carries the exact count.
+ */
+export function createChunkTranslator(model: string, fallbackId: string, inputEstimate = 0): ChunkTranslator {
   let started = false;
   let next = 0;
   let open: OpenBlock | undefined;
@@ -35,8 +39,10 @@ export function createChunkTranslator(model: string, fallbackId: string): ChunkT
   const start = (chunk: Obj | undefined, out: Obj[]): void => {
     if (started) return;
     started = true;
-    const id = typeof chunk?.['id'] === 'string' && chunk['id'] !== '' ? chunk['id'] : fallbackId;
+    const id = messageIdOf(chunk?.['id'], fallbackId);
+    const reported = isObj(chunk?.['usage']);
     const u = anthropicUsage(chunk?.['usage']);
+    if (!reported) u['input_tokens'] = inputEstimate;
     out.push({
       type: 'message_start',
       message: {

@@ -1,10 +1,12 @@
 // OpenAI chat request -> Anthropic Messages request, and the passthrough request for callers
 // that already speak Anthropic. Sampling fields are mapped where Anthropic has them; fields
-// without a counterpart (n, seed, logprobs, penalties, response_format...) are dropped.
+// without a counterpart (n, seed, logprobs, penalties...) are dropped; response_format becomes a
+// forced answer tool (structured.ts).
 import type { CompiledProvider } from '../../../compile/routing-table.js';
 import type { HttpRequestSpec } from '../../../providers/types.js';
 import { isObject, num, objects, str, type Obj } from './json.js';
 import { toAnthropicMessages } from './messages.js';
+import { answerChoice, answerTool } from './structured.js';
 
 /** Sent unless the provider's own headers set another version. */
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -83,7 +85,11 @@ export function toAnthropicRequest(body: Obj, stream: boolean): Obj {
   const stops = stopSequences(body.stop);
   if (stops.length > 0) out.stop_sequences = stops;
   const fnTools = tools(body.tools);
-  if (fnTools.length > 0) {
+  const answer = answerTool(body.response_format);
+  if (answer !== undefined) {
+    out.tools = [...fnTools, answer];
+    out.tool_choice = answerChoice(toolChoice(body.tool_choice, body.parallel_tool_calls), fnTools.length);
+  } else if (fnTools.length > 0) {
     out.tools = fnTools;
     const choice = toolChoice(body.tool_choice, body.parallel_tool_calls);
     if (choice !== undefined) out.tool_choice = choice;

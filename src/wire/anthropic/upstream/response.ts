@@ -1,8 +1,10 @@
 // Anthropic message -> OpenAI chat.completion, and Anthropic error bodies -> UpstreamErrorInfo.
 // Text blocks join into content; tool_use blocks become tool_calls; thinking and server-tool
-// blocks have no OpenAI counterpart and are dropped. The upstream's message id is kept.
+// blocks have no OpenAI counterpart and are dropped. The upstream's message id is kept. The
+// answer tool of a structured-output request (structured.ts) is the content, as JSON text.
 import type { Parsed, UpstreamErrorInfo } from '../../../providers/types.js';
 import { isObject, objects, str, type Obj } from './json.js';
+import { ANSWER_TOOL } from './structured.js';
 import { mergeUsage, NO_USAGE, openaiUsage } from './usage.js';
 
 const FINISH: ReadonlyMap<string, string> = new Map([
@@ -21,6 +23,12 @@ export function finishReason(stopReason: unknown): string | null {
   return FINISH.get(stopReason) ?? 'stop';
 }
 
+/** A tool_use stop that only delivered the structured answer is a normal end for the caller. */
+export function answerFinish(stopReason: unknown, answered: boolean, calls: number): string | null {
+  if (answered && calls === 0 && stopReason === 'tool_use') return 'stop';
+  return finishReason(stopReason);
+}
+
 export function toolCall(block: Obj, index?: number): Obj {
   const call: Obj = {};
   if (index !== undefined) call.index = index;
@@ -37,9 +45,13 @@ export function isMessage(json: unknown): json is Obj {
 export function toOpenAICompletion(msg: Obj, created = Math.floor(Date.now() / 1000)): Obj {
   const texts: string[] = [];
   const calls: Obj[] = [];
+  let answered = false;
   for (const block of objects(msg.content)) {
     if (block.type === 'text' && typeof block.text === 'string') texts.push(block.text);
-    else if (block.type === 'tool_use') calls.push(toolCall(block));
+    else if (block.type === 'tool_use' && block.name === ANSWER_TOOL) {
+      answered = true;
+      texts.push(JSON.stringify(isObject(block.input) ? block.input : {}));
+    } else if (block.type === 'tool_use') calls.push(toolCall(block));
   }
   const message: Obj = { role: 'assistant', content: texts.length > 0 ? texts.join('') : calls.length > 0 ? null : '' };
   if (calls.length > 0) message.tool_calls = calls;
@@ -48,7 +60,9 @@ export function toOpenAICompletion(msg: Obj, created = Math.floor(Date.now() / 1
     object: 'chat.completion',
     created,
     model: msg.model,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finishReason(msg.stop_reason) }],
+    choices: [
+      { index: 0, message, logprobs: null, finish_reason: answerFinish(msg.stop_reason, answered, calls.length) },
+    ],
     usage: openaiUsage(mergeUsage(NO_USAGE, msg.usage)),
   };
 }

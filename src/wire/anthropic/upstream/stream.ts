@@ -2,10 +2,11 @@
 // with message_start; each tool_use block gets the next OpenAI tool_calls index, and its
 // input_json_delta pieces become argument deltas at that index. Usage arrives in message_start
 // and message_delta and leaves as the usage-only chunk at message_stop (the core strips it when
-// the caller did not ask). ping and unknown events are skipped; `error` is an in-band error.
+// the caller did not ask). The answer tool of a structured-output request streams as content. ping and unknown events are skipped; `error` is an in-band error.
 import type { Parsed, SseEvent, StreamDecoder, StreamStep } from '../../../providers/types.js';
 import { isObject, num, str, type Obj } from './json.js';
-import { errorInfo, finishReason, toolCall } from './response.js';
+import { answerFinish, errorInfo, toolCall } from './response.js';
+import { ANSWER_TOOL } from './structured.js';
 import { mergeUsage, NO_USAGE, openaiUsage, type RawUsage } from './usage.js';
 
 const NOTHING: StreamStep = Object.freeze({ chunks: [], done: false });
@@ -29,6 +30,7 @@ export function createStreamDecoder(): StreamDecoder {
   const created = Math.floor(Date.now() / 1000);
   let usage: RawUsage = NO_USAGE;
   const toolIndex = new Map<number, number>(); // content block index -> tool_calls index
+  let answerBlock: number | undefined; // content block index of the structured answer
   const step = (delta: Obj, finish: string | null = null): StreamStep => ({
     chunks: [
       { id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason: finish }] },
@@ -48,6 +50,11 @@ export function createStreamDecoder(): StreamDecoder {
       return text === '' ? NOTHING : step({ content: text });
     }
     if (block.type !== 'tool_use') return NOTHING; // thinking and server tools: no OpenAI counterpart
+    if (block.name === ANSWER_TOOL) {
+      answerBlock = num(obj.index) ?? -1;
+      const input = isObject(block.input) && Object.keys(block.input).length > 0 ? JSON.stringify(block.input) : '';
+      return input === '' ? NOTHING : step({ content: input });
+    }
     const index = toolIndex.size;
     toolIndex.set(num(obj.index) ?? -1, index);
     const call = toolCall(block, index);
@@ -61,6 +68,10 @@ export function createStreamDecoder(): StreamDecoder {
     if (delta.type === 'text_delta') {
       const text = str(delta.text) ?? '';
       return text === '' ? NOTHING : step({ content: text });
+    }
+    if (delta.type === 'input_json_delta' && answerBlock !== undefined && answerBlock === (num(obj.index) ?? -1)) {
+      const part = str(delta.partial_json) ?? '';
+      return part === '' ? NOTHING : step({ content: part });
     }
     if (delta.type === 'input_json_delta') {
       const index = toolIndex.get(num(obj.index) ?? -1);
@@ -92,7 +103,8 @@ export function createStreamDecoder(): StreamDecoder {
         return blockDelta(e);
       case 'message_delta': {
         usage = mergeUsage(usage, e.usage);
-        const finish = finishReason(isObject(e.delta) ? e.delta.stop_reason : undefined);
+        const reason = isObject(e.delta) ? e.delta.stop_reason : undefined;
+        const finish = answerFinish(reason, answerBlock !== undefined, toolIndex.size);
         return finish === null ? NOTHING : step({}, finish);
       }
       case 'message_stop':
