@@ -143,8 +143,11 @@ export interface UiGateway {
   readonly gw: ServingGw;
   readonly upstream: FakeUpstream;
   readonly dir: string;
-  /** One chat completion through the proxy; resolves with the HTTP status. */
-  chat(model: string, opts?: { workspace?: 'research'; failUpstream?: boolean }): Promise<number>;
+  /** One chat completion through the proxy; resolves with the HTTP status and the request id. */
+  chat(
+    model: string,
+    opts?: { workspace?: 'research'; failUpstream?: boolean },
+  ): Promise<{ status: number; requestId: string }>;
   close(): Promise<void>;
 }
 
@@ -211,7 +214,7 @@ spec:
         }),
       });
       await res.arrayBuffer();
-      return res.status;
+      return { status: res.status, requestId: res.headers.get('x-request-id') ?? '' };
     },
     async close() {
       await gw.stop();

@@ -2,7 +2,7 @@
 // a line, 60 one-minute slots. Only numbers computed here reach the markup. The page's script
 // redraws it from /admin/v1/series with the same geometry (assets.ts).
 import type { MinutePoint } from '../../telemetry/usage-queries.js';
-import { html, raw, type SafeHtml } from './html.js';
+import { markup, raw, type SafeHtml } from './html.js';
 
 export const CHART = { width: 600, height: 120, slots: 60 } as const;
 
@@ -35,7 +35,7 @@ export function chartSvg(points: readonly MinutePoint[], sinceMs: number): SafeH
     .join('');
   const line = slots.map((s, i) => `${n(i * bw + bw / 2)},${n(h - (s.p95Ms / maxMs) * (h - 10))}`).join(' ');
   const total = slots.reduce((a, s) => a + s.requests, 0);
-  return html`<svg
+  return markup`<svg
     id="chart"
     class="chart"
     viewBox="0 0 ${w} ${h}"

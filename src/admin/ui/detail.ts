@@ -7,7 +7,7 @@ import type { MinutePoint } from '../../telemetry/usage-queries.js';
 import type { StoredUsageRow } from '../../telemetry/usage-row.js';
 import { chartSvg } from './chart.js';
 import { endpointBadges, liveCell, usd, type LiveField } from './format.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
 export interface DetailData {
@@ -28,22 +28,22 @@ const KPIS: readonly [LiveField, string][] = [
 ];
 
 function target(t: TargetView, i: number, e: EndpointView): SafeHtml {
-  const models = Object.entries(t.models).map(([a, b]) => html`<code>${a}</code> → <code>${b}</code> `);
+  const models = Object.entries(t.models).map(([a, b]) => markup`<code>${a}</code> → <code>${b}</code> `);
   const role = e.strategy === 'fallback' ? (i === 0 ? 'primary' : `fallback ${i}`) : `weight ${t.weight}`;
-  return html`<li data-target="${t.name}">
+  return markup`<li data-target="${t.name}">
     <span class="chip h-${t.health}">${t.name}<small>${t.type}</small></span>
     <span class="health h-${t.health}" data-health="${t.health}"
-      >${t.health}${t.failures > 0 ? html` (${t.failures} failure${t.failures === 1 ? '' : 's'})` : ''}</span
+      >${t.health}${t.failures > 0 ? markup` (${t.failures} failure${t.failures === 1 ? '' : 's'})` : ''}</span
     >
-    <span class="muted">${role}</span>${t.url === null ? '' : html` <code>${t.url}</code>`}
+    <span class="muted">${role}</span>${t.url === null ? '' : markup` <code>${t.url}</code>`}
     <div>${models}</div>
   </li>`;
 }
 
 function limitRow(label: string, limit: number | null, used: string): SafeHtml {
   return limit === null
-    ? html``
-    : html`<tr>
+    ? markup``
+    : markup`<tr>
         <th scope="row">${label}</th>
         <td class="num">${limit}</td>
         <td class="num">${used}</td>
@@ -51,7 +51,7 @@ function limitRow(label: string, limit: number | null, used: string): SafeHtml {
 }
 
 function requestRow(r: StoredUsageRow): SafeHtml {
-  return html`<tr data-request="${r.requestId}">
+  return markup`<tr data-request="${r.requestId}">
     <td><time datetime="${new Date(r.ts).toISOString()}">${new Date(r.ts).toISOString().slice(11, 19)}</time></td>
     <td><code>${r.requestId}</code></td>
     <td>${r.model ?? ''}</td>
@@ -82,20 +82,20 @@ function examples(e: EndpointView, base: string): SafeHtml {
   if (e.type === 'proxy') {
     const p = e.targets[0]?.name ?? 'PROVIDER';
     out.push(
-      html`<h3>Transparent proxy</h3>
+      markup`<h3>Transparent proxy</h3>
         <pre><code>curl -s ${base}/proxy/${p}/${e.name}/PATH \\
   -H 'Authorization: Bearer $GW_KEY'</code></pre>`,
     );
   } else {
     const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello' }] });
     out.push(
-      html`<h3>OpenAI-compatible</h3>
+      markup`<h3>OpenAI-compatible</h3>
         <pre><code>curl -s ${base}/v1/chat/completions \\
   -H "Authorization: Bearer $GW_KEY" -H 'Content-Type: application/json' \\
   -d '${body}'</code></pre>`,
     );
     out.push(
-      html`<h3>Simple API</h3>
+      markup`<h3>Simple API</h3>
         <pre><code>curl -s ${base}/api/${e.workspace}/${e.name} \\
   -H "Authorization: Bearer $GW_KEY" -H 'Content-Type: application/json' \\
   -d '{"message": "Hello"}'</code></pre>`,
@@ -108,7 +108,7 @@ function examples(e: EndpointView, base: string): SafeHtml {
         params: { name: e.name, arguments: { message: 'Hello' } },
       });
       out.push(
-        html`<h3>MCP tool</h3>
+        markup`<h3>MCP tool</h3>
           <pre><code>curl -s ${base}/mcp/${e.workspace} \\
   -H "Authorization: Bearer $GW_KEY" -H 'Content-Type: application/json' \\
   -H 'Accept: application/json, text/event-stream' \\
@@ -116,13 +116,13 @@ function examples(e: EndpointView, base: string): SafeHtml {
       );
     }
   }
-  return html`${out}`;
+  return markup`${out}`;
 }
 
 function preview(label: string, v: unknown): SafeHtml {
-  if (v === null || v === undefined) return html``;
+  if (v === null || v === undefined) return markup``;
   const text = typeof v === 'string' ? v : JSON.stringify(v, null, 2);
-  return html`<h3>${label}</h3>
+  return markup`<h3>${label}</h3>
     <pre class="preview"><code>${text}</code></pre>`;
 }
 
@@ -140,20 +140,20 @@ export function detailPage(d: DetailData): SafeHtml {
   ];
   const policy =
     e.type === 'proxy'
-      ? html`<p>Transparent proxy to one provider.</p>`
-      : html`<p>
+      ? markup`<p>Transparent proxy to one provider.</p>`
+      : markup`<p>
           Strategy <strong>${e.strategy}</strong>; ${e.retries?.attempts ?? 0} retries (backoff
           ${e.retries?.backoffMs ?? 0} ms); next target on: ${e.fallbackOn.join(', ') || 'never'}.
         </p>`;
-  const main = html`<p class="crumbs"><a href="/">Endpoints</a> › ${e.workspace}</p>
+  const main = markup`<p class="crumbs"><a href="/">Endpoints</a> › ${e.workspace}</p>
     <h1>${e.name} ${endpointBadges(e)}</h1>
-    ${e.description === null ? '' : html`<p class="desc">${e.description}</p>`}
+    ${e.description === null ? '' : markup`<p class="desc">${e.description}</p>`}
     <section aria-labelledby="h-kpi">
       <h2 id="h-kpi">Last hour</h2>
       <dl class="kpis">
         ${KPIS.map(
           ([f, label]) =>
-            html`<div class="kpi">
+            markup`<div class="kpi">
               <dt>${label}</dt>
               <dd>${liveCell(d.status, e.workspace, e.name, f)}</dd>
             </div>`,
@@ -181,7 +181,7 @@ export function detailPage(d: DetailData): SafeHtml {
       <h2 id="h-limits">Limits</h2>
       ${
         limits.some((x) => x.value !== '')
-          ? html`<table>
+          ? markup`<table>
               <thead>
                 <tr>
                   <th scope="col">Limit</th>
@@ -193,23 +193,23 @@ export function detailPage(d: DetailData): SafeHtml {
                 ${limits}
               </tbody>
             </table>`
-          : html`<p>No limits on this endpoint (caller keys may still have their own).</p>`
+          : markup`<p>No limits on this endpoint (caller keys may still have their own).</p>`
       }
     </section>
     <section aria-labelledby="h-guard">
       <h2 id="h-guard">Guardrails</h2>
       ${
         e.guardrails.length === 0
-          ? html`<p>None.</p>`
-          : html`<ul>
-              ${e.guardrails.map((g) => html`<li><strong>${g.name}</strong> on ${g.stage}: ${g.action}</li>`)}
+          ? markup`<p>None.</p>`
+          : markup`<ul>
+              ${e.guardrails.map((g) => markup`<li><strong>${g.name}</strong> on ${g.stage}: ${g.action}</li>`)}
             </ul>`
       }
     </section>
     <section aria-labelledby="h-prompt">
       <h2 id="h-prompt">Prompt and schema</h2>
       ${preview('System prompt', e.prompt.system)}${preview('Template', e.prompt.template)}${preview('Input schema', e.schema.input)}${preview('Output schema', e.schema.output)}
-      ${e.prompt.system === null && e.prompt.template === null && e.schema.input === null && e.schema.output === null ? html`<p>None.</p>` : ''}
+      ${e.prompt.system === null && e.prompt.template === null && e.schema.input === null && e.schema.output === null ? markup`<p>None.</p>` : ''}
     </section>
     <section aria-labelledby="h-recent">
       <h2 id="h-recent">Recent requests</h2>
@@ -217,13 +217,13 @@ export function detailPage(d: DetailData): SafeHtml {
         <table class="recent">
           <thead>
             <tr>
-              ${RECENT_HEAD.map((h) => html`<th scope="col">${h}</th>`)}
+              ${RECENT_HEAD.map((h) => markup`<th scope="col">${h}</th>`)}
             </tr>
           </thead>
           <tbody id="recent">
             ${
               d.recent.length === 0
-                ? html`<tr>
+                ? markup`<tr>
                     <td colspan="${RECENT_HEAD.length}">No requests yet.</td>
                   </tr>`
                 : d.recent.map(requestRow)

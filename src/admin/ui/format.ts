@@ -2,7 +2,7 @@
 // page's script updates from /admin/v1/status (data-live="workspace/name", data-field).
 import type { EndpointView, TargetView } from '../endpoints.js';
 import type { EndpointStatus } from '../status.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './html.js';
 
 /** The fields of EndpointStatus the pages show and the script refreshes. */
 export const LIVE_FIELDS = ['requests', 'errors', 'rps', 'p95Ms', 'errorRate'] as const;
@@ -16,19 +16,19 @@ export function fmtLive(field: LiveField, v: number): string {
 /** A cell holding one status figure, with the raw number in data-value. */
 export function liveCell(s: EndpointStatus | undefined, ws: string, name: string, field: LiveField): SafeHtml {
   const v = s?.[field] ?? 0;
-  return html`<span data-live="${ws}/${name}" data-field="${field}" data-value="${v}">${fmtLive(field, v)}</span>`;
+  return markup`<span data-live="${ws}/${name}" data-field="${field}" data-value="${v}">${fmtLive(field, v)}</span>`;
 }
 
 export const usd = (v: number): string => `$${v.toFixed(2)}`;
 
 export function badge(kind: string, label: string, title?: string): SafeHtml {
-  return html`<span class="badge b-${kind}" data-badge="${kind}" ${title === undefined ? '' : html` title="${title}"`}
+  return markup`<span class="badge b-${kind}" data-badge="${kind}" ${title === undefined ? '' : markup` title="${title}"`}
     >${label}</span
   >`;
 }
 
 export function providerChip(t: TargetView): SafeHtml {
-  return html`<span class="chip h-${t.health}" data-chip="${t.name}" title="${t.type} · ${t.health}"
+  return markup`<span class="chip h-${t.health}" data-chip="${t.name}" title="${t.type} · ${t.health}"
     >${t.name}<small>${t.type}</small></span
   >`;
 }

@@ -1,8 +1,8 @@
-// The one escaping helper of the status page. Every page is built with the `html` tag: each
-// interpolated value is escaped unless it is itself the output of `html` (SafeHtml); arrays are
+// The one escaping helper of the status page. Every page is built with the `markup` tag: each
+// interpolated value is escaped unless it is itself the output of `markup` (SafeHtml); arrays are
 // joined. So a value from a manifest, the usage log or a query string can only ever be text.
 
-/** Markup built by `html` (or `raw`): trusted, inserted as is. */
+/** Markup built by `markup` (or `raw`): trusted, inserted as is. */
 export class SafeHtml {
   constructor(readonly value: string) {}
   toString(): string {
@@ -33,7 +33,7 @@ function part(v: unknown): string {
 }
 
 /** A template tag: literal parts as written, interpolations escaped (SafeHtml and arrays of it kept). */
-export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+export function markup(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
   let out = strings[0] ?? '';
   for (let i = 0; i < values.length; i++) out += part(values[i]) + (strings[i + 1] ?? '');
   return new SafeHtml(out);

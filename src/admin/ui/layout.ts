@@ -1,6 +1,6 @@
 // The frame every status page shares: head (CSP-friendly: one stylesheet, one deferred script,
 // nothing inline), a skip link, the navigation and the footer. Pages hand in their <main>.
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './html.js';
 
 export type Section = 'endpoints' | 'revisions' | 'none';
 
@@ -14,10 +14,10 @@ export interface PageFrame {
 }
 
 export function layout(f: PageFrame, main: SafeHtml): SafeHtml {
-  const data = Object.entries(f.data ?? {}).map(([k, v]) => html` data-${k.replace(/[^a-z-]/g, '')}="${v}"`);
+  const data = Object.entries(f.data ?? {}).map(([k, v]) => markup` data-${k.replace(/[^a-z-]/g, '')}="${v}"`);
   const link = (href: string, label: string, s: Section): SafeHtml =>
-    html`<a href="${href}" ${f.section === s ? html` aria-current="page"` : ''}>${label}</a>`;
-  return html`<!doctype html>
+    markup`<a href="${href}" ${f.section === s ? markup` aria-current="page"` : ''}>${label}</a>`;
+  return markup`<!doctype html>
     <html lang="en">
       <head>
         <meta charset="utf-8" />

@@ -3,7 +3,7 @@
 import type { EndpointsAnswer, EndpointView } from '../endpoints.js';
 import type { EndpointStatus } from '../status.js';
 import { detailHref, endpointBadges, liveCell, providerChip, usd } from './format.js';
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
 export interface ListData {
@@ -13,17 +13,17 @@ export interface ListData {
 }
 
 function kpi(label: string, value: SafeHtml | string | number, id: string): SafeHtml {
-  return html`<div class="kpi">
+  return markup`<div class="kpi">
     <dt>${label}</dt>
     <dd id="kpi-${id}">${value}</dd>
   </div>`;
 }
 
 function row(e: EndpointView, s: EndpointStatus | undefined): SafeHtml {
-  return html`<tr data-endpoint="${e.workspace}/${e.name}">
+  return markup`<tr data-endpoint="${e.workspace}/${e.name}">
     <th scope="row">
       <a href="${detailHref(e)}">${e.name}</a
-      >${e.description === null ? '' : html`<div class="desc">${e.description}</div>`}
+      >${e.description === null ? '' : markup`<div class="desc">${e.description}</div>`}
     </th>
     <td>${e.targets.map(providerChip)}</td>
     <td>${endpointBadges(e)}</td>
@@ -42,7 +42,7 @@ export function listPage(d: ListData): SafeHtml {
   for (const e of d.answer.endpoints) byWs.set(e.workspace, [...(byWs.get(e.workspace) ?? []), e]);
   const sections = [...byWs].map(
     ([ws, list]) =>
-      html`<section aria-labelledby="ws-${ws}">
+      markup`<section aria-labelledby="ws-${ws}">
         <h2 id="ws-${ws}">Workspace ${ws} <small>${list.length} endpoint${list.length === 1 ? '' : 's'}</small></h2>
         <div class="scroll">
           <table class="endpoints">
@@ -63,12 +63,12 @@ export function listPage(d: ListData): SafeHtml {
         </div>
       </section>`,
   );
-  const main = html`<h1>Endpoints <small>revision ${d.revision ?? 'none'}</small></h1>
+  const main = markup`<h1>Endpoints <small>revision ${d.revision ?? 'none'}</small></h1>
     <dl class="kpis" aria-label="Key figures">
       ${kpi('Endpoints', k.endpoints, 'endpoints')}${kpi('Streaming', k.streaming, 'streaming')}${kpi('Sessions', k.sessions, 'sessions')}${kpi('MCP tools', k.mcpTools, 'mcp')}
       ${kpi('Requests 1h', requests, 'requests')}${kpi('Errors 1h', errors, 'errors')}
-      ${kpi('Spend this month', html`${usd(k.spendThisMonthUsd)}${k.budgetsUsd === null ? '' : html` <small>of ${usd(k.budgetsUsd)}</small>`}`, 'spend')}
+      ${kpi('Spend this month', markup`${usd(k.spendThisMonthUsd)}${k.budgetsUsd === null ? '' : markup` <small>of ${usd(k.budgetsUsd)}</small>`}`, 'spend')}
     </dl>
-    ${sections.length === 0 ? html`<p>The gateway serves no endpoints yet.</p>` : sections}`;
+    ${sections.length === 0 ? markup`<p>The gateway serves no endpoints yet.</p>` : sections}`;
   return layout({ title: 'Endpoints', section: 'endpoints', page: 'list' }, main);
 }

@@ -1,10 +1,10 @@
 // The sign-in page: a browser without the admin key pastes it once; the page's script posts it
 // to /ui/session (JSON, so the cross-site guard applies) and the answer sets the cookie.
-import { html, type SafeHtml } from './html.js';
+import { markup, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 
 export function signInPage(refused: boolean): SafeHtml {
-  const main = html`<h1>Sign in</h1>
+  const main = markup`<h1>Sign in</h1>
     <p>
       The status page needs the gateway's admin key (<code>GW_ADMIN_KEY</code>). It is kept in an HttpOnly cookie for
       this browser session.
