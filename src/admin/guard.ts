@@ -31,8 +31,9 @@ const crossSite = (message: string): AdminAnswer => errorAnswer('GW_ERR_ADMIN_CR
  * with the listener's own port pass. A keyed listener on another address (0.0.0.0, a LAN
  * address) may sit behind a DNS name or a load balancer: any Host passes, the key protects it
  * (a browser never attaches a bearer key on its own).
- * Origin: when present it must be the origin named by Host itself; the admin listener serves no
- * pages, so any other origin (or "null") is a page elsewhere. Sec-Fetch-Site: only same-origin
+ * Origin: when present it must be the origin named by Host itself; the only pages the admin
+ * listener serves are its own status pages (same origin), so any other origin (or "null") is a
+ * page elsewhere. Sec-Fetch-Site: only same-origin
  * or none (typed into the address bar) pass.
  * Content-Type: every method but GET and HEAD must send application/json, which a page can only
  * send after a CORS preflight that the admin listener never grants.

@@ -14,20 +14,39 @@ import { readLivePolicies, type LivePolicies } from '../ops/route-live.js';
 import type { ControlPlane } from './control.js';
 import type { BreakerStatus } from '../upstream/breaker.js';
 import type { StatusQuery, StatusSource } from './status.js';
+import { statusSince } from './status.js';
+import { endpointsAnswer } from './endpoints.js';
+import { revisionDiff } from './revision-diff.js';
+import type { MinutePoint } from '../telemetry/usage-queries.js';
 
 export interface AdminRequest {
   readonly query: URLSearchParams;
+  /** True when the admin listener speaks TLS (cookies are then marked Secure). */
+  readonly secure?: boolean;
+  /** The remote address, for the failed-key throttle of the sign-in. */
+  readonly remoteAddress?: string | undefined;
   /** The parsed JSON object body of a POST; undefined for GET. */
   readonly body: Record<string, unknown> | undefined;
 }
 
+/** Extra response headers (the status page's Content-Security-Policy, Set-Cookie). */
+export type AnswerHeaders = Readonly<Record<string, string>>;
+
 export type AdminAnswer =
-  | { readonly status: number; readonly json: unknown }
-  | { readonly status: number; readonly text: string; readonly contentType: string };
+  | { readonly status: number; readonly json: unknown; readonly headers?: AnswerHeaders }
+  | { readonly status: number; readonly text: string; readonly contentType: string; readonly headers?: AnswerHeaders };
+
+/**
+ * Who may call a route: 'key' (the default) needs the admin key (header, or the sign-in cookie on
+ * GET); 'page' the same, but an unauthenticated browser gets the sign-in page instead of JSON;
+ * 'public' needs none (the page's static files and the sign-in itself, which checks the key).
+ */
+export type RouteAccess = 'key' | 'page' | 'public';
 
 export interface AdminRoute {
   readonly method: 'GET' | 'POST';
   readonly path: string;
+  readonly access?: RouteAccess;
   readonly handle: (r: AdminRequest) => Promise<AdminAnswer> | AdminAnswer;
 }
 
@@ -37,6 +56,8 @@ export interface AdminDeps {
   readonly usage: StatusSource & {
     recent(q: RecentQuery): StoredUsageRow[];
     summary(q: SummaryQuery): UsageSummaryRow[];
+    monthSpend(workspace: string, kind: 'endpoint', subject: string): number;
+    endpointSeries(workspace: string, endpoint: string, sinceMs: number): MinutePoint[];
   };
   readonly status: StatusQuery;
   readonly metrics: GatewayMetrics;
@@ -108,6 +129,14 @@ function configAnswer(rev: Revision | undefined): unknown {
 }
 
 const KEY_HASH = /^sha256:([0-9a-fA-F]{64})$/;
+
+/** Breaker health and this month's spend, for the endpoint views. */
+export function endpointSources(d: AdminDeps): Parameters<typeof endpointsAnswer>[1] {
+  return {
+    breakers: d.breakers?.() ?? [],
+    spend: (workspace, endpoint) => d.usage.monthSpend(workspace, 'endpoint', endpoint),
+  };
+}
 
 const SUMMARY_BY: readonly SummaryBy[] = ['key', 'endpoint', 'model'];
 
@@ -255,6 +284,28 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
         });
         return { status: 200, json: { requests } };
       },
+    },
+    {
+      method: 'GET',
+      path: '/admin/v1/endpoints',
+      handle: () => ({ status: 200, json: endpointsAnswer(d.table(), endpointSources(d)) }),
+    },
+    {
+      // One endpoint's last hour per minute (the status page's chart); the window is /status's.
+      method: 'GET',
+      path: '/admin/v1/series',
+      handle: ({ query }) => {
+        const workspace = query.get('workspace') ?? 'default';
+        const endpoint = query.get('endpoint');
+        if (endpoint === null || endpoint === '') throw bad('endpoint is required');
+        const sinceMs = statusSince(Date.now());
+        return { status: 200, json: { sinceMs, points: d.usage.endpointSeries(workspace, endpoint, sinceMs) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/admin/v1/revisions/diff',
+      handle: ({ query }) => ({ status: 200, json: revisionDiff(d.store, intParam(query, 'revision', 0, 1, 2 ** 31)) }),
     },
     {
       method: 'GET',

@@ -19,6 +19,7 @@ import { adminRoutes, type AdminDeps } from './handlers.js';
 import { createAdminListener } from './server.js';
 import { StatusQuery } from './status.js';
 import { AuthThrottle } from './throttle.js';
+import { signInAnswer, uiRoutes } from './ui/routes.js';
 
 /**
  * Why the admin listener must not start with these settings (the key as resolved from its
@@ -96,7 +97,7 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
     revisionFloor: o.revisionFloor,
   });
   const startedAt = Date.now();
-  const routes = adminRoutes({
+  const deps: AdminDeps = {
     control,
     store: o.store,
     usage: o.usageLog,
@@ -107,14 +108,23 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
     breakers: o.breakers,
     policies: o.policies,
     fleet: o.fleet,
-  });
+  };
   const { host, key } = o.settings.admin;
+  const auth = createAdminAuth(key);
+  const throttle = o.authThrottle ?? new AuthThrottle();
+  const proxy = o.settings.proxy;
+  const proxyHost = proxy === undefined ? '127.0.0.1' : proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
+  const routes = [
+    ...adminRoutes(deps),
+    ...uiRoutes({ ...deps, auth, throttle, proxyUrl: `http://${proxyHost}:${proxy?.port ?? 3000}` }),
+  ];
   const listener: Listener = createAdminListener({
     routes,
-    auth: createAdminAuth(key),
+    auth,
     guard: createAdminGuard({ bindHost: host, keyed: key !== undefined }),
-    throttle: o.authThrottle ?? new AuthThrottle(),
+    throttle,
     logger: o.logger,
+    signIn: signInAnswer,
     limits: o.settings.proxy ?? {},
   });
   return {

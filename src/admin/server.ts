@@ -14,6 +14,7 @@ import type { AdminAuth } from './auth.js';
 import type { AdminGuard } from './guard.js';
 import type { AuthThrottle } from './throttle.js';
 import { errorAnswer, type AdminAnswer, type AdminRoute } from './handlers.js';
+import { adminCredential } from './ui/cookie.js';
 
 /** Manifest sets are small, but a large fleet's full set is sent in one apply. */
 export const ADMIN_MAX_BODY_BYTES = 32 * 1024 * 1024; // 32 MiB
@@ -26,13 +27,16 @@ export interface AdminServerOptions {
   /** Failed admin-key attempts per remote address. */
   readonly throttle: AuthThrottle;
   readonly logger: Logger;
+  /** The answer to a browser that asks for a page without the key: the status page's sign-in. */
+  readonly signIn?: (refused: boolean) => AdminAnswer;
   /** The caller bounds of proxy.* (headers, connections, keep-alive, send and body timeouts). */
   readonly limits?: Partial<ListenerLimits> & { readonly bodyTimeoutMs?: number };
 }
 
 function send(res: ServerResponse, a: AdminAnswer): void {
-  if ('json' in a) return sendJson(res, a.status, a.json, { 'cache-control': 'no-store' });
+  if ('json' in a) return sendJson(res, a.status, a.json, { 'cache-control': 'no-store', ...a.headers });
   res.writeHead(a.status, {
+    ...a.headers,
     'content-type': a.contentType,
     'content-length': Buffer.byteLength(a.text),
     'cache-control': 'no-store',
@@ -52,7 +56,6 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
   for (const r of opts.routes) router.add(r.method, r.path, r);
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<AdminAnswer> => {
-    // Checked before routing, so an unauthenticated caller learns nothing about the routes.
     // Cross-site first: a hostile page's request never reaches the key check or the throttle.
     const refused = guard(req);
     if (refused !== undefined) {
@@ -69,19 +72,25 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
         `too many failed admin-key attempts from ${addr ?? 'this address'}; retry in ${Math.ceil(wait / 1000)}s`,
       );
     }
-    const authorization = req.headers.authorization;
-    if (!auth(authorization)) {
-      req.resume();
-      if (authorization !== undefined) throttle.fail(addr);
-      return errorAnswer(
-        'GW_ERR_ADMIN_AUTH',
-        'the admin API needs the admin key: Authorization: Bearer <key> (GW_ADMIN_KEY)',
-      );
-    }
     // The path as URL normalises it (dot segments, encoding), as the admin API always matched it.
     const url = new URL(req.url ?? '/', 'http://admin.invalid');
     const method = req.method ?? 'GET';
     const m = router.match(method, url.pathname);
+    const access = m.kind === 'found' ? (m.value.access ?? 'key') : 'key';
+    if (access !== 'public') {
+      // The sign-in cookie stands in for the header on GET and HEAD only (ui/cookie.ts).
+      const credential = adminCredential(method, req.headers.authorization, req.headers.cookie);
+      if (!auth(credential)) {
+        req.resume();
+        if (credential !== undefined) throttle.fail(addr);
+        if (access === 'page' && opts.signIn !== undefined) return opts.signIn(credential !== undefined);
+        return errorAnswer(
+          'GW_ERR_ADMIN_AUTH',
+          'the admin API needs the admin key: Authorization: Bearer <key> (GW_ADMIN_KEY)',
+        );
+      }
+    }
+    // Checked after the key, so an unauthenticated caller learns nothing about the routes.
     if (m.kind === 'not-found')
       return errorAnswer('GW_ERR_ROUTE_NOT_FOUND', `no admin route ${method} ${url.pathname}`);
     if (m.kind === 'method-not-allowed') {
@@ -95,7 +104,8 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
       const buf = await readBody(req, ADMIN_MAX_BODY_BYTES, { idleMs: opts.limits?.bodyTimeoutMs });
       body = buf.length === 0 ? {} : parseJsonObject(buf);
     }
-    return route.handle({ query: url.searchParams, body });
+    const secure = 'encrypted' in req.socket && req.socket.encrypted === true;
+    return route.handle({ query: url.searchParams, body, secure, remoteAddress: addr });
   };
 
   return createListener(

@@ -13,7 +13,7 @@ import { openDatabase } from '../storage/sqlite.js';
 import { MIGRATIONS } from './migrations.js';
 import { SpendLedger } from './spend.js';
 import { UsageQueries } from './usage-queries.js';
-import type { EndpointStats, RecentQuery, SummaryQuery } from './usage-queries.js';
+import type { EndpointStats, MinutePoint, RecentQuery, SummaryQuery } from './usage-queries.js';
 import type { SpendSubjectKind, StoredUsageRow, UsageRow, UsageSummaryRow } from './usage-row.js';
 
 export interface FlushInfo {
@@ -249,6 +249,12 @@ export class UsageLog {
   endpointStats(sinceMs: number): EndpointStats[] {
     this.flush();
     return this.#queries.endpointStats(sinceMs);
+  }
+
+  /** One endpoint's traffic per minute, from the minute that holds sinceMs on. */
+  endpointSeries(workspace: string, endpoint: string, sinceMs: number): MinutePoint[] {
+    this.flush();
+    return this.#queries.endpointSeries(workspace, endpoint, sinceMs);
   }
 
   get stats(): UsageLogStats {

@@ -101,6 +101,21 @@ interface EndpointRaw extends HistogramRow {
   refused: number;
 }
 
+interface SeriesRaw extends HistogramRow {
+  minute: number;
+  requests: number;
+  errors: number;
+}
+
+/** One minute of one endpoint's traffic. */
+export interface MinutePoint {
+  /** The minute's start, epoch ms. */
+  readonly minute: number;
+  readonly requests: number;
+  readonly errors: number;
+  readonly p95Ms: number;
+}
+
 interface LastErrorRaw {
   workspace: string;
   endpoint: string;
@@ -229,6 +244,21 @@ export class UsageQueries {
       };
     });
     return out.sort((a, b) => b.requests - a.requests || a.group.localeCompare(b.group));
+  }
+
+  /** One endpoint's traffic per minute from the minute holding sinceMs on (minutes without requests left out). */
+  endpointSeries(workspace: string, endpoint: string, sinceMs: number): MinutePoint[] {
+    const rows = this.#stmt(
+      'endpoint:series',
+      `SELECT minute, SUM(requests) AS requests, SUM(errors) AS errors, ${HISTOGRAM_SUMS}
+       FROM usage_minutes WHERE minute >= ? AND workspace = ? AND endpoint = ? GROUP BY minute ORDER BY minute`,
+    );
+    return (rows.all(minuteOf(sinceMs), workspace, endpoint) as SeriesRaw[]).map((r) => ({
+      minute: r.minute * 60_000,
+      requests: r.requests,
+      errors: r.errors,
+      p95Ms: Math.round((percentiles(r, 95)[0] as number) * 100) / 100,
+    }));
   }
 
   /** Per workspace and endpoint (requests without one left out), from the minute holding sinceMs on. */
