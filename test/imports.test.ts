@@ -87,6 +87,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
     'ops/usage-report',
     'ops/route-explain',
     'ops/route-live',
+    'ops/curl-command', // the status page shows gw curl's commands
     'type:compile/routing-table',
     'type:upstream/breaker',
     'util',

@@ -113,10 +113,14 @@ export function createAdminRuntime(o: AdminRuntimeOptions): AdminRuntime {
   const auth = createAdminAuth(key);
   const throttle = o.authThrottle ?? new AuthThrottle();
   const proxy = o.settings.proxy;
-  const proxyHost = proxy === undefined ? '127.0.0.1' : proxy.host.includes(':') ? `[${proxy.host}]` : proxy.host;
   const routes = [
     ...adminRoutes(deps),
-    ...uiRoutes({ ...deps, auth, throttle, proxyUrl: `http://${proxyHost}:${proxy?.port ?? 3000}` }),
+    ...uiRoutes({
+      ...deps,
+      auth,
+      throttle,
+      proxyListen: { host: proxy?.host ?? '127.0.0.1', port: proxy?.port ?? 3000 },
+    }),
   ];
   const listener: Listener = createAdminListener({
     routes,

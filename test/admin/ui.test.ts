@@ -155,6 +155,16 @@ describe('status page in chromium', { skip: executablePath === undefined ? NO_CH
     await page.close();
   });
 
+  test("the detail page's call examples are gw curl's: the endpoint's URL and, for an MCP tool, the client config", async () => {
+    const page = await signedIn.newPage();
+    await page.goto(`${g.gw.adminUrl}/ui/endpoint?workspace=default&name=support-bot`);
+    const blocks = await page.locator('section[aria-labelledby="h-ex"] pre').allTextContents();
+    assert.match(blocks[0] ?? '', /\/endpoints\/support-bot\/v1\/chat\/completions/);
+    const config = JSON.parse(blocks.at(-1) ?? '') as { mcpServers: Record<string, { url: string }> };
+    assert.equal(config.mcpServers['gw']?.url, `${g.gw.proxyUrl}/mcp/default`);
+    await page.close();
+  });
+
   test('a request made now appears in recent requests without a reload', async () => {
     const page = await signedIn.newPage();
     await page.goto(`${g.gw.adminUrl}/ui/endpoint?workspace=default&name=support-bot`);

@@ -171,7 +171,7 @@ small, .muted { color: var(--muted); font-weight: 400; }
 .kpis { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .5rem; margin: 0 0 1rem; }
 .kpi { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .75rem; }
 .kpi dt { color: var(--muted); font-size: .8rem; }
-.kpi dd { margin: 0; font-size: 1.3rem; font-weight: 600; }
+.kpi dd { margin: 0; font-size: 1.3rem; font-weight: 600; overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }

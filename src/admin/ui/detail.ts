@@ -5,6 +5,7 @@ import type { EndpointView, TargetView } from '../endpoints.js';
 import type { EndpointStatus } from '../status.js';
 import type { MinutePoint } from '../../telemetry/usage-queries.js';
 import type { StoredUsageRow } from '../../telemetry/usage-row.js';
+import type { CurlCommand } from '../../ops/curl-command.js';
 import { chartSvg } from './chart.js';
 import { endpointBadges, liveCell, usd, type LiveField } from './format.js';
 import { markup, type SafeHtml } from './html.js';
@@ -15,8 +16,8 @@ export interface DetailData {
   readonly status: EndpointStatus | undefined;
   readonly series: { readonly sinceMs: number; readonly points: readonly MinutePoint[] };
   readonly recent: readonly StoredUsageRow[];
-  /** The proxy listener's base URL, for the examples. */
-  readonly proxyUrl: string;
+  /** How to call it: `gw curl`'s commands for this endpoint. */
+  readonly calls: CurlCommand | null;
 }
 
 const KPIS: readonly [LiveField, string][] = [
@@ -76,45 +77,26 @@ export const RECENT_HEAD = [
   'Attempts',
 ];
 
-function examples(e: EndpointView, base: string): SafeHtml {
-  const model = e.models[0] ?? 'MODEL';
-  const out: SafeHtml[] = [];
-  if (e.type === 'proxy') {
-    const p = e.targets[0]?.name ?? 'PROVIDER';
-    out.push(
-      markup`<h3>Transparent proxy</h3>
-        <pre><code>curl -s ${base}/proxy/${p}/${e.name}/PATH \\
-  -H 'Authorization: Bearer $GW_KEY'</code></pre>`,
-    );
-  } else {
-    const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Hello' }] });
-    out.push(
-      markup`<h3>OpenAI-compatible</h3>
-        <pre><code>curl -s ${base}/v1/chat/completions \\
-  -H "Authorization: Bearer $GW_KEY" -H 'Content-Type: application/json' \\
-  -d '${body}'</code></pre>`,
-    );
+/** The same commands `gw curl` prints, so the page never shows a call the gateway would refuse. */
+function examples(c: CurlCommand | null): SafeHtml {
+  if (c === null) return markup`<p>None.</p>`;
+  const out: SafeHtml[] = [
+    markup`<h3>${c.type === 'proxy' ? 'Transparent proxy' : 'OpenAI-compatible'}</h3>
+      <pre><code>${c.command}</code></pre>`,
+  ];
+  if (c.simple !== null) {
     out.push(
       markup`<h3>Simple API</h3>
-        <pre><code>curl -s ${base}/api/${e.workspace}/${e.name} \\
-  -H "Authorization: Bearer $GW_KEY" -H 'Content-Type: application/json' \\
-  -d '{"message": "Hello"}'</code></pre>`,
+        <pre><code>${c.simple.command}</code></pre>`,
     );
-    if (e.mcp.expose) {
-      const call = JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'tools/call',
-        params: { name: e.name, arguments: { message: 'Hello' } },
-      });
-      out.push(
-        markup`<h3>MCP tool</h3>
-          <pre><code>curl -s ${base}/mcp/${e.workspace} \\
-  -H "Authorization: Bearer $GW_KEY" -H 'Content-Type: application/json' \\
-  -H 'Accept: application/json, text/event-stream' \\
-  -d '${call}'</code></pre>`,
-      );
-    }
+  }
+  if (c.mcp !== null) {
+    out.push(
+      markup`<h3>MCP tool</h3>
+        <p>The tool <code>${c.mcp.tool}</code> of the MCP server <code>${c.mcp.url}</code> (the key needs the
+          <code>mcp</code> scope). MCP client config:</p>
+        <pre><code>${JSON.stringify(c.mcp.config, null, 2)}</code></pre>`,
+    );
   }
   return markup`${out}`;
 }
@@ -234,7 +216,7 @@ export function detailPage(d: DetailData): SafeHtml {
     </section>
     <section aria-labelledby="h-ex">
       <h2 id="h-ex">Call it</h2>
-      ${examples(e, d.proxyUrl)}
+      ${examples(d.calls)}
     </section>`;
   return layout(
     { title: e.name, section: 'endpoints', page: 'detail', data: { workspace: e.workspace, endpoint: e.name } },

@@ -4,6 +4,8 @@
 // files and the sign-in are public; the sign-in checks the key itself and counts a wrong one in
 // the failed-key throttle like any other.
 import type { RoutingTable } from '../../compile/routing-table.js';
+import type { ListenAddress } from '../../config/settings.js';
+import { curlCommand, type CurlCommand } from '../../ops/curl-command.js';
 import { GwError } from '../../errors.js';
 import type { AdminAuth } from '../auth.js';
 import { endpointsAnswer } from '../endpoints.js';
@@ -22,8 +24,8 @@ import { signInPage } from './signin.js';
 export interface UiDeps extends AdminDeps {
   readonly auth: AdminAuth;
   readonly throttle: AuthThrottle;
-  /** The proxy listener's base URL, for the examples on the detail page. */
-  readonly proxyUrl: string;
+  /** The proxy listener's address, for the examples on the detail page. */
+  readonly proxyListen: ListenAddress;
 }
 
 /** No inline script or style, nothing from elsewhere, never framed. */
@@ -51,6 +53,11 @@ export function scrubSecrets(text: string, table: RoutingTable | undefined): str
     for (const s of p.secrets ?? []) if (s.length >= 8) out = out.split(s).join(MASK);
   }
   return out;
+}
+
+function callsOf(table: RoutingTable, listen: ListenAddress, workspace: string, endpoint: string): CurlCommand | null {
+  const r = curlCommand(table, listen, { endpoint, workspace });
+  return r.ok ? r.curl : null;
 }
 
 export function pageAnswer(status: number, page: SafeHtml, table: RoutingTable | undefined): AdminAnswer {
@@ -101,7 +108,7 @@ export function uiRoutes(d: UiDeps): AdminRoute[] {
       const workspace = query.get('workspace') ?? 'default';
       const name = query.get('name') ?? '';
       const endpoint = table?.workspaces.get(workspace)?.endpoints.get(name);
-      if (endpoint === undefined) {
+      if (table === undefined || endpoint === undefined) {
         throw new GwError('GW_ERR_ROUTE_NOT_FOUND', `no endpoint ${workspace}/${name} in the config in service`);
       }
       const answer = endpointsAnswer(table, endpointSources(d));
@@ -114,7 +121,7 @@ export function uiRoutes(d: UiDeps): AdminRoute[] {
           status: d.status.endpoints(table, d.usage).find((s) => s.workspace === workspace && s.name === name),
           series: { sinceMs, points: d.usage.endpointSeries(workspace, name, sinceMs) },
           recent: d.usage.recent({ workspace, endpoint: name, limit: 20 }),
-          proxyUrl: d.proxyUrl,
+          calls: callsOf(table, d.proxyListen, workspace, name),
         }),
         table,
       );
