@@ -195,7 +195,11 @@ export async function probeProvider(
   const t0 = performance.now();
   const elapsed = (): number => Math.round(performance.now() - t0);
   try {
-    const headers = { ...spec.headers, ...providerHeaders(p.headers) };
+    const headers: Record<string, string> = { ...spec.headers, ...providerHeaders(p.headers) };
+    if (adapter?.authorize !== undefined) {
+      const request = { method: spec.method, origin: p.origin, path: spec.path, headers, body: spec.body };
+      Object.assign(headers, await adapter.authorize(p, request, ac.signal));
+    }
     const res = await pools
       .get(p)
       .request({ origin: p.origin, path: spec.path, method: spec.method, headers, body: spec.body, signal: ac.signal });

@@ -32,6 +32,17 @@ export interface HttpRequestSpec {
   readonly body: string | undefined;
 }
 
+/** A finished upstream request, as `authorize` sees it: every header but the ones it adds. */
+export interface AuthorizableRequest {
+  readonly method: string;
+  /** scheme://host[:port] of the provider. */
+  readonly origin: string;
+  readonly path: string;
+  /** Lower-case names: protocol, provider and tracing headers. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | Buffer | undefined;
+}
+
 /** One dispatched Server-Sent Event. */
 export interface SseEvent {
   /** 'message' when the event had no `event:` field. */
@@ -113,6 +124,16 @@ export interface HttpAdapter {
   parseEmbeddingsResponse?(json: unknown): Parsed<OpenAIObject>;
   /** A non-2xx answer's body -> a message; the core classifies by status. */
   parseError(status: number, bodyText: string): UpstreamErrorInfo;
+  /**
+   * Auth that depends on the finished request or on time (a request signature, an OAuth token
+   * that expires): headers added last, over the provider's static ones. Called once per try,
+   * after the request is built. Rejects with a GwError when no credentials can be had.
+   */
+  authorize?(
+    provider: CompiledProvider,
+    request: AuthorizableRequest,
+    signal: AbortSignal,
+  ): Promise<Readonly<Record<string, string>>>;
   /** `gw test-connection`: the GET for the upstream's model list. Set together with parseModels. */
   buildModelsRequest?(provider: CompiledProvider): HttpRequestSpec;
   /** The model ids of a model-list answer (JSON); not ok, with what was expected, for another shape. */

@@ -143,10 +143,15 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
   const guard = new AttemptGuard(input.signal, timeoutMs);
   let res: Dispatcher.ResponseData;
   try {
+    let headers = upstreamHeaders(spec.headers, provider.headers, input.requestId);
+    if (adapter.authorize !== undefined) {
+      const request = { method: spec.method, origin: provider.origin, path: spec.path, headers, body: spec.body };
+      headers = Object.assign(headers, await adapter.authorize(provider, request, guard.signal));
+    }
     res = await input.pools.get(provider).request({
       path: spec.path,
       method: spec.method,
-      headers: upstreamHeaders(spec.headers, provider.headers, input.requestId),
+      headers,
       body: spec.body,
       signal: guard.emitter,
       headersTimeout: timeoutMs,
