@@ -6,14 +6,14 @@
 // The config comes from the manifests gateway.yaml (or `files`) names; with none, from the last
 // revision applied through the admin API. Every change ends in the control plane's commit():
 // start-up here, --watch and SIGHUP through reload(), apply and rollback through the admin API.
-// Start-up builds in-process; every later build runs off the serving thread
-// (config/off-thread.ts), so a large config never stalls requests.
+// Every build, start-up's too, runs off the serving thread (config/off-thread.ts), so a large
+// config never stalls requests and the build's code and garbage stay out of the serving heap.
 import { resolve } from 'node:path';
 import { adminListenProblem, createAdminRuntime, meteredUsageLog, type AdminRuntime } from './admin/runtime.js';
 import type { ControlPlane } from './admin/control.js';
 import type { RoutingTable } from './compile/routing-table.js';
-import { buildConfig, type BuildResult } from './config/build.js';
-import { buildFromManifests, type ServerBase } from './config/from-manifests.js';
+import type { BuildResult } from './config/build.js';
+import type { ServerBase } from './config/from-manifests.js';
 import type { ConfigSync, FleetRoster } from './fleet/index.js';
 import { createOffThreadBuilder, type OffThreadBuilder } from './config/off-thread.js';
 import type { GatewaySettings } from './config/settings.js';
@@ -99,6 +99,12 @@ const problem = (
   problem: { code, message, diagnostics, cause },
 });
 
+/** A start that failed after the build worker was started: stop it first. */
+async function stopped(builder: OffThreadBuilder, result: StartResult): Promise<StartResult> {
+  await builder.close();
+  return result;
+}
+
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 /** Files mode: `files`, a manifests list, or resources written into gateway.yaml itself. */
@@ -140,12 +146,18 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     ...(o.configPath !== undefined ? { configPath: o.configPath } : {}),
     ...(o.files !== undefined ? { files: o.files } : {}),
   };
-  const first = await buildConfig(fileOptions);
-  if (!first.ok)
+  // Every build, the first too, runs in the build worker: the YAML parsers, ajv and the build's
+  // garbage never enter the serving thread's heap (and go when the idle worker stops).
+  const builder: OffThreadBuilder = createOffThreadBuilder();
+  const first = await builder.buildFiles(fileOptions);
+  if (!first.ok) {
+    await builder.close();
     return problem('GW_ERR_CONFIG_INVALID', 'the configuration is invalid; nothing was started', first.diagnostics);
+  }
   const { settings } = first;
   const refusal = adminListenProblem(settings);
-  if (refusal !== undefined) return problem(refusal.code, `${refusal.message}; nothing was started (${refusal.code})`);
+  if (refusal !== undefined)
+    return stopped(builder, problem(refusal.code, `${refusal.message}; nothing was started (${refusal.code})`));
   const logger = o.logger ?? createLogger({ level: settings.log.level });
   let usageLog: UsageLog;
   try {
@@ -154,11 +166,14 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
       onError: (err, dropped) => logger.error({ err, dropped }, 'usage log write failed'),
     });
   } catch (err) {
-    return problem(
-      'GW_ERR_STORAGE_OPEN',
-      `cannot open the usage log ${settings.storage.sqlitePath}: ${messageOf(err)}`,
-      [],
-      err,
+    return stopped(
+      builder,
+      problem(
+        'GW_ERR_STORAGE_OPEN',
+        `cannot open the usage log ${settings.storage.sqlitePath}: ${messageOf(err)}`,
+        [],
+        err,
+      ),
     );
   }
   let store: RevisionStore;
@@ -166,7 +181,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     store = RevisionStore.open(settings.storage.sqlitePath);
   } catch (err) {
     usageLog.close();
-    return problem('GW_ERR_STORAGE_OPEN', messageOf(err), [], err);
+    return stopped(builder, problem('GW_ERR_STORAGE_OPEN', messageOf(err), [], err));
   }
   const metrics = createMetrics();
   const pools = new PoolRegistry();
@@ -189,7 +204,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   if (typeof fleet === 'string') {
     usageLog.close();
     store.close();
-    return problem('GW_ERR_CONFIG_INVALID', fleet);
+    return stopped(builder, problem('GW_ERR_CONFIG_INVALID', fleet));
   }
   const rateLimits = new RateLimiter({
     onRefusal: (kind) => metrics.limitRefused(kind),
@@ -233,7 +248,6 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
       : {}),
   });
   let base = baseOf(first);
-  const builder: OffThreadBuilder = createOffThreadBuilder();
   const admin: AdminRuntime = createAdminRuntime({
     settings,
     store,
@@ -276,7 +290,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     const b =
       last === undefined
         ? undefined
-        : await buildFromManifests(last.manifests, base, { label: `revision-${last.number}` });
+        : await builder.buildManifests(last.manifests, base, { label: `revision-${last.number}` });
     if (last !== undefined && b !== undefined && !b.ok) {
       await close();
       return problem(
@@ -380,7 +394,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
     onWatchPaths: (paths) => watcher?.update(paths),
   });
   if (o.watch === true) {
-    watcher = watchConfig(watchPaths(settings, o), () => void reloader.reload('watch'), logger);
+    watcher = await watchConfig(watchPaths(settings, o), () => void reloader.reload('watch'), logger);
     await watcher.ready;
   }
 

@@ -13,7 +13,7 @@ import type { RoutingTable } from '../compile/routing-table.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../manifest/diagnostics.js';
 import { configFolder, resolveReferences } from '../manifest/env.js';
 import type { Gateway, GatewayResource, Manifest, Resource, SourceDoc } from '../manifest/types.js';
-import { validateConfig, type ValidateOptions } from '../manifest/validate.js';
+import type { ValidateOptions } from '../manifest/validate.js';
 import type { PlanSummary } from '../state/plan.js';
 import type { PlanJson } from '../state/report.js';
 import { gatewaySettings, type GatewaySettings } from './settings.js';
@@ -161,6 +161,13 @@ export async function compilePreparedSliced(
   return built(p, table, gateway, plan);
 }
 
+/**
+ * The manifest reader and checks (YAML parsers, ajv and the compiled manifest schemas, ~25 MB)
+ * are loaded where a build reads files: in the build worker or a CLI command, never by the
+ * serving thread, which only compiles what the worker prepared.
+ */
+const loadValidator = (): Promise<typeof import('../manifest/validate.js')> => import('../manifest/validate.js');
+
 /** The shared second half: resolve references, derive settings, compile. */
 export async function finishBuild(c: CheckedConfig, opts: FinishOptions): Promise<BuildResult> {
   const prepared = await prepareBuild(c, opts);
@@ -171,6 +178,7 @@ export async function finishBuild(c: CheckedConfig, opts: FinishOptions): Promis
 /** gateway.yaml (or -c) and the manifests it names (or -f), checked with the environment. */
 export async function buildConfig(opts: ValidateOptions): Promise<BuildResult> {
   const env = opts.env ?? process.env;
+  const { validateConfig } = await loadValidator();
   const v = await validateConfig({ ...opts, env, checkEnv: true });
   return finishBuild(v, { env, cwd: opts.cwd });
 }
@@ -178,6 +186,7 @@ export async function buildConfig(opts: ValidateOptions): Promise<BuildResult> {
 /** buildConfig() up to (not including) compile: what the build worker runs for a file reload. */
 export async function prepareConfig(opts: ValidateOptions): Promise<PrepareResult> {
   const env = opts.env ?? process.env;
+  const { validateConfig } = await loadValidator();
   const v = await validateConfig({ ...opts, env, checkEnv: true });
   return prepareBuild(v, { env, cwd: opts.cwd });
 }

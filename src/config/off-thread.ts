@@ -1,9 +1,9 @@
 // Config builds while gw serves: the heavy half runs in one worker thread (build-jobs.ts), the
 // RoutingTable is compiled here in slices (compilePreparedSliced), so no config input, however
 // large, keeps the serving thread busy for long. One worker, started on the first build, reused,
-// terminated by close(). Builds run one at a time. A worker that crashes, runs out of memory or
-// overruns the time limit fails that build with a diagnostic (the config in service stays) and is
-// replaced by a fresh one on the next build. Start-up and CLI commands build in-process (build.ts).
+// stopped when idle (idleMs) and by close(). Builds run one at a time. A worker that crashes,
+// runs out of memory or overruns the time limit fails that build with a diagnostic (the config
+// in service stays) and is replaced by a fresh one on the next build. CLI commands build in-process (build.ts).
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { Manifest } from '../manifest/types.js';
@@ -23,6 +23,8 @@ const DEFAULT_WORKER = new URL(
   import.meta.url.endsWith('.ts') ? './build-worker.ts' : './build-worker.js',
   import.meta.url,
 );
+/** An unused build worker is stopped after this long (OffThreadOptions.idleMs). */
+export const WORKER_IDLE_MS = 30_000;
 /** A build's worker half that takes longer than this is stopped and fails. */
 export const BUILD_TIMEOUT_MS = 120_000;
 /**
@@ -36,6 +38,13 @@ export interface OffThreadOptions {
   readonly workerUrl?: URL;
   readonly timeoutMs?: number;
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * The worker is stopped once no build has asked for it this long, so its heap (the YAML
+   * parsers, ajv, the build's garbage) goes back to the system between reloads. Default 30 s.
+   */
+  readonly idleMs?: number;
+  /** Told when the idle worker was stopped (tests). */
+  readonly onIdleStop?: () => void;
 }
 
 export interface FilesJob {
@@ -97,6 +106,15 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
   let seq = 0;
   let tail: Promise<unknown> = Promise.resolve();
   let closed = false;
+  let pending = 0;
+  const idleMs = opts.idleMs ?? WORKER_IDLE_MS;
+  const idle = setTimeout(() => {
+    const w = worker;
+    if (w === undefined || pending > 0) return;
+    worker = undefined;
+    void w.terminate().then(() => opts.onIdleStop?.());
+  }, idleMs);
+  idle.unref();
 
   const start = (): Worker => {
     const url = opts.workerUrl ?? DEFAULT_WORKER;
@@ -185,7 +203,10 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
 
   /** Builds run one after another, whoever asks. */
   const serial = (fn: () => Promise<BuildResult>): Promise<BuildResult> => {
-    const next = tail.then(fn, fn);
+    pending++;
+    const next = tail.then(fn, fn).finally(() => {
+      if (--pending === 0) idle.refresh();
+    });
     tail = next.catch(() => undefined);
     return next;
   };
@@ -232,6 +253,7 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
     },
     async close() {
       closed = true;
+      clearTimeout(idle);
       const w = worker;
       worker = undefined;
       if (w !== undefined) await w.terminate();

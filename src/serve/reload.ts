@@ -5,7 +5,7 @@
 // arrive during one are folded into a single follow-up run. `load` may take long (gw serve runs
 // it in a worker thread, config/off-thread.ts): requests keep being served on the old table.
 import { dirname, sep } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import type { RoutingTable } from '../compile/routing-table.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -134,12 +134,13 @@ export interface ConfigWatcher {
  * Calls `onChange` once per burst of file events (debounced). chokidar's `atomic` option folds
  * an editor's write-to-temp-then-rename into one change, so the file stays watched after it.
  */
-export function watchConfig(
+export async function watchConfig(
   paths: readonly string[],
   onChange: () => void,
   logger: Logger,
   debounceMs = 100,
-): ConfigWatcher {
+): Promise<ConfigWatcher> {
+  const { watch } = await import('chokidar'); // only under --watch
   let timer: NodeJS.Timeout | undefined;
   let watched = new Set(paths.map(watchRoot));
   const watcher: FSWatcher = watch([...watched], {

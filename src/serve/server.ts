@@ -32,7 +32,7 @@ import {
   unroutedDialect,
   type ApiRoute,
 } from './routes.js';
-import { McpBridge, type McpLimits, type ToolRun } from './mcp/bridge.js';
+import type { McpBridge, McpLimits, ToolRun } from './mcp/bridge.js';
 import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import { HttpSink, MemorySink } from './sink.js';
@@ -192,7 +192,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const target = m.value;
     if (target.kind === 'healthz') return sendJson(res, 200, { status: 'ok' });
     if (target.kind === 'mcp') {
-      void mcp.handle(req, res, m.params['workspace'] ?? '').then(() => logBare(req, res, id, t0));
+      mcpBridge()
+        .then((bridge) => bridge.handle(req, res, m.params['workspace'] ?? ''))
+        .catch((err: unknown) => {
+          if (!res.headersSent) sendError(res, DEFAULT_DIALECT, toGwError(err, logger, id));
+          else res.destroy();
+        })
+        .finally(() => logBare(req, res, id, t0));
       return;
     }
     const table = current;
@@ -307,18 +313,25 @@ export function createGateway(opts: GatewayOptions): Gateway {
     return { requestId: id, endpoint: ctx.endpoint, status: sink.status, text: sink.text() };
   };
 
-  const mcp = new McpBridge({
-    logger,
-    table: () => current,
-    limits: {
-      maxBodyBytes: settings.proxy.maxBodyBytes,
-      maxJsonDepth: settings.proxy.maxJsonDepth,
-      bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
-      ...opts.mcpSessions,
-    },
-    clock: opts.clock,
-    runTool,
-  });
+  // The MCP SDK (and zod with it) is about 25 MB of memory: loaded on the first MCP request,
+  // not by every gateway.
+  let mcp: McpBridge | undefined;
+  let mcpLoading: Promise<McpBridge> | undefined;
+  const mcpBridge = (): Promise<McpBridge> =>
+    (mcpLoading ??= import('./mcp/bridge.js').then(({ McpBridge }) => (mcp = newBridge(McpBridge))));
+  const newBridge = (Bridge: typeof McpBridge): McpBridge =>
+    new Bridge({
+      logger,
+      table: () => current,
+      limits: {
+        maxBodyBytes: settings.proxy.maxBodyBytes,
+        maxJsonDepth: settings.proxy.maxJsonDepth,
+        bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
+        ...opts.mcpSessions,
+      },
+      clock: opts.clock,
+      runTool,
+    });
 
   /**
    * gw ends a request itself. Before the answer started, `err` is the answer (and the socket
@@ -416,7 +429,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const changed = current !== undefined && current.hash !== table.hash;
       current = table;
       opts.pools.sync(table);
-      if (changed) mcp.tableChanged();
+      if (changed) mcp?.tableChanged();
     },
     get table() {
       return current;
@@ -428,7 +441,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       closing ??= (async () => {
         for (const l of listeners) l.stopAccepting();
         await drain();
-        await mcp.close();
+        if (mcpLoading !== undefined) await (await mcpLoading.catch(() => undefined))?.close();
         await Promise.all(listeners.map((l) => l.closeAll()));
         await opts.pools.close();
         opts.usageLog.close();

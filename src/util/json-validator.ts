@@ -2,8 +2,20 @@
 // routing table and the manifest checks use it to reject a schema that does not compile.
 // One Ajv instance per compiler (not per module): Ajv caches every schema it compiles, so a
 // process-wide instance would grow with every reload; this one is dropped with its table.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+
+// Ajv is loaded with the first schema (about 10 MB of memory): a gateway whose endpoints have no
+// schemas never loads it. Both packages are CommonJS, so require() keeps compiling synchronous.
+const require = createRequire(import.meta.url);
+
+function newAjv(): Ajv2020 {
+  const { Ajv2020: Ajv } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const addFormats = require('ajv-formats') as { default: (ajv: Ajv2020) => unknown };
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats.default(ajv);
+  return ajv;
+}
 
 /** The failures of one value as messages; empty when it is valid (compile's CompiledValidator). */
 export type JsonValidator = (value: unknown) => readonly string[];
@@ -43,10 +55,7 @@ export function createSchemaCompiler(): (schema: unknown) => SchemaCompileResult
     const cached = byText.get(text);
     if (cached !== undefined) return cached;
     // Created on first use: most tables have no schemas and should not pay for an Ajv.
-    if (ajv === undefined) {
-      ajv = new Ajv2020({ allErrors: true, strict: false });
-      addFormats.default(ajv);
-    }
+    ajv ??= newAjv();
     let result: SchemaCompileResult;
     try {
       result = { ok: true, validator: wrap(ajv.compile(rest)) };

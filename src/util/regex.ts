@@ -2,7 +2,13 @@
 // compiler share this one reader, so a pattern the validator accepts is the pattern the gateway
 // runs. RE2 (re2js) has no backtracking: whatever the pattern, a caller's text is scanned in time
 // proportional to its length, so a pattern such as (a+)+$ cannot stall the request path.
-import { RE2JS } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
+
+// Loaded with the first pattern (a table without regex rules never holds the engine); require()
+// (re2js ships CommonJS too) keeps compileRegex synchronous.
+const require = createRequire(import.meta.url);
+let engine: typeof RE2JS | undefined;
 
 export interface LinearRegex {
   /** True when the pattern matches anywhere in `text` (the fast DFA path). */
@@ -19,7 +25,8 @@ export interface LinearRegex {
 export function compileRegex(pattern: string): LinearRegex {
   let re: RE2JS;
   try {
-    re = RE2JS.compile(pattern);
+    engine ??= (require('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+    re = engine.compile(pattern);
   } catch (err) {
     throw new SyntaxError((err as Error).message);
   }

@@ -179,6 +179,22 @@ test('a build worker that runs out of memory fails that build; this process live
   assert.deepEqual(await chatBig(url, 'm-0'), { status: 200, text: 'three-0' });
 });
 
+test('an idle build worker is stopped (its memory goes back) and the next build starts a fresh one', async () => {
+  let stopped!: () => void;
+  const idleStop = new Promise<void>((resolve) => (stopped = resolve));
+  const b = createOffThreadBuilder({ idleMs: 50, onIdleStop: () => stopped() });
+  try {
+    const first = await b.buildManifests(bigManifests(1, 'idle-a'), base);
+    assert.ok(first.ok);
+    await idleStop;
+    const next = await b.buildManifests(bigManifests(2, 'idle-b'), base);
+    assert.ok(next.ok, 'a build after the idle stop works');
+    assert.notEqual(next.table.hash, first.table.hash);
+  } finally {
+    await b.close();
+  }
+});
+
 test('after close() a build fails with a message instead of starting a worker', async () => {
   const b = createOffThreadBuilder();
   await b.close();

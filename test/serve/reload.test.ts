@@ -109,7 +109,7 @@ describe('reload', () => {
   test('--watch: editor-style rename writes trigger the reload, also after the first rename', async () => {
     const logger = createLogger({ level: 'silent' });
     let notify: (() => void) | undefined;
-    const watcher = watchConfig(
+    const watcher = await watchConfig(
       [join(gw.dir, 'gateway.yaml'), join(gw.dir, 'manifests')],
       () => notify?.(),
       logger,

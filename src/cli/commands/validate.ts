@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
 import { hasErrors } from '../../manifest/diagnostics.js';
-import { validateConfig } from '../../manifest/validate.js';
 import { renderDiagnostics, summarize, type OutputFormat } from '../render/diagnostics.js';
 import { readStdin, type CliIO } from '../io.js';
 
@@ -16,6 +15,8 @@ export function registerValidate(program: Command, io: CliIO): void {
     .option('--env', 'also require every ${env:…} to be set and every ${file:…} to exist', false)
     .option('--strict', 'treat warnings as errors', false)
     .action(async (o: { config?: string; file?: string[]; output: OutputFormat; env: boolean; strict: boolean }) => {
+      // Loaded here, not with the CLI: `gw serve` never needs the checks on its serving thread.
+      const { validateConfig } = await import('../../manifest/validate.js');
       const v = await validateConfig({
         ...(o.config ? { configPath: o.config } : {}),
         ...(o.file ? { files: o.file } : {}),
