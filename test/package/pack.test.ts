@@ -1,16 +1,19 @@
 // What `npm pack` ships: the files the installed `gw` needs (and none of src/ or test/), source maps
 // that carry their own sources (src/ is not shipped), the license, and a package name that is
 // not the bare command name. Reads the real `npm pack --dry-run` list and the built dist/.
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   name: string;
+  version: string;
   license: string;
   bin: Record<string, string>;
   main: string;
@@ -121,3 +124,35 @@ test('engines names the Node.js versions CI tests, and CI runs each of them', ()
   assert.match(ci, /^npm test$/m);
   for (const major of majors.slice(1)) assert.match(ci, new RegExp(`^scripts/test-on-node\\.sh ${major}$`, 'm'));
 });
+
+const temp: string[] = [];
+after(async () => {
+  for (const d of temp) await rm(d, { recursive: true, force: true });
+});
+
+test(
+  'the packed tarball alone runs: gw --version and gw validate of its bundled gateway.yaml',
+  { skip: !built && 'run npm run build first' },
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gw-pack-'));
+    temp.push(dir);
+    const run = promisify(execFile);
+    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
+    assert.equal(filename, `${pkg.name}-${pkg.version}.tgz`);
+    await run('tar', ['-xzf', join(dir, filename), '-C', dir]);
+    // The dependencies are this checkout's (installing them would compile better-sqlite3 again).
+    await symlink(join(ROOT, 'node_modules'), join(dir, 'package', 'node_modules'));
+    const bin = join(dir, 'package', 'bin', 'gw');
+    const version = await run(process.execPath, [bin, '--version'], { cwd: dir });
+    assert.match(version.stdout, /\d+\.\d+\.\d+/);
+    const checked = await run(process.execPath, [bin, 'validate', '-c', join(dir, 'package', 'gateway.yaml')], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: '1', GW_ADMIN_KEY: '' },
+    });
+    assert.match(checked.stdout, /valid/);
+  },
+);
