@@ -62,6 +62,31 @@ test('the unit reloads with SIGHUP, stops with SIGTERM past the default drain ti
   assert.ok('GW_ADMIN_KEY' in template);
 });
 
+const systemdAnalyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((p) => existsSync(p));
+
+test(
+  'systemd-analyze verify accepts the unit: every directive known, nothing to warn about',
+  { skip: systemdAnalyze === undefined && 'systemd-analyze is not installed' },
+  async () => {
+    // Its ExecStart must name an executable that exists: this checkout's bin/gw stands in for /opt/gw's.
+    const text = readFileSync(join(ROOT, 'examples', 'systemd', 'gw.service'), 'utf8').replaceAll(
+      '/opt/gw/node_modules/.bin/gw',
+      GW_BIN,
+    );
+    const file = join(dir, 'gw.service');
+    await writeFile(file, text);
+    const r = await promisify(execFile)(systemdAnalyze as string, ['verify', file]).then(
+      (ok) => ({ code: 0, out: ok.stdout + ok.stderr }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: e.code ?? -1,
+        out: (e.stdout ?? '') + (e.stderr ?? ''),
+      }),
+    );
+    assert.equal(r.code, 0, r.out);
+    assert.equal(r.out.trim(), '');
+  },
+);
+
 async function chat(url: string, model: string): Promise<{ status: number; text: string }> {
   const r = await fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
