@@ -1,7 +1,7 @@
-// The programmatic API of the `gw` package (package.json main/types): start a gateway from a
+// The programmatic API of the `gw-ai-gateway` package (package.json main/types): start a gateway from a
 // gateway.yaml, and validate manifests the way `gw validate` does. Everything else is internal.
 //
-//   import { startGateway, validateManifests } from 'gw';
+//   import { startGateway, validateManifests } from 'gw-ai-gateway';
 //   const gw = await startGateway({ configPath: 'gateway.yaml' });
 //   // ... requests to gw.url (proxy) and gw.adminUrl (admin API) ...
 //   await gw.close();

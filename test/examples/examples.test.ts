@@ -10,7 +10,10 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 const GW = join(ROOT, 'bin', 'gw');
-const FOLDERS = readdirSync(join(ROOT, 'examples')).filter((n) => statSync(join(ROOT, 'examples', n)).isDirectory());
+// Folders of manifests; examples/systemd holds a unit file and no YAML (test/deploy checks it).
+const FOLDERS = readdirSync(join(ROOT, 'examples')).filter(
+  (n) => statSync(join(ROOT, 'examples', n)).isDirectory() && yamlFiles(join(ROOT, 'examples', n)).length > 0,
+);
 
 interface JsonReport {
   valid: boolean;
