@@ -1,6 +1,8 @@
 // A fake OpenAI-compatible upstream for the serve benchmark: a fixed small chat.completion,
 // or a short SSE stream when the request asks for one. Run as its own process so its CPU
 // is not shared with the load generator; prints `listening <port>` once bound to 127.0.0.1.
+// `--slow INTERVAL_MS CHUNKS` (the many-streams benchmark): a stream sends its first content
+// chunk at once, then one every INTERVAL_MS, CHUNKS in all, as a model generating tokens would.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -22,6 +24,28 @@ const CONTENT = [chunk({ content: 'Hello' }), chunk({ content: ' from the' }), c
 const FINISH = chunk({}, 'stop');
 const USAGE = `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'bench-upstream-model', choices: [], usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 } })}\n\n`;
 
+const slowArg = process.argv.indexOf('--slow');
+const SLOW =
+  slowArg === -1
+    ? undefined
+    : { intervalMs: Number(process.argv[slowArg + 1]), chunks: Number(process.argv[slowArg + 2]) };
+const TOKEN = chunk({ content: 'tok ' });
+
+function slowStream(res: ServerResponse, intervalMs: number, chunks: number): void {
+  res.write(ROLE + TOKEN);
+  let sent = 1;
+  const timer = setInterval(() => {
+    if (sent < chunks) {
+      res.write(TOKEN);
+      sent++;
+      return;
+    }
+    clearInterval(timer);
+    res.end(FINISH + USAGE + 'data: [DONE]\n\n');
+  }, intervalMs);
+  res.on('close', () => clearInterval(timer));
+}
+
 function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
   if (req.method === 'GET' && req.url === '/v1/models') {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -40,6 +64,7 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  if (SLOW !== undefined) return slowStream(res, SLOW.intervalMs, SLOW.chunks);
   res.flushHeaders();
   res.write(ROLE);
   for (const c of CONTENT) res.write(c);

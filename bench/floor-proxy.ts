@@ -1,6 +1,6 @@
 // The floor for a Node.js proxy on this machine: node:http in, one keep-alive undici Pool out,
 // the JSON body parsed and re-serialised both ways (as any gateway that maps models and reads
-// usage must), nothing else. The serve benchmark runs it beside gw so gw's figures can be read
+// usage must), nothing else; a streamed answer is piped through untouched. The serve benchmark runs it beside gw so gw's figures can be read
 // against what Node itself costs here. Prints `listening <port>`; argv[2] is the upstream port.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +24,13 @@ const server = createServer({ keepAlive: true }, (req, res) => {
         body: JSON.stringify(body),
       })
       .then(async (up) => {
+        if (body['stream'] === true) {
+          // A stream is piped as it comes: the least any proxy does with one.
+          res.writeHead(up.statusCode, { 'content-type': String(up.headers['content-type'] ?? 'text/event-stream') });
+          up.body.pipe(res);
+          res.on('close', () => up.body.destroy());
+          return;
+        }
         const answer = JSON.parse(await up.body.text()) as Record<string, unknown>;
         answer['model'] = 'bench-model';
         const out = JSON.stringify(answer);
