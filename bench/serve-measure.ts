@@ -54,15 +54,21 @@ export async function load(t: Target, connections: number, seconds: number): Pro
 interface Timing {
   /** ms from sending the request to its first body byte. */
   readonly firstByte: number;
+  /** ms from sending the request to the first non-empty `content` of a streamed answer. */
+  readonly firstContent: number;
   /** ms from sending the request to the end of the body. */
   readonly total: number;
   readonly status: number;
 }
 
+/** A token of text in an OpenAI chunk (the role chunk's empty content is not one). */
+const FIRST_CONTENT = /"content":"[^"]/;
+
 function once(t: Target, agent: Agent, body: string): Promise<Timing> {
   return new Promise((done, fail) => {
     const t0 = performance.now();
     let firstByte = -1;
+    let firstContent = -1;
     const req = request(
       t.url,
       {
@@ -71,10 +77,13 @@ function once(t: Target, agent: Agent, body: string): Promise<Timing> {
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...t.headers },
       },
       (res) => {
-        res.on('data', () => {
+        res.on('data', (b: Buffer) => {
           if (firstByte < 0) firstByte = performance.now() - t0;
+          if (firstContent < 0 && FIRST_CONTENT.test(b.toString('latin1'))) firstContent = performance.now() - t0;
         });
-        res.on('end', () => done({ firstByte, total: performance.now() - t0, status: res.statusCode ?? 0 }));
+        res.on('end', () =>
+          done({ firstByte, firstContent, total: performance.now() - t0, status: res.statusCode ?? 0 }),
+        );
         res.on('error', fail);
       },
     );
@@ -96,7 +105,7 @@ export interface PairResult {
 
 /**
  * `count` requests to each of a and b, alternating, one keep-alive socket per target.
- * Measures the whole answer, or with `stream` the first body byte of a streamed answer.
+ * Measures the whole answer, or with `stream` the first content token of a streamed answer.
  */
 export async function paired(a: Target, b: Target, count: number, stream: boolean): Promise<PairResult> {
   const agents = [
@@ -120,8 +129,10 @@ export async function paired(a: Target, b: Target, count: number, stream: boolea
         failures++;
         continue;
       }
-      const va = stream ? ra.firstByte : ra.total;
-      const vb = stream ? rb.firstByte : rb.total;
+      // A stream's latency is its time to the first content token: the first byte may be
+      // headers or a role chunk that a gateway could send before the model said anything.
+      const va = stream ? ra.firstContent : ra.total;
+      const vb = stream ? rb.firstContent : rb.total;
       times[0].push(va);
       times[1].push(vb);
       diffs.push(vb - va);

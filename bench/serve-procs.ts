@@ -111,6 +111,22 @@ export async function writeGatewayDir(
   // enforcing them costs per request, not what refusing costs.
   const limits =
     opts.limits === true ? '  limits: { rpm: 1000000000, tpm: 1000000000, monthlyBudgetUsd: 100000000 }\n' : '';
+  // And one input guardrail (a regex and keywords) that never matches the bench prompt.
+  const guardrail = opts.limits === true ? '  guardrails: [bench-secrets]\n' : '';
+  const guardrailDoc =
+    opts.limits === true
+      ? `---
+apiVersion: gw/v1
+kind: Guardrail
+metadata: { name: bench-secrets }
+spec:
+  stage: input
+  action: block
+  rules:
+    - regex: '(?i)api[_-]?key\\s*[:=]\\s*\\S+'
+    - keywords: [internal-only, do-not-share]
+`
+      : '';
   const callerKey = `gw-bench-${randomBytes(16).toString('hex')}`;
   const hash = createHash('sha256').update(callerKey).digest('hex');
   await mkdir(join(dir, 'manifests'), { recursive: true });
@@ -149,14 +165,14 @@ spec:
       - provider: upstream
         models: { ${BENCH_MODEL}: ${UPSTREAM_MODEL} }
   defaultModel: ${BENCH_MODEL}
-${limits}---
+${limits}${guardrail}---
 apiVersion: gw/v1
 kind: ApiKey
 metadata: { name: bench }
 spec:
   keyHash: sha256:${hash}
   scopes: [chat]
-${limits}`,
+${limits}${guardrailDoc}`,
   );
   let resources = 3;
   if (extra > 0) {
