@@ -261,3 +261,12 @@ test(
     await mkdir(join(dir, 'empty'));
   },
 );
+
+test('gw apply --output markdown: the plan and the outcome, for $GITHUB_STEP_SUMMARY', { skip }, async () => {
+  const before = await liveRevision();
+  const r = await gwIn(['apply', '-f', await write('v6.yaml', manifests({ targets: ['mock-b'] })), '-o', 'markdown']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^### gw apply against http:\/\/127\.0\.0\.1:\d+ \(revision \d+\)\n/);
+  assert.match(r.stdout, /```diff\n! update endpoint bot\n/);
+  assert.match(r.stdout, new RegExp(`Applied: revision ${(before ?? 0) + 1}\\.\\n$`));
+});
