@@ -72,6 +72,10 @@ export const ERRORS = {
     area: 'cli',
     summary: 'gw apply would delete resources and was not confirmed (--yes, or answer on a TTY)',
   },
+  GW_ERR_PLAN_FILE: {
+    area: 'cli',
+    summary: 'a saved plan (gw diff --out) cannot be read, is not a gw plan, or cannot be written',
+  },
   GW_ERR_ADMIN_LISTEN: {
     area: 'cli',
     summary: 'gw serve cannot start the admin listener (no admin key on a non-loopback address, or the port is taken)',

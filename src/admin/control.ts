@@ -51,8 +51,20 @@ export interface ApplyRequest {
   /** The revision the caller planned against; 0 means "none yet". */
   readonly ifRevision?: number | undefined;
   readonly source?: string;
+  /** Who asked (user@host, a CI actor), recorded with the revision. */
+  readonly actor?: string | undefined;
   /** The number to record it under when free here (a fleet apply carries the applying instance's). */
   readonly revision?: number | undefined;
+}
+
+export interface RollbackRequest {
+  /** The revision to go back to; default the one before the current. */
+  readonly revision?: number | undefined;
+  /** Plan only: report what the rollback would change, change nothing. */
+  readonly dryRun?: boolean;
+  /** Roll back only when the gateway is still at this revision (0: none yet). */
+  readonly ifRevision?: number | undefined;
+  readonly actor?: string | undefined;
 }
 
 export type ApplyOutcome =
@@ -68,6 +80,7 @@ export type ApplyOutcome =
 
 export type RollbackOutcome =
   | { readonly kind: 'not-found'; readonly message: string }
+  | { readonly kind: 'conflict'; readonly currentRevision: number }
   | { readonly kind: 'invalid'; readonly diagnostics: readonly Diagnostic[] }
   | {
       readonly kind: 'done';
@@ -82,7 +95,13 @@ export interface CommitOptions {
   readonly strict?: boolean;
   /** The number to record it under when free (default: the revision floor). */
   readonly revision?: number | undefined;
+  readonly actor?: string | undefined;
 }
+
+/** Config changes made from the admin API, which a file reload may silently replace. */
+const API_SOURCES: ReadonlySet<string> = new Set(['apply', 'rollback']);
+/** Config changes that come from the files. */
+const FILE_SOURCES: ReadonlySet<string> = new Set(['watch', 'sighup']);
 
 export class ControlPlane {
   readonly #opts: ControlPlaneOptions;
@@ -121,9 +140,23 @@ export class ControlPlane {
   commit(built: Built, source: string, opts: CommitOptions = {}): Revision | undefined {
     const { store, logger, metrics } = this.#opts;
     if (this.#current === undefined || this.#current.hash !== built.table.hash) {
+      const replaced = this.#current;
       try {
         const atLeast = opts.revision ?? this.#opts.revisionFloor?.() ?? 1;
-        this.#current = store.record({ hash: built.table.hash, manifests: built.manifests, source, atLeast });
+        this.#current = store.record({
+          hash: built.table.hash,
+          manifests: built.manifests,
+          source,
+          atLeast,
+          ...(opts.actor !== undefined ? { actor: opts.actor } : {}),
+        });
+        if (replaced !== undefined && API_SOURCES.has(replaced.source) && FILE_SOURCES.has(source)) {
+          // The files win over what someone applied: say so, naming both revisions.
+          logger.warn(
+            { revision: this.#current.number, replaced: replaced.number, replacedSource: replaced.source, source },
+            `a file reload (${source}) replaced revision ${replaced.number}, made by gw ${replaced.source}${replaced.actor ? ` (${replaced.actor})` : ''}, with revision ${this.#current.number} from the files; put that change in the manifests or it is lost`,
+          );
+        }
       } catch (err) {
         if (opts.strict === true) throw err;
         // A file change still goes into service: serving what the files say matters more
@@ -157,7 +190,7 @@ export class ControlPlane {
       const report = p.report;
       if (req.dryRun === true || p.empty)
         return { kind: 'done', applied: false, revision: currentNumber, plan: report, diagnostics: built.diagnostics };
-      const rev = this.commit(built, source, { strict: true, revision: req.revision });
+      const rev = this.commit(built, source, { strict: true, revision: req.revision, actor: req.actor });
       this.#opts.logger.info(
         { source, revision: rev?.number, config: built.table.hash, ...p.summary },
         'configuration applied',
@@ -173,10 +206,13 @@ export class ControlPlane {
   }
 
   /** Re-applies revision `number` (default: the one before the current) as a new revision. */
-  rollback(number?: number): Promise<RollbackOutcome> {
+  rollback(req: RollbackRequest = {}): Promise<RollbackOutcome> {
     return this.exclusive(async () => {
       const { store } = this.#opts;
       const current = this.#current;
+      const number = req.revision;
+      if (req.ifRevision !== undefined && req.ifRevision !== (current?.number ?? 0))
+        return { kind: 'conflict', currentRevision: current?.number ?? 0 };
       const target =
         number !== undefined ? store.get(number) : current !== undefined ? store.before(current.number) : undefined;
       if (target === undefined) {
@@ -191,10 +227,11 @@ export class ControlPlane {
         return { kind: 'invalid', diagnostics: built.diagnostics };
       }
       const report = planOf(built, live).report;
-      if (current !== undefined && current.hash === built.table.hash) {
-        return { kind: 'done', applied: false, revision: current.number, rolledBackTo: target.number, plan: report };
+      if ((current !== undefined && current.hash === built.table.hash) || req.dryRun === true) {
+        const revision = current?.number ?? 0;
+        return { kind: 'done', applied: false, revision, rolledBackTo: target.number, plan: report };
       }
-      const rev = this.commit(built, 'rollback', { strict: true });
+      const rev = this.commit(built, 'rollback', { strict: true, actor: req.actor });
       this.#opts.logger.info(
         { revision: rev?.number, rolledBackTo: target.number, config: built.table.hash },
         'configuration rolled back',

@@ -117,6 +117,21 @@ function optionalInt(body: Record<string, unknown>, name: string): number | unde
 }
 
 const SOURCE = /^[A-Za-z0-9._:-]{1,32}$/;
+/** Who applied: printable text without control characters, at most 64. */
+const ACTOR = /^[^\p{Cc}]{1,64}$/u;
+
+function optionalActor(body: Record<string, unknown>): { actor?: string } {
+  const v = body['actor'];
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'string' || !ACTOR.test(v)) throw bad('actor must be text of 1 to 64 characters');
+  return { actor: v };
+}
+
+function optionalBool(body: Record<string, unknown>, name: string): boolean {
+  const v = body[name];
+  if (v !== undefined && typeof v !== 'boolean') throw bad(`${name} must be true or false`);
+  return v === true;
+}
 
 function configAnswer(rev: Revision | undefined): unknown {
   return {
@@ -150,7 +165,18 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
         const list = d.store.list(intParam(query, 'limit', 50, 1, 1000));
         return {
           status: 200,
-          json: { revisions: list.map((r) => ({ ...r, appliedAt: new Date(r.appliedAt).toISOString() })) },
+          json: {
+            revisions: list.map((r) => {
+              // What it changed against the one before (the plan `gw revisions show N` prints).
+              const diff = revisionDiff(d.store, r.number);
+              return {
+                ...r,
+                appliedAt: new Date(r.appliedAt).toISOString(),
+                previous: diff.previous,
+                changes: diff.diff.summary,
+              };
+            }),
+          },
         };
       },
     },
@@ -170,6 +196,7 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
           dryRun: dryRun === true,
           ifRevision: optionalInt(body, 'ifRevision'),
           ...(source !== undefined ? { source } : {}),
+          ...optionalActor(body),
         });
         if (out.kind === 'conflict') {
           return errorAnswer(
@@ -196,8 +223,20 @@ export function adminRoutes(d: AdminDeps): AdminRoute[] {
       method: 'POST',
       path: '/admin/v1/rollback',
       handle: async ({ body = {} }) => {
-        const out = await d.control.rollback(optionalInt(body, 'revision'));
+        const out = await d.control.rollback({
+          revision: optionalInt(body, 'revision'),
+          dryRun: optionalBool(body, 'dryRun'),
+          ifRevision: optionalInt(body, 'ifRevision'),
+          ...optionalActor(body),
+        });
         if (out.kind === 'not-found') return errorAnswer('GW_ERR_REVISION_NOT_FOUND', out.message);
+        if (out.kind === 'conflict') {
+          return errorAnswer(
+            'GW_ERR_REVISION_CONFLICT',
+            `the gateway is at revision ${out.currentRevision}, not the expected one; nothing was rolled back`,
+            { currentRevision: out.currentRevision },
+          );
+        }
         if (out.kind === 'invalid') {
           return errorAnswer(
             'GW_ERR_CONFIG_INVALID',

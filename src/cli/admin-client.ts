@@ -23,6 +23,36 @@ export interface ApplyRequest {
   readonly dryRun?: boolean;
   readonly ifRevision?: number;
   readonly source?: string;
+  /** Who applied (user@host, the CI actor): recorded with the revision. */
+  readonly actor?: string;
+}
+
+export interface RollbackRequest {
+  readonly revision?: number;
+  readonly dryRun?: boolean;
+  readonly ifRevision?: number;
+  readonly actor?: string;
+}
+
+/** GET /admin/v1/revisions: one revision and what it changed against the one before. */
+export interface RevisionListItem {
+  readonly number: number;
+  readonly hash: string;
+  readonly appliedAt: string;
+  readonly source: string;
+  readonly actor: string | null;
+  readonly resources: number;
+  readonly previous: number | null;
+  readonly changes: PlanJson['summary'];
+}
+
+/** GET /admin/v1/revisions/diff?revision=N. */
+export interface RevisionDiffResponse {
+  readonly revision: number;
+  readonly previous: number | null;
+  readonly source: string;
+  readonly appliedAt: string;
+  readonly diff: PlanJson;
 }
 
 export interface ApplyResponse {
@@ -100,7 +130,9 @@ export interface AdminClient {
   readonly baseUrl: string;
   config(): Promise<AdminConfig>;
   apply(body: ApplyRequest): Promise<ApplyResponse>;
-  rollback(revision?: number): Promise<RollbackResponse>;
+  rollback(req: RollbackRequest): Promise<RollbackResponse>;
+  revisions(limit?: number): Promise<{ readonly revisions: readonly RevisionListItem[] }>;
+  revisionDiff(revision: number): Promise<RevisionDiffResponse>;
   status(): Promise<StatusResponse>;
   /** The route dry run against the table in service, with the limits' and budgets' live readings. */
   route(keyHash: string, model: string): Promise<LiveRouteExplanation>;
@@ -235,8 +267,13 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
     baseUrl,
     config: () => call<AdminConfig>('GET', '/admin/v1/config'),
     apply: (body) => call<ApplyResponse>('POST', '/admin/v1/apply', body),
-    rollback: (revision) =>
-      call<RollbackResponse>('POST', '/admin/v1/rollback', revision === undefined ? {} : { revision }),
+    rollback: (req) => call<RollbackResponse>('POST', '/admin/v1/rollback', req),
+    revisions: (limit) =>
+      call<{ revisions: RevisionListItem[] }>(
+        'GET',
+        `/admin/v1/revisions${limit !== undefined ? `?limit=${limit}` : ''}`,
+      ),
+    revisionDiff: (revision) => call<RevisionDiffResponse>('GET', `/admin/v1/revisions/diff?revision=${revision}`),
     status: () => call<StatusResponse>('GET', '/admin/v1/status'),
     route: (keyHash, model) => call<LiveRouteExplanation>('POST', '/admin/v1/route', { keyHash, model }),
   };

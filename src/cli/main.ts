@@ -14,6 +14,8 @@ import { registerDiff } from './commands/diff.js';
 import { registerApply } from './commands/apply.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
+import { registerRevisions } from './commands/revisions.js';
+import { registerExport } from './commands/export.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
@@ -39,6 +41,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerApply(program, io);
   registerRollback(program, io);
   registerStatus(program, io);
+  registerRevisions(program, io);
+  registerExport(program, io);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {

@@ -6,7 +6,16 @@ import { glob } from 'tinyglobby';
 import type { Diagnostic } from './diagnostics.js';
 import { parseYaml } from './parse.js';
 import { validateDocument } from './schema.js';
-import type { GatewayResource, LoadResult, Manifest, Resource } from './types.js';
+import type { BrokenResource, GatewayResource, LoadResult, Manifest, Resource } from './types.js';
+import { isObject } from '../util/is-object.js';
+
+/** The kind, name and workspace of a document that failed its schema check, when it names them. */
+function brokenIdentity(value: unknown): BrokenResource | undefined {
+  if (!isObject(value) || typeof value['kind'] !== 'string' || !isObject(value['metadata'])) return undefined;
+  const { name, workspace } = value['metadata'];
+  if (typeof name !== 'string') return undefined;
+  return { kind: value['kind'], name, workspace: typeof workspace === 'string' ? workspace : 'default' };
+}
 
 /** Larger files are refused: manifests are small, and a runaway file must not stall CI. */
 export const MAX_FILE_BYTES = 4 * 1024 * 1024;
@@ -27,6 +36,7 @@ export async function loadManifests(inputs: readonly string[], opts: LoadOptions
   const texts = await readAll(files, cwd, opts, diagnostics);
 
   const resources: Resource[] = [];
+  const broken: BrokenResource[] = [];
   let gateway: GatewayResource | undefined;
   for (const { display, dir, text } of texts) {
     const parsed = parseYaml(text, display, dir);
@@ -35,6 +45,8 @@ export async function loadManifests(inputs: readonly string[], opts: LoadOptions
       const problems = validateDocument(doc.value, doc.source);
       if (problems.length > 0) {
         diagnostics.push(...problems);
+        const id = brokenIdentity(doc.value);
+        if (id !== undefined) broken.push(id);
         continue;
       }
       const manifest = doc.value as Manifest;
@@ -62,7 +74,7 @@ export async function loadManifests(inputs: readonly string[], opts: LoadOptions
       }
     }
   }
-  return { gateway, resources, diagnostics, files: texts.map((t) => t.display) };
+  return { gateway, resources, broken, diagnostics, files: texts.map((t) => t.display) };
 }
 
 /** Expands inputs into absolute file paths, in a stable order, without duplicates. */

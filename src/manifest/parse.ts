@@ -144,7 +144,14 @@ function parseYamlChecked(text: string, file: string, dir: string): ParseResult 
       // yaml turns an exception of its own (a stack overflow) into an error entry: not its words.
       if (/call stack|recursion/i.test(e.message))
         problem('GW_ERR_MANIFEST_TOO_DEEP', 'the YAML nests too deeply to read; flatten it', at);
-      else problem(YAML_CODE[e.code] ?? 'GW_ERR_MANIFEST_PARSE', yamlMessage(e.code, e.message), at);
+      else if (e.code === 'DUPLICATE_KEY') {
+        const dup = duplicateKey(doc, e.pos[0], pos);
+        const message =
+          dup === undefined
+            ? yamlMessage(e.code, e.message)
+            : `the key "${dup.key}" is given twice in this mapping; the first is at line ${dup.first.line}. YAML keeps one value per key, so remove or rename one`;
+        problem('GW_ERR_MANIFEST_DUPLICATE_KEY', message, dup?.second ?? at, dup?.path ?? '');
+      } else problem(YAML_CODE[e.code] ?? 'GW_ERR_MANIFEST_PARSE', yamlMessage(e.code, e.message), at);
     }
     if (doc.errors.length > 0 || doc.contents === null) return;
     let value: unknown;
@@ -165,6 +172,44 @@ function parseYamlChecked(text: string, file: string, dir: string): ParseResult 
   });
   if (docs.length === 0 && diagnostics.length === 0) diagnostics.push(emptyFile(file));
   return { docs, diagnostics };
+}
+
+/**
+ * The repeated key nearest to `offset` (where yaml reported it): its text, where its first and
+ * second occurrences are, and the path of the mapping that holds it.
+ */
+function duplicateKey(
+  doc: Document,
+  offset: number,
+  pos: (offset: number) => Position,
+): { key: string; first: Position; second: Position; path: string } | undefined {
+  let best: { key: string; first: number; second: number; path: string } | undefined;
+  visit(doc, {
+    Map(_, map, ancestry) {
+      const seen = new Map<string, number>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        const start = pair.key.range?.[0] ?? 0;
+        const first = seen.get(key);
+        if (first === undefined) {
+          seen.set(key, start);
+          continue;
+        }
+        if (best === undefined || Math.abs(start - offset) < Math.abs(best.second - offset)) {
+          const path = ancestry
+            .filter(isPair)
+            .map((p) => (isScalar(p.key) ? String(p.key.value) : '?'))
+            .concat(key)
+            .join('.');
+          best = { key, first, second: start, path };
+        }
+      }
+    },
+  });
+  return best === undefined
+    ? undefined
+    : { key: best.key, first: pos(best.first), second: pos(best.second), path: best.path };
 }
 
 /** Reports keys that are collections ("? [a]: b"), which have no JSON equivalent. */

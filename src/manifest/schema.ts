@@ -5,6 +5,14 @@ import { createRequire } from 'node:module';
 import { SCHEMA_FILE_OF_KIND, schemaFile } from '../util/schemas.js';
 import { formatPath, type Diagnostic } from './diagnostics.js';
 import type { Kind, SourceDoc } from './types.js';
+import { closest } from './semantic/names.js';
+
+/** "did you mean X? " for a typo of one of `candidates` (case-insensitive), else ''. */
+function suggest(got: string, candidates: readonly string[]): string {
+  const exact = candidates.find((c) => c.toLowerCase() === got.toLowerCase());
+  const c = exact ?? closest(got, candidates);
+  return c === undefined || c === got ? '' : `did you mean ${c}? `;
+}
 
 // ajv-formats is CommonJS with a default export that NodeNext typing does not see as callable.
 const addFormats = createRequire(import.meta.url)('ajv-formats') as (a: Ajv2020, formats: string[]) => void;
@@ -65,16 +73,21 @@ export function validateDocument(value: unknown, source: SourceDoc): Diagnostic[
     typeof kind === 'string' && (KINDS as string[]).includes(kind) ? validatorFor(kind as Kind) : undefined;
   if (!validate) {
     const got = kind === undefined ? 'kind is missing' : `kind ${JSON.stringify(kind)} is unknown`;
-    return [at(['kind'], `${got}; use one of ${KINDS.join(', ')}`, { code: 'GW_ERR_SCHEMA_UNKNOWN_KIND' })];
+    const hint = typeof kind === 'string' ? suggest(kind, KINDS) : '';
+    return [at(['kind'], `${got}; ${hint}use one of ${KINDS.join(', ')}`, { code: 'GW_ERR_SCHEMA_UNKNOWN_KIND' })];
   }
   if (validate(value)) return [];
   return dedupe(validate.errors ?? []).map((e) => {
     const path = pointerToPath(e.instancePath);
     if (e.keyword === 'additionalProperties') {
       const field = String(e.params.additionalProperty);
-      return at([...path, field], `unknown field "${field}"${where(path)}; allowed: ${allowedFields(e)}`, {
-        key: true,
-      });
+      const allowed = allowedFields(e);
+      const hint = suggest(field, allowed);
+      return at(
+        [...path, field],
+        `unknown field "${field}"${where(path)}; ${hint}allowed: ${allowed.length > 0 ? allowed.join(', ') : '(none)'}`,
+        { key: true },
+      );
     }
     if (e.keyword === 'required') {
       return at(path, `missing required field "${String(e.params.missingProperty)}"${where(path)}`, { key: true });
@@ -96,9 +109,9 @@ function pointerToPath(pointer: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-function allowedFields(e: ErrorObject): string {
+function allowedFields(e: ErrorObject): string[] {
   const props = (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return props ? Object.keys(props).join(', ') : '(none)';
+  return props ? Object.keys(props) : [];
 }
 
 function describe(e: ErrorObject): string {
@@ -106,8 +119,17 @@ function describe(e: ErrorObject): string {
   switch (e.keyword) {
     case 'type':
       return `must be ${String(e.params.type)}, got ${typeOf(e.data)}`;
-    case 'enum':
-      return `must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(e.data)}`;
+    case 'enum': {
+      const allowed = e.params.allowedValues as unknown[];
+      const hint =
+        typeof e.data === 'string'
+          ? suggest(
+              e.data,
+              allowed.filter((v): v is string => typeof v === 'string'),
+            )
+          : '';
+      return `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${JSON.stringify(e.data)}${hint === '' ? '' : `; ${hint.trim()}`}`;
+    }
     case 'const':
       return `must be ${JSON.stringify(e.params.allowedValue)}, got ${JSON.stringify(e.data)}`;
     case 'pattern':

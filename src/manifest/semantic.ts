@@ -15,11 +15,13 @@ import { checkNameReferences } from './semantic/references.js';
 import { checkSecrets } from './semantic/secrets.js';
 import { checkTlsSettings } from './semantic/tls.js';
 import { checkValues } from './semantic/values.js';
-import type { Resource } from './types.js';
+import type { BrokenResource, Resource } from './types.js';
 
 export interface SemanticOptions {
   /** --strict: literal secrets and TLS checks turned off are errors instead of warnings. */
   readonly strict: boolean;
+  /** Documents with schema errors (reported already) whose names still count as defined. */
+  readonly broken?: readonly BrokenResource[];
 }
 
 function reportDuplicates(ctx: SemanticContext, duplicates: readonly DuplicateFound[]): void {
@@ -37,7 +39,7 @@ function reportDuplicates(ctx: SemanticContext, duplicates: readonly DuplicateFo
  * Diagnostics come in check order; callers sort them (sortDiagnostics).
  */
 export function checkSemantics(resources: readonly Resource[], opts: SemanticOptions): Diagnostic[] {
-  const { ctx, duplicates } = createContext(resources, opts.strict);
+  const { ctx, duplicates } = createContext(resources, opts.strict, opts.broken ?? []);
   reportDuplicates(ctx, duplicates);
   checkNameReferences(ctx);
   checkModels(ctx);

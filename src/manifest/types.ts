@@ -45,11 +45,23 @@ export type ApiKeyResource = Resource<ApiKey>;
 export type GuardrailResource = Resource<Guardrail>;
 export type GatewayResource = Resource<Gateway>;
 
+/** A document that failed its schema check but names a kind and a name (reported already). */
+export interface BrokenResource {
+  readonly kind: string;
+  readonly name: string;
+  readonly workspace: string;
+}
+
 export interface LoadResult {
   /** The Gateway document, when one was read. */
   readonly gateway: GatewayResource | undefined;
   /** Every schema-valid non-Gateway document. */
   readonly resources: readonly Resource[];
+  /**
+   * Documents with schema errors that still name a kind and a name: their names count as
+   * defined, so references to them do not pile "not defined" errors on the schema error.
+   */
+  readonly broken?: readonly BrokenResource[];
   readonly diagnostics: readonly Diagnostic[];
   /** Every file read, in the order read. */
   readonly files: readonly string[];

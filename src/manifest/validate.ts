@@ -6,7 +6,7 @@ import { sortDiagnostics, type Diagnostic } from './diagnostics.js';
 import { checkReferences, configFolder, resolveReferences } from './env.js';
 import { loadManifests } from './load.js';
 import { checkSemantics } from './semantic.js';
-import type { GatewayResource, Resource } from './types.js';
+import type { BrokenResource, GatewayResource, Resource } from './types.js';
 
 export const DEFAULT_CONFIG = 'gateway.yaml';
 
@@ -49,6 +49,7 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
   let configPath: string | undefined;
   const allFiles: string[] = [...(fromFiles?.files ?? [])];
   const resources: Resource[] = [...(fromFiles?.resources ?? [])];
+  const broken: BrokenResource[] = [...(fromFiles?.broken ?? [])];
   if (fromFiles) diagnostics.push(...fromFiles.diagnostics);
 
   if (!gateway) {
@@ -72,6 +73,7 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
       configPath = wanted;
       allFiles.push(...cfg.files);
       diagnostics.push(...cfg.diagnostics);
+      broken.push(...(cfg.broken ?? []));
       gateway = cfg.gateway;
       // Resources written into gateway.yaml itself count as manifests too.
       const extra = cfg.resources;
@@ -83,6 +85,7 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
           const more = await loadManifests(list, { cwd });
           allFiles.push(...more.files);
           diagnostics.push(...more.diagnostics);
+          broken.push(...(more.broken ?? []));
           listed = [...more.resources];
         }
       }
@@ -98,7 +101,7 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
   const root = configFolder(configPath, cwd);
   if (opts.checkEnv === true) diagnostics.push(...(await resolveReferences(all, env, { root })).diagnostics);
   else diagnostics.push(...(await checkReferences(all, { checkEnv: false, env, root })));
-  diagnostics.push(...checkSemantics(all, { strict: opts.strict ?? false }));
+  diagnostics.push(...checkSemantics(all, { strict: opts.strict ?? false, broken }));
   const final = opts.strict
     ? diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))
     : diagnostics;

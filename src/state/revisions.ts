@@ -19,6 +19,8 @@ export interface RevisionSummary {
   readonly source: RevisionSource;
   /** How many manifests the revision holds. */
   readonly resources: number;
+  /** Who applied it (`gw apply` sends user@host or the CI actor); null for file loads. */
+  readonly actor: string | null;
 }
 
 export interface Revision extends RevisionSummary {
@@ -30,6 +32,8 @@ export interface RecordInput {
   readonly hash: string;
   readonly manifests: readonly Manifest[];
   readonly source: RevisionSource;
+  /** Who asked for it; default none. */
+  readonly actor?: string | undefined;
   /** Epoch ms; default now. */
   readonly at?: number;
   /**
@@ -46,12 +50,20 @@ interface RawRevision {
   applied_at: number;
   source: string;
   resources: number;
+  actor: string | null;
 }
 
-const SUMMARY_COLUMNS = 'number, hash, applied_at, source, json_array_length(manifests) AS resources';
+const SUMMARY_COLUMNS = 'number, hash, applied_at, source, actor, json_array_length(manifests) AS resources';
 
 function toSummary(r: RawRevision): RevisionSummary {
-  return { number: r.number, hash: r.hash, appliedAt: r.applied_at, source: r.source, resources: r.resources };
+  return {
+    number: r.number,
+    hash: r.hash,
+    appliedAt: r.applied_at,
+    source: r.source,
+    resources: r.resources,
+    actor: r.actor ?? null,
+  };
 }
 
 function toRevision(r: RawRevision): Revision {
@@ -87,7 +99,7 @@ export class RevisionStore {
   private constructor(db: Database) {
     this.#db = db;
     this.#insert = db.prepare(
-      'INSERT INTO revisions (number, hash, manifests, applied_at, source) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO revisions (number, hash, manifests, applied_at, source, actor) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.#next = db.prepare('SELECT COALESCE(MAX(number), 0) + 1 FROM revisions').pluck();
     this.#list = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM revisions ORDER BY number DESC LIMIT ?`);
@@ -101,13 +113,15 @@ export class RevisionStore {
     const tx = db.transaction((input: RecordInput): Revision => {
       const number = Math.max(this.#next.get() as number, Math.floor(input.atLeast ?? 0));
       const appliedAt = input.at ?? Date.now();
-      this.#insert.run(number, input.hash, JSON.stringify(input.manifests), appliedAt, input.source);
+      const actor = input.actor ?? null;
+      this.#insert.run(number, input.hash, JSON.stringify(input.manifests), appliedAt, input.source, actor);
       return {
         number,
         hash: input.hash,
         appliedAt,
         source: input.source,
         resources: input.manifests.length,
+        actor,
         manifests: input.manifests,
       };
     });

@@ -159,4 +159,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE requests ADD COLUMN bytes_in INTEGER;
   ALTER TABLE requests ADD COLUMN bytes_out INTEGER;
   `,
+  // 6: who applied a revision (`gw apply` sends user@host or the CI actor); NULL for file loads.
+  `
+  ALTER TABLE revisions ADD COLUMN actor TEXT;
+  `,
 ];

@@ -180,7 +180,7 @@ test('the CLI admin client still applies, reads and rolls back', async () => {
   const applied = await client.apply({ manifests: changed, ifRevision: 1 });
   assert.equal(applied.revision, 2);
   assert.equal((await client.config()).revision, 2);
-  const back = await client.rollback(1);
+  const back = await client.rollback({ revision: 1 });
   assert.equal(back.rolledBackTo, 1);
   assert.equal((await client.status()).revision, back.revision);
   // localhost in --server works the same.

@@ -135,7 +135,15 @@ export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeA
         const revision = applied ? record(b.manifests, 'apply') : (cur?.number ?? 0);
         send(res, 200, { applied, revision, plan: planJson(p), diagnostics: [] });
       } else if (req.method === 'POST' && req.url === '/admin/v1/rollback') {
-        const want = (body as { revision?: number } | undefined)?.revision ?? (cur ? cur.number - 1 : 0);
+        const b = (body ?? {}) as { revision?: number; dryRun?: boolean; ifRevision?: number };
+        if (b.ifRevision !== undefined && b.ifRevision !== (cur?.number ?? 0)) {
+          send(res, 409, {
+            error: { code: 'GW_ERR_REVISION_CONFLICT', message: 'moved', type: 'conflict' },
+            currentRevision: cur?.number ?? null,
+          });
+          return;
+        }
+        const want = b.revision ?? (cur ? cur.number - 1 : 0);
         const target = revisions.find((r) => r.number === want);
         if (target === undefined) {
           send(res, 404, {
@@ -144,8 +152,17 @@ export async function startFakeAdmin(opts: FakeAdminOptions = {}): Promise<FakeA
           return;
         }
         const p = plan(buildSnapshot(target.manifests), buildSnapshot(cur?.manifests ?? []));
+        if (b.dryRun === true) {
+          send(res, 200, {
+            applied: false,
+            revision: cur?.number ?? 0,
+            rolledBackTo: target.number,
+            plan: planJson(p),
+          });
+          return;
+        }
         const revision = record(target.manifests, 'rollback');
-        send(res, 200, { revision, rolledBackTo: target.number, plan: planJson(p) });
+        send(res, 200, { applied: true, revision, rolledBackTo: target.number, plan: planJson(p) });
       } else if (req.method === 'GET' && req.url === '/admin/v1/status') {
         send(res, 200, fake.status);
       } else {

@@ -21,19 +21,21 @@ after(() => fake.close());
 const skip = !existsSync('dist/cli/main.js') && 'run npm run build first';
 
 test('gw rollback: back to the previous revision as a new one, showing what changed', { skip }, async () => {
-  const r = await runGw(['rollback', '--server', fake.url]);
+  const r = await runGw(['rollback', '--server', fake.url], { env: { GW_ACTOR: 'tester' } });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(
     r.stdout,
     '~ update provider mock-llm\n    spec.mock.reply: "three" → "two"\n\nPlan: 0 to create, 1 to update, 0 to delete, 2 unchanged.\nRolled back to revision 2: now at revision 4.\n',
   );
-  assert.deepEqual(fake.calls.at(-1)?.body, {});
+  // A dry run plans first; the rollback itself names what was planned and the revision it was planned at.
+  assert.deepEqual(fake.calls.at(-2)?.body, { dryRun: true });
+  assert.deepEqual(fake.calls.at(-1)?.body, { revision: 2, ifRevision: 3, actor: 'tester' });
 });
 
 test('gw rollback N --output json: the revision is sent; the answer printed as JSON', { skip }, async () => {
-  const r = await runGw(['rollback', '1', '--server', fake.url, '--output', 'json']);
+  const r = await runGw(['rollback', '1', '--server', fake.url, '--output', 'json'], { env: { GW_ACTOR: 'tester' } });
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(fake.calls.at(-1)?.body, { revision: 1 });
+  assert.deepEqual(fake.calls.at(-1)?.body, { revision: 1, ifRevision: 4, actor: 'tester' });
   const out = JSON.parse(r.stdout) as { revision: number; rolledBackTo: number; plan: { summary: { update: number } } };
   assert.deepEqual([out.revision, out.rolledBackTo, out.plan.summary.update], [5, 1, 1]);
 });

@@ -1,6 +1,8 @@
-// examples/ci/gw-ci.sh against a real `gw serve`: check (validate + diff) is green with and
-// without changes, apply applies the example manifests (a request proves it), an invalid manifest
-// fails with exit 1 and changes nothing, and deletes need GW_APPLY_DELETES=1.
+// examples/ci/gw-ci.sh against a real `gw serve`, copied (with the workflow) into a manifest
+// repository of its own, as a user would: check (validate + diff) is green with and without
+// changes, apply applies the example manifests (a request proves it), an invalid manifest fails
+// with exit 1 and changes nothing, deletes need GW_APPLY_DELETES=1, the plan goes to
+// $GITHUB_STEP_SUMMARY as Markdown, and the workflow names only files of that repository.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -8,10 +10,12 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
 import { GW_BIN } from '../helpers/gw.js';
 import { ADMIN_KEY, startGateway, type RunningGateway } from './control-plane-helpers.js';
 
-const SCRIPT = resolve('examples/ci/gw-ci.sh');
+const SCRIPT_SOURCE = resolve('examples/ci/gw-ci.sh');
+const WORKFLOW_SOURCE = resolve('examples/ci/github-workflow.yaml.example');
 const EXAMPLE = resolve('examples/ci/manifests/ci.yaml');
 const skip = !existsSync('dist/cli/main.js') && 'run npm run build first';
 let dir: string;
@@ -26,7 +30,7 @@ interface Run {
 /** sh gw-ci.sh <mode> in the gateway's folder, gw being the built binary. */
 function ci(mode: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((done, fail) => {
-    const child = spawn('sh', [SCRIPT, mode], {
+    const child = spawn('sh', ['ci/gw-ci.sh', mode], {
       cwd: dir,
       env: {
         PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
@@ -63,6 +67,11 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gw-e2e-ci-'));
   await mkdir(join(dir, 'manifests'));
   await copyFile(EXAMPLE, join(dir, 'manifests', 'ci.yaml'));
+  // Copied as the workflow's header says: nothing below runs from gw's own tree.
+  await mkdir(join(dir, 'ci'));
+  await copyFile(SCRIPT_SOURCE, join(dir, 'ci', 'gw-ci.sh'));
+  await mkdir(join(dir, '.github', 'workflows'), { recursive: true });
+  await copyFile(WORKFLOW_SOURCE, join(dir, '.github', 'workflows', 'gw.yaml'));
   gw = await startGateway(dir);
 });
 after(async () => {
@@ -130,4 +139,25 @@ test('deletes: apply refuses them unless GW_APPLY_DELETES=1', { skip }, async ()
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /- delete apikey ci-app[\s\S]*Applied: revision 2/);
   assert.match(await chatCi(), /^401 /);
+});
+
+test('the workflow, copied into a manifest repository, runs only files of that repository', { skip }, async () => {
+  const wf = parse(await readFile(join(dir, '.github', 'workflows', 'gw.yaml'), 'utf8')) as {
+    jobs: Record<string, { steps: { run?: string }[] }>;
+  };
+  const runs = Object.values(wf.jobs).flatMap((j) => j.steps.flatMap((s) => (s.run !== undefined ? [s.run] : [])));
+  assert.ok(runs.includes('npm ci'), 'gw is installed from the repository package.json, as the README says');
+  for (const run of runs) {
+    assert.doesNotMatch(run, /examples\//, `${run}: a path into gw's own tree`);
+    const script = /^sh (\S+)/.exec(run)?.[1];
+    if (script !== undefined) assert.ok(existsSync(join(dir, script)), `${run}: ${script} is not in the repository`);
+  }
+});
+
+test('on GitHub Actions the plan is appended to $GITHUB_STEP_SUMMARY as Markdown', { skip }, async () => {
+  const summary = join(dir, 'summary.md');
+  const r = await ci('check', { GITHUB_STEP_SUMMARY: summary, GITHUB_ACTIONS: 'true' });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  const md = await readFile(summary, 'utf8');
+  assert.match(md, /^### gw diff against http:\/\/127\.0\.0\.1:\d+ \(revision \d+\)\n\n\*\*No changes\./);
 });

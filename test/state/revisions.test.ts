@@ -83,3 +83,26 @@ test('shares one file with the usage log (WAL), in either order of opening', () 
 test('a file that cannot be opened is a GW_ERR_STORAGE_OPEN error', () => {
   assert.throws(() => RevisionStore.open(join(dir, 'shared.db', 'inside-a-file.db')), { code: 'GW_ERR_STORAGE_OPEN' });
 });
+
+test('who applied is kept with the revision; a file from before migration 6 reads it as null', async () => {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const path = join(dir, 'actor.db');
+  const a = RevisionStore.open(path);
+  a.record({ hash: 'h1', manifests: [provider('one')], source: 'start' });
+  a.close();
+  // Roll the file back to before step 6.
+  const old = new BetterSqlite3(path);
+  old.exec('ALTER TABLE revisions DROP COLUMN actor');
+  old.pragma('user_version = 5');
+  old.close();
+  const b = RevisionStore.open(path);
+  b.record({ hash: 'h2', manifests: [provider('two')], source: 'apply', actor: 'alice@laptop' });
+  assert.deepEqual(
+    b.list().map((r) => [r.number, r.source, r.actor]),
+    [
+      [2, 'apply', 'alice@laptop'],
+      [1, 'start', null],
+    ],
+  );
+  b.close();
+});

@@ -125,21 +125,18 @@ describe('what is not a set keeps its order', () => {
     '      - provider: openai-prod\n        models: { fast: gpt-4o-mini, smart: gpt-4o }\n      - provider: backup\n        models: { fast: small }',
   );
 
-  test('reordered routing targets are an update (fallback order changed)', () => {
+  test('reordered routing targets are an update (fallback order changed), shown as the whole list', () => {
     const reordered = swapped.replace(/(      - provider: openai-prod\n.*\n)(      - provider: backup\n.*\n)/, '$2$1');
     assert.notEqual(reordered, swapped);
     const p = plan(snap(reordered), snap(swapped));
     assert.equal(p.summary.update, 1);
+    const fields = p.changes[0]?.fields ?? [];
     assert.deepEqual(
-      p.changes[0]?.fields?.map((f) => f.path),
-      [
-        'spec.routing.targets[0].models.fast',
-        'spec.routing.targets[0].models.smart',
-        'spec.routing.targets[0].provider',
-        'spec.routing.targets[1].models.fast',
-        'spec.routing.targets[1].models.smart',
-        'spec.routing.targets[1].provider',
-      ],
+      fields.map((f) => f.path),
+      ['spec.routing.targets'],
     );
+    const providers = (v: unknown): unknown => (v as { provider: string }[]).map((t) => t.provider);
+    assert.deepEqual(providers(fields[0]?.before), ['openai-prod', 'backup']);
+    assert.deepEqual(providers(fields[0]?.after), ['backup', 'openai-prod']);
   });
 });

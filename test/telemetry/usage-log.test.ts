@@ -143,6 +143,8 @@ describe('UsageLog writes', () => {
     // (Step 5, the proxy columns, came later: drop those too.)
     for (const c of ['guardrails', 'method', 'path', 'bytes_in', 'bytes_out'])
       old.exec(`ALTER TABLE requests DROP COLUMN ${c}`);
+    // (Step 6, who applied a revision, too.)
+    old.exec('ALTER TABLE revisions DROP COLUMN actor');
     old.pragma('user_version = 3');
     old
       .prepare(

@@ -25,16 +25,21 @@ import { readStdin, type CliIO } from '../io.js';
 import { renderPretty, summarize } from '../render/diagnostics.js';
 import { renderPlanPretty } from '../render/plan.js';
 import { emptyPlan, failureDiagnostic, renderDiagnosticLines, revisionLabel } from '../render/control.js';
+import { renderPlanMarkdown, type MarkdownPlanOptions } from '../render/markdown.js';
+import { currentActor } from '../actor.js';
+import { readPlanFile, writePlanFile } from '../plan-file.js';
 
 export interface PlanCommandOptions {
   readonly config?: string;
   readonly file?: string[];
   readonly server?: string;
   readonly selector?: string;
-  readonly output: 'pretty' | 'json';
+  readonly output: 'pretty' | 'json' | 'markdown';
   readonly dryRun?: boolean;
   readonly ifRevision?: number;
   readonly yes?: boolean;
+  /** gw diff --out: write the plan (and what applying it sends) to this file. */
+  readonly out?: string;
 }
 
 export interface PlanCommandMode {
@@ -46,6 +51,8 @@ export interface PlanCommandMode {
   readonly exitTwoOnChanges: boolean;
   /** Answers the delete question on a TTY; undefined when there is no TTY to ask on. */
   readonly confirm?: ((question: string) => Promise<boolean>) | undefined;
+  /** gw apply plan.json: apply a saved plan instead of the files. */
+  readonly planFile?: string | undefined;
 }
 
 /** What the command found, for the JSON form; pretty output is written as it goes. */
@@ -55,6 +62,8 @@ interface Outcome {
   liveRevision: number | null;
   applied?: boolean;
   revision?: number | null;
+  /** The admin API, once known (the Markdown heading names it). */
+  server?: string;
 }
 
 class Refused extends Error {
@@ -72,6 +81,16 @@ export async function askOnTty(question: string): Promise<boolean> {
   } finally {
     rl.close();
   }
+}
+
+/** The heading and closing line of the Markdown form (a PR comment, $GITHUB_STEP_SUMMARY). */
+function markdownHeading(name: string, out: Outcome, code: number): MarkdownPlanOptions {
+  const where = out.server !== undefined ? ` against ${out.server} (${revisionLabel(out.liveRevision)})` : '';
+  let footer: string | undefined;
+  if (code === 1) footer = `${name} failed; nothing was applied.`;
+  else if (out.applied === true) footer = `Applied: revision ${out.revision ?? '?'}.`;
+  else if (out.applied === false) footer = `Nothing to apply; the gateway stays at ${revisionLabel(out.revision)}.`;
+  return { title: `${name}${where}`, diagnostics: out.diagnostics, ...(footer !== undefined ? { footer } : {}) };
 }
 
 function plural(n: number, word: string): string {
@@ -147,6 +166,7 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
     baseUrl: adminBaseUrl(o.server, v.gateway?.manifest.spec.admin?.listen),
     key: process.env.GW_ADMIN_KEY,
   });
+  out.server = client.baseUrl;
   const live: AdminConfig = await client.config();
   out.liveRevision = live.revision;
   if (o.ifRevision !== undefined && (live.revision ?? 0) !== o.ifRevision) {
@@ -160,6 +180,33 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   const desired = buildSnapshot(v.resources.map((r) => r.manifest));
   const liveSnap = buildSnapshot(live.manifests);
   const p = makePlan(desired, liveSnap, opts);
+  const manifests = mergeSelected(desired, liveSnap, opts);
+  // The revision the plan was made against (0: none yet): a change made meanwhile is refused,
+  // not overwritten.
+  const ifRevision = o.ifRevision ?? live.revision ?? 0;
+  return finish({ o, mode, io, out, client, live, plan: p, manifests, ifRevision, local: v.resources });
+}
+
+interface Planned {
+  readonly o: PlanCommandOptions;
+  readonly mode: PlanCommandMode;
+  readonly io: CliIO;
+  readonly out: Outcome;
+  readonly client: AdminClient;
+  readonly live: AdminConfig;
+  readonly plan: Plan;
+  /** The full desired set the apply sends. */
+  readonly manifests: readonly Manifest[];
+  readonly ifRevision: number;
+  /** The local resources, to point the gateway's diagnostics at their files. */
+  readonly local: readonly Resource[];
+}
+
+/** Prints the plan, then (diff) lets the gateway check it or (apply) confirms and applies it. */
+async function finish(x: Planned): Promise<number> {
+  const { o, mode, io, out, client, live, plan: p, manifests, ifRevision } = x;
+  const name = `gw ${mode.command}`;
+  const pretty = o.output === 'pretty';
   out.plan = p;
   if (pretty) io.out(renderPlanPretty(p));
   if (hasErrors(p.diagnostics)) {
@@ -167,14 +214,14 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
     return 1;
   }
   const empty = isEmptyPlan(p);
-  const manifests = mergeSelected(desired, liveSnap, opts);
-  // The revision the plan was made against (0: none yet): a change made meanwhile is refused,
-  // not overwritten.
-  const ifRevision = o.ifRevision ?? live.revision ?? 0;
 
   if (mode.dryRun) {
     // The server checks what the files cannot (references in ITS environment) before CI merges.
-    if (!empty) await sendApply(client, { manifests, dryRun: true, ifRevision }, v.resources);
+    if (!empty) await sendApply(client, { manifests, dryRun: true, ifRevision }, x.local);
+    if (o.out !== undefined) {
+      await writePlanFile(o.out, { server: client.baseUrl, revision: live.revision, manifests, plan: planJson(p) });
+      io.err(`${name}: plan saved to ${o.out}; apply exactly it with gw apply ${o.out}\n`);
+    }
     return empty || !mode.exitTwoOnChanges ? 0 : 2;
   }
   if (empty) {
@@ -198,7 +245,7 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
       );
     }
   }
-  const res = await sendApply(client, { manifests, ifRevision }, v.resources);
+  const res = await sendApply(client, { manifests, ifRevision, actor: currentActor() }, x.local);
   out.applied = res.applied;
   out.revision = res.revision;
   // The gateway checks the same manifests: keep only warnings the local check did not report.
@@ -216,17 +263,52 @@ async function flow(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO, out
   return 0;
 }
 
+/** gw apply plan.json: the saved manifests, only while the gateway is at the saved revision. */
+async function applySaved(
+  path: string,
+  o: PlanCommandOptions,
+  mode: PlanCommandMode,
+  io: CliIO,
+  out: Outcome,
+): Promise<number> {
+  if (o.file !== undefined || o.selector !== undefined || o.ifRevision !== undefined) {
+    throw new GwError(
+      'GW_ERR_CLI_USAGE',
+      'a saved plan carries its manifests, selector and revision: -f, --selector and --if-revision do not go with it',
+    );
+  }
+  const saved = await readPlanFile(path);
+  const client = createAdminClient({
+    baseUrl: o.server !== undefined ? adminBaseUrl(o.server, undefined) : saved.server,
+    key: process.env.GW_ADMIN_KEY,
+  });
+  out.server = client.baseUrl;
+  const live = await client.config();
+  out.liveRevision = live.revision;
+  if (live.revision !== saved.revision) {
+    throw new GwError(
+      'GW_ERR_REVISION_CONFLICT',
+      `the plan in ${path} was made against ${revisionLabel(saved.revision)}, but the gateway is at ${revisionLabel(live.revision)} now; nothing was applied. Make a new plan with gw diff --out`,
+      { currentRevision: live.revision },
+    );
+  }
+  const p = makePlan(buildSnapshot(saved.manifests), buildSnapshot(live.manifests));
+  const ifRevision = saved.revision ?? 0;
+  return finish({ o, mode, io, out, client, live, plan: p, manifests: saved.manifests, ifRevision, local: [] });
+}
+
 /** Runs diff or apply; the exit code: 0 ok / no change, 2 changes (diff), 1 error or refusal. */
 export async function runPlanCommand(o: PlanCommandOptions, mode: PlanCommandMode, io: CliIO): Promise<number> {
   const name = `gw ${mode.command}`;
   const out: Outcome = { plan: emptyPlan(), diagnostics: [], liveRevision: null };
   let code: number;
   try {
-    code = await flow(o, mode, io, out);
+    code =
+      mode.planFile !== undefined ? await applySaved(mode.planFile, o, mode, io, out) : await flow(o, mode, io, out);
   } catch (err) {
     if (err instanceof Refused) {
       out.diagnostics.push(...err.diagnostics);
-      if (o.output !== 'json') io.err(renderDiagnosticLines(err.diagnostics));
+      if (o.output === 'pretty') io.err(renderDiagnosticLines(err.diagnostics));
       io.err(
         mode.dryRun
           ? `${name}: the gateway would refuse this config (checked in its environment)\n`
@@ -247,6 +329,8 @@ export async function runPlanCommand(o: PlanCommandOptions, mode: PlanCommandMod
       ...(out.applied !== undefined ? { applied: out.applied, appliedRevision: out.revision ?? null } : {}),
     };
     io.out(JSON.stringify(body, null, 2) + '\n');
+  } else if (o.output === 'markdown') {
+    io.out(renderPlanMarkdown(out.plan, markdownHeading(name, out, code)));
   }
   return code;
 }

@@ -18,7 +18,14 @@ export function addPlanOptions(cmd: Command): Command {
       '--selector <k=v>',
       'plan only resources whose labels match (team=search,env!=prod); others are left as they are',
     )
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'));
+    .addOption(
+      new Option(
+        '-o, --output <format>',
+        'output format (markdown: for pull-request comments and $GITHUB_STEP_SUMMARY)',
+      )
+        .choices(['pretty', 'json', 'markdown'])
+        .default('pretty'),
+    );
 }
 
 function revisionParser(min: number): (value: string) => number {
@@ -33,11 +40,12 @@ function revisionParser(min: number): (value: string) => number {
 /** Revisions start at 1. */
 export const parseRevision = revisionParser(1);
 /** --if-revision 0: only if the gateway was never configured. */
-const parseIfRevision = revisionParser(0);
+export const parseIfRevision = revisionParser(0);
 
 export function registerApply(program: Command, io: CliIO): void {
   const cmd = program
     .command('apply')
+    .argument('[plan]', 'a plan saved by gw diff --out: apply exactly it, refused when the gateway moved since')
     .description(
       'validate, plan, and make the live config equal the files (within --selector) atomically; exit 0 ok, 1 error or refused',
     );
@@ -57,7 +65,7 @@ export function registerApply(program: Command, io: CliIO): void {
       'apply deletes without asking (required for deletes when there is no terminal, as in CI)',
       false,
     )
-    .action(async (o: PlanCommandOptions) => {
+    .action(async (planFile: string | undefined, o: PlanCommandOptions) => {
       const { runPlanCommand, askOnTty } = await import('./apply-run.js');
       const tty = process.stdin.isTTY === true && process.stderr.isTTY === true;
       const mode = {
@@ -65,6 +73,7 @@ export function registerApply(program: Command, io: CliIO): void {
         dryRun: o.dryRun === true,
         exitTwoOnChanges: false,
         confirm: tty ? askOnTty : undefined,
+        planFile,
       } as const;
       io.exit(await runPlanCommand(o, mode, io));
     });

@@ -11,8 +11,10 @@ export function registerDiff(program: Command, io: CliIO): void {
     .description(
       'what gw apply would change on the running gateway, field by field, secrets masked; exit 0 no change, 2 changes, 1 error',
     );
-  addPlanOptions(cmd).action(async (o: PlanCommandOptions) => {
-    const { runPlanCommand } = await import('./apply-run.js');
-    io.exit(await runPlanCommand(o, { command: 'diff', dryRun: true, exitTwoOnChanges: true }, io));
-  });
+  addPlanOptions(cmd)
+    .option('--out <file>', 'also save the plan to this file; gw apply <file> then applies exactly it')
+    .action(async (o: PlanCommandOptions) => {
+      const { runPlanCommand } = await import('./apply-run.js');
+      io.exit(await runPlanCommand(o, { command: 'diff', dryRun: true, exitTwoOnChanges: true }, io));
+    });
 }

@@ -51,8 +51,13 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
   const { found, unknown } = pick(all, names);
   if (unknown.length > 0) {
     const defined = all.map(providerLabel).sort();
+    const { closest } = await import('../../manifest/semantic/names.js');
+    const named = unknown.map((n) => {
+      const c = closest(n, new Set(all.flatMap((p) => [p.name, p.id])));
+      return c === undefined ? n : `${n} (did you mean ${c}?)`;
+    });
     io.err(
-      `gw test-connection: unknown provider${unknown.length === 1 ? '' : 's'} ${unknown.join(', ')}; defined: ${defined.length > 0 ? defined.join(', ') : '(none)'}\n`,
+      `gw test-connection: unknown provider${unknown.length === 1 ? '' : 's'} ${named.join(', ')}; defined: ${defined.length > 0 ? defined.join(', ') : '(none)'}\n`,
     );
     return 1;
   }

@@ -9,6 +9,7 @@ import type {
   Kind,
   ManifestOf,
   ProviderResource,
+  BrokenResource,
   Resource,
 } from '../types.js';
 
@@ -33,6 +34,8 @@ export interface SemanticContext {
   /** "file:line" of the node at path, for messages that name a second place. */
   where(r: Resource, path: Path, opts?: { key?: boolean }): string;
   workspace(name: string): WorkspaceIndex;
+  /** True when a document of that kind and name failed its schema check (so it is not "undefined"). */
+  isBroken(kind: string, workspace: string, name: string): boolean;
   readonly diagnostics: Diagnostic[];
 }
 
@@ -72,7 +75,9 @@ export interface DuplicateFound {
 export function createContext(
   resources: readonly Resource[],
   strict: boolean,
+  broken: readonly BrokenResource[] = [],
 ): { ctx: SemanticContext; duplicates: DuplicateFound[] } {
+  const brokenKeys = new Set(broken.map((b) => `${b.kind}/${b.workspace}/${b.name}`));
   const workspaces = new Map<string, WorkspaceIndex>();
   const dupList: DuplicateFound[] = [];
   const dupSet = new Set<Resource>();
@@ -110,6 +115,9 @@ export function createContext(
     },
     workspace(name) {
       return workspaces.get(name) ?? emptyIndex(name);
+    },
+    isBroken(kind, workspace, name) {
+      return brokenKeys.has(`${kind}/${workspace}/${name}`);
     },
   };
   return { ctx, duplicates: dupList };

@@ -47,6 +47,7 @@ function checkTarget(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResour
   if (t.provider !== undefined) {
     const p = ws.providers.get(t.provider);
     if (p === undefined) {
+      if (ctx.isBroken('Provider', ws.name, t.provider)) return;
       const msg = `endpoint ${r.name} targets provider ${t.provider}, ${notDefined(ctx, ws, 'providers', t.provider)}`;
       ctx.report(r, [...base, 'provider'], 'GW_ERR_REF_UNKNOWN_PROVIDER', msg);
     } else if (isKind(p, 'Provider') && p.manifest.spec.type === 'http') {
@@ -59,6 +60,7 @@ function checkTarget(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResour
   if (t.endpoint !== undefined) {
     const e = ws.endpoints.get(t.endpoint);
     if (e === undefined) {
+      if (ctx.isBroken('Endpoint', ws.name, t.endpoint)) return;
       const msg = `endpoint ${r.name} forwards to endpoint ${t.endpoint}, ${notDefined(ctx, ws, 'endpoints', t.endpoint)}`;
       ctx.report(r, [...base, 'endpoint'], 'GW_ERR_REF_UNKNOWN_ENDPOINT', msg);
     } else if (e.manifest.spec.type !== 'chat') {
@@ -73,7 +75,7 @@ function checkTarget(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResour
 function checkChat(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResource, spec: ChatEndpointSpec): void {
   (spec.routing?.targets ?? []).forEach((t, i) => checkTarget(ctx, ws, r, t, i));
   (spec.guardrails ?? []).forEach((g, i) => {
-    if (ws.guardrails.has(g)) return;
+    if (ws.guardrails.has(g) || ctx.isBroken('Guardrail', ws.name, g)) return;
     const msg = `endpoint ${r.name} uses guardrail ${g}, ${notDefined(ctx, ws, 'guardrails', g)}`;
     ctx.report(r, ['spec', 'guardrails', i], 'GW_ERR_REF_UNKNOWN_GUARDRAIL', msg);
   });
@@ -82,6 +84,7 @@ function checkChat(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResource
 function checkProxy(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResource, spec: ProxyEndpointSpec): void {
   const p = ws.providers.get(spec.provider);
   if (p === undefined) {
+    if (ctx.isBroken('Provider', ws.name, spec.provider)) return;
     const msg = `proxy endpoint ${r.name} uses provider ${spec.provider}, ${notDefined(ctx, ws, 'providers', spec.provider)}`;
     ctx.report(r, ['spec', 'provider'], 'GW_ERR_REF_UNKNOWN_PROVIDER', msg);
   } else if (isKind(p, 'Provider') && p.manifest.spec.type !== 'http') {
@@ -104,7 +107,7 @@ function checkResource(ctx: SemanticContext, r: Resource): void {
     else if (spec.type === 'proxy') checkProxy(ctx, ws, r, spec);
   } else if (isKind(r, 'ApiKey')) {
     (r.manifest.spec.allow?.endpoints ?? []).forEach((name, i) => {
-      if (ws.endpoints.has(name)) return;
+      if (ws.endpoints.has(name) || ctx.isBroken('Endpoint', ws.name, name)) return;
       const msg = `api key ${r.name} allows endpoint ${name}, ${notDefined(ctx, ws, 'endpoints', name)}`;
       ctx.report(r, ['spec', 'allow', 'endpoints', i], 'GW_ERR_REF_UNKNOWN_ENDPOINT', msg);
     });
