@@ -1,0 +1,94 @@
+// SigV4 request signing for Bedrock (service `bedrock`), with the AWS SDK's own signer. The
+// signature covers the finished request: method, path, host, the headers gw sends and the body.
+// Credentials are the provider's static ones (references in the manifest) or the AWS default
+// chain (environment, shared config and SSO, web identity, ECS/EC2 instance role), loaded on
+// first use and refreshed by the chain before they expire. A provider that sends its own
+// Authorization header (auth.bearer: a Bedrock API key) is not signed.
+import { Hash } from '@smithy/core/serde';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsSigning, CompiledProvider } from '../../compile/routing-table.js';
+import { GwError } from '../../errors.js';
+import type { AuthorizableRequest } from '../types.js';
+
+const SERVICE = 'bedrock';
+type Credentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
+type CredentialsProvider = Extract<Credentials, (...args: never[]) => unknown>;
+const Sha256 = Hash.bind(null, 'sha256');
+
+/** One signer per compiled provider: a reload compiles new providers, and with them new signers. */
+const signers = new WeakMap<CompiledProvider, SignatureV4>();
+
+type ChainModule = typeof import('@aws-sdk/credential-provider-node');
+/** The chain's package is loaded only when a provider without static credentials first signs. */
+let chainModule: Promise<ChainModule> | undefined;
+
+function defaultChain(): CredentialsProvider {
+  let provider: CredentialsProvider | undefined;
+  return async () => {
+    if (provider === undefined) {
+      chainModule ??= import('@aws-sdk/credential-provider-node');
+      provider = (await chainModule).defaultProvider();
+    }
+    return provider();
+  };
+}
+
+function credentialsOf(aws: AwsSigning): Credentials {
+  const c = aws.credentials;
+  if (c === undefined) return defaultChain();
+  return c.sessionToken === undefined
+    ? { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey }
+    : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
+}
+
+function signerOf(provider: CompiledProvider, aws: AwsSigning): SignatureV4 {
+  let signer = signers.get(provider);
+  if (signer === undefined) {
+    signer = new SignatureV4({ service: SERVICE, region: aws.region, credentials: credentialsOf(aws), sha256: Sha256 });
+    signers.set(provider, signer);
+  }
+  return signer;
+}
+
+function aborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/** The headers SigV4 adds (authorization, x-amz-date, x-amz-content-sha256, x-amz-security-token). */
+export async function authorize(
+  provider: CompiledProvider,
+  request: AuthorizableRequest,
+  signal: AbortSignal,
+): Promise<Readonly<Record<string, string>>> {
+  const aws = provider.aws;
+  if (aws === undefined || request.headers['authorization'] !== undefined) return {};
+  const url = new URL(request.origin);
+  const headers: Record<string, string> = { ...request.headers, host: url.host };
+  const toSign = {
+    method: request.method,
+    protocol: url.protocol,
+    hostname: url.hostname,
+    ...(url.port !== '' ? { port: Number(url.port) } : {}),
+    path: request.path,
+    query: {},
+    headers,
+    body: request.body,
+  };
+  let signed;
+  try {
+    signed = await Promise.race([signerOf(provider, aws).sign(toSign), aborted(signal)]);
+  } catch (err) {
+    if (signal.aborted) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    throw new GwError('GW_ERR_UPSTREAM_CREDENTIALS', `no AWS credentials for provider ${provider.name}: ${why}`);
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(signed.headers)) {
+    const lower = name.toLowerCase();
+    if (lower !== 'host' && request.headers[lower] === undefined) out[lower] = value;
+  }
+  return out;
+}
