@@ -192,7 +192,7 @@ export const ERRORS = {
   GW_ERR_UPSTREAM_CREDENTIALS: r(
     502,
     'upstream_error',
-    'gw found no credentials to sign an upstream request with (e.g. the AWS default chain found none)',
+    'an attempt found no credentials to sign its request (e.g. the AWS default chain found none): named in that attempt, it fails over like a connect error; with no target left the caller gets GW_ERR_UPSTREAM_EXHAUSTED',
   ),
   GW_ERR_OUTPUT_SCHEMA: r(
     502,

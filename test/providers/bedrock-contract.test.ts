@@ -219,6 +219,46 @@ describe('bedrock adapter', () => {
     assert.equal(fake.requests[from]?.headers['x-amz-date'], undefined);
   });
 
+  test('when the default chain finds no credentials the attempt fails, naming GW_ERR_UPSTREAM_CREDENTIALS', async () => {
+    const saved = { ...process.env };
+    const names = [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    ];
+    for (const k of names) delete process.env[k];
+    // Nothing to find on disk, and no instance metadata lookup (it would leave 127.0.0.1).
+    process.env.AWS_CONFIG_FILE = '/nonexistent/gw-test/config';
+    process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent/gw-test/credentials';
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    const from = fake.requests.length;
+    try {
+      await assert.rejects(
+        run(bedrockProvider('nocreds', fake.url, { credentials: undefined }), 'm-up', {
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+        (err: unknown) => {
+          assert.ok(err instanceof GwError);
+          assert.equal(err.code, 'GW_ERR_UPSTREAM_EXHAUSTED');
+          assert.match(
+            String(err.details?.upstreamMessage),
+            /GW_ERR_UPSTREAM_CREDENTIALS: no AWS credentials for provider nocreds/,
+          );
+          return true;
+        },
+      );
+      assert.equal(fake.requests.length, from, 'nothing was sent unsigned');
+    } finally {
+      for (const k of [...names, 'AWS_CONFIG_FILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_EC2_METADATA_DISABLED'])
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+    }
+  });
+
   test('without static credentials the AWS default chain signs (here: from AWS_* environment variables)', async () => {
     const saved = { ...process.env };
     process.env.AWS_ACCESS_KEY_ID = CREDENTIALS.accessKeyId;
