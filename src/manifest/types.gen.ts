@@ -90,6 +90,14 @@ export type Duration10 = string;
  */
 export type Value8 = string;
 /**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value9 = string;
+/**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value10 = string;
+/**
  * Delay before the first byte.
  */
 export type Duration11 = string;
@@ -124,7 +132,7 @@ export type Name3 = string;
 /**
  * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
  */
-export type Value9 = string;
+export type Value11 = string;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
@@ -329,9 +337,9 @@ export interface BedrockSettings {
  * Static credentials from references. Absent: the AWS default chain (environment, shared config and SSO, web identity, ECS/EC2 role), unless auth.bearer sends a Bedrock API key instead.
  */
 export interface AwsCredentials {
-  accessKeyId: Value4;
-  secretAccessKey: Value4;
-  sessionToken?: Value8;
+  accessKeyId: Value8;
+  secretAccessKey: Value9;
+  sessionToken?: Value10;
 }
 /**
  * Behaviour of the built-in mock provider (type: mock).
@@ -474,7 +482,7 @@ export interface ProxyEndpointSpec {
   enabled?: boolean;
   description?: string;
   provider: Name3;
-  baseUrl?: Value9;
+  baseUrl?: Value11;
   auth?: UpstreamAuth1;
   headers?: Headers1;
   tls?: Tls;
