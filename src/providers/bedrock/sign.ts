@@ -15,8 +15,16 @@ type Credentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
 type CredentialsProvider = Extract<Credentials, (...args: never[]) => unknown>;
 const Sha256 = Hash.bind(null, 'sha256');
 
-/** One signer per compiled provider: a reload compiles new providers, and with them new signers. */
-const signers = new WeakMap<CompiledProvider, SignatureV4>();
+/** A provider's signer and its origin's parts, made once: a reload compiles new providers. */
+interface Signing {
+  readonly signer: SignatureV4;
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: number | undefined;
+  /** The Host header undici sends: the port only when it is not the scheme's default. */
+  readonly host: string;
+}
+const signings = new WeakMap<CompiledProvider, Signing>();
 
 type ChainModule = typeof import('@aws-sdk/credential-provider-node');
 /** The chain's package is loaded only when a provider without static credentials first signs. */
@@ -41,19 +49,43 @@ function credentialsOf(aws: AwsSigning): Credentials {
     : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
 }
 
-function signerOf(provider: CompiledProvider, aws: AwsSigning): SignatureV4 {
-  let signer = signers.get(provider);
-  if (signer === undefined) {
-    signer = new SignatureV4({ service: SERVICE, region: aws.region, credentials: credentialsOf(aws), sha256: Sha256 });
-    signers.set(provider, signer);
+function signingOf(provider: CompiledProvider, aws: AwsSigning): Signing {
+  let signing = signings.get(provider);
+  if (signing === undefined) {
+    const url = new URL(provider.origin);
+    signing = {
+      signer: new SignatureV4({
+        service: SERVICE,
+        region: aws.region,
+        credentials: credentialsOf(aws),
+        sha256: Sha256,
+      }),
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port !== '' ? Number(url.port) : undefined,
+      host: url.host,
+    };
+    signings.set(provider, signing);
   }
-  return signer;
+  return signing;
 }
 
-function aborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+/** Settles with the work, or rejects with the signal's reason when it aborts first. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err as Error);
+      },
+    );
   });
 }
 
@@ -65,21 +97,20 @@ export async function authorize(
 ): Promise<Readonly<Record<string, string>>> {
   const aws = provider.aws;
   if (aws === undefined || request.headers['authorization'] !== undefined) return {};
-  const url = new URL(request.origin);
-  const headers: Record<string, string> = { ...request.headers, host: url.host };
+  const signing = signingOf(provider, aws);
   const toSign = {
     method: request.method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    ...(url.port !== '' ? { port: Number(url.port) } : {}),
+    protocol: signing.protocol,
+    hostname: signing.hostname,
+    ...(signing.port !== undefined ? { port: signing.port } : {}),
     path: request.path,
     query: {},
-    headers,
+    headers: { ...request.headers, host: signing.host },
     body: request.body,
   };
   let signed;
   try {
-    signed = await Promise.race([signerOf(provider, aws).sign(toSign), aborted(signal)]);
+    signed = await untilAborted(signing.signer.sign(toSign), signal);
   } catch (err) {
     if (signal.aborted) throw err;
     const why = err instanceof Error ? err.message : String(err);
