@@ -47,7 +47,8 @@ test('messages come out whole however the bytes are cut: one byte at a time, odd
 
 test('a corrupted message fails with the codec checksum error', () => {
   const bad = Buffer.from(event('messageStart', { role: 'assistant' }));
-  bad[bad.length - 6] ^= 0xff; // a payload byte: the message CRC no longer matches
+  const at = bad.length - 6; // a payload byte: the message CRC no longer matches
+  bad[at] = (bad[at] ?? 0) ^ 0xff;
   assert.throws(() => new EventStreamFramer(1024).push(bad), /malformed event-stream message: .*checksum/i);
 });
 
