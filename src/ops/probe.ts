@@ -1,7 +1,8 @@
 // `gw test-connection`: one GET per provider against its model list, built and read by the
 // provider's adapter (providers without one, type http, get a GET of their probe path and a
-// status; chat providers whose API lists no models, a one-token chat call with --chat), with the provider's own headers and TLS settings, through a connection pool made for
-// that probe alone. Every failure becomes a value with a class an operator can act on.
+// status; chat providers whose API lists no models, a one-token chat call with --chat), with
+// the provider's own headers and TLS settings, through a connection pool made for that probe
+// alone. Every failure becomes a value with a class an operator can act on.
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { CompiledProvider, CompiledProxyEndpoint, RoutingTable } from '../compile/routing-table.js';

@@ -1,5 +1,6 @@
-// An upstream SSE body as OpenAI chunks, pulled one piece at a time: nothing is buffered
-// beyond the current event, so every chunk reaches the caller as soon as it arrived.
+// An upstream SSE body (or another framing the adapter reads, see StreamFramer) as OpenAI
+// chunks, pulled one piece at a time: nothing is buffered beyond the current event, so every
+// chunk reaches the caller as soon as it arrived.
 import type { Dispatcher } from 'undici';
 import type { OpenAIObject, StreamDecoder, StreamFramer, StreamStep } from '../providers/types.js';
 import type { AttemptGuard } from './attempt-guard.js';
