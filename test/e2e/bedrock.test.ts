@@ -204,6 +204,23 @@ describe('OpenAI SDK -> bedrock', () => {
   });
 });
 
+describe('OpenAI Responses API -> bedrock', () => {
+  test('a function call comes back as a function_call item, streamed and not', async () => {
+    const openai = new OpenAI({ apiKey: CALLER_KEY, baseURL: `${url}/v1`, maxRetries: 0 });
+    const tools: OpenAI.Responses.Tool[] = [
+      { type: 'function', name: 'get_weather', description: 'Weather for a city', parameters: SCHEMA, strict: false },
+    ];
+    const r = await openai.responses.create({ model: 'haiku', input: ask, tools });
+    const call = r.output.find((o): o is OpenAI.Responses.ResponseFunctionToolCall => o.type === 'function_call');
+    assert.equal(call?.name, 'get_weather');
+    assert.deepEqual(JSON.parse(call?.arguments ?? ''), TOOL_INPUT);
+    const stream = await openai.responses.create({ model: 'haiku', input: ask, tools, stream: true });
+    let args = '';
+    for await (const ev of stream) if (ev.type === 'response.function_call_arguments.delta') args += ev.delta;
+    assert.deepEqual(JSON.parse(args), TOOL_INPUT);
+  });
+});
+
 describe('Anthropic SDK -> bedrock', () => {
   const anthropic = (): Anthropic => new Anthropic({ apiKey: CALLER_KEY, baseURL: url, maxRetries: 0 });
   const tools: Anthropic.Tool[] = [

@@ -205,6 +205,20 @@ describe('bedrock adapter', () => {
     assert.deepEqual(fake.refused.slice(refusedBefore), ['the signature does not match']);
   });
 
+  test('the AWS secret key and session token are scrubbed from what an upstream echoes back', async () => {
+    const echo = `denied for ${CREDENTIALS.secretAccessKey} with token ${CREDENTIALS.sessionToken}`;
+    const p = bedrockProvider('b', fake.url, {}, scenario({ failStatus: 400, message: echo }));
+    // compile lists them (test/compile/bedrock.test.ts); this hand-built provider names them too.
+    const compiled = { ...p, secrets: [CREDENTIALS.secretAccessKey, CREDENTIALS.sessionToken] };
+    await assert.rejects(run(compiled, 'm-up', { messages: [{ role: 'user', content: 'hi' }] }), (err: unknown) => {
+      assert.ok(err instanceof GwError);
+      const text = String(err.details?.upstreamMessage);
+      assert.match(text, /denied for/);
+      assert.ok(!text.includes(CREDENTIALS.secretAccessKey) && !text.includes(CREDENTIALS.sessionToken), text);
+      return true;
+    });
+  });
+
   test('auth.bearer (a Bedrock API key) is sent as is, unsigned', async () => {
     const from = fake.requests.length;
     const p = bedrockProvider(
