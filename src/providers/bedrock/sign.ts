@@ -5,7 +5,7 @@
 // first use and refreshed by the chain before they expire. A provider that sends its own
 // Authorization header (auth.bearer: a Bedrock API key) is not signed.
 import { Hash } from '@smithy/core/serde';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsSigning, CompiledProvider } from '../../compile/routing-table.js';
 import { GwError } from '../../errors.js';
 import type { AuthorizableRequest } from '../types.js';
@@ -25,6 +25,9 @@ interface Signing {
   readonly host: string;
 }
 const signings = new WeakMap<CompiledProvider, Signing>();
+
+/** The signer's package is loaded on the first signature, not when gw starts. */
+let signerModule: Promise<typeof import('@smithy/signature-v4')> | undefined;
 
 type ChainModule = typeof import('@aws-sdk/credential-provider-node');
 /** The chain's package is loaded only when a provider without static credentials first signs. */
@@ -49,9 +52,13 @@ function credentialsOf(aws: AwsSigning): Credentials {
     : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken };
 }
 
-function signingOf(provider: CompiledProvider, aws: AwsSigning): Signing {
+async function signingOf(provider: CompiledProvider, aws: AwsSigning): Promise<Signing> {
   let signing = signings.get(provider);
   if (signing === undefined) {
+    signerModule ??= import('@smithy/signature-v4');
+    const { SignatureV4 } = await signerModule;
+    signing = signings.get(provider); // another request may have made it meanwhile
+    if (signing !== undefined) return signing;
     const url = new URL(provider.origin);
     signing = {
       signer: new SignatureV4({
@@ -97,7 +104,7 @@ export async function authorize(
 ): Promise<Readonly<Record<string, string>>> {
   const aws = provider.aws;
   if (aws === undefined || request.headers['authorization'] !== undefined) return {};
-  const signing = signingOf(provider, aws);
+  const signing = await signingOf(provider, aws);
   const toSign = {
     method: request.method,
     protocol: signing.protocol,
