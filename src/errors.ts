@@ -193,6 +193,11 @@ export const ERRORS = {
   GW_ERR_INTERNAL: r(500, 'server_error', 'a bug in gw; the log has the details'),
   GW_ERR_UPSTREAM_EXHAUSTED: r(502, 'upstream_error', 'every upstream attempt failed, after retries and fallback'),
   GW_ERR_UPSTREAM_PROTOCOL: r(502, 'upstream_error', 'the upstream answered something that is not its API'),
+  GW_ERR_UPSTREAM_CREDENTIALS: r(
+    502,
+    'upstream_error',
+    'an attempt found no credentials to sign its request (e.g. the AWS default chain found none): named in that attempt, it fails over like a connect error; with no target left the caller gets GW_ERR_UPSTREAM_EXHAUSTED',
+  ),
   GW_ERR_OUTPUT_SCHEMA: r(
     502,
     'upstream_error',

@@ -1,9 +1,9 @@
 // Provider manifests → CompiledProvider: URL split for connection pooling, ready-to-send headers.
-import type { Provider, ProviderSpec, Tls, UpstreamAuth } from '../manifest/types.js';
+import type { BedrockSettings, Provider, ProviderSpec, Tls, UpstreamAuth } from '../manifest/types.js';
 import { defaultAt, defaultsOf } from './defaults.js';
 import { parseDuration } from '../util/duration.js';
 import { splitBaseUrl, type UpstreamUrl } from '../util/upstream-url.js';
-import type { CompiledProvider, MockBehaviour, ModelPrice, TlsSettings } from './routing-table.js';
+import type { AwsSigning, CompiledProvider, MockBehaviour, ModelPrice, TlsSettings } from './routing-table.js';
 import { credentialSecrets } from '../util/credentials.js';
 
 const SPEC = 'provider.schema.json#/properties/spec/properties';
@@ -58,6 +58,25 @@ function compileMock(spec: ProviderSpec): MockBehaviour {
   };
 }
 
+/** The Bedrock runtime of a region, when the manifest names no baseUrl. */
+export function bedrockBaseUrl(region: string): string {
+  return `https://bedrock-runtime.${region}.amazonaws.com`;
+}
+
+function compileAws(b: BedrockSettings): AwsSigning {
+  const c = b.credentials;
+  const credentials =
+    c === undefined
+      ? undefined
+      : {
+          accessKeyId: c.accessKeyId,
+          secretAccessKey: c.secretAccessKey,
+          // An empty reference (${env:AWS_SESSION_TOKEN:-}) means long-term keys: no token.
+          sessionToken: c.sessionToken === undefined || c.sessionToken === '' ? undefined : c.sessionToken,
+        };
+  return { region: b.region, credentials };
+}
+
 function compilePricing(models: ProviderSpec['models']): ReadonlyMap<string, ModelPrice> {
   const out = new Map<string, ModelPrice>();
   for (const [model, p] of Object.entries(models ?? {})) {
@@ -86,9 +105,10 @@ export function compileProvider(
 ): { provider: CompiledProvider; parts: ProviderParts } | undefined {
   const spec = manifest.spec;
   const isMock = spec.type === 'mock';
+  const aws = spec.type === 'bedrock' && spec.bedrock !== undefined ? compileAws(spec.bedrock) : undefined;
   const url: UpstreamUrl | undefined = isMock
     ? { baseUrl: '', origin: 'mock:', basePath: '' }
-    : splitBaseUrl(spec.baseUrl ?? '');
+    : splitBaseUrl(spec.baseUrl ?? (aws !== undefined ? bedrockBaseUrl(aws.region) : ''));
   if (url === undefined) return undefined;
   const parts: ProviderParts = { custom: mergeHeaders(spec.headers), auth: spec.auth };
   // openai/anthropic/mock probe their model list (relative to baseUrl); http providers spec.probe.path.
@@ -104,8 +124,12 @@ export function compileProvider(
     timeoutMs: parseDuration(spec.timeout) ?? providerFallbacks().timeoutMs,
     pricing: compilePricing(spec.models),
     mock: isMock ? compileMock(spec) : undefined,
+    ...(aws !== undefined ? { aws } : {}),
     probePath,
-    secrets: credentialSecrets(parts.custom, spec.auth),
+    secrets: credentialSecrets(parts.custom, spec.auth, [
+      aws?.credentials?.secretAccessKey,
+      aws?.credentials?.sessionToken,
+    ]),
   };
   return { provider, parts };
 }

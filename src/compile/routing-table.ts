@@ -4,7 +4,7 @@
 
 export type Role = 'admin' | 'reviewer' | 'editor' | 'auditor';
 export type Scope = 'chat' | 'admin' | 'mcp';
-export type ProviderType = 'openai' | 'anthropic' | 'http' | 'mock';
+export type ProviderType = 'openai' | 'anthropic' | 'http' | 'mock' | 'bedrock';
 /** Failure classes that move on to the next target. */
 export type FailureClass = 'timeout' | 'connect' | '429' | '5xx' | '4xx';
 
@@ -18,6 +18,19 @@ export interface MockBehaviour {
   readonly latencyMs: number;
   readonly chunkSize: number;
   readonly failStatus: number | undefined;
+}
+
+/** AWS request signing of a bedrock provider (SigV4, service bedrock). */
+export interface AwsSigning {
+  readonly region: string;
+  /** Static credentials; undefined: the AWS default chain, looked up on first use. */
+  readonly credentials:
+    | {
+        readonly accessKeyId: string;
+        readonly secretAccessKey: string;
+        readonly sessionToken: string | undefined;
+      }
+    | undefined;
 }
 
 export interface TlsSettings {
@@ -47,6 +60,8 @@ export interface CompiledProvider {
   /** Pricing by upstream model name. */
   readonly pricing: ReadonlyMap<string, ModelPrice>;
   readonly mock: MockBehaviour | undefined;
+  /** Set for bedrock providers; absent on every other type. */
+  readonly aws?: AwsSigning | undefined;
   /** Path `gw test-connection` probes, relative to baseUrl. */
   readonly probePath: string;
   /**

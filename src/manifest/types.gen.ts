@@ -58,7 +58,7 @@ export type Duration8 = string;
  */
 export type Duration9 = string;
 /**
- * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock.
+ * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock and bedrock (default https://bedrock-runtime.<region>.amazonaws.com).
  */
 export type Value2 = string;
 /**
@@ -85,6 +85,18 @@ export type Value7 = string;
  * Per attempt: no headers, or no bytes mid-body, for this long fails the attempt as a timeout.
  */
 export type Duration10 = string;
+/**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value8 = string;
+/**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value9 = string;
+/**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value10 = string;
 /**
  * Delay before the first byte.
  */
@@ -120,7 +132,7 @@ export type Name3 = string;
 /**
  * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
  */
-export type Value8 = string;
+export type Value11 = string;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
@@ -258,9 +270,9 @@ export interface Provider {
 }
 export interface ProviderSpec {
   /**
-   * openai (any OpenAI-compatible server), anthropic, http (transparent proxy) or mock (built in).
+   * openai (any OpenAI-compatible server), anthropic, bedrock (AWS Bedrock Converse API), http (transparent proxy) or mock (built in).
    */
-  type: "openai" | "anthropic" | "http" | "mock";
+  type: "openai" | "anthropic" | "http" | "mock" | "bedrock";
   baseUrl?: Value2;
   auth?: UpstreamAuth;
   headers?: Headers;
@@ -278,6 +290,7 @@ export interface ProviderSpec {
   probe?: {
     path?: string;
   };
+  bedrock?: BedrockSettings;
   mock?: MockSettings;
 }
 /**
@@ -309,6 +322,24 @@ export interface Tls {
 export interface ModelPricing {
   inputPer1k?: number;
   outputPer1k?: number;
+}
+/**
+ * AWS settings of a bedrock provider (required for type: bedrock).
+ */
+export interface BedrockSettings {
+  /**
+   * AWS region of the Bedrock runtime, e.g. us-east-1; signs every request.
+   */
+  region: string;
+  credentials?: AwsCredentials;
+}
+/**
+ * Static credentials from references. Absent: the AWS default chain (environment, shared config and SSO, web identity, ECS/EC2 role), unless auth.bearer sends a Bedrock API key instead.
+ */
+export interface AwsCredentials {
+  accessKeyId: Value8;
+  secretAccessKey: Value9;
+  sessionToken?: Value10;
 }
 /**
  * Behaviour of the built-in mock provider (type: mock).
@@ -451,7 +482,7 @@ export interface ProxyEndpointSpec {
   enabled?: boolean;
   description?: string;
   provider: Name3;
-  baseUrl?: Value8;
+  baseUrl?: Value11;
   auth?: UpstreamAuth1;
   headers?: Headers1;
   tls?: Tls;

@@ -1,7 +1,8 @@
 // `gw test-connection`: one GET per provider against its model list, built and read by the
 // provider's adapter (providers without one, type http, get a GET of their probe path and a
-// status), with the provider's own headers and TLS settings, through a connection pool made for
-// that probe alone. Every failure becomes a value with a class an operator can act on.
+// status; chat providers whose API lists no models, a one-token chat call with --chat), with
+// the provider's own headers and TLS settings, through a connection pool made for that probe
+// alone. Every failure becomes a value with a class an operator can act on.
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { CompiledProvider, CompiledProxyEndpoint, RoutingTable } from '../compile/routing-table.js';
@@ -47,17 +48,26 @@ export interface ProbeOptions {
   readonly timeoutMs: number;
   /** Variables the config was built without (offline-config.ts); a provider using one is not probed. */
   readonly unsetEnv?: readonly string[];
+  /**
+   * Chat providers whose API has no model list are checked with a one-token chat call to a
+   * mapped model (billed by the upstream); without this they are skipped.
+   */
+  readonly chat?: boolean;
 }
 
 /** The unset variables a provider's URL, headers or CA would carry as placeholders. */
 function unsetIn(p: CompiledProvider, unset: readonly string[]): string[] {
   if (unset.length === 0) return [];
+  const c = p.aws?.credentials;
   const values = [p.baseUrl, p.tls.ca ?? '', ...Object.values(p.headers)];
+  if (c !== undefined) values.push(c.accessKeyId, c.secretAccessKey, c.sessionToken ?? '');
   return unset.filter((name) => values.some((v) => v.includes(placeholderFor(name))));
 }
 
 /** Bigger model lists are not read to the end; none known comes close. */
 const MAX_LIST_BYTES = 16 * 1024 * 1024;
+/** Enough of an error answer for its message. */
+const MAX_ERROR_BYTES = 64 * 1024;
 
 /** Upstream model names each provider (by id) is mapped to by chat endpoint targets. */
 export function mappedModels(table: RoutingTable): Map<string, Set<string>> {
@@ -79,10 +89,31 @@ export function mappedModels(table: RoutingTable): Map<string, Set<string>> {
 /** Providers without a model-list request (no adapter: type http) are probed on their probe path. */
 const STATUS_ONLY_HEADERS = Object.freeze({ accept: 'application/json' });
 
-function probeRequest(p: CompiledProvider, adapter: HttpAdapter | undefined): HttpRequestSpec {
+/** What a probe sends: the model list, a one-token chat call, or a GET of the probe path. */
+type ProbePlan =
+  | { readonly kind: 'list' | 'status'; readonly spec: HttpRequestSpec }
+  | { readonly kind: 'chat'; readonly spec: HttpRequestSpec; readonly model: string }
+  | { readonly kind: 'skip'; readonly why: string };
+
+function probePlan(
+  p: CompiledProvider,
+  adapter: HttpAdapter | undefined,
+  mapped: readonly string[],
+  chat: boolean,
+): ProbePlan {
   const built = adapter?.buildModelsRequest?.(p);
-  if (built !== undefined) return built;
-  return { method: 'GET', path: p.basePath + p.probePath, headers: STATUS_ONLY_HEADERS, body: undefined };
+  if (built !== undefined) return { kind: 'list', spec: built };
+  if (adapter === undefined || !adapter.capabilities.chat)
+    return {
+      kind: 'status',
+      spec: { method: 'GET', path: p.basePath + p.probePath, headers: STATUS_ONLY_HEADERS, body: undefined },
+    };
+  const model = mapped[0];
+  if (!chat)
+    return { kind: 'skip', why: `type ${p.type} has no model list to read; --chat sends a one-token chat call` };
+  if (model === undefined) return { kind: 'skip', why: 'no endpoint maps a model to this provider: nothing to call' };
+  const body = { model, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 };
+  return { kind: 'chat', spec: adapter.buildChatRequest(p, body, false), model };
 }
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)/;
@@ -166,8 +197,23 @@ export async function probeProvider(
       missing: [],
     };
   }
-  const spec = probeRequest(p, adapter);
-  const parse = adapter?.buildModelsRequest !== undefined ? adapter.parseModels : undefined;
+  const plan = probePlan(p, adapter, base.mapped, o.chat === true);
+  if (plan.kind === 'skip') {
+    return {
+      ...base,
+      url: p.baseUrl,
+      ok: true,
+      status: 'skipped',
+      httpStatus: null,
+      errorClass: null,
+      message: plan.why,
+      latencyMs: 0,
+      models: null,
+      missing: [],
+    };
+  }
+  const spec = plan.spec;
+  const parse = plan.kind === 'list' ? adapter?.parseModels : undefined;
   const url = p.origin + spec.path;
   const unset = unsetIn(p, o.unsetEnv ?? []);
   if (unset.length > 0) {
@@ -204,6 +250,22 @@ export async function probeProvider(
       .get(p)
       .request({ origin: p.origin, path: spec.path, method: spec.method, headers, body: spec.body, signal: ac.signal });
     const ok = res.statusCode >= 200 && res.statusCode < 300;
+    if (!ok && plan.kind === 'chat' && adapter !== undefined) {
+      // The upstream's own words (an unknown model, a refused signature) say what to fix.
+      const text = await readCapped(res.body, Number(res.headers['content-length'] ?? 0), MAX_ERROR_BYTES);
+      return {
+        ...base,
+        url,
+        ok: false,
+        status: `HTTP ${res.statusCode}`,
+        httpStatus: res.statusCode,
+        errorClass: null,
+        message: `chat call to ${plan.model}: ${adapter.parseError(res.statusCode, text ?? '').message}`,
+        latencyMs: elapsed(),
+        models: null,
+        missing: [],
+      };
+    }
     if (!ok || parse === undefined) {
       await res.body.dump();
       if (ok)

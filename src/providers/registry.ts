@@ -2,6 +2,7 @@
 // type (anthropic, ...) is one line here and never a change in the core.
 import type { ProviderType } from '../compile/routing-table.js';
 import { anthropicAdapter } from '../wire/anthropic/upstream/index.js';
+import { bedrockAdapter } from './bedrock/index.js';
 import { mockAdapter } from './mock/index.js';
 import { openaiAdapter } from '../wire/openai/upstream/index.js';
 import type { ProviderAdapter } from './types.js';
@@ -10,6 +11,7 @@ const ADAPTERS: ReadonlyMap<ProviderType, ProviderAdapter> = new Map<ProviderTyp
   ['openai', openaiAdapter],
   ['anthropic', anthropicAdapter],
   ['mock', mockAdapter],
+  ['bedrock', bedrockAdapter],
 ]);
 
 /** undefined: no chat adapter for this type (http providers serve proxy endpoints only). */

@@ -73,6 +73,19 @@ export interface StreamStep {
 /** Per-stream state lives in the closure (an Anthropic stream carries ids across events). */
 export type StreamDecoder = (event: SseEvent) => StreamStep;
 
+/**
+ * Splits a streamed body into events, one instance per stream: bytes arrive in arbitrary pieces.
+ * The default is Server-Sent Events; an upstream with another framing (e.g. AWS's binary event
+ * stream) supplies its own, mapping each frame to an event name and its data for the decoder.
+ * Throws on a malformed frame or one larger than the limit; the core fails the stream as a
+ * protocol error with that message.
+ */
+export interface StreamFramer {
+  push(piece: Uint8Array): SseEvent[];
+  /** The body ended: the events still held, or a throw when it ended mid-frame. */
+  end(): SseEvent[];
+}
+
 export interface AdapterCapabilities {
   readonly chat: boolean;
   readonly embeddings: boolean;
@@ -116,10 +129,15 @@ export interface HttpAdapter {
    * With stream, the adapter asks the upstream for token usage so the core can record it.
    */
   buildChatRequest(provider: CompiledProvider, body: OpenAIObject, stream: boolean): HttpRequestSpec;
-  /** Upstream JSON -> OpenAI chat.completion. */
-  parseChatResponse(json: unknown): Parsed<OpenAIObject>;
+  /**
+   * Upstream JSON -> OpenAI chat.completion. model: the upstream model the request named, for
+   * upstreams whose answers do not repeat it.
+   */
+  parseChatResponse(json: unknown, model?: string): Parsed<OpenAIObject>;
   /** A fresh decoder per stream: upstream SSE events -> OpenAI chat.completion.chunk objects. */
-  createStreamDecoder(): StreamDecoder;
+  createStreamDecoder(model?: string): StreamDecoder;
+  /** A fresh framer per stream when the upstream does not stream Server-Sent Events. */
+  createStreamFramer?(maxEventBytes: number): StreamFramer;
   buildEmbeddingsRequest?(provider: CompiledProvider, body: OpenAIObject): HttpRequestSpec;
   parseEmbeddingsResponse?(json: unknown): Parsed<OpenAIObject>;
   /** A non-2xx answer's body -> a message; the core classifies by status. */

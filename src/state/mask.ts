@@ -22,6 +22,9 @@ function endsWith(path: readonly Segment[], tail: readonly string[]): boolean {
 export function isSecretPath(path: readonly Segment[]): boolean {
   if (endsWith(path, ['auth', 'bearer']) || endsWith(path, ['auth', 'header', 'value'])) return true;
   if (endsWith(path, ['admin', 'key'])) return true;
+  // A bedrock provider's AWS secret key and session token (the access key id is no secret).
+  if (endsWith(path, ['credentials', 'secretAccessKey']) || endsWith(path, ['credentials', 'sessionToken']))
+    return true;
   const last = path[path.length - 1];
   return path[path.length - 2] === 'headers' && typeof last === 'string' && SECRET_HEADER.test(last);
 }

@@ -141,6 +141,7 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     return { ok: false, failure: { cls: '4xx', message: `provider type ${provider.type} serves no embeddings` } };
 
   const guard = new AttemptGuard(input.signal, timeoutMs);
+  const upstreamModel = typeof input.body.model === 'string' ? input.body.model : undefined;
   let res: Dispatcher.ResponseData;
   try {
     let headers = upstreamHeaders(spec.headers, provider.headers, input.requestId);
@@ -184,12 +185,9 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
   if (input.stream && !contentType.includes('application/json')) {
     // The guard stays linked until the stream ends: a caller leaving mid-stream aborts the upstream.
     const limits = { maxEventBytes: input.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, secrets: secretsOf(provider) };
-    return {
-      ok: true,
-      status,
-      headersAt,
-      chunks: sseChunks(res.body, (native ?? adapter).createStreamDecoder(), guard, limits),
-    };
+    const framer = adapter.createStreamFramer?.(limits.maxEventBytes);
+    const decoder = native !== undefined ? native.createStreamDecoder() : adapter.createStreamDecoder(upstreamModel);
+    return { ok: true, status, headersAt, chunks: sseChunks(res.body, decoder, guard, limits, framer) };
   }
 
   const limit = Math.min(input.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES, MAX_DECODABLE);
@@ -216,7 +214,7 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     }
     const parsed =
       input.op === 'chat'
-        ? (native ?? adapter).parseChatResponse(json)
+        ? (native ?? adapter).parseChatResponse(json, upstreamModel)
         : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
     if (!parsed.ok)
       return {

@@ -1,11 +1,12 @@
-// An upstream SSE body as OpenAI chunks, pulled one piece at a time: nothing is buffered
-// beyond the current event, so every chunk reaches the caller as soon as it arrived.
+// An upstream SSE body (or another framing the adapter reads, see StreamFramer) as OpenAI
+// chunks, pulled one piece at a time: nothing is buffered beyond the current event, so every
+// chunk reaches the caller as soon as it arrived.
 import type { Dispatcher } from 'undici';
-import type { OpenAIObject, StreamDecoder, StreamStep } from '../providers/types.js';
+import type { OpenAIObject, StreamDecoder, StreamFramer, StreamStep } from '../providers/types.js';
 import type { AttemptGuard } from './attempt-guard.js';
 import { FailureError, type Failure } from './failure.js';
 import { scrubFailure } from './scrub.js';
-import { SseEventTooLarge, SseParser } from './sse-parse.js';
+import { SseParser } from './sse-parse.js';
 
 type Body = Dispatcher.ResponseData['body'];
 
@@ -18,13 +19,15 @@ export interface SseLimits {
   readonly secrets: readonly string[];
 }
 
+/** framer: the adapter's own when its upstream does not stream SSE (see StreamFramer). */
 export async function* sseChunks(
   body: Body,
   decode: StreamDecoder,
   guard: AttemptGuard,
   limits: SseLimits,
+  framer?: StreamFramer,
 ): AsyncGenerator<OpenAIObject> {
-  const parser = new SseParser(limits.maxEventBytes);
+  const parser: StreamFramer = framer ?? new SseParser(limits.maxEventBytes);
   const fail = (f: Failure): FailureError => new FailureError(scrubFailure(f, limits.secrets));
   // destroyOnReturn false: after [DONE] the rest of the body is drained, not cut, so the
   // keep-alive connection can serve the next request.
@@ -45,8 +48,8 @@ export async function* sseChunks(
       try {
         batch = r.done ? parser.end() : parser.push(r.value);
       } catch (err) {
-        if (err instanceof SseEventTooLarge) throw fail({ cls: '5xx', protocol: true, message: err.message });
-        throw err;
+        // An oversized event (SseEventTooLarge) or a frame the adapter's framer could not read.
+        throw fail({ cls: '5xx', protocol: true, message: err instanceof Error ? err.message : String(err) });
       }
       for (const ev of batch) {
         events++;

@@ -18,7 +18,12 @@ const MIN_SECRET = 8;
  * (for `authorization: <scheme> <token>` both the whole value and the token). Longest first,
  * so a secret containing another is replaced whole.
  */
-export function credentialSecrets(custom: Readonly<Record<string, string>>, auth?: AuthValues): readonly string[] {
+export function credentialSecrets(
+  custom: Readonly<Record<string, string>>,
+  auth?: AuthValues,
+  /** Other secret settings of the provider type (e.g. an AWS secret key). */
+  extra: readonly (string | undefined)[] = [],
+): readonly string[] {
   const found = new Set<string>();
   const add = (v: unknown): void => {
     if (typeof v !== 'string') return;
@@ -32,5 +37,6 @@ export function credentialSecrets(custom: Readonly<Record<string, string>>, auth
     add(auth.header?.value);
   }
   for (const [name, value] of Object.entries(custom)) if (SECRET_HEADER.test(name)) add(value);
+  for (const v of extra) add(v);
   return Object.freeze([...found].sort((a, b) => b.length - a.length));
 }

@@ -56,6 +56,7 @@ describe('examples', { concurrency: 2 }, () => {
       'byo-models',
       'custom-http',
       'prompt-endpoints',
+      'bedrock',
     ]) {
       assert.ok(FOLDERS.includes(f), `examples/${f} is missing`);
     }

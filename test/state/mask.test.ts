@@ -34,9 +34,13 @@ describe('isSecretPath', () => {
       ['spec', 'headers', 'X-Auth-Token'],
       ['spec', 'headers', 'x-client-secret'],
       ['spec', 'admin', 'key'],
+      ['spec', 'bedrock', 'credentials', 'secretAccessKey'],
+      ['spec', 'bedrock', 'credentials', 'sessionToken'],
     ];
     const no = [
       ['spec', 'keyHash'],
+      ['spec', 'bedrock', 'credentials', 'accessKeyId'],
+      ['spec', 'bedrock', 'region'],
       ['spec', 'auth', 'header', 'name'],
       ['spec', 'headers', 'OpenAI-Organization'],
       ['spec', 'headers', 'anthropic-version'],

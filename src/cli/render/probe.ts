@@ -13,7 +13,7 @@ export function renderProbes(results: readonly ProbeResult[]): string {
     r.kind === 'proxy endpoint' ? `${providerLabel(r)} (proxy endpoint)` : providerLabel(r),
     r.type,
     { text: r.status, paint: r.ok ? chalk.green : chalk.red },
-    r.url === null ? '-' : `${r.latencyMs}ms`,
+    r.url === null || r.status === 'skipped' ? '-' : `${r.latencyMs}ms`,
     r.models === null ? '-' : r.models,
     r.url ?? '(built-in, no I/O)',
   ]);
@@ -42,10 +42,13 @@ export function renderProbes(results: readonly ProbeResult[]): string {
   }
   if (notes.length > 0) out += '\n' + notes.join('\n') + '\n';
   const failed = results.filter((r) => !r.ok).length;
+  const skipped = results.filter((r) => r.status === 'skipped').length;
+  const reached = results.length - skipped;
   const missing = results.reduce((n, r) => n + r.missing.length, 0);
   const tail =
     failed > 0
       ? chalk.red(`✖ ${failed} of ${results.length} provider${results.length === 1 ? '' : 's'} failed`)
-      : chalk.green(`✔ ${results.length} provider${results.length === 1 ? '' : 's'} reachable`);
+      : chalk.green(`✔ ${reached} provider${reached === 1 ? '' : 's'} reachable`) +
+        (skipped > 0 ? chalk.yellow(`, ${skipped} skipped`) : '');
   return `${out}\n${tail}${missing > 0 ? chalk.yellow(`, ${missing} mapped model${missing === 1 ? '' : 's'} missing upstream`) : ''}\n`;
 }

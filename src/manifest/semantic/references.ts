@@ -30,7 +30,7 @@ export function notDefined(ctx: SemanticContext, ws: WorkspaceIndex, plural: Plu
   return `which is not defined in workspace ${ws.name}; ${didYouMean(name, here)}defined ${plural}: ${listing(ws[plural])}${across}`;
 }
 
-const CHAT_PROVIDER_TYPES = 'openai, anthropic or mock';
+const CHAT_PROVIDER_TYPES = 'openai, anthropic, bedrock or mock';
 
 function checkTarget(ctx: SemanticContext, ws: WorkspaceIndex, r: EndpointResource, t: RoutingTarget, i: number): void {
   const base: Path = ['spec', 'routing', 'targets', i];

@@ -75,6 +75,10 @@ export function checkSecrets(ctx: SemanticContext): void {
       checkAuth(ctx, r, r.manifest.spec.auth);
       checkHeaders(ctx, r, r.manifest.spec.headers);
       checkUrlPassword(ctx, r, ['spec', 'baseUrl'], r.manifest.spec.baseUrl);
+      const aws = r.manifest.spec.bedrock?.credentials;
+      const at = ['spec', 'bedrock', 'credentials'];
+      literal(ctx, r, [...at, 'secretAccessKey'], aws?.secretAccessKey, 'the AWS secret access key');
+      literal(ctx, r, [...at, 'sessionToken'], aws?.sessionToken, 'the AWS session token');
     } else if (isKind(r, 'Endpoint') && r.manifest.spec.type === 'proxy') {
       checkAuth(ctx, r, r.manifest.spec.auth);
       checkHeaders(ctx, r, r.manifest.spec.headers);

@@ -29,7 +29,7 @@ function checkBaseUrls(ctx: SemanticContext, r: Resource): void {
   if (isKind(r, 'Provider')) {
     const { type, baseUrl } = r.manifest.spec;
     if (baseUrl !== undefined) checkUrl(ctx, r, ['spec', 'baseUrl'], baseUrl);
-    else if (type !== 'mock') {
+    else if (type !== 'mock' && type !== 'bedrock') {
       const msg =
         `provider ${r.name} has type ${type} but no spec.baseUrl; add the API root without a trailing slash, ` +
         `e.g. baseUrl: ${EXAMPLE_URL[type] ?? 'https://api.example.com/v1'}`;

@@ -1,0 +1,18 @@
+// Small readers for untyped JSON: the adapter maps plain objects, never trusts their shape.
+import { isObject } from '../../util/is-object.js';
+
+export { isObject };
+
+export type Obj = Record<string, unknown>;
+
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+export function objects(v: unknown): Obj[] {
+  return Array.isArray(v) ? v.filter(isObject) : [];
+}
