@@ -58,7 +58,11 @@ export type Duration8 = string;
  */
 export type Duration9 = string;
 /**
- * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock.
+ * An upstream account.
+ */
+export type Provider = Provider1;
+/**
+ * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock and for a preset (which has a default).
  */
 export type Value2 = string;
 /**
@@ -85,6 +89,10 @@ export type Value7 = string;
  * Per attempt: no headers, or no bytes mid-body, for this long fails the attempt as a timeout.
  */
 export type Duration10 = string;
+/**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value8 = string;
 /**
  * Delay before the first byte.
  */
@@ -120,7 +128,7 @@ export type Name3 = string;
 /**
  * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
  */
-export type Value8 = string;
+export type Value9 = string;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
@@ -247,10 +255,7 @@ export interface GatewaySpec {
     drainTimeout?: Duration9;
   };
 }
-/**
- * An upstream account.
- */
-export interface Provider {
+export interface Provider1 {
   apiVersion: "gw/v1";
   kind: "Provider";
   metadata: Metadata;
@@ -258,9 +263,25 @@ export interface Provider {
 }
 export interface ProviderSpec {
   /**
-   * openai (any OpenAI-compatible server), anthropic, http (transparent proxy) or mock (built in).
+   * openai (any OpenAI-compatible server), anthropic, http (transparent proxy), mock (built in), azure-openai, gemini (the Gemini API), vertex (Gemini on Vertex AI) or vertex-anthropic (Claude on Vertex AI).
    */
-  type: "openai" | "anthropic" | "http" | "mock";
+  type: "openai" | "anthropic" | "http" | "mock" | "azure-openai" | "gemini" | "vertex" | "vertex-anthropic";
+  /**
+   * type openai only: a known OpenAI-compatible vendor. Fills baseUrl when absent and adapts requests to what the vendor accepts (README: Presets).
+   */
+  preset?:
+    | "mistral"
+    | "xai"
+    | "groq"
+    | "together"
+    | "openrouter"
+    | "fireworks"
+    | "deepseek"
+    | "cohere"
+    | "nvidia-nim"
+    | "ollama"
+    | "vllm"
+    | "sglang";
   baseUrl?: Value2;
   auth?: UpstreamAuth;
   headers?: Headers;
@@ -278,6 +299,8 @@ export interface ProviderSpec {
   probe?: {
     path?: string;
   };
+  azure?: AzureSettings;
+  vertex?: VertexSettings;
   mock?: MockSettings;
 }
 /**
@@ -309,6 +332,27 @@ export interface Tls {
 export interface ModelPricing {
   inputPer1k?: number;
   outputPer1k?: number;
+}
+/**
+ * type azure-openai: baseUrl is the resource endpoint, e.g. https://NAME.openai.azure.com.
+ */
+export interface AzureSettings {
+  /**
+   * Sent as the api-version query parameter.
+   */
+  apiVersion?: string;
+  /**
+   * Upstream model name to deployment name; a model not listed is used as the deployment name.
+   */
+  deployments?: {
+    [k: string]: string | undefined;
+  };
+}
+/**
+ * types vertex and vertex-anthropic: baseUrl is https://LOCATION-aiplatform.googleapis.com/v1/projects/PROJECT/locations/LOCATION.
+ */
+export interface VertexSettings {
+  credentials?: Value8;
 }
 /**
  * Behaviour of the built-in mock provider (type: mock).
@@ -451,7 +495,7 @@ export interface ProxyEndpointSpec {
   enabled?: boolean;
   description?: string;
   provider: Name3;
-  baseUrl?: Value8;
+  baseUrl?: Value9;
   auth?: UpstreamAuth1;
   headers?: Headers1;
   tls?: Tls;

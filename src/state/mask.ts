@@ -21,7 +21,7 @@ function endsWith(path: readonly Segment[], tail: readonly string[]): boolean {
 /** True when the string at `path` is a credential. */
 export function isSecretPath(path: readonly Segment[]): boolean {
   if (endsWith(path, ['auth', 'bearer']) || endsWith(path, ['auth', 'header', 'value'])) return true;
-  if (endsWith(path, ['admin', 'key'])) return true;
+  if (endsWith(path, ['admin', 'key']) || endsWith(path, ['vertex', 'credentials'])) return true;
   const last = path[path.length - 1];
   return path[path.length - 2] === 'headers' && typeof last === 'string' && SECRET_HEADER.test(last);
 }

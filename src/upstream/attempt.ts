@@ -177,6 +177,7 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
       status,
       message: info.message,
       retryAfterMs: parseRetryAfter(res.headers),
+      ...(info.blocked === true ? { blocked: true } : {}),
     };
     return { ok: false, failure: scrubFailure(failure, secretsOf(provider)) };
   }
@@ -218,11 +219,14 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
       input.op === 'chat'
         ? (native ?? adapter).parseChatResponse(json)
         : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
-    if (!parsed.ok)
-      return {
-        ok: false,
-        failure: scrubFailure({ cls: '5xx', status, protocol: true, message: parsed.message }, secretsOf(provider)),
-      };
+    if (!parsed.ok) {
+      // A safety block comes as a 200 whose answer holds no candidate: the caller's 4xx, not a broken upstream.
+      const f: Failure =
+        parsed.blocked === true
+          ? { cls: '4xx', status: 400, blocked: true, message: parsed.message }
+          : { cls: '5xx', status, protocol: true, message: parsed.message };
+      return { ok: false, failure: scrubFailure(f, secretsOf(provider)) };
+    }
     if (parsed.value === json) rawAnswers.set(parsed.value, text);
     return { ok: true, status, headersAt, json: parsed.value };
   } catch (err) {

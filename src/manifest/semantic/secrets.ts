@@ -75,6 +75,8 @@ export function checkSecrets(ctx: SemanticContext): void {
       checkAuth(ctx, r, r.manifest.spec.auth);
       checkHeaders(ctx, r, r.manifest.spec.headers);
       checkUrlPassword(ctx, r, ['spec', 'baseUrl'], r.manifest.spec.baseUrl);
+      const key = r.manifest.spec.vertex?.credentials;
+      literal(ctx, r, ['spec', 'vertex', 'credentials'], key, 'the service-account key');
     } else if (isKind(r, 'Endpoint') && r.manifest.spec.type === 'proxy') {
       checkAuth(ctx, r, r.manifest.spec.auth);
       checkHeaders(ctx, r, r.manifest.spec.headers);
