@@ -47,6 +47,23 @@ function parseAzureError(status: number, bodyText: string): UpstreamErrorInfo {
   return info;
 }
 
+/**
+ * Azure's streams open with a chunk of prompt_filter_results and no choices (and may send more
+ * filter-only chunks): they carry nothing for the caller and are left out.
+ */
+function createAzureStreamDecoder(): StreamDecoder {
+  const decode = createStreamDecoder();
+  return (ev: SseEvent): StreamStep => {
+    const step = decode(ev);
+    if (!step.chunks.some(filterOnly)) return step;
+    return { ...step, chunks: step.chunks.filter((c) => !filterOnly(c)) };
+  };
+}
+
+function filterOnly(chunk: OpenAIObject): boolean {
+  return Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage == null;
+}
+
 /** GET /openai/models: the models the resource can deploy ({data: [{id}]}). */
 function buildModelsRequest(provider: CompiledProvider): HttpRequestSpec {
   return {
@@ -64,7 +81,7 @@ export const azureOpenAIAdapter: HttpAdapter = Object.freeze({
   buildChatRequest: (provider: CompiledProvider, body: OpenAIObject, stream: boolean) =>
     onDeployment(provider, body, buildChatRequest(provider, body, stream), 'chat/completions'),
   parseChatResponse,
-  createStreamDecoder,
+  createStreamDecoder: createAzureStreamDecoder,
   buildEmbeddingsRequest: (provider: CompiledProvider, body: OpenAIObject) =>
     onDeployment(provider, body, buildEmbeddingsRequest(provider, body), 'embeddings'),
   parseEmbeddingsResponse,
