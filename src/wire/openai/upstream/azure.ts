@@ -2,7 +2,15 @@
 // {endpoint}/openai/deployments/{deployment}/chat/completions?api-version=…, with the key in an
 // `api-key` header or an Entra ID token as a bearer (both set by the provider's auth block).
 import type { CompiledProvider } from '../../../compile/routing-table.js';
-import type { HttpAdapter, HttpRequestSpec, OpenAIObject, UpstreamErrorInfo } from '../../../providers/types.js';
+import type {
+  HttpAdapter,
+  HttpRequestSpec,
+  OpenAIObject,
+  SseEvent,
+  StreamDecoder,
+  StreamStep,
+  UpstreamErrorInfo,
+} from '../../../providers/types.js';
 import { parseModelList } from '../../model-list.js';
 import {
   buildChatRequest,
