@@ -57,10 +57,48 @@ export type Duration8 = string;
  * How long SIGTERM waits for in-flight requests.
  */
 export type Duration9 = string;
-/**
- * An upstream account.
- */
-export type Provider = Provider1;
+export type ProviderSpec = {
+  /**
+   * openai (any OpenAI-compatible server), anthropic, http (transparent proxy), mock (built in), azure-openai, gemini (the Gemini API), vertex (Gemini on Vertex AI) or vertex-anthropic (Claude on Vertex AI).
+   */
+  type: "openai" | "anthropic" | "http" | "mock" | "azure-openai" | "gemini" | "vertex" | "vertex-anthropic";
+  /**
+   * type openai only: a known OpenAI-compatible vendor. Fills baseUrl when absent and adapts requests to what the vendor accepts (README: Presets).
+   */
+  preset?:
+    | "mistral"
+    | "xai"
+    | "groq"
+    | "together"
+    | "openrouter"
+    | "fireworks"
+    | "deepseek"
+    | "cohere"
+    | "nvidia-nim"
+    | "ollama"
+    | "vllm"
+    | "sglang";
+  baseUrl?: Value2;
+  auth?: UpstreamAuth;
+  headers?: Headers;
+  tls?: Tls;
+  timeout?: Duration10;
+  /**
+   * Optional catalog keyed by upstream model name: pricing per 1k tokens in USD.
+   */
+  models?: {
+    [k: string]: ModelPricing | undefined;
+  };
+  /**
+   * What `gw test-connection` requests (http providers; others probe /models).
+   */
+  probe?: {
+    path?: string;
+  };
+  azure?: AzureSettings;
+  vertex?: VertexSettings;
+  mock?: MockSettings;
+};
 /**
  * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock and for a preset (which has a default).
  */
@@ -255,53 +293,14 @@ export interface GatewaySpec {
     drainTimeout?: Duration9;
   };
 }
-export interface Provider1 {
+/**
+ * An upstream account.
+ */
+export interface Provider {
   apiVersion: "gw/v1";
   kind: "Provider";
   metadata: Metadata;
   spec: ProviderSpec;
-}
-export interface ProviderSpec {
-  /**
-   * openai (any OpenAI-compatible server), anthropic, http (transparent proxy), mock (built in), azure-openai, gemini (the Gemini API), vertex (Gemini on Vertex AI) or vertex-anthropic (Claude on Vertex AI).
-   */
-  type: "openai" | "anthropic" | "http" | "mock" | "azure-openai" | "gemini" | "vertex" | "vertex-anthropic";
-  /**
-   * type openai only: a known OpenAI-compatible vendor. Fills baseUrl when absent and adapts requests to what the vendor accepts (README: Presets).
-   */
-  preset?:
-    | "mistral"
-    | "xai"
-    | "groq"
-    | "together"
-    | "openrouter"
-    | "fireworks"
-    | "deepseek"
-    | "cohere"
-    | "nvidia-nim"
-    | "ollama"
-    | "vllm"
-    | "sglang";
-  baseUrl?: Value2;
-  auth?: UpstreamAuth;
-  headers?: Headers;
-  tls?: Tls;
-  timeout?: Duration10;
-  /**
-   * Optional catalog keyed by upstream model name: pricing per 1k tokens in USD.
-   */
-  models?: {
-    [k: string]: ModelPricing | undefined;
-  };
-  /**
-   * What `gw test-connection` requests (http providers; others probe /models).
-   */
-  probe?: {
-    path?: string;
-  };
-  azure?: AzureSettings;
-  vertex?: VertexSettings;
-  mock?: MockSettings;
 }
 /**
  * How gw authenticates upstream: exactly one of bearer, header or none.
