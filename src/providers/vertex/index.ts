@@ -12,7 +12,7 @@
 import type { CompiledProvider } from '../../compile/routing-table.js';
 import { anthropicAdapter } from '../../wire/anthropic/upstream/index.js';
 import { toAnthropicRequest } from '../../wire/anthropic/upstream/request.js';
-import { geminiAdapter, generateContentSpec, modelName } from '../../wire/gemini/upstream/index.js';
+import { geminiAdapter, generateContentSpec, modelName, modelSegment } from '../../wire/gemini/upstream/index.js';
 import type { AuthorizableRequest, HttpAdapter, HttpRequestSpec, OpenAIObject, Parsed } from '../types.js';
 import { accessToken } from './google-auth.js';
 
@@ -69,7 +69,7 @@ const ANTHROPIC_SSE = Object.freeze({ 'content-type': 'application/json', accept
 /** An Anthropic Messages body sent to rawPredict: model into the path, anthropic_version into the body. */
 function rawPredict(provider: CompiledProvider, payload: Record<string, unknown>, stream: boolean): HttpRequestSpec {
   const { model, ...rest } = payload;
-  const name = encodeURIComponent(typeof model === 'string' ? model : '');
+  const name = modelSegment(model);
   return {
     method: 'POST',
     path: `${provider.basePath}/publishers/anthropic/models/${name}:${stream ? 'streamRawPredict' : 'rawPredict'}`,

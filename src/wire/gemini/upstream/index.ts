@@ -22,8 +22,16 @@ export function generateContentSpec(modelPath: string, body: OpenAIObject, strea
   };
 }
 
+/**
+ * A model id as a path segment: escaped, except '@', which Vertex's versioned ids carry
+ * (claude-sonnet-4@20250514) and which a path may hold as is (RFC 3986 pchar).
+ */
+export function modelSegment(model: unknown): string {
+  return encodeURIComponent(typeof model === 'string' ? model : '').replace(/%40/g, '@');
+}
+
 export function modelName(body: OpenAIObject): string {
-  return encodeURIComponent(typeof body.model === 'string' ? body.model : '');
+  return modelSegment(body.model);
 }
 
 /** {"models": [{"name": "models/gemini-2.0-flash", ...}]}: the ids without their models/ prefix. */

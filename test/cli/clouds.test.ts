@@ -1,13 +1,14 @@
-// `gw test-connection` through the real binary for the cloud types, against fakes of their APIs
-// on 127.0.0.1: Azure lists its models with api-version and api-key, Gemini its models with the
-// API key, Vertex (Gemini and Claude) Google's publisher models with a token from the fake token
-// endpoint named by the service-account key.
+// `gw test-connection` and `gw route` through the real binary for the cloud types, against fakes
+// of their APIs on 127.0.0.1: Azure lists its models with api-version and api-key, Gemini its
+// models with the API key, Vertex (Gemini and Claude) Google's publisher models with a token from
+// the fake token endpoint named by the service-account key; `gw route` shows where each target's
+// requests go.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runGw } from '../helpers/gw.js';
+import { runGw, sha } from '../helpers/gw.js';
 import {
   startFakeAzure,
   startFakeGemini,
@@ -74,6 +75,11 @@ spec:
         models: { v: gemini-2.0-flash }
       - provider: claude
         models: { c: claude-sonnet-4@20250514 }
+---
+apiVersion: gw/v1
+kind: ApiKey
+metadata: { name: app }
+spec: { keyHash: "${sha('gw-clouds-cli-key')}", roles: [editor], scopes: [chat] }
 `;
 }
 
@@ -129,4 +135,26 @@ test('a wrong Gemini key is a failed probe with its HTTP status: exit 1', async 
   });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /^gemini\s+gemini\s+HTTP 401\s/m);
+});
+
+test('gw route shows the request each cloud target gets: deployment path, generateContent, rawPredict', async () => {
+  const route = async (model: string): Promise<string> => {
+    const r = await runGw(['route', '--key', 'gw-clouds-cli-key', '--model', model, '-f', 'providers.yaml'], {
+      cwd: dir,
+    });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    return r.stdout;
+  };
+  assert.match(
+    await route('a'),
+    /^ {2}#1 {2}POST http:\/\/127\.0\.0\.1:\d+\/openai\/deployments\/prod-gpt4o\/chat\/completions\?api-version=2024-10-21$/m,
+  );
+  assert.match(
+    await route('g'),
+    /^ {2}#1 {2}POST http:\/\/127\.0\.0\.1:\d+\/v1beta\/models\/gemini-2\.0-flash:generateContent$/m,
+  );
+  assert.match(await route('v'), /publishers\/google\/models\/gemini-2\.0-flash:generateContent$/m);
+  const claude = await route('c');
+  assert.match(claude, /^ {2}1 {2}claude {2}vertex-anthropic {2}claude-sonnet-4@20250514\s/m);
+  assert.match(claude, /publishers\/anthropic\/models\/claude-sonnet-4@20250514:rawPredict$/m);
 });
