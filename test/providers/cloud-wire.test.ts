@@ -365,3 +365,12 @@ describe('presets', () => {
     }
   });
 });
+
+describe('vertex credentials in plans', () => {
+  test('a service-account key written literally is masked; a reference is shown as written', async () => {
+    const { maskValue } = await import('../../src/state/mask.js');
+    const path = ['spec', 'vertex', 'credentials'];
+    assert.equal(maskValue(path, '{"private_key":"-----BEGIN PRIVATE KEY-----"}'), '[masked]');
+    assert.equal(maskValue(path, '${file:./sa.json}'), '${file:./sa.json}');
+  });
+});
