@@ -311,6 +311,35 @@ describe('vertex', () => {
     }
   });
 
+  test('an access token the upstream echoes in an error is scrubbed from what the caller sees', async () => {
+    const { startUpstream } = await import('../upstream/helpers.js');
+    const up = await startUpstream((req, res) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          error: { code: 400, message: `refused token ${String(req.headers.authorization).slice('Bearer '.length)}` },
+        }),
+      );
+    });
+    try {
+      const p = httpProvider('vx-echo', up.url, {
+        type: 'vertex',
+        headers: {},
+        options: { googleCredentials: tokens.key },
+      });
+      const err = await rejectsWith(
+        chat(p, { messages: [{ role: 'user', content: 'hi' }] }),
+        'GW_ERR_UPSTREAM_EXHAUSTED',
+      );
+      const text = `${err.message} ${String(err.details?.upstreamMessage)}`;
+      assert.match(text, /refused/);
+      assert.ok(tokens.issued.length > 0);
+      for (const t of tokens.issued) assert.ok(!text.includes(t), text);
+    } finally {
+      await up.close();
+    }
+  });
+
   test('credentials that are not a service-account key fail the attempt with GW_ERR_UPSTREAM_AUTH in the message', async () => {
     const p = httpProvider('vx-bad', `${fake.origin}${base}`, {
       type: 'vertex',
