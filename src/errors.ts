@@ -165,6 +165,11 @@ export const ERRORS = {
     'invalid_request_error',
     'admin API: the applied manifests are invalid (diagnostics say where); nothing was changed',
   ),
+  GW_ERR_UPSTREAM_BLOCKED: r(
+    400,
+    'invalid_request_error',
+    "the upstream's content filter or safety system refused the prompt (the message says which)",
+  ),
   GW_ERR_RATE_LIMITED: r(
     429,
     'rate_limit_error',
@@ -192,6 +197,11 @@ export const ERRORS = {
   ),
   GW_ERR_INTERNAL: r(500, 'server_error', 'a bug in gw; the log has the details'),
   GW_ERR_UPSTREAM_EXHAUSTED: r(502, 'upstream_error', 'every upstream attempt failed, after retries and fallback'),
+  GW_ERR_UPSTREAM_AUTH: r(
+    502,
+    'upstream_error',
+    'gw could not get credentials for the upstream (a Vertex AI access token); the attempt fails and falls back',
+  ),
   GW_ERR_UPSTREAM_PROTOCOL: r(502, 'upstream_error', 'the upstream answered something that is not its API'),
   GW_ERR_UPSTREAM_CREDENTIALS: r(
     502,

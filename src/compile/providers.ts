@@ -3,7 +3,15 @@ import type { BedrockSettings, Provider, ProviderSpec, Tls, UpstreamAuth } from 
 import { defaultAt, defaultsOf } from './defaults.js';
 import { parseDuration } from '../util/duration.js';
 import { splitBaseUrl, type UpstreamUrl } from '../util/upstream-url.js';
-import type { AwsSigning, CompiledProvider, MockBehaviour, ModelPrice, TlsSettings } from './routing-table.js';
+import type {
+  AwsSigning,
+  CompiledProvider,
+  MockBehaviour,
+  ModelPrice,
+  ProviderOptions,
+  TlsSettings,
+} from './routing-table.js';
+import { PRESETS } from './presets.js';
 import { credentialSecrets } from '../util/credentials.js';
 
 const SPEC = 'provider.schema.json#/properties/spec/properties';
@@ -17,6 +25,7 @@ function providerFallbacks(): { readonly timeoutMs: number; readonly probePath: 
   return fallbacks;
 }
 const MOCK_DEFAULTS = `${SPEC}/mock`;
+const AZURE_DEFAULTS = `${SPEC}/azure`;
 
 /** Custom headers with lower-cased names; later sources win. */
 export function mergeHeaders(
@@ -86,6 +95,32 @@ function compilePricing(models: ProviderSpec['models']): ReadonlyMap<string, Mod
   return out;
 }
 
+/** What the type-specific blocks (azure, vertex, preset) add; undefined when nothing. */
+function compileOptions(spec: ProviderSpec): ProviderOptions | undefined {
+  if (spec.type === 'azure-openai') {
+    const azure = { ...defaultsOf(AZURE_DEFAULTS), ...spec.azure };
+    const deployments = new Map(
+      Object.entries(spec.azure?.deployments ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string'),
+    );
+    return { apiVersion: String(azure['apiVersion'] ?? ''), deployments };
+  }
+  if (spec.type === 'vertex' || spec.type === 'vertex-anthropic') {
+    const credentials = spec.vertex?.credentials;
+    return typeof credentials === 'string' && credentials.trim() !== '' ? { googleCredentials: credentials } : {};
+  }
+  const preset = spec.preset !== undefined ? PRESETS[spec.preset] : undefined;
+  if (preset === undefined) return undefined;
+  return {
+    ...(preset.dropFields !== undefined ? { dropFields: preset.dropFields } : {}),
+    ...(preset.renameFields !== undefined ? { renameFields: preset.renameFields } : {}),
+  };
+}
+
+function optionsOf(spec: ProviderSpec): { options?: ProviderOptions } {
+  const options = compileOptions(spec);
+  return options !== undefined ? { options } : {};
+}
+
 /** Provider fields that proxy endpoints rebuild their headers from (auth can be replaced). */
 export interface ProviderParts {
   readonly custom: Record<string, string>;
@@ -108,7 +143,14 @@ export function compileProvider(
   const aws = spec.type === 'bedrock' && spec.bedrock !== undefined ? compileAws(spec.bedrock) : undefined;
   const url: UpstreamUrl | undefined = isMock
     ? { baseUrl: '', origin: 'mock:', basePath: '' }
-    : splitBaseUrl(spec.baseUrl ?? (aws !== undefined ? bedrockBaseUrl(aws.region) : ''));
+    : splitBaseUrl(
+        spec.baseUrl ??
+          (aws !== undefined
+            ? bedrockBaseUrl(aws.region)
+            : spec.preset !== undefined
+              ? PRESETS[spec.preset].baseUrl
+              : ''),
+      );
   if (url === undefined) return undefined;
   const parts: ProviderParts = { custom: mergeHeaders(spec.headers), auth: spec.auth };
   // openai/anthropic/mock probe their model list (relative to baseUrl); http providers spec.probe.path.
@@ -130,6 +172,7 @@ export function compileProvider(
       aws?.credentials?.secretAccessKey,
       aws?.credentials?.sessionToken,
     ]),
+    ...optionsOf(spec),
   };
   return { provider, parts };
 }

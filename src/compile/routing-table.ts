@@ -4,7 +4,8 @@
 
 export type Role = 'admin' | 'reviewer' | 'editor' | 'auditor';
 export type Scope = 'chat' | 'admin' | 'mcp';
-export type ProviderType = 'openai' | 'anthropic' | 'http' | 'mock' | 'bedrock';
+export type ProviderType =
+  'openai' | 'anthropic' | 'http' | 'mock' | 'bedrock' | 'azure-openai' | 'gemini' | 'vertex' | 'vertex-anthropic';
 /** Failure classes that move on to the next target. */
 export type FailureClass = 'timeout' | 'connect' | '429' | '5xx' | '4xx';
 
@@ -31,6 +32,20 @@ export interface AwsSigning {
         readonly sessionToken: string | undefined;
       }
     | undefined;
+}
+
+/** Settings only some provider types read; each adapter reads its own and ignores the rest. */
+export interface ProviderOptions {
+  /** azure-openai: the api-version query parameter. */
+  readonly apiVersion?: string;
+  /** azure-openai: upstream model -> deployment name (unlisted models are their own deployment). */
+  readonly deployments?: ReadonlyMap<string, string>;
+  /** vertex, vertex-anthropic: a service-account key's JSON text; absent: Application Default Credentials. */
+  readonly googleCredentials?: string;
+  /** openai presets: request fields the vendor refuses, removed before sending. */
+  readonly dropFields?: readonly string[];
+  /** openai presets: request fields the vendor names otherwise (OpenAI name -> vendor name). */
+  readonly renameFields?: Readonly<Record<string, string>>;
 }
 
 export interface TlsSettings {
@@ -64,6 +79,8 @@ export interface CompiledProvider {
   readonly aws?: AwsSigning | undefined;
   /** Path `gw test-connection` probes, relative to baseUrl. */
   readonly probePath: string;
+  /** Type-specific settings (azure, vertex, preset quirks); absent when there are none. */
+  readonly options?: ProviderOptions;
   /**
    * Credential values (auth and secret-looking custom headers, 8+ characters, longest first)
    * scrubbed from upstream error text. Set by compile; absent on hand-built providers, which

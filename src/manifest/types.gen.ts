@@ -57,8 +57,52 @@ export type Duration8 = string;
  * How long SIGTERM waits for in-flight requests.
  */
 export type Duration9 = string;
+export type ProviderSpec = {
+  /**
+   * openai (any OpenAI-compatible server), anthropic, bedrock (AWS Bedrock Converse API), http (transparent proxy), mock (built in), azure-openai, gemini (the Gemini API), vertex (Gemini on Vertex AI) or vertex-anthropic (Claude on Vertex AI).
+   */
+  type:
+    "openai" | "anthropic" | "http" | "mock" | "bedrock" | "azure-openai" | "gemini" | "vertex" | "vertex-anthropic";
+  /**
+   * type openai only: a known OpenAI-compatible vendor. Fills baseUrl when absent and adapts requests to what the vendor accepts (README: Presets).
+   */
+  preset?:
+    | "mistral"
+    | "xai"
+    | "groq"
+    | "together"
+    | "openrouter"
+    | "fireworks"
+    | "deepseek"
+    | "cohere"
+    | "nvidia-nim"
+    | "ollama"
+    | "vllm"
+    | "sglang";
+  baseUrl?: Value2;
+  auth?: UpstreamAuth;
+  headers?: Headers;
+  tls?: Tls;
+  timeout?: Duration10;
+  /**
+   * Optional catalog keyed by upstream model name: pricing per 1k tokens in USD.
+   */
+  models?: {
+    [k: string]: ModelPricing | undefined;
+  };
+  /**
+   * What `gw test-connection` requests (http providers; others probe /models).
+   */
+  probe?: {
+    path?: string;
+  };
+  bedrock?: BedrockSettings;
+  azure?: AzureSettings;
+  vertex?: VertexSettings;
+  mock?: MockSettings;
+};
 /**
- * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock and bedrock (default https://bedrock-runtime.<region>.amazonaws.com).
+ * The API root without a trailing slash, e.g. https://api.openai.com/v1. Required except for mock, for a preset (which has a default) and for bedrock (default https://bedrock-runtime.<region>.amazonaws.com).
  */
 export type Value2 = string;
 /**
@@ -98,6 +142,10 @@ export type Value9 = string;
  */
 export type Value10 = string;
 /**
+ * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
+ */
+export type Value11 = string;
+/**
  * Delay before the first byte.
  */
 export type Duration11 = string;
@@ -132,7 +180,7 @@ export type Name3 = string;
 /**
  * A string that may hold references: ${env:NAME}, ${env:NAME:-default}, ${file:./path}.
  */
-export type Value11 = string;
+export type Value12 = string;
 /**
  * A number followed by a unit: ms, s, m, h or d (e.g. 500ms, 60s, 5m, 1h).
  */
@@ -268,31 +316,6 @@ export interface Provider {
   metadata: Metadata;
   spec: ProviderSpec;
 }
-export interface ProviderSpec {
-  /**
-   * openai (any OpenAI-compatible server), anthropic, bedrock (AWS Bedrock Converse API), http (transparent proxy) or mock (built in).
-   */
-  type: "openai" | "anthropic" | "http" | "mock" | "bedrock";
-  baseUrl?: Value2;
-  auth?: UpstreamAuth;
-  headers?: Headers;
-  tls?: Tls;
-  timeout?: Duration10;
-  /**
-   * Optional catalog keyed by upstream model name: pricing per 1k tokens in USD.
-   */
-  models?: {
-    [k: string]: ModelPricing | undefined;
-  };
-  /**
-   * What `gw test-connection` requests (http providers; others probe /models).
-   */
-  probe?: {
-    path?: string;
-  };
-  bedrock?: BedrockSettings;
-  mock?: MockSettings;
-}
 /**
  * How gw authenticates upstream: exactly one of bearer, header or none.
  */
@@ -340,6 +363,27 @@ export interface AwsCredentials {
   accessKeyId: Value8;
   secretAccessKey: Value9;
   sessionToken?: Value10;
+}
+/**
+ * type azure-openai: baseUrl is the resource endpoint, e.g. https://NAME.openai.azure.com.
+ */
+export interface AzureSettings {
+  /**
+   * Sent as the api-version query parameter.
+   */
+  apiVersion?: string;
+  /**
+   * Upstream model name to deployment name; a model not listed is used as the deployment name.
+   */
+  deployments?: {
+    [k: string]: string | undefined;
+  };
+}
+/**
+ * types vertex and vertex-anthropic: baseUrl is https://LOCATION-aiplatform.googleapis.com/v1/projects/PROJECT/locations/LOCATION.
+ */
+export interface VertexSettings {
+  credentials?: Value11;
 }
 /**
  * Behaviour of the built-in mock provider (type: mock).
@@ -482,7 +526,7 @@ export interface ProxyEndpointSpec {
   enabled?: boolean;
   description?: string;
   provider: Name3;
-  baseUrl?: Value11;
+  baseUrl?: Value12;
   auth?: UpstreamAuth1;
   headers?: Headers1;
   tls?: Tls;

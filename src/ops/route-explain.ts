@@ -5,10 +5,12 @@ import type {
   CompiledChatEndpoint,
   CompiledGuardrail,
   CompiledKey,
+  CompiledProvider,
   CompiledTarget,
   RoutingTable,
 } from '../compile/routing-table.js';
 import { decideChatRoute } from './access-decision.js';
+import { getAdapter } from '../providers/registry.js';
 
 export type KeyStatus = 'valid' | 'expired' | 'disabled' | 'unknown';
 
@@ -32,6 +34,8 @@ export type ExplainedTarget =
       readonly type: string;
       readonly baseUrl: string;
       readonly upstreamModel: string;
+      /** Where a chat request for the model goes (the adapter's own path scheme); null for in-process providers. */
+      readonly url: string | null;
       readonly weight: number;
       /** Per attempt: the endpoint's timeout, else the provider's. */
       readonly timeoutMs: number;
@@ -117,6 +121,14 @@ function explainKey(key: CompiledKey, nowMs: number): ExplainedKey {
 }
 
 /** Targets that serve `model`, in declared order; endpoint refs expanded (cycle-guarded). */
+/** "POST {url}" of a chat request for `model` on `p`, as its adapter builds it (Azure deployments, Gemini paths…). */
+function chatUrl(p: CompiledProvider, model: string): string | null {
+  const adapter = getAdapter(p.type);
+  if (adapter?.kind !== 'http') return null;
+  const spec = adapter.buildChatRequest(p, { model, messages: [] }, false);
+  return `${spec.method} ${p.origin}${spec.path}`;
+}
+
 function explainTargets(
   table: RoutingTable,
   ep: CompiledChatEndpoint,
@@ -137,6 +149,7 @@ function explainTargets(
           type: p.type,
           baseUrl: p.type === 'mock' ? '(built-in mock)' : p.baseUrl,
           upstreamModel: mapped,
+          url: chatUrl(p, mapped),
           weight: t.weight,
           timeoutMs: timeout ?? p.timeoutMs,
           retries: ep.retries.attempts,

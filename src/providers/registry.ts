@@ -3,6 +3,9 @@
 import type { ProviderType } from '../compile/routing-table.js';
 import { anthropicAdapter } from '../wire/anthropic/upstream/index.js';
 import { bedrockAdapter } from './bedrock/index.js';
+import { azureOpenAIAdapter } from '../wire/openai/upstream/azure.js';
+import { geminiAdapter } from '../wire/gemini/upstream/index.js';
+import { vertexAdapter, vertexAnthropicAdapter } from './vertex/index.js';
 import { mockAdapter } from './mock/index.js';
 import { openaiAdapter } from '../wire/openai/upstream/index.js';
 import type { ProviderAdapter } from './types.js';
@@ -12,6 +15,10 @@ const ADAPTERS: ReadonlyMap<ProviderType, ProviderAdapter> = new Map<ProviderTyp
   ['anthropic', anthropicAdapter],
   ['mock', mockAdapter],
   ['bedrock', bedrockAdapter],
+  ['azure-openai', azureOpenAIAdapter],
+  ['gemini', geminiAdapter],
+  ['vertex', vertexAdapter],
+  ['vertex-anthropic', vertexAnthropicAdapter],
 ]);
 
 /** undefined: no chat adapter for this type (http providers serve proxy endpoints only). */

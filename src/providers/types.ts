@@ -20,7 +20,10 @@ export interface TokenUsage {
   readonly cacheWriteTokens?: number | undefined;
 }
 
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+export type Parsed<T> =
+  | { readonly ok: true; readonly value: T }
+  /** blocked: the upstream's safety system refused (a caller's problem, not a broken upstream). */
+  | { readonly ok: false; readonly message: string; readonly blocked?: boolean };
 
 /** The HTTP request an adapter wants sent; provider auth and custom headers are added by the core. */
 export interface HttpRequestSpec {
@@ -58,6 +61,8 @@ export interface UpstreamErrorInfo {
   readonly code?: string | undefined;
   /** Set by stream decoders when the event was not the upstream's API at all (not JSON, not an object). */
   readonly protocol?: boolean | undefined;
+  /** The upstream's content filter or safety system refused the prompt. */
+  readonly blocked?: boolean | undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ function endsWith(path: readonly Segment[], tail: readonly string[]): boolean {
 /** True when the string at `path` is a credential. */
 export function isSecretPath(path: readonly Segment[]): boolean {
   if (endsWith(path, ['auth', 'bearer']) || endsWith(path, ['auth', 'header', 'value'])) return true;
-  if (endsWith(path, ['admin', 'key'])) return true;
+  if (endsWith(path, ['admin', 'key']) || endsWith(path, ['vertex', 'credentials'])) return true;
   // A bedrock provider's AWS secret key and session token (the access key id is no secret).
   if (endsWith(path, ['credentials', 'secretAccessKey']) || endsWith(path, ['credentials', 'sessionToken']))
     return true;

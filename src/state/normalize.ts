@@ -79,6 +79,11 @@ const IMPLIED_OBJECTS: readonly {
   { applies: (m) => m.kind === 'Provider' && m.spec.type === 'mock', path: ['mock'], ref: `${PROVIDER_SPEC}/mock` },
   { applies: (m) => m.kind === 'Provider' && m.spec.type === 'http', path: ['probe'], ref: `${PROVIDER_SPEC}/probe` },
   {
+    applies: (m) => m.kind === 'Provider' && m.spec.type === 'azure-openai',
+    path: ['azure'],
+    ref: `${PROVIDER_SPEC}/azure`,
+  },
+  {
     applies: (m) => m.kind === 'Endpoint' && m.spec.type === 'chat',
     path: ['routing', 'retries'],
     ref: 'endpoint.schema.json#/$defs/routing/properties/retries',

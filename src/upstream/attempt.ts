@@ -20,6 +20,7 @@ import { upstreamHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';
 import { scrubFailure, secretsOf } from './scrub.js';
 import { sseChunks } from './sse-chunks.js';
+import { credentialSecrets } from '../util/credentials.js';
 import { LARGE_BODY_BYTES, largeBodySteps } from '../util/turns.js';
 
 export interface AttemptInput {
@@ -143,11 +144,15 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
   const guard = new AttemptGuard(input.signal, timeoutMs);
   const upstreamModel = typeof input.body.model === 'string' ? input.body.model : undefined;
   let res: Dispatcher.ResponseData;
+  let secrets = secretsOf(provider);
   try {
     let headers = upstreamHeaders(spec.headers, provider.headers, input.requestId);
     if (adapter.authorize !== undefined) {
       const request = { method: spec.method, origin: provider.origin, path: spec.path, headers, body: spec.body };
-      headers = Object.assign(headers, await adapter.authorize(provider, request, guard.signal));
+      const added = await adapter.authorize(provider, request, guard.signal);
+      headers = Object.assign(headers, added);
+      // Per-request credentials (an access token, a signature) are scrubbed like the static ones.
+      secrets = [...secrets, ...credentialSecrets(added)].sort((a, b) => b.length - a.length);
     }
     res = await input.pools.get(provider).request({
       path: spec.path,
@@ -178,13 +183,14 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
       status,
       message: info.message,
       retryAfterMs: parseRetryAfter(res.headers),
+      ...(info.blocked === true ? { blocked: true } : {}),
     };
-    return { ok: false, failure: scrubFailure(failure, secretsOf(provider)) };
+    return { ok: false, failure: scrubFailure(failure, secrets) };
   }
 
   if (input.stream && !contentType.includes('application/json')) {
     // The guard stays linked until the stream ends: a caller leaving mid-stream aborts the upstream.
-    const limits = { maxEventBytes: input.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, secrets: secretsOf(provider) };
+    const limits = { maxEventBytes: input.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES, secrets };
     const framer = adapter.createStreamFramer?.(limits.maxEventBytes);
     const decoder = native !== undefined ? native.createStreamDecoder() : adapter.createStreamDecoder(upstreamModel);
     return { ok: true, status, headersAt, chunks: sseChunks(res.body, decoder, guard, limits, framer) };
@@ -216,11 +222,14 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
       input.op === 'chat'
         ? (native ?? adapter).parseChatResponse(json, upstreamModel)
         : (adapter.parseEmbeddingsResponse?.(json) ?? { ok: true as const, value: json as OpenAIObject });
-    if (!parsed.ok)
-      return {
-        ok: false,
-        failure: scrubFailure({ cls: '5xx', status, protocol: true, message: parsed.message }, secretsOf(provider)),
-      };
+    if (!parsed.ok) {
+      // A safety block comes as a 200 whose answer holds no candidate: the caller's 4xx, not a broken upstream.
+      const f: Failure =
+        parsed.blocked === true
+          ? { cls: '4xx', status: 400, blocked: true, message: parsed.message }
+          : { cls: '5xx', status, protocol: true, message: parsed.message };
+      return { ok: false, failure: scrubFailure(f, secrets) };
+    }
     if (parsed.value === json) rawAnswers.set(parsed.value, text);
     return { ok: true, status, headersAt, json: parsed.value };
   } catch (err) {

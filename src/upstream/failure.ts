@@ -13,6 +13,8 @@ export interface Failure {
   readonly protocol?: boolean;
   /** The answer arrived but failed the endpoint's schema.output (ChatCall.check). */
   readonly output?: boolean;
+  /** The upstream's content filter or safety system refused the prompt. */
+  readonly blocked?: boolean;
 }
 
 /** Thrown inside the executor when the caller went away; never retried. */

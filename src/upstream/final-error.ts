@@ -9,7 +9,8 @@ const seconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
  * The caller's error once every target failed. The failures of attempts that reached a target
  * decide (circuit skips do not): all timed out → GW_ERR_UPSTREAM_TIMEOUT; all were 429 →
  * GW_ERR_UPSTREAM_RATE_LIMITED with the soonest Retry-After hint; all were protocol failures (an
- * answer that is not the API) → GW_ERR_UPSTREAM_PROTOCOL; any answer refused by schema.output → GW_ERR_OUTPUT_SCHEMA;
+ * answer that is not the API) → GW_ERR_UPSTREAM_PROTOCOL; all were safety blocks (a content
+ * filter refused the prompt) → GW_ERR_UPSTREAM_BLOCKED; any answer refused by schema.output → GW_ERR_OUTPUT_SCHEMA;
  * else GW_ERR_UPSTREAM_EXHAUSTED. No
  * attempt reached a target because every breaker was open → GW_ERR_UPSTREAM_CIRCUIT_OPEN with
  * Retry-After until the first probe. details.retryAfterSec becomes the answer's Retry-After.
@@ -52,6 +53,9 @@ export function finalError(
       `every upstream attempt was rate-limited (${n} attempt${n === 1 ? '' : 's'}): ${lastReal.message}`,
       details,
     );
+  }
+  if (real.length > 0 && real.every((x) => x.blocked === true)) {
+    return new GwError('GW_ERR_UPSTREAM_BLOCKED', `the upstream's safety system refused: ${lastReal.message}`, details);
   }
   if (real.length > 0 && real.every((x) => x.protocol === true)) {
     return new GwError(

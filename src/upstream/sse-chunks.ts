@@ -64,6 +64,9 @@ export async function* sseChunks(
             message: `the upstream stream event could not be read: ${String(err)}`,
           });
         }
+        if (step.error?.blocked === true) {
+          throw fail({ cls: '4xx', status: 400, blocked: true, message: step.error.message });
+        }
         if (step.error !== undefined) {
           throw fail({
             cls: '5xx',

@@ -50,6 +50,15 @@ function targetRows(targets: readonly ExplainedTarget[], prefix: string): CellIn
   return rows;
 }
 
+/** "#1  POST https://…" for every provider target, nested ones numbered as in the table. */
+function targetUrls(targets: readonly ExplainedTarget[], prefix: string): string[] {
+  return targets.flatMap((t, i) => {
+    const n = `${prefix}${i + 1}`;
+    if (t.kind === 'provider') return t.url === null ? [] : [`  #${n}  ${chalk.dim(t.url)}`];
+    return targetUrls(t.targets, `${n}.`);
+  });
+}
+
 function renderPolicies(p: ExplainedPolicies): string[] {
   const prompt: string[] = [];
   if (p.prompt.system !== null) prompt.push(`system ${JSON.stringify(p.prompt.system)}`);
@@ -143,6 +152,7 @@ export function renderRoute(x: RouteExplanation, live?: LiveReadings): string {
     out.push(`  timeout   ${r.timeoutMs === null ? "each provider's own" : formatMs(r.timeoutMs)} per attempt`);
     out.push('', 'targets');
     const rows = targetRows(x.targets, '');
+    const urls = targetUrls(x.targets, '');
     const table =
       rows.length === 0
         ? '  (no target serves this model)\n'
@@ -159,6 +169,7 @@ export function renderRoute(x: RouteExplanation, live?: LiveReadings): string {
             rows,
           ).replace(/^/gm, '  ');
     out.push(table.trimEnd());
+    if (urls.length > 0) out.push('', 'requests', ...urls);
   }
   if (x.policies !== null && x.resolvedModel !== null) out.push('', 'policies', ...renderPolicies(x.policies));
   if (live !== undefined && x.key !== null && x.endpoint !== null) out.push(...renderLive(live));

@@ -79,6 +79,8 @@ export function checkSecrets(ctx: SemanticContext): void {
       const at = ['spec', 'bedrock', 'credentials'];
       literal(ctx, r, [...at, 'secretAccessKey'], aws?.secretAccessKey, 'the AWS secret access key');
       literal(ctx, r, [...at, 'sessionToken'], aws?.sessionToken, 'the AWS session token');
+      const key = r.manifest.spec.vertex?.credentials;
+      literal(ctx, r, ['spec', 'vertex', 'credentials'], key, 'the service-account key');
     } else if (isKind(r, 'Endpoint') && r.manifest.spec.type === 'proxy') {
       checkAuth(ctx, r, r.manifest.spec.auth);
       checkHeaders(ctx, r, r.manifest.spec.headers);

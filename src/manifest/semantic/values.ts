@@ -11,6 +11,10 @@ const EXAMPLE_URL: Record<string, string> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com/v1',
   http: 'https://internal.example.com',
+  'azure-openai': 'https://NAME.openai.azure.com',
+  gemini: 'https://generativelanguage.googleapis.com/v1beta',
+  vertex: 'https://LOCATION-aiplatform.googleapis.com/v1/projects/PROJECT/locations/LOCATION',
+  'vertex-anthropic': 'https://LOCATION-aiplatform.googleapis.com/v1/projects/PROJECT/locations/LOCATION',
 };
 
 function checkUrl(ctx: SemanticContext, r: Resource, path: Path, value: string): void {
@@ -29,7 +33,7 @@ function checkBaseUrls(ctx: SemanticContext, r: Resource): void {
   if (isKind(r, 'Provider')) {
     const { type, baseUrl } = r.manifest.spec;
     if (baseUrl !== undefined) checkUrl(ctx, r, ['spec', 'baseUrl'], baseUrl);
-    else if (type !== 'mock' && type !== 'bedrock') {
+    else if (type !== 'mock' && type !== 'bedrock' && r.manifest.spec.preset === undefined) {
       const msg =
         `provider ${r.name} has type ${type} but no spec.baseUrl; add the API root without a trailing slash, ` +
         `e.g. baseUrl: ${EXAMPLE_URL[type] ?? 'https://api.example.com/v1'}`;

@@ -22,8 +22,24 @@ export function buildChatRequest(provider: CompiledProvider, body: OpenAIObject,
     method: 'POST',
     path: `${provider.basePath}/chat/completions`,
     headers: stream ? SSE_HEADERS : JSON_HEADERS,
-    body: JSON.stringify(payload),
+    body: JSON.stringify(provider.options !== undefined ? withQuirks(provider, payload) : payload),
   };
+}
+
+/**
+ * A preset's quirks: fields the vendor refuses are removed, fields it names otherwise renamed
+ * (a value already under the vendor's name wins).
+ */
+function withQuirks(provider: CompiledProvider, payload: OpenAIObject): OpenAIObject {
+  const { dropFields, renameFields } = provider.options ?? {};
+  if (dropFields === undefined && renameFields === undefined) return payload;
+  for (const field of dropFields ?? []) delete payload[field];
+  for (const [from, to] of Object.entries(renameFields ?? {})) {
+    if (!(from in payload)) continue;
+    if (!(to in payload)) payload[to] = payload[from];
+    delete payload[from];
+  }
+  return payload;
 }
 
 export function parseChatResponse(json: unknown): Parsed<OpenAIObject> {
