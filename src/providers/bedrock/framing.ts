@@ -4,14 +4,27 @@
 // AWS SDK's codec checks the CRCs and reads the headers. Each message becomes one event for the
 // decoder: an `event` message is named by its :event-type, an `exception` message by
 // `exception:<:exception-type>`, an `error` message `error`, with the payload as data.
-import { EventStreamCodec } from '@smithy/core/event-streams';
-import { fromUtf8, toUtf8 } from '@smithy/core/serde';
+import { createRequire } from 'node:module';
+import type { EventStreamCodec } from '@smithy/core/event-streams';
 import type { SseEvent, StreamFramer } from '../types.js';
 
 const PRELUDE = 12; // total length, headers length, prelude CRC
 const MIN_MESSAGE = 16; // prelude + message CRC
 
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+// The codec (about 15 MB of memory with its package) is loaded with the first bedrock stream:
+// a gateway without bedrock never holds it. require() (the package ships CommonJS) keeps
+// framing synchronous.
+const require = createRequire(import.meta.url);
+let codecInstance: EventStreamCodec | undefined;
+function codec(): EventStreamCodec {
+  if (codecInstance === undefined) {
+    const { EventStreamCodec: Codec } =
+      require('@smithy/core/event-streams') as typeof import('@smithy/core/event-streams');
+    const { fromUtf8, toUtf8 } = require('@smithy/core/serde') as typeof import('@smithy/core/serde');
+    codecInstance = new Codec(toUtf8, fromUtf8);
+  }
+  return codecInstance;
+}
 const text = new TextDecoder('utf-8');
 
 export class EventStreamFrameTooLarge extends Error {
@@ -29,7 +42,7 @@ function header(headers: Record<string, { type: string; value: unknown }>, name:
 function toEvent(frame: Uint8Array): SseEvent {
   let message;
   try {
-    message = codec.decode(frame);
+    message = codec().decode(frame);
   } catch (err) {
     throw new Error(`the upstream sent a malformed event-stream message: ${(err as Error).message}`);
   }

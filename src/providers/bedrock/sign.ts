@@ -4,7 +4,6 @@
 // chain (environment, shared config and SSO, web identity, ECS/EC2 instance role), loaded on
 // first use and refreshed by the chain before they expire. A provider that sends its own
 // Authorization header (auth.bearer: a Bedrock API key) is not signed.
-import { Hash } from '@smithy/core/serde';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsSigning, CompiledProvider } from '../../compile/routing-table.js';
 import { GwError } from '../../errors.js';
@@ -13,7 +12,6 @@ import type { AuthorizableRequest } from '../types.js';
 const SERVICE = 'bedrock';
 type Credentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
 type CredentialsProvider = Extract<Credentials, (...args: never[]) => unknown>;
-const Sha256 = Hash.bind(null, 'sha256');
 
 /** A provider's signer and its origin's parts, made once: a reload compiles new providers. */
 interface Signing {
@@ -28,6 +26,7 @@ const signings = new WeakMap<CompiledProvider, Signing>();
 
 /** The signer's package is loaded on the first signature, not when gw starts. */
 let signerModule: Promise<typeof import('@smithy/signature-v4')> | undefined;
+let serdeModule: Promise<typeof import('@smithy/core/serde')> | undefined;
 
 type ChainModule = typeof import('@aws-sdk/credential-provider-node');
 /** The chain's package is loaded only when a provider without static credentials first signs. */
@@ -56,7 +55,8 @@ async function signingOf(provider: CompiledProvider, aws: AwsSigning): Promise<S
   let signing = signings.get(provider);
   if (signing === undefined) {
     signerModule ??= import('@smithy/signature-v4');
-    const { SignatureV4 } = await signerModule;
+    serdeModule ??= import('@smithy/core/serde');
+    const [{ SignatureV4 }, { Hash }] = await Promise.all([signerModule, serdeModule]);
     signing = signings.get(provider); // another request may have made it meanwhile
     if (signing !== undefined) return signing;
     const url = new URL(provider.origin);
@@ -65,7 +65,7 @@ async function signingOf(provider: CompiledProvider, aws: AwsSigning): Promise<S
         service: SERVICE,
         region: aws.region,
         credentials: credentialsOf(aws),
-        sha256: Sha256,
+        sha256: Hash.bind(null, 'sha256'),
       }),
       protocol: url.protocol,
       hostname: url.hostname,

@@ -4,8 +4,13 @@
 // library refreshes within 5 minutes of expiry). The library posts to Google's token endpoint
 // whatever the key says; a key whose token_uri names another endpoint (a private or test one)
 // gets its token there, as the key file asks.
-import { GoogleAuth, JWT } from 'google-auth-library';
+import type { GoogleAuth as GoogleAuthType, JWT as JwtType } from 'google-auth-library';
 import { GwError } from '../../errors.js';
+
+/** Loaded with the first token asked for (about 13 MB): a gateway without Vertex never holds it. */
+type GoogleAuthLibrary = { GoogleAuth: typeof GoogleAuthType; JWT: typeof JwtType };
+let library: Promise<GoogleAuthLibrary> | undefined;
+const loadLibrary = (): Promise<GoogleAuthLibrary> => (library ??= import('google-auth-library'));
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 const GOOGLE_TOKEN_URL = 'https://oauth2.googleapis.com/token';
@@ -23,7 +28,7 @@ interface ServiceAccountKey {
   token_uri?: unknown;
 }
 
-function fromKey(text: string): TokenSource {
+function fromKey({ JWT }: GoogleAuthLibrary, text: string): TokenSource {
   let key: ServiceAccountKey;
   try {
     key = JSON.parse(text) as ServiceAccountKey;
@@ -54,16 +59,17 @@ function fromKey(text: string): TokenSource {
   return async () => (await client.getAccessToken()).token;
 }
 
-function fromEnvironment(): TokenSource {
+function fromEnvironment({ GoogleAuth }: GoogleAuthLibrary): TokenSource {
   const auth = new GoogleAuth({ scopes: [SCOPE] });
   return () => auth.getAccessToken();
 }
 
-function sourceFor(credentials: string | undefined): TokenSource {
+async function sourceFor(credentials: string | undefined): Promise<TokenSource> {
   const id = credentials ?? '';
   let source = sources.get(id);
   if (source === undefined) {
-    source = credentials !== undefined ? fromKey(credentials) : fromEnvironment();
+    const lib = await loadLibrary();
+    source = sources.get(id) ?? (credentials !== undefined ? fromKey(lib, credentials) : fromEnvironment(lib));
     sources.set(id, source);
   }
   return source;
@@ -71,7 +77,7 @@ function sourceFor(credentials: string | undefined): TokenSource {
 
 /** A current access token; rejects with GW_ERR_UPSTREAM_AUTH when none can be had, or when signal aborts. */
 export async function accessToken(credentials: string | undefined, signal: AbortSignal): Promise<string> {
-  const source = sourceFor(credentials);
+  const source = await sourceFor(credentials);
   let token: string | null | undefined;
   try {
     signal.throwIfAborted();
