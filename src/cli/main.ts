@@ -14,6 +14,9 @@ import { registerDiff } from './commands/diff.js';
 import { registerApply } from './commands/apply.js';
 import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
+import { registerSchema } from './commands/schema.js';
+import { registerCompletion } from './commands/completion.js';
+import { applyConventions, ownVersion } from './conventions.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
@@ -24,7 +27,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const program = new Command('gw')
     .description('gw: a declarative, config-as-code AI gateway')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(ownVersion())
     .exitOverride()
     .showHelpAfterError();
   registerInit(program, io);
@@ -39,6 +42,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerApply(program, io);
   registerRollback(program, io);
   registerStatus(program, io);
+  registerSchema(program, io);
+  // Last: completion and the conventions walk the finished command tree.
+  registerCompletion(program, io);
+  applyConventions(program, argv);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {
