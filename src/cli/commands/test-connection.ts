@@ -11,6 +11,7 @@ interface TestConnectionOptions {
   readonly file?: string[];
   readonly output: 'pretty' | 'json';
   readonly timeout: string;
+  readonly chat: boolean;
 }
 
 /** Providers by name, or "workspace/name"; unknown names come back separately. */
@@ -57,7 +58,7 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
     return 1;
   }
   if (found.length === 0) io.err('gw test-connection: no providers are defined\n');
-  const results = await probeProviders(built.table, found, { timeoutMs, unsetEnv: built.placeholders });
+  const results = await probeProviders(built.table, found, { timeoutMs, unsetEnv: built.placeholders, chat: o.chat });
   const ok = results.every((r) => r.ok);
   io.out(o.output === 'json' ? JSON.stringify({ ok, providers: results }, null, 2) + '\n' : renderProbes(results));
   return ok ? 0 : 1;
@@ -74,6 +75,7 @@ export function registerTestConnection(program: Command, io: CliIO): void {
     .option('-f, --file <path...>', "manifest files, folders, globs or '-' (replaces gateway.yaml's manifests)")
     .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .option('--timeout <duration>', 'per probe: connect, headers and body', '10s')
+    .option('--chat', 'also send a one-token chat completion for each mapped model (costs a token each)', false)
     .action(async (names: string[], o: TestConnectionOptions) => {
       io.exit(await run(names, o, io));
     });
