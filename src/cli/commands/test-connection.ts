@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import type { CompiledProvider } from '../../compile/routing-table.js';
 import type { CliIO } from '../io.js';
+import { jsonOutput } from '../render/json.js';
 import { offlineConfig } from '../offline.js';
 
 interface TestConnectionOptions {
@@ -60,7 +61,7 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
   if (found.length === 0) io.err('gw test-connection: no providers are defined\n');
   const results = await probeProviders(built.table, found, { timeoutMs, unsetEnv: built.placeholders, chat: o.chat });
   const ok = results.every((r) => r.ok);
-  io.out(o.output === 'json' ? JSON.stringify({ ok, providers: results }, null, 2) + '\n' : renderProbes(results));
+  io.out(o.output === 'json' ? jsonOutput({ ok, providers: results }) : renderProbes(results));
   return ok ? 0 : 1;
 }
 

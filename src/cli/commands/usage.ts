@@ -2,6 +2,7 @@
 // percentiles per group from the SQLite usage log named by gateway.yaml storage.sqlite.
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { jsonOutput } from '../render/json.js';
 import { offlineConfig } from '../offline.js';
 
 interface UsageOptions {
@@ -29,7 +30,7 @@ async function run(o: UsageOptions, io: CliIO): Promise<number> {
     by: o.by,
     budgets: budgetsOf(built.table),
   });
-  io.out(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderUsage(report));
+  io.out(o.output === 'json' ? jsonOutput(report) : renderUsage(report));
   return 0;
 }
 
