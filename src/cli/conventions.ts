@@ -19,6 +19,7 @@ const ENV_DEFAULTS: Readonly<Record<string, string>> = {
 
 /** By command path ("keys create"); a test checks that every command has some. */
 const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
+  '': ['gw init my-gateway && cd my-gateway', 'gw validate && gw serve --watch', 'gw diff', 'gw apply --yes'],
   init: ['gw init my-gateway', 'gw init my-gateway --port 8080', 'gw init . --force'],
   validate: ['gw validate', 'gw validate -c deploy/gateway.yaml', 'gw validate -f manifests/ -o json'],
   serve: ['gw serve', 'gw serve -c deploy/gateway.yaml --watch', 'GW_CONFIG=deploy/gateway.yaml gw serve'],
@@ -70,8 +71,8 @@ export function colorWanted(argv: readonly string[], env: NodeJS.ProcessEnv): bo
 export function applyConventions(program: Command, argv: readonly string[]): void {
   if (!colorWanted(argv, process.env)) chalk.level = 0;
   program.option('--no-color', 'plain output without colours (also NO_COLOR=1)');
-  for (const { path, cmd } of walkCommands(program)) {
-    for (const opt of cmd.options) {
+  for (const { path, cmd } of [{ path: '', cmd: program }, ...walkCommands(program)]) {
+    for (const opt of path === '' ? [] : cmd.options) {
       const env = opt.long === undefined ? undefined : ENV_DEFAULTS[opt.long];
       if (env === undefined || opt.envVar !== undefined) continue;
       // Option.env() after the option was added only labels --help; the value is set here.

@@ -90,6 +90,7 @@ describe('CLI conventions', { concurrency: 2 }, () => {
     const root = await runGw(['--help'], { cwd: dir });
     const names = [...root.stdout.matchAll(/^ {2}([a-z][a-z-]*)\b/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
     assert.ok(names.includes('serve') && names.includes('completion'), root.stdout);
+    assert.match(root.stdout, /\nExamples:\n {2}\$ gw init/);
     const paths = [...names];
     const keys = await runGw(['keys', '--help'], { cwd: dir });
     for (const m of keys.stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)) if (m[1] !== 'help') paths.push(`keys ${m[1]}`);
