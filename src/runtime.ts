@@ -158,7 +158,7 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   const refusal = adminListenProblem(settings);
   if (refusal !== undefined)
     return stopped(builder, problem(refusal.code, `${refusal.message}; nothing was started (${refusal.code})`));
-  const logger = o.logger ?? createLogger({ level: settings.log.level });
+  const logger = o.logger ?? createLogger({ level: settings.log.level, format: settings.log.format });
   let usageLog: UsageLog;
   try {
     usageLog = UsageLog.open(settings.storage.sqlitePath, {

@@ -232,7 +232,7 @@ export function createAdminClient(opts: AdminClientOptions): AdminClient {
           `the gateway at ${baseUrl} did not answer ${route} within ${timeoutMs / 1000}s`,
         );
       }
-      const hint = 'is `gw serve` running there? Pass --server URL or set admin.listen in gateway.yaml';
+      const hint = 'is `gw serve` running there? Pass --server URL (or GW_SERVER) or set admin.listen in gateway.yaml';
       throw new GwError(
         'GW_ERR_ADMIN_UNREACHABLE',
         `cannot reach the gateway at ${baseUrl} (${causeText(err)}); ${hint}`,

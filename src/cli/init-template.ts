@@ -17,11 +17,17 @@ export interface StarterFile {
 
 export interface StarterOptions {
   readonly keyHash: string;
-  /** schemas/gw.schema.json relative to the init directory, for the editor modeline. */
-  readonly schemaPath: string;
-  /** The same, relative to the manifests/ folder inside it. */
-  readonly nestedSchemaPath: string;
+  /** The proxy port; the admin API listens on the next one. */
+  readonly port: number;
+  /** The bundled JSON Schema, written into the project so the modelines survive a clone. */
+  readonly schema: string;
 }
+
+/** Where init puts the schema, and how the modelines reach it from each folder. */
+export const SCHEMA_NAME = 'gw.schema.json';
+
+/** Not the quick start's 3000/3001, so both can run side by side. */
+export const DEFAULT_INIT_PORT = 4000;
 
 /** sha256 of the whole key string (prefix included), in ApiKey keyHash form. */
 export function hashCallerKey(plaintext: string): string {
@@ -37,17 +43,17 @@ export function generateCallerKey(): CallerKey {
 const modeline = (schemaPath: string): string => `# yaml-language-server: $schema=${schemaPath}\n`;
 
 function gatewayYaml(o: StarterOptions): string {
-  return `${modeline(o.schemaPath)}# gw settings. Start with \`gw serve\` in this folder (or \`gw serve -c <this file>\`).
+  return `${modeline(`./${SCHEMA_NAME}`)}# gw settings. Start with \`gw serve\` in this folder (or \`gw serve -c <this file>\`).
 apiVersion: gw/v1
 kind: Gateway
 metadata:
   name: local                    # a label for this gateway instance
 spec:
   proxy:
-    listen: 127.0.0.1:3000       # host:port for callers (OpenAI/Anthropic APIs, /api, /proxy)
+    listen: 127.0.0.1:${o.port}       # host:port for callers (OpenAI/Anthropic APIs, /api, /proxy)
     maxBodyBytes: 10485760       # 10 MiB; larger request bodies get 413
   admin:
-    listen: 127.0.0.1:3001       # host:port for /admin/v1/* and /metrics
+    listen: 127.0.0.1:${o.port + 1}       # host:port for /admin/v1/* and /metrics
     key: \${env:GW_ADMIN_KEY:-}   # admin key (32+ characters) from the environment; unset = loopback only, no key
   manifests:                     # files, folders and globs, relative to this file
     - manifests
@@ -61,7 +67,7 @@ spec:
 }
 
 function providerYaml(o: StarterOptions): string {
-  return `${modeline(o.schemaPath)}# The built-in mock provider answers inside gw: no network, no secrets. For a real upstream:
+  return `${modeline(`../${SCHEMA_NAME}`)}# The built-in mock provider answers inside gw: no network, no secrets. For a real upstream:
 #   spec: { type: openai, baseUrl: https://api.openai.com/v1, auth: { bearer: \${env:OPENAI_API_KEY} } }
 apiVersion: gw/v1
 kind: Provider
@@ -75,7 +81,7 @@ spec:
 }
 
 function endpointYaml(o: StarterOptions): string {
-  return `${modeline(o.schemaPath)}# What callers address: send \`model: fast\`, \`model: smart\` or \`model: chat\` to /v1/chat/completions.
+  return `${modeline(`../${SCHEMA_NAME}`)}# What callers address: send \`model: fast\`, \`model: smart\` or \`model: chat\` to /v1/chat/completions.
 apiVersion: gw/v1
 kind: Endpoint
 metadata:
@@ -97,7 +103,7 @@ spec:
 }
 
 function apiKeyYaml(o: StarterOptions): string {
-  return `${modeline(o.schemaPath)}# A caller key. Only its hash is here: the key itself was printed once by \`gw init\`.
+  return `${modeline(`../${SCHEMA_NAME}`)}# A caller key. Only its hash is here: the key itself was printed once by \`gw init\`.
 # Make more with \`gw keys create --name <name>\`.
 apiVersion: gw/v1
 kind: ApiKey
@@ -112,13 +118,18 @@ spec:
 `;
 }
 
+const GITIGNORE = `# gw's local state: the SQLite file (usage log, revisions, spend) and its -wal/-shm files.
+.gw/
+`;
+
 /** The files `gw init` writes, in the order it writes them. */
 export function starterFiles(o: StarterOptions): StarterFile[] {
-  const nested = { ...o, schemaPath: o.nestedSchemaPath };
   return [
     { path: 'gateway.yaml', content: gatewayYaml(o) },
-    { path: 'manifests/provider.yaml', content: providerYaml(nested) },
-    { path: 'manifests/endpoint.yaml', content: endpointYaml(nested) },
-    { path: 'manifests/apikey.yaml', content: apiKeyYaml(nested) },
+    { path: 'manifests/provider.yaml', content: providerYaml(o) },
+    { path: 'manifests/endpoint.yaml', content: endpointYaml(o) },
+    { path: 'manifests/apikey.yaml', content: apiKeyYaml(o) },
+    { path: SCHEMA_NAME, content: o.schema },
+    { path: '.gitignore', content: GITIGNORE },
   ];
 }

@@ -16,6 +16,9 @@ import { registerRollback } from './commands/rollback.js';
 import { registerStatus } from './commands/status.js';
 import { registerRevisions } from './commands/revisions.js';
 import { registerExport } from './commands/export.js';
+import { registerSchema } from './commands/schema.js';
+import { registerCompletion } from './commands/completion.js';
+import { applyConventions, ownVersion } from './conventions.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
@@ -26,7 +29,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   const program = new Command('gw')
     .description('gw: a declarative, config-as-code AI gateway')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(ownVersion())
     .exitOverride()
     .showHelpAfterError();
   registerInit(program, io);
@@ -43,6 +46,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerStatus(program, io);
   registerRevisions(program, io);
   registerExport(program, io);
+  registerSchema(program, io);
+  // Last: completion and the conventions walk the finished command tree.
+  registerCompletion(program, io);
+  applyConventions(program, argv);
   try {
     await program.parseAsync(argv as string[]);
   } catch (err) {

@@ -21,7 +21,10 @@ export interface GatewaySettings {
   readonly manifests: readonly string[];
   readonly storage: { readonly sqlitePath: string; readonly flushIntervalMs: number };
   readonly limits: LimitsBackendSettings;
-  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  readonly log: {
+    readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+    readonly format: 'json' | 'pretty';
+  };
   readonly shutdown: { readonly drainTimeoutMs: number };
 }
 
@@ -48,6 +51,8 @@ export interface ProxySettings extends ListenAddress {
   readonly sendTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** x-gw-provider, x-gw-upstream-model and x-gw-attempts on model answers. */
+  readonly answerHeaders: boolean;
 }
 
 /** The bounds gw puts on what upstreams send, and the circuit breaker. */
@@ -98,6 +103,7 @@ export function gatewaySettings(
       sendTimeoutMs: ms(proxy.sendTimeout, 60_000),
       keepAliveTimeoutMs: ms(proxy.keepAliveTimeout, 75_000),
       requestTimeoutMs: ms(proxy.requestTimeout, 600_000),
+      answerHeaders: proxy.answerHeaders ?? true,
     },
     admin: { ...parseListen(spec.admin?.listen ?? '127.0.0.1:3001'), key: adminKey ? adminKey : undefined },
     upstream: {
@@ -119,7 +125,7 @@ export function gatewaySettings(
       timeoutMs: ms(spec.limits?.timeout, 250),
       failMode: spec.limits?.failMode ?? 'open',
     },
-    log: { level: spec.log?.level ?? 'info' },
+    log: { level: spec.log?.level ?? 'info', format: spec.log?.format ?? 'json' },
     shutdown: { drainTimeoutMs: parseDuration(spec.shutdown?.drainTimeout ?? '10s') ?? 10_000 },
   };
 }

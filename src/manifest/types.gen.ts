@@ -238,6 +238,10 @@ export interface GatewaySpec {
     sendTimeout?: Duration2;
     keepAliveTimeout?: Duration3;
     requestTimeout?: Duration4;
+    /**
+     * Name what answered in every model answer: x-gw-provider, x-gw-upstream-model and x-gw-attempts (OpenAI and Anthropic routes). false leaves them out. Read at start.
+     */
+    answerHeaders?: boolean;
   };
   admin?: {
     /**
@@ -302,6 +306,10 @@ export interface GatewaySpec {
   };
   log?: {
     level?: "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+    /**
+     * json: one JSON object per line, from the first line on (for log collectors); pretty: one readable line per event with time, level and message (for a terminal). Read at start.
+     */
+    format?: "json" | "pretty";
   };
   shutdown?: {
     drainTimeout?: Duration9;

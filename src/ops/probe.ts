@@ -12,6 +12,7 @@ import { codesOf } from '../upstream/failure.js';
 import { providerHeaders } from '../upstream/headers.js';
 import { PoolRegistry } from '../upstream/pool.js';
 import { placeholderFor } from './offline-config.js';
+import { probeChatModel, type ChatProbe } from './chat-probe.js';
 
 /** Why a probe failed before an HTTP answer arrived. */
 export type ProbeErrorClass =
@@ -41,6 +42,8 @@ export interface ProbeResult {
   readonly mapped: readonly string[];
   /** Mapped models the upstream does not list (only known when it listed models). */
   readonly missing: readonly string[];
+  /** With --chat: one completion of at most one token per mapped model; ok needs all of them to pass. */
+  readonly chat?: readonly ChatProbe[];
 }
 
 export interface ProbeOptions {
@@ -49,8 +52,9 @@ export interface ProbeOptions {
   /** Variables the config was built without (offline-config.ts); a provider using one is not probed. */
   readonly unsetEnv?: readonly string[];
   /**
-   * Chat providers whose API has no model list are checked with a one-token chat call to a
-   * mapped model (billed by the upstream); without this they are skipped.
+   * A one-token chat completion per mapped model (billed by the upstream). A chat provider whose
+   * API has no model list (bedrock) is checked with one chat call instead of the list; without
+   * this it is skipped.
    */
   readonly chat?: boolean;
 }
@@ -174,6 +178,22 @@ export async function probeProvider(
   mapped: ReadonlySet<string>,
   o: ProbeOptions,
 ): Promise<ProbeResult> {
+  const listed = await probeList(p, mapped, o);
+  const adapter = getAdapter(p.type);
+  if (o.chat !== true || !listed.ok || adapter?.kind !== 'http' || !adapter.capabilities.chat || PROXY_VIEWS.has(p))
+    return listed;
+  const pools = new PoolRegistry({ connectTimeoutMs: o.timeoutMs });
+  const chat: ChatProbe[] = [];
+  try {
+    // One model after another: a probe run should not look like a burst to the upstream.
+    for (const model of listed.mapped) chat.push(await probeChatModel(p, adapter, model, pools, o.timeoutMs));
+  } finally {
+    await pools.close();
+  }
+  return { ...listed, ok: chat.every((c) => c.ok), chat };
+}
+
+async function probeList(p: CompiledProvider, mapped: ReadonlySet<string>, o: ProbeOptions): Promise<ProbeResult> {
   const base = {
     kind: PROXY_VIEWS.has(p) ? ('proxy endpoint' as const) : ('provider' as const),
     id: p.id,

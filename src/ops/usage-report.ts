@@ -65,8 +65,12 @@ export function budgetsOf(table: RoutingTable): Budget[] {
  * `--since`: a duration back from now ('24h', '7d', '30m') or an ISO time. Undefined when it is
  * neither.
  */
+const WEEKS = /^(\d+)w$/;
+
+/** A duration back from now (manifest units plus weeks: 2w) or an ISO time. */
 export function parseSince(since: string, nowMs: number): number | undefined {
-  const ms = parseDuration(since);
+  const weeks = WEEKS.exec(since);
+  const ms = weeks !== null ? Number(weeks[1]) * 7 * 86_400_000 : parseDuration(since);
   if (ms !== undefined) return nowMs - ms;
   if (!/^\d{4}-\d{2}-\d{2}/.test(since)) return undefined;
   const at = Date.parse(since);

@@ -48,6 +48,8 @@ export interface ServeSettings {
     readonly maxBodyBytes: number;
     readonly maxJsonDepth: number;
     readonly bodyTimeoutMs: number;
+    /** Default true: x-gw-provider, x-gw-upstream-model, x-gw-attempts on model answers. */
+    readonly answerHeaders?: boolean;
   };
   readonly shutdown: { readonly drainTimeoutMs: number };
 }
@@ -141,6 +143,7 @@ function stageDeps(opts: GatewayOptions): StageDeps {
     budgets: opts.budgets ?? defaultBudgets(opts.usageLog),
     sessions: opts.sessions ?? new MemorySessionStore<Readonly<Record<string, unknown>>>(),
     clock: opts.clock,
+    answerHeaders: opts.settings.proxy.answerHeaders,
   };
 }
 

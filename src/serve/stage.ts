@@ -49,6 +49,8 @@ export interface StageDeps {
   readonly sessions?: SessionStore<Readonly<Record<string, unknown>>> | undefined;
   /** Epoch ms now; tests pass their own to move time (session TTLs). Default Date.now. */
   readonly clock?: (() => number) | undefined;
+  /** Name what answered (x-gw-provider, x-gw-upstream-model, x-gw-attempts); default true. */
+  readonly answerHeaders?: boolean | undefined;
 }
 
 /** Built once per pipeline at startup; the stage it returns runs for every request. */

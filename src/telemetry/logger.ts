@@ -28,6 +28,8 @@ export const REDACTED = '[redacted]';
 
 export interface LoggerOptions {
   readonly level: LogLevel;
+  /** json (default): a JSON object per line. pretty: `12:00:00.000 INFO  message key=value…` for a terminal. */
+  readonly format?: 'json' | 'pretty';
   /** A stream to write JSON lines to (tests pass a sink); default: stdout, asynchronously. */
   readonly destination?: DestinationStream;
 }
@@ -41,10 +43,50 @@ export interface LoggerOptions {
 const LOG_BATCH_BYTES = 4096;
 const LOG_FLUSH_MS = 100;
 
+const LEVEL_NAMES: Readonly<Record<number, string>> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+const PRETTY_SKIP: ReadonlySet<string> = new Set(['level', 'time', 'pid', 'msg']);
+
+/** One pino JSON line (already redacted) as one readable line. */
+export function prettyLine(json: string): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const t = typeof o.time === 'number' ? new Date(o.time).toISOString().slice(11, 23) : '';
+  const level = LEVEL_NAMES[o.level as number] ?? String(o.level);
+  const fields: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (PRETTY_SKIP.has(k) || v === undefined) continue;
+    fields.push(`${k}=${typeof v === 'string' && !/\s/.test(v) ? v : JSON.stringify(v)}`);
+  }
+  return `${t} ${level} ${typeof o.msg === 'string' ? o.msg : ''}${fields.length > 0 ? ` ${fields.join(' ')}` : ''}\n`;
+}
+
+/** A destination that rewrites each JSON line as a pretty one before `out` gets it. */
+function prettyDestination(
+  out: DestinationStream & { flush?: (cb?: (err?: Error) => void) => void },
+): DestinationStream {
+  return {
+    write: (line: string) => out.write(prettyLine(line)),
+    // logger.flush() before exit reaches the batched stdout stream underneath.
+    ...(typeof out.flush === 'function' ? { flush: out.flush.bind(out) } : {}),
+  } as DestinationStream;
+}
+
 export function createLogger(opts: LoggerOptions): Logger {
-  const destination =
+  const base =
     opts.destination ??
     pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  const destination = opts.format === 'pretty' ? prettyDestination(base) : base;
   return pino(
     {
       level: opts.level,

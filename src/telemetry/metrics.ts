@@ -2,13 +2,24 @@
 // usage row each request leaves (one observe() per request, after the answer ended, so the
 // request path pays only a few counter increments) and from config changes.
 // Label values are bounded: endpoint and provider names come from the config, statuses and
-// failure classes from small sets.
+// failure classes from small sets. Process metrics keep prom-client's stock names
+// (process_cpu_seconds_total, nodejs_*) so stock Node.js dashboards work unchanged; the
+// gen_ai_client_* histograms follow the OpenTelemetry GenAI semantic conventions
+// (gen_ai.client.token.usage, gen_ai.client.operation.duration), written the Prometheus way.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerStatus } from '../upstream/breaker.js';
 import type { UsageRow } from './usage-row.js';
 
 // Seconds; chat answers span milliseconds (cached, mock) to minutes (long generations).
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+// Tokens per request: the bucket boundaries the GenAI conventions advise (powers of 4).
+const TOKEN_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];
+
+/** gen_ai.operation.name of a usage row's route; undefined for routes that are not model calls. */
+function genAiOperation(route: string): string | undefined {
+  if (route === 'proxy' || route.endsWith('.models')) return undefined;
+  return route.endsWith('.embeddings') ? 'embeddings' : 'chat';
+}
 
 /** A failure class ('timeout', 'connect', '5xx'...) as a label; free text collapses to 'error'. */
 const PLAIN_CLASS = /^[a-z0-9_-]{1,24}$/;
@@ -47,7 +58,7 @@ export interface MetricsOptions {
 
 export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
-  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'gw_process_' });
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
   const requests = new Counter({
     name: 'gw_requests_total',
@@ -97,6 +108,21 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     name: 'gw_cost_usd_total',
     help: "Cost in USD from the providers' model catalogs",
     labelNames: ['endpoint'] as const,
+    registers,
+  });
+  const genAiLabels = ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'] as const;
+  const genAiTokens = new Histogram({
+    name: 'gen_ai_client_token_usage',
+    help: 'Tokens per answered model call (OpenTelemetry gen_ai.client.token.usage), by token type',
+    labelNames: [...genAiLabels, 'gen_ai_token_type'] as const,
+    buckets: TOKEN_BUCKETS,
+    registers,
+  });
+  const genAiDuration = new Histogram({
+    name: 'gen_ai_client_operation_duration_seconds',
+    help: 'Duration of answered model calls (OpenTelemetry gen_ai.client.operation.duration)',
+    labelNames: genAiLabels,
+    buckets: LATENCY_BUCKETS,
     registers,
   });
   const revision = new Gauge({
@@ -180,6 +206,18 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
       if (row.costUsd) cost.inc({ endpoint }, row.costUsd);
       if (row.bytesIn) proxyBytes.inc({ endpoint, direction: 'in' }, row.bytesIn);
       if (row.bytesOut) proxyBytes.inc({ endpoint, direction: 'out' }, row.bytesOut);
+      const operation = genAiOperation(row.route);
+      // Only answered calls: the provider and model then come from the config, never from the caller.
+      if (operation !== undefined && row.status < 400 && row.provider != null && row.upstreamModel != null) {
+        const g = {
+          gen_ai_operation_name: operation,
+          gen_ai_provider_name: row.provider,
+          gen_ai_request_model: row.upstreamModel,
+        };
+        genAiDuration.observe(g, row.latencyMs / 1000);
+        if (row.tokensIn) genAiTokens.observe({ ...g, gen_ai_token_type: 'input' }, row.tokensIn);
+        if (row.tokensOut) genAiTokens.observe({ ...g, gen_ai_token_type: 'output' }, row.tokensOut);
+      }
       if (row.errorCode != null) {
         const kind = REFUSAL_KINDS[row.errorCode];
         if (kind !== undefined) limitRefusals.inc({ kind });

@@ -79,7 +79,9 @@ describe('gw init', () => {
       )
       .sort();
     assert.deepEqual(files, [
+      '.gitignore',
       'gateway.yaml',
+      'gw.schema.json',
       'manifests/apikey.yaml',
       'manifests/endpoint.yaml',
       'manifests/provider.yaml',
@@ -108,7 +110,7 @@ describe('gw init', () => {
   });
 
   test('says honestly how the admin API is protected: loopback without a key, GW_ADMIN_KEY of 32+ characters to require one', async () => {
-    assert.match(first.stdout, /Admin API .*127\.0\.0\.1:3001, loopback only and without a key/);
+    assert.match(first.stdout, /Admin API .*127\.0\.0\.1:4001, loopback only and without a key/);
     assert.match(first.stdout, /refuses requests from web pages/);
     assert.match(first.stdout, /GW_ADMIN_KEY with at least 32 characters/);
     const yaml = (await snapshot(dir)).get(join(dir, 'gateway.yaml')) ?? '';
@@ -117,6 +119,7 @@ describe('gw init', () => {
 
   test('every field carries a comment, and the schema modeline resolves', async () => {
     for (const [file, text] of await snapshot(dir)) {
+      if (!file.endsWith('.yaml')) continue;
       const modeline = /^# yaml-language-server: \$schema=(\S+gw\.schema\.json)$/m.exec(text);
       assert.ok(modeline, `${file} has no schema modeline`);
       assert.ok((await stat(resolve(dirname(file), modeline[1]!))).isFile(), `${file}: ${modeline[1]} does not exist`);
@@ -149,6 +152,8 @@ describe('gw init', () => {
     assert.equal(r.code, 1);
     assert.ok(r.stderr.includes(join(other, 'manifests', 'apikey.yaml')), r.stderr);
     assert.deepEqual([...(await snapshot(other)).keys()].map((p) => p.slice(other.length + 1)).sort(), [
+      '.gitignore',
+      'gw.schema.json',
       join('manifests', 'apikey.yaml'),
       join('manifests', 'provider.yaml'),
     ]);

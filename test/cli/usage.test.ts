@@ -131,3 +131,44 @@ describe('gw usage', { concurrency: 2 }, () => {
     assert.match(r.stderr, /--since 'yesterday' is neither a duration/);
   });
 });
+
+describe('gw usage: weeks, known percentiles, rounded JSON', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gw-usage-known-'));
+    await writeFile(join(dir, 'gateway.yaml'), GATEWAY);
+    await mkdir(join(dir, 'data'));
+    const log = UsageLog.open(join(dir, 'data', 'usage.db'));
+    // 100 requests with latencies 10, 20, …, 1000 ms and costs that add up with float noise.
+    for (let i = 1; i <= 100; i++) log.record(row(i, { latencyMs: i * 10, costUsd: 0.1 }));
+    // Ten days old: inside --since 2w, outside --since 1w.
+    log.record(row(101, { keyName: 'old', ts: Date.now() - 10 * 86_400_000, costUsd: 0.2 }));
+    log.close();
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  test('--since 2w counts the 10-day-old row, --since 1w does not', async () => {
+    const two = await runGw(['usage', '--since', '2w'], { cwd: dir });
+    assert.equal(two.code, 0, two.stderr);
+    assert.match(two.stdout, /^old\s+1\s/m);
+    const one = await runGw(['usage', '--since', '1w'], { cwd: dir });
+    assert.doesNotMatch(one.stdout, /^old\s/m);
+  });
+
+  test('p50/p95 from the roll-ups match the known data within one histogram bucket, and JSON numbers are rounded', async () => {
+    const r = await runGw(['usage', '--since', '2w', '-o', 'json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as {
+      groups: { group: string; requests: number; cost_usd: number; p50_ms: number; p95_ms: number }[];
+      total: { cost_usd: number };
+    };
+    const app = j.groups.find((g) => g.group === 'app');
+    assert.equal(app?.requests, 100);
+    // Exact nearest-rank values are 500 and 950; bucket bounds near them are a quarter apart at most.
+    assert.ok(Math.abs(app.p50_ms - 500) <= 125, `p50 ${app.p50_ms}`);
+    assert.ok(Math.abs(app.p95_ms - 950) <= 200, `p95 ${app.p95_ms}`);
+    assert.equal(app.cost_usd, 10);
+    assert.equal(j.total.cost_usd, 10.2);
+    assert.doesNotMatch(r.stdout, /\d\.\d{7,}/, 'no float noise in the JSON');
+  });
+});

@@ -26,8 +26,27 @@ describe('parseSelector', () => {
     assert.equal(matchesSelector({ 'app.kubernetes.io/name': 'gw' }, sel('app.kubernetes.io/name=gw')), true);
   });
 
+  test('set-based terms as kubectl writes them: in, notin, key, !key', () => {
+    const s = sel('env in (prod, staging),tier notin (frontend),team,!experimental');
+    assert.deepEqual(s.terms, [
+      { key: 'env', op: 'in', values: ['prod', 'staging'] },
+      { key: 'tier', op: 'notin', values: ['frontend'] },
+      { key: 'team', op: 'exists' },
+      { key: 'experimental', op: '!exists' },
+    ]);
+    assert.equal(matchesSelector({ env: 'prod', team: 'a' }, s), true);
+    assert.equal(matchesSelector({ env: 'staging', tier: 'backend', team: 'a' }, s), true);
+    assert.equal(matchesSelector({ env: 'dev', team: 'a' }, s), false);
+    assert.equal(matchesSelector({ env: 'prod', tier: 'frontend', team: 'a' }, s), false);
+    assert.equal(matchesSelector({ env: 'prod' }, s), false);
+    assert.equal(matchesSelector({ env: 'prod', team: 'a', experimental: 'yes' }, s), false);
+    assert.equal(matchesSelector({}, sel('env notin (prod)')), true);
+    assert.equal(matchesSelector({}, sel('env in (prod)')), false);
+    assert.deepEqual(sel('team==search').terms, [{ key: 'team', op: '=', value: 'search' }]);
+  });
+
   test('malformed selectors are usage errors that say what to write', () => {
-    for (const bad of ['', 'team', 'team=a,', '=x', 'a=b=c', 'bad key=x']) {
+    for (const bad of ['', 'team=a,', '=x', 'a=b=c', 'bad key=x', 'env in (a,b', 'env in ()', 'env within (a)', '!']) {
       const r = parseSelector(bad);
       assert.equal(r.ok, false, bad);
       if (!r.ok) {

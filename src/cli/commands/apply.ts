@@ -15,8 +15,8 @@ export function addPlanOptions(cmd: Command): Command {
       'admin API of the running gateway (default: http://{admin.listen} of gateway.yaml); key from GW_ADMIN_KEY',
     )
     .option(
-      '--selector <k=v>',
-      'plan only resources whose labels match (team=search,env!=prod); others are left as they are',
+      '-l, --selector <expr>',
+      'plan only resources whose labels match (team=search,env!=prod, env in (a,b), env notin (a), team, !team); others are left as they are',
     )
     .addOption(
       new Option(

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { jsonOutput } from '../render/json.js';
 import { offlineConfig } from '../offline.js';
 
 interface RouteOptions {
@@ -41,7 +42,7 @@ async function run(o: RouteOptions, io: CliIO): Promise<number> {
   const built = await offlineConfig('gw route', o, io);
   if (built === undefined) return 1;
   const x = explainRoute(built.table, hex, o.model, Date.now());
-  io.out(o.output === 'json' ? JSON.stringify(x, null, 2) + '\n' : renderRoute(x));
+  io.out(o.output === 'json' ? jsonOutput(x) : renderRoute(x));
   return x.allowed ? 0 : 1;
 }
 
@@ -54,7 +55,7 @@ async function live(o: RouteOptions, server: string, hex: string, io: CliIO): Pr
   const client = createAdminClient({ baseUrl: server, key: process.env.GW_ADMIN_KEY });
   try {
     const x = await client.route(`sha256:${hex}`, o.model);
-    io.out(o.output === 'json' ? JSON.stringify(x, null, 2) + '\n' : renderRoute(x, x.live));
+    io.out(o.output === 'json' ? jsonOutput(x) : renderRoute(x, x.live));
     return x.allowed ? 0 : 1;
   } catch (err) {
     if (!isGwError(err)) throw err;

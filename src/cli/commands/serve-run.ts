@@ -46,13 +46,14 @@ export async function runServe(o: ServeOptions, io: CliIO): Promise<number> {
       ? 'no configuration yet: gw apply sends one'
       : `${n(table.counts.endpoints, 'endpoint')}, ${n(table.counts.keys, 'key')}`;
   const rev = rt.revision;
-  io.out(
-    `gw serve: listening on ${url} (${what}${rev !== undefined ? `, revision ${rev.number}` : ''}${o.watch === true ? ', watching for changes' : ''}); admin on ${adminUrl}\n`,
-  );
-  logger.info(
-    { url, admin: adminUrl, config: table?.hash, revision: rev?.number, ...table?.counts },
-    'gw serve started',
-  );
+  // The first line of the log, as JSON like every other (or pretty with log.format: pretty);
+  // written at any log.level, as scripts and operators wait for it.
+  logger
+    .child({}, { level: 'info' })
+    .info(
+      { url, admin: adminUrl, config: table?.hash, revision: rev?.number, watch: o.watch === true, ...table?.counts },
+      `gw serve: listening on ${url} (${what}${rev !== undefined ? `, revision ${rev.number}` : ''}${o.watch === true ? ', watching for changes' : ''}); admin on ${adminUrl}`,
+    );
 
   const sig = await waitForSignal();
   logger.info({ signal: sig, inFlight: rt.inFlight }, 'shutting down: draining in-flight requests');

@@ -2,6 +2,7 @@
 // over the last hour, RPS, p95 latency, error rate and the last error (GET /admin/v1/status).
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { jsonOutput } from '../render/json.js';
 
 interface StatusOptions {
   readonly server?: string;
@@ -18,7 +19,7 @@ async function run(o: StatusOptions, io: CliIO): Promise<number> {
   try {
     const client = createAdminClient({ baseUrl: await locateAdmin(o), key: process.env.GW_ADMIN_KEY });
     const s = await client.status();
-    io.out(o.output === 'json' ? JSON.stringify(s, null, 2) + '\n' : renderStatus(s, client.baseUrl));
+    io.out(o.output === 'json' ? jsonOutput(s) : renderStatus(s, client.baseUrl));
     return 0;
   } catch (err) {
     if (!isGwError(err)) throw err;

@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import type { CompiledProvider } from '../../compile/routing-table.js';
 import type { CliIO } from '../io.js';
+import { jsonOutput } from '../render/json.js';
 import { offlineConfig } from '../offline.js';
 
 interface TestConnectionOptions {
@@ -11,7 +12,7 @@ interface TestConnectionOptions {
   readonly file?: string[];
   readonly output: 'pretty' | 'json';
   readonly timeout: string;
-  readonly chat?: boolean;
+  readonly chat: boolean;
 }
 
 /** Providers by name, or "workspace/name"; unknown names come back separately. */
@@ -63,13 +64,9 @@ async function run(names: string[], o: TestConnectionOptions, io: CliIO): Promis
     return 1;
   }
   if (found.length === 0) io.err('gw test-connection: no providers are defined\n');
-  const results = await probeProviders(built.table, found, {
-    timeoutMs,
-    unsetEnv: built.placeholders,
-    chat: o.chat === true,
-  });
+  const results = await probeProviders(built.table, found, { timeoutMs, unsetEnv: built.placeholders, chat: o.chat });
   const ok = results.every((r) => r.ok);
-  io.out(o.output === 'json' ? JSON.stringify({ ok, providers: results }, null, 2) + '\n' : renderProbes(results));
+  io.out(o.output === 'json' ? jsonOutput({ ok, providers: results }) : renderProbes(results));
   return ok ? 0 : 1;
 }
 
@@ -84,7 +81,11 @@ export function registerTestConnection(program: Command, io: CliIO): void {
     .option('-f, --file <path...>', "manifest files, folders, globs or '-' (replaces gateway.yaml's manifests)")
     .addOption(new Option('-o, --output <format>', 'output format').choices(['pretty', 'json']).default('pretty'))
     .option('--timeout <duration>', 'per probe: connect, headers and body', '10s')
-    .option('--chat', 'providers whose API lists no models (bedrock): a one-token chat call to a mapped model (billed)')
+    .option(
+      '--chat',
+      'also a one-token chat completion per mapped model (billed); providers whose API lists no models (bedrock) are skipped without it',
+      false,
+    )
     .action(async (names: string[], o: TestConnectionOptions) => {
       io.exit(await run(names, o, io));
     });

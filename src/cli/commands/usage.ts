@@ -2,6 +2,7 @@
 // percentiles per group from the SQLite usage log named by gateway.yaml storage.sqlite.
 import { Option, type Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { jsonOutput } from '../render/json.js';
 import { offlineConfig } from '../offline.js';
 
 interface UsageOptions {
@@ -19,7 +20,7 @@ async function run(o: UsageOptions, io: CliIO): Promise<number> {
   ]);
   const sinceMs = parseSince(o.since, Date.now());
   if (sinceMs === undefined) {
-    io.err(`gw usage: --since '${o.since}' is neither a duration (30m, 24h, 7d) nor an ISO time\n`);
+    io.err(`gw usage: --since '${o.since}' is neither a duration (30m, 24h, 7d, 2w) nor an ISO time\n`);
     return 1;
   }
   const built = await offlineConfig('gw usage', o, io);
@@ -29,7 +30,7 @@ async function run(o: UsageOptions, io: CliIO): Promise<number> {
     by: o.by,
     budgets: budgetsOf(built.table),
   });
-  io.out(o.output === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderUsage(report));
+  io.out(o.output === 'json' ? jsonOutput(report) : renderUsage(report));
   return 0;
 }
 
@@ -39,7 +40,7 @@ export function registerUsage(program: Command, io: CliIO): void {
     .description(
       'requests, errors, tokens, cost and p50/p95 latency per key, endpoint or model, from the SQLite usage log',
     )
-    .option('--since <when>', 'window start: a duration back from now (30m, 24h, 7d) or an ISO time', '24h')
+    .option('--since <when>', 'window start: a duration back from now (30m, 24h, 7d, 2w) or an ISO time', '24h')
     .addOption(new Option('--by <group>', 'group rows by').choices(['key', 'endpoint', 'model']).default('key'))
     .option('-c, --config <file>', 'gateway.yaml to read (default ./gateway.yaml)')
     .option('-f, --file <path...>', "manifest files, folders, globs or '-' (replaces gateway.yaml's manifests)")

@@ -37,6 +37,13 @@ export function renderProbes(results: readonly ProbeResult[]): string {
         `${chalk.red('error')} ${label}: the upstream answered HTTP ${r.httpStatus}${r.httpStatus === 401 || r.httpStatus === 403 ? ' (check the provider auth)' : ''}`,
       );
     if (r.ok && r.message !== null) notes.push(`${chalk.yellow('warning')} ${label}: ${r.message}`);
+    for (const c of r.chat ?? []) {
+      if (c.ok) notes.push(`${chalk.green('chat')} ${label} ${c.model}: ok in ${c.latencyMs}ms`);
+      else
+        notes.push(
+          `${chalk.red('error')} ${label} ${c.model}: chat failed: ${c.status}${c.message !== null ? ` (${c.message})` : ''}`,
+        );
+    }
     for (const m of r.missing)
       notes.push(`${chalk.yellow('warning')} ${label}: mapped model '${m}' is not in the upstream's model list`);
   }

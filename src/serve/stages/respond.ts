@@ -10,9 +10,15 @@ import { pipeRaw, pipeStream } from '../sse.js';
 
 export function respondStage(deps: StageDeps): Stage {
   const { logger } = deps;
+  const nameWhoAnswered = deps.answerHeaders !== false;
   return async function respond(ctx: RequestContext): Promise<void> {
     if (ctx.local !== undefined) return answerJson(ctx, 200, ctx.local);
     const outcome = ctx.outcome;
+    if (nameWhoAnswered && outcome?.provider !== undefined) {
+      ctx.sink.setHeader('x-gw-provider', outcome.provider.name);
+      if (outcome.upstreamModel !== undefined) ctx.sink.setHeader('x-gw-upstream-model', outcome.upstreamModel);
+      ctx.sink.setHeader('x-gw-attempts', String(outcome.attempts.length));
+    }
     const from = outcome?.dialect ?? 'openai';
     const info = { model: ctx.modelAsked ?? ctx.model ?? '', requestId: ctx.id, inputTokens: () => inputTokens(ctx) };
     const dialect = ctx.route.dialect;
