@@ -3,14 +3,13 @@
 // become toolResult blocks in a user turn; consecutive turns of one role are merged (Converse
 // requires alternating roles). Images and PDFs travel as base64 bytes (Converse takes no URLs):
 // parts Converse cannot carry (remote image URLs, audio, other files) are dropped.
-import { isObject, objects, str, type Obj } from './json.js';
+import { isObject, objects, str, type Obj } from '../../util/json-readers.js';
+import { foldTurns } from '../../wire/turns.js';
 
 export interface ConverseMessages {
   readonly system: Obj[] | undefined;
   readonly messages: Obj[];
 }
-
-type Role = 'user' | 'assistant';
 
 const IMAGE_FORMATS: ReadonlyMap<string, string> = new Map([
   ['image/png', 'png'],
@@ -104,31 +103,11 @@ function toolResult(m: Obj): Obj {
 }
 
 export function toConverseMessages(raw: unknown): ConverseMessages {
-  const system: Obj[] = [];
-  const turns: { role: Role; content: Obj[] }[] = [];
-  const push = (role: Role, blocks: Obj[]): void => {
-    if (blocks.length === 0) return;
-    const last = turns[turns.length - 1];
-    if (last !== undefined && last.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
-  };
-  for (const m of objects(raw)) {
-    switch (m.role) {
-      case 'system':
-      case 'developer':
-        system.push(...textBlocks(m.content));
-        break;
-      case 'user':
-        push('user', userBlocks(m.content));
-        break;
-      case 'assistant':
-        push('assistant', assistantBlocks(m));
-        break;
-      case 'tool':
-        push('user', [toolResult(m)]);
-        break;
-      default: // legacy 'function' messages have no toolUseId to answer: dropped
-    }
-  }
+  const { system, turns } = foldTurns(raw, {
+    system: textBlocks,
+    user: userBlocks,
+    assistant: assistantBlocks,
+    toolResult,
+  });
   return { system: system.length === 0 ? undefined : system, messages: turns };
 }

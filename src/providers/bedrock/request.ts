@@ -5,7 +5,7 @@
 // logprobs, penalties, response_format) are dropped.
 import type { CompiledProvider } from '../../compile/routing-table.js';
 import type { HttpRequestSpec } from '../types.js';
-import { isObject, num, objects, str, type Obj } from './json.js';
+import { isObject, num, objects, str, type Obj } from '../../util/json-readers.js';
 import { toConverseMessages } from './messages.js';
 
 /** The content type of a ConverseStream answer. */

@@ -4,7 +4,7 @@
 // answers carry neither an id nor the model: gw makes an id and names the model it asked for.
 import { randomUUID } from 'node:crypto';
 import type { Parsed, UpstreamErrorInfo } from '../types.js';
-import { isObject, num, objects, str, type Obj } from './json.js';
+import { isObject, num, objects, str, type Obj } from '../../util/json-readers.js';
 
 const FINISH: ReadonlyMap<string, string> = new Map([
   ['end_turn', 'stop'],

@@ -5,7 +5,7 @@
 // the usage-only chunk that ends the stream (the core strips it when the caller did not ask).
 // Exception messages are in-band errors; reasoning deltas and unknown events are skipped.
 import type { SseEvent, StreamDecoder, StreamStep, UpstreamErrorInfo } from '../types.js';
-import { isObject, num, str, type Obj } from './json.js';
+import { isObject, num, str, type Obj } from '../../util/json-readers.js';
 import { completionId, finishReason, openaiUsage } from './response.js';
 
 const NOTHING: StreamStep = Object.freeze({ chunks: [], done: false });

@@ -3,15 +3,14 @@
 // tool_use blocks; role 'tool' messages become tool_result blocks in a user turn. Consecutive
 // turns of one role are merged into one (Anthropic would merge them anyway). Parts with no
 // Anthropic counterpart (audio, non-PDF files) are dropped.
-import { isObject, objects, str, type Obj } from './json.js';
+import { isObject, objects, str, type Obj } from '../../../util/json-readers.js';
+import { foldTurns } from '../../turns.js';
 
 export interface AnthropicMessages {
   /** A string for one plain system text, text blocks otherwise; undefined when there is none. */
   readonly system: string | Obj[] | undefined;
   readonly messages: Obj[];
 }
-
-type Role = 'user' | 'assistant';
 
 /** A text block; an OpenAI-compatible client may mark a part with Anthropic's cache_control. */
 function textBlock(text: string, part?: Obj): Obj {
@@ -110,32 +109,12 @@ function compact(blocks: Obj[]): string | Obj[] {
 }
 
 export function toAnthropicMessages(raw: unknown): AnthropicMessages {
-  const system: Obj[] = [];
-  const turns: { role: Role; content: Obj[] }[] = [];
-  const push = (role: Role, blocks: Obj[]): void => {
-    if (blocks.length === 0) return;
-    const last = turns[turns.length - 1];
-    if (last !== undefined && last.role === role) last.content.push(...blocks);
-    else turns.push({ role, content: blocks });
-  };
-  for (const m of objects(raw)) {
-    switch (m.role) {
-      case 'system':
-      case 'developer':
-        system.push(...textBlocks(m.content));
-        break;
-      case 'user':
-        push('user', userBlocks(m.content));
-        break;
-      case 'assistant':
-        push('assistant', assistantBlocks(m));
-        break;
-      case 'tool':
-        push('user', [toolResult(m)]);
-        break;
-      default: // legacy 'function' messages have no tool_use id to answer: dropped
-    }
-  }
+  const { system, turns } = foldTurns(raw, {
+    system: textBlocks,
+    user: userBlocks,
+    assistant: assistantBlocks,
+    toolResult,
+  });
   return {
     system: system.length === 0 ? undefined : compact(system),
     messages: turns.map((t) => ({ role: t.role, content: compact(t.content) })),

@@ -2,7 +2,7 @@
 // message, the stream stays Anthropic event objects. The core asks this codec only what it
 // needs for its own policy: is the message well formed, where does content start, usage.
 import type { NativeCodec, Parsed, SseEvent, StreamDecoder, StreamStep, TokenUsage } from '../../../providers/types.js';
-import { isObject, str, type Obj } from './json.js';
+import { isObject, str, type Obj } from '../../../util/json-readers.js';
 import { errorInfo, isMessage } from './response.js';
 import { eventObject } from './stream.js';
 import { mergeUsage, rawOf, tokenUsage } from './usage.js';

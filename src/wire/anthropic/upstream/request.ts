@@ -4,7 +4,7 @@
 // forced answer tool (structured.ts).
 import type { CompiledProvider } from '../../../compile/routing-table.js';
 import type { HttpRequestSpec } from '../../../providers/types.js';
-import { isObject, num, objects, str, type Obj } from './json.js';
+import { isObject, num, objects, str, type Obj } from '../../../util/json-readers.js';
 import { toAnthropicMessages } from './messages.js';
 import { answerChoice, answerTool } from './structured.js';
 

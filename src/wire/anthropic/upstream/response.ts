@@ -3,7 +3,7 @@
 // blocks have no OpenAI counterpart and are dropped. The upstream's message id is kept. The
 // answer tool of a structured-output request (structured.ts) is the content, as JSON text.
 import type { Parsed, UpstreamErrorInfo } from '../../../providers/types.js';
-import { isObject, objects, str, type Obj } from './json.js';
+import { isObject, objects, str, type Obj } from '../../../util/json-readers.js';
 import { ANSWER_TOOL } from './structured.js';
 import { mergeUsage, NO_USAGE, openaiUsage } from './usage.js';
 

@@ -4,7 +4,7 @@
 // and message_delta and leaves as the usage-only chunk at message_stop (the core strips it when
 // the caller did not ask). The answer tool of a structured-output request streams as content. ping and unknown events are skipped; `error` is an in-band error.
 import type { Parsed, SseEvent, StreamDecoder, StreamStep } from '../../../providers/types.js';
-import { isObject, num, str, type Obj } from './json.js';
+import { isObject, num, str, type Obj } from '../../../util/json-readers.js';
 import { answerFinish, errorInfo, toolCall } from './response.js';
 import { ANSWER_TOOL } from './structured.js';
 import { mergeUsage, NO_USAGE, openaiUsage, type RawUsage } from './usage.js';

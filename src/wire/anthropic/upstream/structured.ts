@@ -6,7 +6,7 @@
 // answer: response.ts and stream.ts turn it back into message content (JSON text) and the
 // tool_use stop into finish_reason 'stop', so an OpenAI caller parses the content as it would
 // from an OpenAI model.
-import { isObject, str, type Obj } from './json.js';
+import { isObject, str, type Obj } from '../../../util/json-readers.js';
 
 /** The tool that carries a structured answer (a name callers' tools should not use with response_format). */
 export const ANSWER_TOOL = 'json_answer';

@@ -2,7 +2,7 @@
 // cached input apart from input_tokens; OpenAI's prompt_tokens includes it, so
 // prompt_tokens = input + cache read + cache write, and cached_tokens = cache read.
 import type { TokenUsage } from '../../../providers/types.js';
-import { isObject, num, type Obj } from './json.js';
+import { isObject, num, type Obj } from '../../../util/json-readers.js';
 
 /** The Anthropic counters gw keeps; a stream reports them across events. */
 export interface RawUsage {

@@ -4,7 +4,7 @@
 // and :streamGenerateContent?alt=sse for streams; GET {baseUrl}/models lists the models.
 import type { CompiledProvider } from '../../../compile/routing-table.js';
 import type { HttpAdapter, HttpRequestSpec, OpenAIObject, Parsed } from '../../../providers/types.js';
-import { isObject, objects, str } from '../../anthropic/upstream/json.js';
+import { isObject, objects, str } from '../../../util/json-readers.js';
 import { toGeminiRequest } from './request.js';
 import { parseChatResponse, parseError } from './response.js';
 import { createStreamDecoder } from './stream.js';

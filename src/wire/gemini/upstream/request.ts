@@ -3,7 +3,7 @@
 // functionCall parts and tool results functionResponse parts (named after the call they
 // answer); sampling fields go to generationConfig. Fields without a counterpart (n, logprobs,
 // logit_bias, user...) are dropped: one candidate is asked for.
-import { isObject, num, objects, str, type Obj } from '../../anthropic/upstream/json.js';
+import { isObject, num, objects, str, type Obj } from '../../../util/json-readers.js';
 
 type Part = Obj;
 interface Content {

@@ -3,7 +3,7 @@
 // promptFeedback.blockReason: that is reported as a block, not as an answer.
 import { randomUUID } from 'node:crypto';
 import type { OpenAIObject, Parsed, UpstreamErrorInfo } from '../../../providers/types.js';
-import { isObject, num, objects, str, type Obj } from '../../anthropic/upstream/json.js';
+import { isObject, num, objects, str, type Obj } from '../../../util/json-readers.js';
 
 const FILTERED: ReadonlySet<string> = new Set([
   'SAFETY',

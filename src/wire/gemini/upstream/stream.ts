@@ -4,7 +4,7 @@
 // usage-only chunk after the finishing chunk (the core strips it when the caller did not ask).
 // Gemini sends no end marker: the event carrying finishReason ends the stream.
 import type { SseEvent, StreamDecoder, StreamStep } from '../../../providers/types.js';
-import { isObject, objects, str, type Obj } from '../../anthropic/upstream/json.js';
+import { isObject, objects, str, type Obj } from '../../../util/json-readers.js';
 import { completionId, finishReason, openaiUsage, parseError, partsOf, promptBlock } from './response.js';
 
 const NOTHING: StreamStep = Object.freeze({ chunks: [], done: false });

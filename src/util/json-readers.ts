@@ -1,5 +1,5 @@
-// Small readers for untyped JSON: the adapter maps plain objects, never trusts their shape.
-import { isObject } from '../../util/is-object.js';
+// Small readers for untyped JSON: adapters map plain objects and never trust their shape.
+import { isObject } from './is-object.js';
 
 export { isObject };
 
