@@ -16,3 +16,15 @@ export function num(v: unknown): number | undefined {
 export function objects(v: unknown): Obj[] {
   return Array.isArray(v) ? v.filter(isObject) : [];
 }
+
+/** Tool-call arguments as an object: OpenAI sends a JSON string, Anthropic and Converse take an object. */
+export function argumentsObject(args: unknown): Obj {
+  if (isObject(args)) return args;
+  if (typeof args !== 'string' || args.trim() === '') return {};
+  try {
+    const v: unknown = JSON.parse(args);
+    return isObject(v) ? v : {};
+  } catch {
+    return {};
+  }
+}

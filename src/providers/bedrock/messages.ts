@@ -3,7 +3,7 @@
 // become toolResult blocks in a user turn; consecutive turns of one role are merged (Converse
 // requires alternating roles). Images and PDFs travel as base64 bytes (Converse takes no URLs):
 // parts Converse cannot carry (remote image URLs, audio, other files) are dropped.
-import { isObject, objects, str, type Obj } from '../../util/json-readers.js';
+import { argumentsObject, isObject, objects, str, type Obj } from '../../util/json-readers.js';
 import { foldTurns } from '../../wire/turns.js';
 
 export interface ConverseMessages {
@@ -73,23 +73,13 @@ function userBlocks(content: unknown): Obj[] {
   return out;
 }
 
-/** Tool arguments are a JSON string in OpenAI and a document in Converse. */
-function toolInput(args: unknown): Obj {
-  if (isObject(args)) return args;
-  if (typeof args !== 'string' || args.trim() === '') return {};
-  try {
-    const v: unknown = JSON.parse(args);
-    return isObject(v) ? v : {};
-  } catch {
-    return {};
-  }
-}
-
 function assistantBlocks(m: Obj): Obj[] {
   const out = textBlocks(m.content);
   for (const call of objects(m.tool_calls)) {
     const fn = isObject(call.function) ? call.function : {};
-    out.push({ toolUse: { toolUseId: str(call.id) ?? '', name: str(fn.name) ?? '', input: toolInput(fn.arguments) } });
+    out.push({
+      toolUse: { toolUseId: str(call.id) ?? '', name: str(fn.name) ?? '', input: argumentsObject(fn.arguments) },
+    });
   }
   return out;
 }

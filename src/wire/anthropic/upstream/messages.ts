@@ -3,7 +3,7 @@
 // tool_use blocks; role 'tool' messages become tool_result blocks in a user turn. Consecutive
 // turns of one role are merged into one (Anthropic would merge them anyway). Parts with no
 // Anthropic counterpart (audio, non-PDF files) are dropped.
-import { isObject, objects, str, type Obj } from '../../../util/json-readers.js';
+import { argumentsObject, isObject, objects, str, type Obj } from '../../../util/json-readers.js';
 import { foldTurns } from '../../turns.js';
 
 export interface AnthropicMessages {
@@ -72,23 +72,16 @@ function userBlocks(content: unknown): Obj[] {
   return out;
 }
 
-/** Tool arguments are a JSON string in OpenAI and an object in Anthropic. */
-function toolInput(args: unknown): Obj {
-  if (isObject(args)) return args;
-  if (typeof args !== 'string' || args.trim() === '') return {};
-  try {
-    const v: unknown = JSON.parse(args);
-    return isObject(v) ? v : {};
-  } catch {
-    return {};
-  }
-}
-
 function assistantBlocks(m: Obj): Obj[] {
   const out = textBlocks(m.content);
   for (const call of objects(m.tool_calls)) {
     const fn = isObject(call.function) ? call.function : {};
-    out.push({ type: 'tool_use', id: str(call.id) ?? '', name: str(fn.name) ?? '', input: toolInput(fn.arguments) });
+    out.push({
+      type: 'tool_use',
+      id: str(call.id) ?? '',
+      name: str(fn.name) ?? '',
+      input: argumentsObject(fn.arguments),
+    });
   }
   return out;
 }
