@@ -1,7 +1,8 @@
 // One keep-alive undici Pool per upstream origin and TLS settings. A reload syncs the set
 // against the new table: pools nobody references any more close after their in-flight
 // requests finish (pool.close() drains; pool.destroy() would cut them).
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher, Pool as PoolInstance } from 'undici';
+import { Pool } from './undici-pool.js';
 import type { RoutingTable, TlsSettings } from '../compile/routing-table.js';
 
 export interface PoolTarget {
@@ -28,7 +29,7 @@ function keyOf(t: PoolTarget): string {
 }
 
 export class PoolRegistry {
-  readonly #pools = new Map<string, Pool>();
+  readonly #pools = new Map<string, PoolInstance>();
   readonly #opts: Required<PoolOptions>;
   #closed = false;
 
