@@ -47,9 +47,13 @@ async function waitFor<T>(
   throw new Error(`${what}: not ready after ${timeoutMs} ms`);
 }
 
-/** Runs bench/<script> as its own process and waits for its `listening <port>` line. */
+/**
+ * Runs bench/<script> as its own process and waits for its `listening <port>` line. A .mjs
+ * script runs without tsx (whose loader thread would count in its RSS).
+ */
 export async function startScript(script: string, args: readonly string[] = []): Promise<Proc & { port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', script), ...args], {
+  const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
+  const child = spawn(process.execPath, [...loader, join(ROOT, 'bench', script), ...args], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, GW_BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
@@ -88,9 +92,12 @@ export async function startRedisServer(port: number, dir: string): Promise<Proc>
   return { child, pid: child.pid as number };
 }
 
-/** The minimal Node proxy (bench/floor-proxy.ts) in front of the fake upstream. */
-export const startFloorProxy = (upstreamPort: number): Promise<Proc & { port: number }> =>
-  startScript('floor-proxy.ts', [String(upstreamPort)]);
+/**
+ * The minimal Node proxy (bench/floor-proxy.mjs) in front of the fake upstream; with `features`,
+ * plus a key lookup, an access-log line, a usage row and two metrics per request.
+ */
+export const startFloorProxy = (upstreamPort: number, features = false): Promise<Proc & { port: number }> =>
+  startScript('floor-proxy.mjs', [String(upstreamPort), ...(features ? ['--features'] : [])]);
 
 export interface GatewayDir {
   readonly dir: string;

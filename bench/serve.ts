@@ -186,9 +186,25 @@ interface FloorRow {
   readonly floorUsPerReq: number;
 }
 
-/** The same load through the minimal Node proxy: what any Node.js gateway costs here. */
-async function floorRun(upstreamPort: number): Promise<{ rows: FloorRow[]; sequential: PairResult }> {
-  const floor = await startFloorProxy(upstreamPort);
+/** One floor proxy's figures, measured as gw's are. */
+interface FloorReport {
+  readonly label: 'floor' | 'floor+features';
+  readonly rows: FloorRow[];
+  readonly sequential: PairResult;
+  readonly ttfb: PairResult;
+  readonly rssIdleMb: number;
+  readonly rssAfterMb: number;
+  readonly rssSettledMb: number;
+}
+
+/**
+ * The same loads through the minimal Node proxy: what any Node.js gateway costs here. With
+ * `features`, the floor plus a key lookup, an access-log line, a usage row and two metrics per
+ * request: what the features issue 16's throughput target keeps on cost at the least.
+ */
+async function floorRun(upstreamPort: number, features: boolean): Promise<FloorReport> {
+  const label = features ? 'floor+features' : 'floor';
+  const floor = await startFloorProxy(upstreamPort, features);
   procs.push(floor);
   const t: Target = {
     name: 'floor',
@@ -196,6 +212,8 @@ async function floorRun(upstreamPort: number): Promise<{ rows: FloorRow[]; seque
     headers: {},
     model: BENCH_MODEL,
   };
+  await new Promise((r) => setTimeout(r, 2000));
+  const rssIdleMb = await rssMb(floor.pid);
   await load(t, 32, 2);
   const rows: FloorRow[] = [];
   for (const c of CONCURRENCY) {
@@ -206,22 +224,25 @@ async function floorRun(upstreamPort: number): Promise<{ rows: FloorRow[]; seque
       floor: r,
       floorUsPerReq: (((await cpuMs(floor.pid)) - c0) * 1000) / Math.max(1, r.requests),
     });
-    console.error(`[floor] c=${c}: ${r.rps.toFixed(0)} rps`);
+    console.error(`[${label}] c=${c}: ${r.rps.toFixed(0)} rps`);
   }
   const sequential = await paired(directTarget(upstreamPort), t, SEQUENTIAL, false);
+  const ttfb = await paired(directTarget(upstreamPort), t, STREAMED, true);
+  const rssAfterMb = await rssMb(floor.pid);
+  await new Promise((r) => setTimeout(r, 10_000));
+  const rssSettledMb = await rssMb(floor.pid);
   procs.splice(procs.indexOf(floor), 1);
   await stop(floor);
-  return { rows, sequential };
+  return { label, rows, sequential, ttfb, rssIdleMb, rssAfterMb, rssSettledMb };
 }
 
 const f0 = (n: number): string => n.toFixed(0);
 const f2 = (n: number): string => n.toFixed(3);
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
-function report(
-  runs: readonly RunReport[],
-  floor: { rows: readonly FloorRow[]; sequential: PairResult } | undefined,
-): void {
+function report(runs: readonly RunReport[], floors: readonly FloorReport[]): void {
+  const floor = floors.find((f) => f.label === 'floor');
+  const featured = floors.find((f) => f.label === 'floor+features');
   console.log(
     '\n| run | resources | conc. | direct RPS | gw RPS | direct p50 / p99 ms | gw p50 / p99 ms | gw errors + non-2xx | CPU µs/req: upstream direct / gw / upstream via gw |',
   );
@@ -244,32 +265,40 @@ function report(
       `| ${r.label} | ${f2(s.p50.direct ?? NaN)} / ${f2(s.p50.gw ?? NaN)} | ${f2(s.addedP50)} | ${f2(t.p50.direct ?? NaN)} / ${f2(t.p50.gw ?? NaN)} | ${f2(t.addedP50)} | ${f0(r.rssIdleMb)} / ${f0(r.rssAfterMb)} / ${f0(r.rssSettledMb)} | ${r.usageRows} | ${r.startMs} |`,
     );
   }
-  if (floor !== undefined) {
+  if (floors.length > 0) {
     console.log(
-      '\nminimal Node proxy (bench/floor-proxy.ts: node:http + undici Pool + JSON parse/stringify, no logging):',
+      '\nminimal Node proxy (bench/floor-proxy.mjs: node:http + undici Pool + JSON parse/stringify; floor+features adds a key lookup, a pino access-log line, a batched SQLite usage row and two prom-client metrics per request):',
     );
-    console.log('| conc. | RPS | p50 / p99 ms | errors + non-2xx | proxy CPU µs/req |');
-    console.log('|---:|---:|---:|---:|---:|');
-    for (const f of floor.rows)
-      console.log(
-        `| ${f.connections} | ${f0(f.floor.rps)} | ${f.floor.p50} / ${f.floor.p99} | ${f.floor.errors + f.floor.non2xx} | ${f0(f.floorUsPerReq)} |`,
-      );
     console.log(
-      `sequential p50 direct / floor: ${f2(floor.sequential.p50.direct ?? NaN)} / ${f2(floor.sequential.p50.floor ?? NaN)} ms, added p50 ${f2(floor.sequential.addedP50)} ms`,
+      '| proxy | conc. | RPS | p50 / p99 ms | errors + non-2xx | proxy CPU µs/req | added p50 sequential ms | added TTFT p50 ms | RSS idle / after load / 10 s later MB |',
     );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const fl of floors)
+      for (const f of fl.rows)
+        console.log(
+          `| ${fl.label} | ${f.connections} | ${f0(f.floor.rps)} | ${f.floor.p50} / ${f.floor.p99} | ${f.floor.errors + f.floor.non2xx} | ${f0(f.floorUsPerReq)} | ${f2(fl.sequential.addedP50)} | ${f2(fl.ttfb.addedP50)} | ${f0(fl.rssIdleMb)} / ${f0(fl.rssAfterMb)} / ${f0(fl.rssSettledMb)} |`,
+        );
   }
   const base = runs.find((r) => r.label === 'base');
   const large = runs.find((r) => r.label === 'large');
   const limited = runs.find((r) => r.label === 'limits');
   const gw32 = (r: RunReport | undefined): LoadRow | undefined => r?.load.find((l) => l.connections === 32);
   const floor32 = floor?.rows.find((f) => f.connections === 32);
-  console.log(`\ntargets (issue 16; the floor is bench/floor-proxy.ts in this run):`);
+  console.log(
+    `\ntargets (issue 16; the floor is bench/floor-proxy.mjs in this run; [floor …] is the floor's own figure on the same yardstick):`,
+  );
   if (base && floor32 !== undefined) {
     const b = gw32(base);
     const rps = (b?.gw.rps ?? NaN) / floor32.floor.rps;
     const cpu = (b?.gwUsPerReq ?? NaN) / floor32.floorUsPerReq;
-    console.log(`- gw RPS at c=32 >= 0.8x the floor's: ${f2(rps)}x → ${verdict(rps >= 0.8)}`);
-    console.log(`- gw CPU per request <= 1.25x the floor's: ${f2(cpu)}x → ${verdict(cpu <= 1.25)}`);
+    const feat32 = featured?.rows.find((f) => f.connections === 32);
+    const featNote = (x: number | undefined): string => (x === undefined ? '' : ` [floor+features: ${f2(x)}x]`);
+    console.log(
+      `- gw RPS at c=32 >= 0.8x the floor's: ${f2(rps)}x → ${verdict(rps >= 0.8)}${featNote(feat32 && feat32.floor.rps / floor32.floor.rps)}`,
+    );
+    console.log(
+      `- gw CPU per request <= 1.25x the floor's: ${f2(cpu)}x → ${verdict(cpu <= 1.25)}${featNote(feat32 && feat32.floorUsPerReq / floor32.floorUsPerReq)}`,
+    );
     if (limited) {
       const l = (gw32(limited)?.gw.rps ?? NaN) / floor32.floor.rps;
       console.log(`- with rpm + budget + a guardrail, RPS >= 0.7x the floor's: ${f2(l)}x → ${verdict(l >= 0.7)}`);
@@ -278,16 +307,27 @@ function report(
   if (base && floor !== undefined) {
     const limit = floor.sequential.addedP50 + 0.1;
     console.log(
-      `- sequential added p50 <= the floor's + 0.1 ms (${f2(limit)}): ${f2(base.sequential.addedP50)} → ${verdict(base.sequential.addedP50 <= limit)}`,
+      `- sequential added p50 <= the floor's + 0.1 ms (${f2(limit)}): ${f2(base.sequential.addedP50)} → ${verdict(base.sequential.addedP50 <= limit)}${featured ? ` [floor+features: ${f2(featured.sequential.addedP50)}]` : ''}`,
     );
   }
+  const floorNote = (pick: (f: FloorReport) => number, unit = ''): string =>
+    floor === undefined
+      ? ''
+      : ` [floor: ${f2(pick(floor))}${unit}${featured ? `, floor+features: ${f2(pick(featured))}${unit}` : ''}]`;
   if (base) {
     console.log(
-      `- added time to the first content token (p50) <= 0.3 ms: ${f2(base.ttfb.addedP50)} → ${verdict(base.ttfb.addedP50 <= 0.3)}`,
+      `- added time to the first content token (p50) <= 0.3 ms: ${f2(base.ttfb.addedP50)} → ${verdict(base.ttfb.addedP50 <= 0.3)}${floorNote((f) => f.ttfb.addedP50)}`,
     );
-    console.log(`- RSS idle <= 64 MB (3 resources): ${f0(base.rssIdleMb)} MB → ${verdict(base.rssIdleMb <= 64)}`);
+    console.log(
+      `- RSS idle <= 64 MB (3 resources): ${f0(base.rssIdleMb)} MB → ${verdict(base.rssIdleMb <= 64)}${floorNote((f) => f.rssIdleMb, ' MB')}`,
+    );
     const growth = base.rssAfterMb - base.rssIdleMb;
-    console.log(`- RSS growth under load <= 30 MB: +${f0(growth)} MB → ${verdict(growth <= 30)}`);
+    console.log(
+      `- RSS growth under load <= 30 MB: +${f0(growth)} MB → ${verdict(growth <= 30)}${floorNote((f) => f.rssAfterMb - f.rssIdleMb, ' MB')}`,
+    );
+    console.log(
+      `  RSS 10 s after the load: ${f0(base.rssSettledMb)} MB (idle ${f0(base.rssIdleMb)})${floorNote((f) => f.rssSettledMb, ' MB')}`,
+    );
   }
   const redis = runs.find((r) => r.label === 'redis');
   if (redis && limited) {
@@ -349,9 +389,9 @@ async function main(): Promise<void> {
     runs.push(await oneRun('redis', upstream.port, upstream.pid, 0, { limits: true, redisUrl }));
   }
   if (wanted('large')) runs.push(await oneRun('large', upstream.port, upstream.pid, Number(args.resources)));
-  const floor = args['skip-floor'] ? undefined : await floorRun(upstream.port);
-  report(runs, floor);
-  if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify({ machine: m, runs, floor }, null, 2)}\n`);
+  const floors = args['skip-floor'] ? [] : [await floorRun(upstream.port, false), await floorRun(upstream.port, true)];
+  report(runs, floors);
+  if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify({ machine: m, runs, floors }, null, 2)}\n`);
 }
 
 const onSignal = (): void => void cleanup().finally(() => process.exit(130));

@@ -1,6 +1,6 @@
 // Many-streams benchmark: N concurrent streamed chat requests, each ~10 s long (the fake
 // upstream sends a content chunk every 100 ms), straight to the upstream, through the floor
-// proxy (bench/floor-proxy.ts, which pipes a stream untouched) and through the real `gw serve`,
+// proxy (bench/floor-proxy.mjs, which pipes a stream untouched) and through the real `gw serve`,
 // one after another in one run. Per target: failures, time to the first content token (p50,
 // p99), and for the proxy in the middle its RSS growth per open stream and CPU per chunk.
 //   npx tsx bench/streams.ts [--streams 5000] [--interval 100] [--chunks 100] [--ramp 2]
