@@ -41,7 +41,13 @@ export function topFrames(
   profile: Profile,
   count: number,
   skipMs = 0,
-): { self: [string, number][]; total: [string, number][]; groups: [string, number][]; totalMs: number } {
+): {
+  self: [string, number][];
+  total: [string, number][];
+  groups: [string, number][];
+  nearest: [string, number][];
+  totalMs: number;
+} {
   const selfById = new Map<number, number>();
   let at = 0;
   for (let i = 0; i < profile.samples.length; i++) {
@@ -56,6 +62,9 @@ export function topFrames(
   const self = new Map<string, number>();
   const groups = new Map<string, number>();
   const total = new Map<string, number>();
+  // Each sample charged to the innermost project frame on its stack (what that function costs
+  // with the library and Node code it calls); stacks without one, to the leaf's group.
+  const nearest = new Map<string, number>();
   let totalUs = 0;
   for (const [id, us] of selfById) {
     totalUs += us;
@@ -67,27 +76,31 @@ export function topFrames(
     groups.set(group, (groups.get(group) ?? 0) + us);
     // Inclusive time for the project's own frames (src/ under tsx, dist/ from bin/gw): each frame counted once per sample stack.
     const seen = new Set<string>();
+    let inner: string | undefined;
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)?.callFrame;
       if (f === undefined || !/\/(src|dist)\//.test(f.url) || f.url.includes('node_modules/')) continue;
       const l = label(f);
+      inner ??= l;
       if (seen.has(l)) continue;
       seen.add(l);
       total.set(l, (total.get(l) ?? 0) + us);
     }
+    const charged = inner ?? `[${group}]`;
+    nearest.set(charged, (nearest.get(charged) ?? 0) + us);
   }
   const top = (m: Map<string, number>): [string, number][] =>
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, count)
       .map(([k, v]) => [k, v / 1000]);
-  return { self: top(self), total: top(total), groups: top(groups), totalMs: totalUs / 1000 };
+  return { self: top(self), total: top(total), groups: top(groups), nearest: top(nearest), totalMs: totalUs / 1000 };
 }
 
 async function main(): Promise<void> {
   const [file, n, skip] = process.argv.slice(2);
   if (file === undefined) throw new Error('usage: profile-top.ts <file.cpuprofile> [count] [skip-ms]');
-  const { self, total, groups, totalMs } = topFrames(
+  const { self, total, groups, nearest, totalMs } = topFrames(
     JSON.parse(await readFile(file, 'utf8')) as Profile,
     Number(n ?? 25),
     Number(skip ?? 0),
@@ -99,6 +112,8 @@ async function main(): Promise<void> {
   for (const [name, ms] of groups) console.log(`${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${name}`);
   console.log('\ntop total time in src/ or dist/:');
   for (const [name, ms] of total) console.log(`${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${name}`);
+  console.log('\nby the innermost project frame (its own time plus the library code it calls):');
+  for (const [name, ms] of nearest) console.log(`${pct(ms)} ${ms.toFixed(0).padStart(7)} ms  ${name}`);
 }
 
 if (process.argv[1]?.endsWith('profile-top.ts')) await main();

@@ -33,6 +33,7 @@ import { UsageLog } from './telemetry/usage-log.js';
 import { BreakerRegistry } from './upstream/breaker.js';
 import { executeChat, executeEmbeddings } from './upstream/execute.js';
 import { PoolRegistry } from './upstream/pool.js';
+import { collectAfterBuild } from './util/gc-nudge.js';
 
 export interface RuntimeOptions {
   /** gateway.yaml to read (default ./gateway.yaml). */
@@ -148,7 +149,8 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   };
   // Every build, the first too, runs in the build worker: the YAML parsers, ajv and the build's
   // garbage never enter the serving thread's heap (and go when the idle worker stops).
-  const builder: OffThreadBuilder = createOffThreadBuilder();
+  // Once the idle worker stopped, a collection returns the build's leftovers in this heap too.
+  const builder: OffThreadBuilder = createOffThreadBuilder({ onIdleStop: () => void collectAfterBuild() });
   const first = await builder.buildFiles(fileOptions);
   if (!first.ok) {
     await builder.close();

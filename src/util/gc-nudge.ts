@@ -41,3 +41,15 @@ export function streamedBytes(n: number): boolean {
   gc({ type: 'minor' });
   return true;
 }
+
+/**
+ * After the build worker stopped: one major collection, started incrementally (no long pause),
+ * so the serving heap sheds what the last config change left behind (the table's crossing
+ * from the worker, the old table) instead of holding it until allocation forces one.
+ */
+export function collectAfterBuild(): boolean {
+  gc ??= lookUp();
+  if (gc === null) return false;
+  gc({ type: 'major', execution: 'async' });
+  return true;
+}
