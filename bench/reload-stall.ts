@@ -1,20 +1,33 @@
 // Config builds vs serving: starts the real `gw serve` (dist/, build first), applies 5,001
 // resources through the admin API while probing /healthz every 10 ms, and prints the longest
 // /healthz latency during the apply (what the build cost the serving thread), the apply's own
-// time and the load average. Then the same for a --watch reload of a 5,001-resource file.
+// time and the load average. Then the same for a --watch reload of a 5,001-resource file. Then
+// under load (issue 16): chat requests at c=32 through gw for 10 s without a reload, then 10 s
+// with the --watch reload of the large file in the middle; p99 and failures of both, side by side.
 //   npx tsc -p tsconfig.json && npx tsx bench/reload-stall.ts [resources]
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
+import { load, type LoadResult } from './serve-measure.js';
 import { machine } from './util.js';
 
 const N = Number(process.argv[2] ?? 5001);
+/** `--profile DIR`: gw runs under --cpu-prof (one profile per scenario, in DIR). */
+const PROFILE_DIR = process.argv.includes('--profile')
+  ? process.argv[process.argv.indexOf('--profile') + 1]
+  : undefined;
+/** `--only load`: just the under-load scenario. */
+const ONLY_LOAD = process.argv.includes('--only') && process.argv[process.argv.indexOf('--only') + 1] === 'load';
 const ADMIN_KEY = 'gw-bench-reload-stall-admin-key-0123456789';
 const BIN = resolve('bin/gw');
+/** The caller key of the under-load run (the ApiKey manifest holds its hash). */
+const CALLER_KEY = 'gw-bench-reload-stall-caller-key-0123456789';
+const LOAD_SECONDS = 10;
 
 function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -31,7 +44,12 @@ function freePort(): Promise<number> {
 /** Mock providers and chat endpoints in pairs, plus one key: `n` manifests. */
 function manifests(n: number, tag: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [
-    { apiVersion: 'gw/v1', kind: 'ApiKey', metadata: { name: 'app' }, spec: { keyHash: `sha256:${'0'.repeat(64)}` } },
+    {
+      apiVersion: 'gw/v1',
+      kind: 'ApiKey',
+      metadata: { name: 'app' },
+      spec: { keyHash: `sha256:${createHash('sha256').update(CALLER_KEY).digest('hex')}` },
+    },
   ];
   for (let i = 0; out.length < n; i++) {
     out.push({
@@ -65,7 +83,8 @@ async function startGw(dir: string, watch: boolean): Promise<Gw> {
     join(dir, 'gateway.yaml'),
     `apiVersion: gw/v1\nkind: Gateway\nmetadata: { name: stall-bench }\nspec:\n  proxy: { listen: 127.0.0.1:${p} }\n  admin: { listen: 127.0.0.1:${a}, key: "\${env:GW_ADMIN_KEY}" }\n${watch ? '  manifests: [manifests]\n' : ''}  storage: { sqlite: ./gw.db }\n  log: { level: info }\n`,
   );
-  const child = spawn(process.execPath, [BIN, 'serve', ...(watch ? ['--watch'] : [])], {
+  const prof = PROFILE_DIR !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${resolve(PROFILE_DIR)}`] : [];
+  const child = spawn(process.execPath, [...prof, BIN, 'serve', ...(watch ? ['--watch'] : [])], {
     cwd: dir,
     env: { ...process.env, GW_ADMIN_KEY: ADMIN_KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -118,32 +137,79 @@ function report(what: string, ms: number, lat: number[]): void {
   );
 }
 
+function reportUnderLoad(n: number, reloadMs: number, steady: LoadResult, withReload: LoadResult): void {
+  const row = (what: string, r: LoadResult): string =>
+    `| ${what} | ${r.rps.toFixed(0)} | ${r.p50} / ${r.p99} | ${r.errors} | ${r.non2xx} |`;
+  console.log(
+    `\nunder load (c=32, ${LOAD_SECONDS} s each; the --watch reload of ${n} resources took ${reloadMs.toFixed(0)} ms, inside the second window):`,
+  );
+  console.log('| window | RPS | p50 / p99 ms | errors | non-2xx |');
+  console.log('|---|---:|---:|---:|---:|');
+  console.log(row('no reload', steady));
+  console.log(row('with the reload', withReload));
+  const ratio = withReload.p99 / Math.max(1, steady.p99);
+  const failed = withReload.errors + withReload.non2xx;
+  const inside = reloadMs < (LOAD_SECONDS - 1) * 1000;
+  console.log(
+    `target (issue 16): p99 during the reload <= 2x without: ${ratio.toFixed(2)}x, failed requests ${failed}${inside ? '' : ' (the reload outlasted the load window: not a valid run)'} → ${ratio <= 2 && failed === 0 && inside ? 'met' : '**missed**'}; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+}
+
 async function main(): Promise<void> {
   const m = machine();
   console.log(`machine: ${m.nproc} cores, ${m.cpu}, node ${m.node}; ${N} resources`);
   const dir = await mkdtemp(join(tmpdir(), 'gw-bench-stall-'));
   try {
-    // 1. POST /admin/v1/apply.
-    let gw = await startGw(dir, false);
-    const body = JSON.stringify({ manifests: manifests(N, 'a') });
-    const t0 = performance.now();
-    const apply = fetch(`${gw.admin}/admin/v1/apply`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
-      body,
-    }).then(async (r) => {
-      if (r.status !== 200) throw new Error(`apply answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
-      await r.arrayBuffer();
-      return performance.now() - t0;
-    });
-    const lat = await probe(`${gw.proxy}/healthz`, apply);
-    report(`apply of ${N} resources`, await apply, lat);
-    gw.child.kill('SIGTERM');
-    await new Promise((done) => gw.child.once('exit', done));
-
-    // 2. --watch: the manifest file rewritten with N resources.
-    await rm(join(dir, 'gw.db'), { force: true });
+    const yaml = manifests(N, 'w')
+      .map((x) => stringify(x))
+      .join('---\n');
     await mkdir(join(dir, 'manifests'));
+    let gw: Gw;
+    if (!ONLY_LOAD) {
+      // 1. POST /admin/v1/apply.
+      gw = await startGw(dir, false);
+      const body = JSON.stringify({ manifests: manifests(N, 'a') });
+      const t0 = performance.now();
+      const apply = fetch(`${gw.admin}/admin/v1/apply`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+        body,
+      }).then(async (r) => {
+        if (r.status !== 200) throw new Error(`apply answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
+        await r.arrayBuffer();
+        return performance.now() - t0;
+      });
+      const lat = await probe(`${gw.proxy}/healthz`, apply);
+      report(`apply of ${N} resources`, await apply, lat);
+      gw.child.kill('SIGTERM');
+      await new Promise((done) => gw.child.once('exit', done));
+
+      // 2. --watch: the manifest file rewritten with N resources.
+      await rm(join(dir, 'gw.db'), { force: true });
+      await writeFile(
+        join(dir, 'manifests', 'all.yaml'),
+        manifests(3, 'w')
+          .map((x) => stringify(x))
+          .join('---\n'),
+      );
+      gw = await startGw(dir, true);
+      await writeFile(join(dir, 'all.yaml.tmp'), yaml);
+      const reloaded = gw.line(/configuration reloaded/);
+      const t1 = performance.now();
+      await rename(join(dir, 'all.yaml.tmp'), join(dir, 'manifests', 'all.yaml'));
+      const lat2 = await probe(`${gw.proxy}/healthz`, reloaded);
+      report(
+        `--watch reload of a ${(yaml.length / 1024).toFixed(0)} KB file of ${N} resources`,
+        performance.now() - t1,
+        lat2,
+      );
+      gw.child.kill('SIGTERM');
+      await new Promise((done) => gw.child.once('exit', done));
+    }
+    // 3. The same --watch reload while chat requests run at c=32 (endpoint e-0, in both files).
+    await rm(join(dir, 'gw.db'), { force: true });
     await writeFile(
       join(dir, 'manifests', 'all.yaml'),
       manifests(3, 'w')
@@ -151,21 +217,27 @@ async function main(): Promise<void> {
         .join('---\n'),
     );
     gw = await startGw(dir, true);
-    const yaml = manifests(N, 'w')
-      .map((x) => stringify(x))
-      .join('---\n');
+    const chat = {
+      name: 'gw',
+      url: `${gw.proxy}/v1/chat/completions`,
+      headers: { authorization: `Bearer ${CALLER_KEY}` },
+      model: 'm-0',
+    };
+    await load(chat, 32, 2); // warm-up
+    const steady = await load(chat, 32, LOAD_SECONDS);
     await writeFile(join(dir, 'all.yaml.tmp'), yaml);
-    const reloaded = gw.line(/configuration reloaded/);
-    const t1 = performance.now();
+    const reloadedUnderLoad = gw.line(/configuration reloaded/);
+    const during = load(chat, 32, LOAD_SECONDS);
+    // The reload starts a second into the load and must end inside it.
+    await new Promise((done) => setTimeout(done, 1000));
+    const t2 = performance.now();
     await rename(join(dir, 'all.yaml.tmp'), join(dir, 'manifests', 'all.yaml'));
-    const lat2 = await probe(`${gw.proxy}/healthz`, reloaded);
-    report(
-      `--watch reload of a ${(yaml.length / 1024).toFixed(0)} KB file of ${N} resources`,
-      performance.now() - t1,
-      lat2,
-    );
+    await reloadedUnderLoad;
+    const reloadMs = performance.now() - t2;
+    const withReload = await during;
     gw.child.kill('SIGTERM');
     await new Promise((done) => gw.child.once('exit', done));
+    reportUnderLoad(N, reloadMs, steady, withReload);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,9 @@
 // Entry point of the config build worker thread (started by off-thread.ts): serves build jobs.
 import { parentPort } from 'node:worker_threads';
+import { lowerThisThread } from '../util/thread-priority.js';
 import { serveBuilds } from './build-jobs.js';
 
-if (parentPort !== null) serveBuilds(parentPort);
+if (parentPort !== null) {
+  lowerThisThread(); // the serving thread keeps the CPU it needs while a build runs (util/thread-priority.ts)
+  serveBuilds(parentPort);
+}
