@@ -35,7 +35,9 @@ async function featureSet() {
   const dir = mkdtempSync(join(tmpdir(), 'gw-floor-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   // To a file, as gw's log in the serve bench (its stdout is the bench's pipe).
-  const log = pino(pino.destination({ dest: join(dir, 'access.log'), sync: false, minLength: 4096, periodicFlush: 100 }));
+  const log = pino(
+    pino.destination({ dest: join(dir, 'access.log'), sync: false, minLength: 4096, periodicFlush: 100 }),
+  );
   const db = new Database(join(dir, 'usage.sqlite'));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -55,8 +57,18 @@ async function featureSet() {
     writeAll(rows);
   };
   const registry = new prom.Registry();
-  const requests = new prom.Counter({ name: 'floor_requests_total', help: 'requests', labelNames: ['endpoint', 'status'], registers: [registry] });
-  const latency = new prom.Histogram({ name: 'floor_latency_seconds', help: 'latency', labelNames: ['endpoint'], registers: [registry] });
+  const requests = new prom.Counter({
+    name: 'floor_requests_total',
+    help: 'requests',
+    labelNames: ['endpoint', 'status'],
+    registers: [registry],
+  });
+  const latency = new prom.Histogram({
+    name: 'floor_latency_seconds',
+    help: 'latency',
+    labelNames: ['endpoint'],
+    registers: [registry],
+  });
   // The bench's caller key is not known here: any bearer is hashed and looked up; a miss still answers.
   const keys = new Map();
   let seq = 0;
@@ -67,7 +79,17 @@ async function featureSet() {
     const usage = answer?.['usage'] ?? {};
     const id = `req-${++seq}`;
     log.info({ requestId: id, key, endpoint: 'bench', status, ms }, 'request');
-    batch.push({ ts: Date.now(), id, key, endpoint: 'bench', model: 'bench-upstream-model', status, tokensIn: usage.prompt_tokens ?? 0, tokensOut: usage.completion_tokens ?? 0, ms });
+    batch.push({
+      ts: Date.now(),
+      id,
+      key,
+      endpoint: 'bench',
+      model: 'bench-upstream-model',
+      status,
+      tokensIn: usage.prompt_tokens ?? 0,
+      tokensOut: usage.completion_tokens ?? 0,
+      ms,
+    });
     if (batch.length >= 500) setImmediate(flush);
     else timer ??= setTimeout(flush, 100);
     requests.inc({ endpoint: 'bench', status: String(status) });

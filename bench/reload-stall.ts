@@ -137,6 +137,14 @@ function report(what: string, ms: number, lat: number[]): void {
   );
 }
 
+/** gw's event-loop lag since the last scrape (prom-client resets its histogram on each). */
+async function eventLoopLag(gw: Gw): Promise<{ p99: number; max: number }> {
+  const r = await fetch(`${gw.admin}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+  const text = await r.text();
+  const read = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) * 1000;
+  return { p99: read('nodejs_eventloop_lag_p99_seconds'), max: read('nodejs_eventloop_lag_max_seconds') };
+}
+
 function reportUnderLoad(n: number, reloadMs: number, steady: LoadResult, withReload: LoadResult): void {
   const row = (what: string, r: LoadResult): string =>
     `| ${what} | ${r.rps.toFixed(0)} | ${r.p50} / ${r.p99} | ${r.errors} | ${r.non2xx} |`;
@@ -231,9 +239,14 @@ async function main(): Promise<void> {
     // The reload starts a second into the load and must end inside it.
     await new Promise((done) => setTimeout(done, 1000));
     const t2 = performance.now();
+    await eventLoopLag(gw); // resets the lag histogram: the next read covers the reload alone
     await rename(join(dir, 'all.yaml.tmp'), join(dir, 'manifests', 'all.yaml'));
     await reloadedUnderLoad;
     const reloadMs = performance.now() - t2;
+    const lag = await eventLoopLag(gw);
+    console.log(
+      `gw's event-loop lag during the reload under load (prom-client, monitorEventLoopDelay): p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms`,
+    );
     const withReload = await during;
     gw.child.kill('SIGTERM');
     await new Promise((done) => gw.child.once('exit', done));
