@@ -146,6 +146,7 @@ export class ControlPlane {
         this.#current = store.record({
           hash: built.table.hash,
           manifests: built.manifests,
+          manifestsJson: built.manifestsJson,
           source,
           atLeast,
           ...(opts.actor !== undefined ? { actor: opts.actor } : {}),

@@ -58,7 +58,14 @@ export type PlanHead = Omit<BuiltPlan, 'report'> & { readonly report: Omit<Built
 export type FromWorker =
   | { readonly type: 'invalid'; readonly id: number; readonly diagnostics: readonly Diagnostic[] }
   | { readonly type: 'error'; readonly id: number; readonly message: string }
-  | { readonly type: 'head'; readonly id: number; readonly config: PreparedHead; readonly plan?: PlanHead | undefined }
+  | {
+      readonly type: 'head';
+      readonly id: number;
+      readonly config: PreparedHead;
+      readonly plan?: PlanHead | undefined;
+      /** The manifests as JSON text, made here: what a revision stores (the serving thread need not). */
+      readonly manifestsJson: string;
+    }
   | {
       readonly type: 'chunk';
       readonly id: number;
@@ -124,6 +131,7 @@ export function serveBuilds(port: MessagePort, hooks: WorkerHooks = {}): void {
       type: 'head',
       id,
       config: head,
+      manifestsJson: JSON.stringify(out.result.config.manifests),
       ...(out.plan !== undefined ? { plan: { ...out.plan, report: report as PlanHead['report'] } } : {}),
     });
   };

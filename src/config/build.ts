@@ -39,6 +39,12 @@ export type BuildResult =
       readonly manifests: readonly Manifest[];
       /** Set when the builder already planned against the manifests in service (off-thread builds). */
       readonly plan?: BuiltPlan | undefined;
+      /**
+       * JSON.stringify(manifests), when the builder made it already (off-thread builds make it in
+       * the worker): a revision stores it as it is, so a large config's text is never made on
+       * the serving thread.
+       */
+      readonly manifestsJson?: string | undefined;
     }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 

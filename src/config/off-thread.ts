@@ -147,7 +147,7 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
     const w = (worker ??= start());
     const id = ++seq;
     return new Promise<BuildResult>((resolve) => {
-      let head: { config: PreparedHead; plan?: PlanHead | undefined } | undefined;
+      let head: { config: PreparedHead; plan?: PlanHead | undefined; manifestsJson: string } | undefined;
       const resolved: PlainResource[] = [];
       const manifests: Manifest[] = [];
       const changes: Change[] = [];
@@ -192,8 +192,12 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
             h.config.gateway !== undefined
               ? gatewayResource(h.config.gateway, h.config.configPath, h.config.cwd)
               : undefined;
-          compilePreparedSliced({ ...h.config, resolved, manifests }, gateway, plan).then(resolve, (err: unknown) =>
-            resolve(failure(label, `compiling the routing table: ${err instanceof Error ? err.message : String(err)}`)),
+          compilePreparedSliced({ ...h.config, resolved, manifests }, gateway, plan).then(
+            (r) => resolve(r.ok ? { ...r, manifestsJson: h.manifestsJson } : r),
+            (err: unknown) =>
+              resolve(
+                failure(label, `compiling the routing table: ${err instanceof Error ? err.message : String(err)}`),
+              ),
           );
         },
       };

@@ -31,6 +31,8 @@ export interface Revision extends RevisionSummary {
 export interface RecordInput {
   readonly hash: string;
   readonly manifests: readonly Manifest[];
+  /** JSON.stringify(manifests) when the caller has it already (made off the serving thread). */
+  readonly manifestsJson?: string | undefined;
   readonly source: RevisionSource;
   /** Who asked for it; default none. */
   readonly actor?: string | undefined;
@@ -114,7 +116,8 @@ export class RevisionStore {
       const number = Math.max(this.#next.get() as number, Math.floor(input.atLeast ?? 0));
       const appliedAt = input.at ?? Date.now();
       const actor = input.actor ?? null;
-      this.#insert.run(number, input.hash, JSON.stringify(input.manifests), appliedAt, input.source, actor);
+      const text = input.manifestsJson ?? JSON.stringify(input.manifests);
+      this.#insert.run(number, input.hash, text, appliedAt, input.source, actor);
       return {
         number,
         hash: input.hash,

@@ -108,6 +108,28 @@ test('an apply built in the worker equals the in-process build: hash, counts, ma
   assert.equal(off.plan.empty, false);
 });
 
+test("a revision stores the worker's JSON text of the manifests, the same a revision read back gives", async () => {
+  const wanted = bigManifests(400, 'rev');
+  const off = await builder.buildManifests(wanted, base, { label: 'apply' });
+  assert.ok(off.ok, JSON.stringify(off.ok ? '' : off.diagnostics));
+  assert.equal(off.manifestsJson, JSON.stringify(off.manifests), 'made in the worker, equal to the manifests');
+  const store = RevisionStore.open(':memory:');
+  try {
+    const cp = new ControlPlane({
+      store,
+      swap: () => undefined,
+      build: () => Promise.resolve(off),
+      logger: createLogger({ level: 'silent' }),
+    });
+    const rev = cp.commit(off, 'watch');
+    assert.ok(rev !== undefined);
+    assert.deepEqual(store.get(rev.number)?.manifests, off.manifests);
+    assert.equal(store.get(rev.number)?.resources, 400);
+  } finally {
+    store.close();
+  }
+});
+
 test('an invalid apply comes back as diagnostics from the worker, with positions', async () => {
   const wanted = bigManifests(3, 'bad');
   (wanted[1] as { spec: Record<string, unknown> }).spec['type'] = 'nope';
