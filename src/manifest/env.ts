@@ -331,13 +331,39 @@ export function walkStrings(
   walk(value);
 }
 
-function mapStrings(value: unknown, fn: (s: string) => unknown): unknown {
+/**
+ * `value` with fn applied to every string. Copy on write: an array or object in which no string
+ * changed is returned as it is (shared, not copied); resolved specs are only read (compile
+ * copies what it keeps), and most hold no reference at all.
+ */
+function mapStrings(value: unknown, fn: (s: string) => string): unknown {
   if (typeof value === 'string') return fn(value);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const m = mapStrings(v, fn);
+      if (m !== v && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(m);
+    }
+    return out ?? value;
+  }
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, fn);
-    return out;
+    const src = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(src);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = src[k];
+      const m = mapStrings(v, fn);
+      // A "__proto__" key is copied as before (by assignment), never kept as an own property.
+      if ((m !== v || k === '__proto__') && out === undefined) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]!] = src[keys[j]!];
+      }
+      if (out !== undefined) out[k] = m;
+    }
+    return out ?? value;
   }
   return value;
 }
