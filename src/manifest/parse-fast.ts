@@ -26,8 +26,11 @@ const VALUE = 2;
 
 /** Plain values, one per document, or undefined when only `yaml` can answer exactly. */
 export function fastParse(text: string): unknown[] | undefined {
-  const simple = simpleParse(text);
-  if (simple !== undefined) return simple;
+  return simpleParse(text) ?? eventParse(text);
+}
+
+/** The second tier alone (js-yaml), for a text the first declined. */
+export function eventParse(text: string): unknown[] | undefined {
   if (DOCUMENT_END.test(text) || ODD_CHAR.test(text) || INDENT_INDICATOR.test(text)) return undefined;
   try {
     const events = parseEvents(text, {});

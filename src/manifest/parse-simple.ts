@@ -32,6 +32,12 @@ const END = 2;
 // Characters never read here: tabs, carriage returns and other control characters, the other
 // line breaks, surrogates (even paired), byte-order marks and non-characters.
 const ODD = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]/;
+/**
+ * Deepest nesting read here (collections inside collections). Kept well under MAX_YAML_DEPTH:
+ * the depth pre-scan (depth.ts) counts at most one level per collection open on a line, so a
+ * text read here can never be one it refuses, and parse.ts skips that scan for it.
+ */
+export const MAX_DEPTH = 64;
 // Longest key read here; `yaml` limits implicit keys to 1024 characters.
 const MAX_KEY = 1000;
 
@@ -121,6 +127,8 @@ class Reader {
   private at = 0;
   private indent = 0;
   private lineEnd = -1;
+  /** Collections open around the current node. */
+  private depth = 0;
 
   constructor(text: string) {
     this.t = text;
@@ -198,7 +206,10 @@ class Reader {
 
   /** The block node whose first line is the current one, at indentation `ind`. */
   private block(ind: number): unknown {
-    return this.isEntry(this.at) ? this.sequence(ind) : this.mapping(ind);
+    if (++this.depth > MAX_DEPTH) throw DECLINE;
+    const value = this.isEntry(this.at) ? this.sequence(ind) : this.mapping(ind);
+    this.depth--;
+    return value;
   }
 
   private mapping(ind: number): Record<string, unknown> {
@@ -356,8 +367,12 @@ class Reader {
         q = close + 2;
       }
     }
-    if (c === LBRACKET) return this.flowSequence(p);
-    if (c === LBRACE) return this.flowMapping(p);
+    if (c === LBRACKET || c === LBRACE) {
+      if (++this.depth > MAX_DEPTH) throw DECLINE;
+      const node = c === LBRACKET ? this.flowSequence(p) : this.flowMapping(p);
+      this.depth--;
+      return node;
+    }
     if (!this.plainStart(p, true)) throw DECLINE;
     let q = p;
     let end = p;

@@ -2,8 +2,9 @@
 // hand: on every edge of that subset it must either decline or give exactly what `yaml` gives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseYamlFull } from '../../src/manifest/parse.js';
-import { simpleParse } from '../../src/manifest/parse-simple.js';
+import { findTooDeep, MAX_YAML_DEPTH } from '../../src/manifest/depth.js';
+import { parseYaml, parseYamlFull } from '../../src/manifest/parse.js';
+import { MAX_DEPTH, simpleParse } from '../../src/manifest/parse-simple.js';
 import { assertSameAsFull } from './parse-equivalence.js';
 
 const EDGES = [
@@ -158,4 +159,28 @@ spec:
 `;
   assert.ok(simpleParse(text));
   assertSameAsFull(text);
+});
+
+test('the simple reader nests at most MAX_DEPTH levels, and what it reads the depth scan never refuses', () => {
+  // parse.ts skips the depth pre-scan for a text the simple reader read.
+  const nest = (n: number): string => {
+    const lines = ['a:'];
+    for (let i = 1; i < n; i++) lines.push(`${' '.repeat(i * 2)}${i % 3 === 0 ? '- ' : ''}k${i}:`);
+    return `${lines.join('\n')} x\n`;
+  };
+  for (const text of [
+    nest(MAX_DEPTH - 2),
+    `a: ${'['.repeat(MAX_DEPTH - 1)}x${']'.repeat(MAX_DEPTH - 1)}\n`,
+    `a:\n${'- '.repeat(MAX_DEPTH - 1)}x\n`,
+    ...EDGES,
+  ]) {
+    if (simpleParse(text) === undefined) continue;
+    assert.equal(findTooDeep(text, MAX_DEPTH), undefined, text);
+  }
+  assert.ok(simpleParse(`a: ${'['.repeat(MAX_DEPTH - 1)}x${']'.repeat(MAX_DEPTH - 1)}\n`));
+  assert.equal(simpleParse(`a: ${'['.repeat(MAX_DEPTH)}x${']'.repeat(MAX_DEPTH)}\n`), undefined);
+  const deep = `a: ${'['.repeat(MAX_YAML_DEPTH + 5)}x${']'.repeat(MAX_YAML_DEPTH + 5)}\n`;
+  assert.equal(parseYaml(deep, 'f.yaml', '/m').diagnostics[0]?.code, 'GW_ERR_MANIFEST_TOO_DEEP');
+  const deepBlock = `a:\n${'- '.repeat(MAX_YAML_DEPTH + 5)}x\n`;
+  assert.equal(parseYaml(deepBlock, 'f.yaml', '/m').diagnostics[0]?.code, 'GW_ERR_MANIFEST_TOO_DEEP');
 });
