@@ -12,6 +12,8 @@ export function registerServe(program: Command, io: CliIO): void {
     .option('-f, --file <path...>', "manifest files, folders or globs (replaces gateway.yaml's manifests)")
     .option('--watch', 'reload when gateway.yaml or a manifest changes', false)
     .action(async (o: ServeOptions) => {
+      // The build worker starts loading before the server's modules do (config/worker-spawn.ts).
+      (await import('../../config/worker-spawn.js')).prestartBuildWorker();
       const { runServe } = await import('./serve-run.js');
       io.exit(await runServe(o, io));
     });
