@@ -129,6 +129,8 @@ class Reader {
   private lineEnd = -1;
   /** Collections open around the current node. */
   private depth = 0;
+  /** Where the flow node just read ends (set by ended()). */
+  private end = 0;
 
   constructor(text: string) {
     this.t = text;
@@ -275,8 +277,8 @@ class Reader {
     const t = this.t;
     const c = t.charCodeAt(p);
     if (c === DQUOTE || c === SQUOTE || c === LBRACKET || c === LBRACE) {
-      const [value, q] = this.flowNode(p);
-      this.restIsComment(q);
+      const value = this.flowNode(p);
+      this.restIsComment(this.end);
       return value;
     }
     if (!this.plainStart(p, false)) throw DECLINE;
@@ -345,7 +347,7 @@ class Reader {
   }
 
   /** A node inside (or opening) a one-line flow collection at p: its value and where it ends. */
-  private flowNode(p: number): [unknown, number] {
+  private flowNode(p: number): unknown {
     const t = this.t;
     const c = t.charCodeAt(p);
     if (c === DQUOTE) {
@@ -353,7 +355,7 @@ class Reader {
       if (close === -1 || close >= this.lineEnd) throw DECLINE;
       const s = t.slice(p + 1, close);
       if (s.indexOf('\\') !== -1) throw DECLINE;
-      return [s, close + 1];
+      return this.ended(s, close + 1);
     }
     if (c === SQUOTE) {
       let q = p + 1;
@@ -362,7 +364,7 @@ class Reader {
         const close = t.indexOf("'", q);
         if (close === -1 || close >= this.lineEnd) throw DECLINE;
         s += t.slice(q, close);
-        if (t.charCodeAt(close + 1) !== SQUOTE) return [s, close + 1];
+        if (t.charCodeAt(close + 1) !== SQUOTE) return this.ended(s, close + 1);
         s += "'";
         q = close + 2;
       }
@@ -383,7 +385,13 @@ class Reader {
       if (ch !== SPACE) end = q + 1;
     }
     if (q === this.lineEnd) throw DECLINE;
-    return [resolvePlain(t.slice(p, end)), q];
+    return this.ended(resolvePlain(t.slice(p, end)), q);
+  }
+
+  /** `value`, noting that its text ends at q. */
+  private ended<T>(value: T, q: number): T {
+    this.end = q;
+    return value;
   }
 
   private skipSpaces(q: number): number {
@@ -392,28 +400,27 @@ class Reader {
     return q;
   }
 
-  private flowSequence(p: number): [unknown[], number] {
+  private flowSequence(p: number): unknown[] {
     const t = this.t;
     const arr: unknown[] = [];
     let q = this.skipSpaces(p + 1);
-    if (t.charCodeAt(q) === RBRACKET) return [arr, q + 1];
+    if (t.charCodeAt(q) === RBRACKET) return this.ended(arr, q + 1);
     for (;;) {
-      const [value, after] = this.flowNode(q);
-      arr.push(value);
-      q = this.skipSpaces(after);
+      arr.push(this.flowNode(q));
+      q = this.skipSpaces(this.end);
       const ch = t.charCodeAt(q);
-      if (ch === RBRACKET) return [arr, q + 1];
+      if (ch === RBRACKET) return this.ended(arr, q + 1);
       if (ch !== COMMA) throw DECLINE;
       q = this.skipSpaces(q + 1);
       if (t.charCodeAt(q) === RBRACKET || t.charCodeAt(q) === COMMA) throw DECLINE;
     }
   }
 
-  private flowMapping(p: number): [Record<string, unknown>, number] {
+  private flowMapping(p: number): Record<string, unknown> {
     const t = this.t;
     const obj: Record<string, unknown> = {};
     let q = this.skipSpaces(p + 1);
-    if (t.charCodeAt(q) === RBRACE) return [obj, q + 1];
+    if (t.charCodeAt(q) === RBRACE) return this.ended(obj, q + 1);
     for (;;) {
       const k = q;
       while (q < this.lineEnd && isKeyChar(t.charCodeAt(q))) q++;
@@ -423,11 +430,10 @@ class Reader {
       q = this.skipSpaces(q + 1);
       const first = t.charCodeAt(q);
       if (first === COMMA || first === RBRACE) throw DECLINE;
-      const [value, after] = this.flowNode(q);
-      obj[key] = value;
-      q = this.skipSpaces(after);
+      obj[key] = this.flowNode(q);
+      q = this.skipSpaces(this.end);
       const ch = t.charCodeAt(q);
-      if (ch === RBRACE) return [obj, q + 1];
+      if (ch === RBRACE) return this.ended(obj, q + 1);
       if (ch !== COMMA) throw DECLINE;
       q = this.skipSpaces(q + 1);
       if (t.charCodeAt(q) === RBRACE || t.charCodeAt(q) === COMMA) throw DECLINE;
