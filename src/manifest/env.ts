@@ -158,19 +158,26 @@ interface Inspection {
   readonly diagnostics: Diagnostic[];
   /** Content of every ${file:} that may be read, by absolute path (checkEnv only). */
   readonly files: Map<string, string>;
+  /**
+   * The resources with a string holding "${" or a "__proto__" key (which a copy drops): the
+   * others come out of resolveReferences as they are, so they need no second walk.
+   */
+  readonly toCopy: Set<Resource>;
 }
 
 async function inspect(resources: readonly Resource[], opts: ReferenceCheckOptions): Promise<Inspection> {
   const out: Diagnostic[] = [];
   const files = new Map<string, string>();
+  const toCopy = new Set<Resource>();
   const reads = new Map<string, Promise<FileCheck>>();
   const pending: Promise<void>[] = [];
   const allow = envAllowList(resources);
   const root = resolve(opts.root);
   const rootReal = realpath(root).catch(() => root);
   for (const r of resources) {
-    walkStrings(r.manifest.spec, ['spec'], (value, path) => {
+    const visit = (value: string, path: (string | number)[]): void => {
       if (!value.includes('${')) return;
+      toCopy.add(r);
       const { pieces, error } = scanValue(value);
       if (error) out.push(diag(r.source, path, 'GW_ERR_REF_SYNTAX', error));
       for (const p of pieces) {
@@ -215,10 +222,11 @@ async function inspect(resources: readonly Resource[], opts: ReferenceCheckOptio
           }),
         );
       }
-    });
+    };
+    walkStrings(r.manifest.spec, ['spec'], visit, () => toCopy.add(r));
   }
   await Promise.all(pending);
-  return { diagnostics: out, files };
+  return { diagnostics: out, files, toCopy };
 }
 
 /** Checks every reference in every document's spec; with checkEnv also that it resolves. */
@@ -239,7 +247,7 @@ export async function resolveReferences<R extends Resource>(
   env: NodeJS.ProcessEnv,
   opts: { readonly root: string },
 ): Promise<{ resources: R[]; diagnostics: Diagnostic[] }> {
-  const { diagnostics, files } = await inspect(resources, { checkEnv: true, env, root: opts.root });
+  const { diagnostics, files, toCopy } = await inspect(resources, { checkEnv: true, env, root: opts.root });
   const allow = envAllowList(resources);
   // One piece at a time; `ok` turns false when a piece could not be resolved (already reported).
   const expand = (r: Resource, value: string): { text: string; ok: boolean } => {
@@ -265,7 +273,8 @@ export async function resolveReferences<R extends Resource>(
     return { text, ok };
   };
   const out = resources.map((r) => {
-    const spec = mapStrings(r.manifest.spec, (value) => expand(r, value).text);
+    // Any other spec would come back as it is (see mapStrings): not walked a second time.
+    const spec = toCopy.has(r) ? mapStrings(r.manifest.spec, (value) => expand(r, value).text) : r.manifest.spec;
     checkResolvedBaseUrl(r, diagnostics, (value) => expand(r, value));
     return { ...r, manifest: { ...r.manifest, spec } } as R;
   });
@@ -309,6 +318,8 @@ export function walkStrings(
   value: unknown,
   path: (string | number)[],
   visit: (s: string, path: (string | number)[]) => void,
+  /** Told of each "__proto__" key met (an own property, as JSON and YAML readers make them). */
+  onProtoKey?: () => void,
 ): void {
   const at = [...path];
   const walk = (v: unknown): void => {
@@ -322,6 +333,7 @@ export function walkStrings(
     } else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) {
+        if (k === '__proto__') onProtoKey?.();
         at.push(k);
         walk(o[k]);
         at.pop();
