@@ -17,7 +17,7 @@ import {
 } from './build.js';
 import type { BuildJob, FromWorker, PlanHead, PreparedHead, ToWorker } from './build-jobs.js';
 import type { ServerBase } from './from-manifests.js';
-import { BUILD_HEAP_MB, spawnBuildWorker, takePrestartedWorker } from './worker-spawn.js';
+import { BUILD_HEAP_MB, filesJob, spawnBuildWorker, takePrestartedWorker } from './worker-spawn.js';
 
 export { BUILD_HEAP_MB };
 /** An unused build worker is stopped after this long (OffThreadOptions.idleMs). */
@@ -194,18 +194,7 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
 
   return {
     buildFiles(job) {
-      return serial(() =>
-        run(
-          {
-            kind: 'files',
-            ...(job.configPath !== undefined ? { configPath: job.configPath } : {}),
-            ...(job.files !== undefined ? { files: job.files } : {}),
-            cwd: job.cwd ?? process.cwd(),
-            env: { ...(job.env ?? process.env) },
-          },
-          job.configPath ?? 'gateway.yaml',
-        ),
-      );
+      return serial(() => run(filesJob(job), job.configPath ?? 'gateway.yaml'));
     },
     buildManifests(manifests, base, job = {}) {
       const label = job.label ?? 'apply';

@@ -3,6 +3,7 @@
 // then loads its modules and compiles the manifest checks while the serving thread loads its
 // own, and the first build no longer waits for both in turn. Loads nothing but worker_threads.
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { BuildJob, ToWorker } from './build-jobs.js';
 
 /**
  * The worker's heap. With an explicit limit, a build that runs out of memory ends the worker
@@ -35,15 +36,36 @@ export function spawnBuildWorker(url: URL = DEFAULT_WORKER, resourceLimits?: Res
   return w;
 }
 
+/** The job a files build sends (the off-thread builder's buildFiles, and a prebuild). */
+export function filesJob(job: {
+  readonly configPath?: string | undefined;
+  readonly files?: readonly string[] | undefined;
+  readonly cwd?: string | undefined;
+  readonly env?: NodeJS.ProcessEnv | undefined;
+}): BuildJob {
+  return {
+    kind: 'files',
+    ...(job.configPath !== undefined ? { configPath: job.configPath } : {}),
+    ...(job.files !== undefined ? { files: job.files } : {}),
+    cwd: job.cwd ?? process.cwd(),
+    env: { ...(job.env ?? process.env) },
+  };
+}
+
 let early: { readonly worker: Worker; gone: boolean } | undefined;
 
-/** Starts the default build worker now, for the first builder that asks (takePrestartedWorker). */
-export function prestartBuildWorker(): void {
+/**
+ * Starts the default build worker now, for the first builder that asks (takePrestartedWorker).
+ * With `job`, the worker starts preparing it at once: when the first build it is asked for is
+ * the same job (same files, folder and environment), it answers with that result (build-jobs.ts).
+ */
+export function prestartBuildWorker(job?: BuildJob): void {
   if (early !== undefined) return;
   const e = { worker: spawnBuildWorker(), gone: false };
   // Until it is taken, a failure only marks it unusable (the builder then starts another).
   e.worker.on('error', () => void (e.gone = true));
   e.worker.on('exit', () => void (e.gone = true));
+  if (job !== undefined) e.worker.postMessage({ type: 'prebuild', job } satisfies ToWorker);
   early = e;
 }
 
