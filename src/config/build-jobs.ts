@@ -49,6 +49,8 @@ export type BuildJob =
 
 export type ToWorker =
   | { readonly type: 'build'; readonly id: number; readonly job: BuildJob }
+  /** Start preparing `job` now; the first 'build' of the very same job takes that result. */
+  | { readonly type: 'prebuild'; readonly job: BuildJob }
   | { readonly type: 'next'; readonly id: number };
 
 /** The prepared config without its bulk (that follows in chunks). */
@@ -113,12 +115,16 @@ async function prepare(job: BuildJob): Promise<{ result: PrepareResult; plan?: B
 /** Answers build jobs on `port` until the thread ends. */
 export function serveBuilds(port: MessagePort, hooks: WorkerHooks = {}): void {
   let pending: { id: number; config: PreparedConfig; changes: readonly Change[]; offset: number } | undefined;
+  /** A prebuild: the job as JSON (what a build must match exactly) and its preparation. */
+  let early: { key: string; out: ReturnType<typeof prepare> } | undefined;
   const post = (m: FromWorker): void => port.postMessage(m);
 
   const run = async (id: number, job: BuildJob): Promise<void> => {
     let out: Awaited<ReturnType<typeof prepare>>;
+    const pre = early;
+    early = undefined;
     try {
-      out = await prepare(job);
+      out = await (pre !== undefined && pre.key === JSON.stringify(job) ? pre.out : prepare(job));
     } catch (err) {
       post({ type: 'error', id, message: err instanceof Error ? err.message : String(err) });
       return;
@@ -154,6 +160,13 @@ export function serveBuilds(port: MessagePort, hooks: WorkerHooks = {}): void {
 
   port.on('message', (m: ToWorker) => {
     if (m.type === 'next') return next(m.id);
+    if (m.type === 'prebuild') {
+      const out = prepare(m.job);
+      // Its failure is met (and reported) by the build that takes it.
+      out.catch(() => undefined);
+      early = { key: JSON.stringify(m.job), out };
+      return;
+    }
     pending = undefined;
     // Outside run()'s try on purpose: a hook that throws is a crash of the worker, as in tests.
     hooks.beforeBuild?.(m.job);

@@ -56,6 +56,11 @@ export interface CheckedConfig {
   readonly resources: readonly Resource[];
   /** Every problem found so far; any error stops the build. */
   readonly diagnostics: readonly Diagnostic[];
+  /**
+   * The Gateway (first, when there is one) and the resources with references already expanded
+   * against the same environment and folder (validateAndResolve): not resolved a second time.
+   */
+  readonly resolved?: readonly Resource[] | undefined;
 }
 
 export interface FinishOptions {
@@ -89,7 +94,10 @@ export type PrepareResult =
 export async function prepareBuild(c: CheckedConfig, opts: FinishOptions): Promise<PrepareResult> {
   if (hasErrors(c.diagnostics)) return { ok: false, diagnostics: sortDiagnostics(c.diagnostics) };
   const all = c.gateway ? [c.gateway, ...c.resources] : [...c.resources];
-  const resolved = await resolveReferences(all, opts.env, { root: configFolder(c.configPath, opts.cwd) });
+  const resolved: { resources: readonly Resource[]; diagnostics: readonly Diagnostic[] } =
+    c.resolved !== undefined
+      ? { resources: c.resolved, diagnostics: [] }
+      : await resolveReferences(all, opts.env, { root: configFolder(c.configPath, opts.cwd) });
   if (hasErrors(resolved.diagnostics))
     return { ok: false, diagnostics: sortDiagnostics([...c.diagnostics, ...resolved.diagnostics]) };
   const resolvedGateway = resolved.resources.find((r): r is GatewayResource => r.kind === 'Gateway');
@@ -184,15 +192,15 @@ export async function finishBuild(c: CheckedConfig, opts: FinishOptions): Promis
 /** gateway.yaml (or -c) and the manifests it names (or -f), checked with the environment. */
 export async function buildConfig(opts: ValidateOptions): Promise<BuildResult> {
   const env = opts.env ?? process.env;
-  const { validateConfig } = await loadValidator();
-  const v = await validateConfig({ ...opts, env, checkEnv: true });
-  return finishBuild(v, { env, cwd: opts.cwd });
+  const { validateAndResolve } = await loadValidator();
+  const { validation, resolved } = await validateAndResolve({ ...opts, env, checkEnv: true });
+  return finishBuild({ ...validation, resolved }, { env, cwd: opts.cwd });
 }
 
 /** buildConfig() up to (not including) compile: what the build worker runs for a file reload. */
 export async function prepareConfig(opts: ValidateOptions): Promise<PrepareResult> {
   const env = opts.env ?? process.env;
-  const { validateConfig } = await loadValidator();
-  const v = await validateConfig({ ...opts, env, checkEnv: true });
-  return prepareBuild(v, { env, cwd: opts.cwd });
+  const { validateAndResolve } = await loadValidator();
+  const { validation, resolved } = await validateAndResolve({ ...opts, env, checkEnv: true });
+  return prepareBuild({ ...validation, resolved }, { env, cwd: opts.cwd });
 }

@@ -4,7 +4,7 @@
 // stopped when idle (idleMs) and by close(). Builds run one at a time. A worker that crashes,
 // runs out of memory or overruns the time limit fails that build with a diagnostic (the config
 // in service stays) and is replaced by a fresh one on the next build. CLI commands build in-process (build.ts).
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { Manifest } from '../manifest/types.js';
 import type { Change } from '../state/plan.js';
@@ -17,21 +17,13 @@ import {
 } from './build.js';
 import type { BuildJob, FromWorker, PlanHead, PreparedHead, ToWorker } from './build-jobs.js';
 import type { ServerBase } from './from-manifests.js';
+import { BUILD_HEAP_MB, filesJob, spawnBuildWorker, takePrestartedWorker } from './worker-spawn.js';
 
-/** The worker script next to this module: .ts when run from source (tsx), .js when built. */
-const DEFAULT_WORKER = new URL(
-  import.meta.url.endsWith('.ts') ? './build-worker.ts' : './build-worker.js',
-  import.meta.url,
-);
+export { BUILD_HEAP_MB };
 /** An unused build worker is stopped after this long (OffThreadOptions.idleMs). */
 export const WORKER_IDLE_MS = 30_000;
 /** A build's worker half that takes longer than this is stopped and fails. */
 export const BUILD_TIMEOUT_MS = 120_000;
-/**
- * The worker's heap. With an explicit limit, a build that runs out of memory ends the worker
- * (ERR_WORKER_OUT_OF_MEMORY: a failed build), not the whole process.
- */
-export const BUILD_HEAP_MB = 2048;
 
 export interface OffThreadOptions {
   /** The worker script (tests start one that crashes); default build-worker next to this module. */
@@ -68,15 +60,6 @@ export interface OffThreadBuilder {
   buildManifests(manifests: readonly unknown[], base: ServerBase, job?: ManifestsJob): Promise<BuildResult>;
   /** Terminates the worker; a build in progress fails. */
   close(): Promise<void>;
-}
-
-/**
- * Run from source (tsx: tests, benchmarks), a worker does not get tsx's loader on Node 20 even
- * with --import tsx inherited: the entry registers it, then imports the .ts worker script.
- */
-function fromSource(url: URL): string {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
 }
 
 function failure(file: string, message: string): BuildResult {
@@ -117,13 +100,11 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
   idle.unref();
 
   const start = (): Worker => {
-    const url = opts.workerUrl ?? DEFAULT_WORKER;
-    const limits = { resourceLimits: opts.resourceLimits ?? { maxOldGenerationSizeMb: BUILD_HEAP_MB } };
-    const w = url.pathname.endsWith('.ts')
-      ? new Worker(fromSource(url), { eval: true, ...limits })
-      : new Worker(url, limits);
-    // Never what keeps the process alive: the listeners do that while gw serves.
-    w.unref();
+    // The default worker may already be running (gw serve starts it first thing); never what
+    // keeps the process alive: the listeners do that while gw serves.
+    const w =
+      (opts.workerUrl === undefined && opts.resourceLimits === undefined ? takePrestartedWorker() : undefined) ??
+      spawnBuildWorker(opts.workerUrl, opts.resourceLimits);
     let lastError: Error | undefined;
     const mine = (): Running | undefined => (running?.worker === w ? running : undefined);
     w.on('message', (m: FromWorker) => {
@@ -217,18 +198,7 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
 
   return {
     buildFiles(job) {
-      return serial(() =>
-        run(
-          {
-            kind: 'files',
-            ...(job.configPath !== undefined ? { configPath: job.configPath } : {}),
-            ...(job.files !== undefined ? { files: job.files } : {}),
-            cwd: job.cwd ?? process.cwd(),
-            env: { ...(job.env ?? process.env) },
-          },
-          job.configPath ?? 'gateway.yaml',
-        ),
-      );
+      return serial(() => run(filesJob(job), job.configPath ?? 'gateway.yaml'));
     },
     buildManifests(manifests, base, job = {}) {
       const label = job.label ?? 'apply';

@@ -158,19 +158,26 @@ interface Inspection {
   readonly diagnostics: Diagnostic[];
   /** Content of every ${file:} that may be read, by absolute path (checkEnv only). */
   readonly files: Map<string, string>;
+  /**
+   * The resources with a string holding "${" or a "__proto__" key (which a copy drops): the
+   * others come out of resolveReferences as they are, so they need no second walk.
+   */
+  readonly toCopy: Set<Resource>;
 }
 
 async function inspect(resources: readonly Resource[], opts: ReferenceCheckOptions): Promise<Inspection> {
   const out: Diagnostic[] = [];
   const files = new Map<string, string>();
+  const toCopy = new Set<Resource>();
   const reads = new Map<string, Promise<FileCheck>>();
   const pending: Promise<void>[] = [];
   const allow = envAllowList(resources);
   const root = resolve(opts.root);
   const rootReal = realpath(root).catch(() => root);
   for (const r of resources) {
-    walkStrings(r.manifest.spec, ['spec'], (value, path) => {
+    const visit = (value: string, path: (string | number)[]): void => {
       if (!value.includes('${')) return;
+      toCopy.add(r);
       const { pieces, error } = scanValue(value);
       if (error) out.push(diag(r.source, path, 'GW_ERR_REF_SYNTAX', error));
       for (const p of pieces) {
@@ -215,10 +222,11 @@ async function inspect(resources: readonly Resource[], opts: ReferenceCheckOptio
           }),
         );
       }
-    });
+    };
+    walkStrings(r.manifest.spec, ['spec'], visit, () => toCopy.add(r));
   }
   await Promise.all(pending);
-  return { diagnostics: out, files };
+  return { diagnostics: out, files, toCopy };
 }
 
 /** Checks every reference in every document's spec; with checkEnv also that it resolves. */
@@ -239,7 +247,7 @@ export async function resolveReferences<R extends Resource>(
   env: NodeJS.ProcessEnv,
   opts: { readonly root: string },
 ): Promise<{ resources: R[]; diagnostics: Diagnostic[] }> {
-  const { diagnostics, files } = await inspect(resources, { checkEnv: true, env, root: opts.root });
+  const { diagnostics, files, toCopy } = await inspect(resources, { checkEnv: true, env, root: opts.root });
   const allow = envAllowList(resources);
   // One piece at a time; `ok` turns false when a piece could not be resolved (already reported).
   const expand = (r: Resource, value: string): { text: string; ok: boolean } => {
@@ -265,7 +273,8 @@ export async function resolveReferences<R extends Resource>(
     return { text, ok };
   };
   const out = resources.map((r) => {
-    const spec = mapStrings(r.manifest.spec, (value) => expand(r, value).text);
+    // Any other spec would come back as it is (see mapStrings): not walked a second time.
+    const spec = toCopy.has(r) ? mapStrings(r.manifest.spec, (value) => expand(r, value).text) : r.manifest.spec;
     checkResolvedBaseUrl(r, diagnostics, (value) => expand(r, value));
     return { ...r, manifest: { ...r.manifest, spec } } as R;
   });
@@ -309,6 +318,8 @@ export function walkStrings(
   value: unknown,
   path: (string | number)[],
   visit: (s: string, path: (string | number)[]) => void,
+  /** Told of each "__proto__" key met (an own property, as JSON and YAML readers make them). */
+  onProtoKey?: () => void,
 ): void {
   const at = [...path];
   const walk = (v: unknown): void => {
@@ -322,6 +333,7 @@ export function walkStrings(
     } else if (v && typeof v === 'object') {
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) {
+        if (k === '__proto__') onProtoKey?.();
         at.push(k);
         walk(o[k]);
         at.pop();
@@ -331,13 +343,39 @@ export function walkStrings(
   walk(value);
 }
 
-function mapStrings(value: unknown, fn: (s: string) => unknown): unknown {
+/**
+ * `value` with fn applied to every string. Copy on write: an array or object in which no string
+ * changed is returned as it is (shared, not copied); resolved specs are only read (compile
+ * copies what it keeps), and most hold no reference at all.
+ */
+function mapStrings(value: unknown, fn: (s: string) => string): unknown {
   if (typeof value === 'string') return fn(value);
-  if (Array.isArray(value)) return value.map((v) => mapStrings(v, fn));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      const m = mapStrings(v, fn);
+      if (m !== v && out === undefined) out = value.slice(0, i);
+      if (out !== undefined) out.push(m);
+    }
+    return out ?? value;
+  }
   if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = mapStrings(v, fn);
-    return out;
+    const src = value as Record<string, unknown>;
+    let out: Record<string, unknown> | undefined;
+    const keys = Object.keys(src);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const v = src[k];
+      const m = mapStrings(v, fn);
+      // A "__proto__" key is copied as before (by assignment), never kept as an own property.
+      if ((m !== v || k === '__proto__') && out === undefined) {
+        out = {};
+        for (let j = 0; j < i; j++) out[keys[j]!] = src[keys[j]!];
+      }
+      if (out !== undefined) out[k] = m;
+    }
+    return out ?? value;
   }
   return value;
 }

@@ -3,6 +3,7 @@
 // only for files whose values are certain to equal what `yaml` would give; for anything else
 // (an error of any kind, or a construct where the two could differ) it returns undefined and
 // parse.ts takes the full `yaml` path, which owns every diagnostic.
+import { simpleParse } from './parse-simple.js';
 import { constructFromEvents, EVENT_ID, getScalarValue, parseEvents, SCALAR_STYLE, type Event } from 'js-yaml';
 
 // In key position these become '' with `yaml` but "null" with js-yaml.
@@ -25,6 +26,11 @@ const VALUE = 2;
 
 /** Plain values, one per document, or undefined when only `yaml` can answer exactly. */
 export function fastParse(text: string): unknown[] | undefined {
+  return simpleParse(text) ?? eventParse(text);
+}
+
+/** The second tier alone (js-yaml), for a text the first declined. */
+export function eventParse(text: string): unknown[] | undefined {
   if (DOCUMENT_END.test(text) || ODD_CHAR.test(text) || INDENT_INDICATOR.test(text)) return undefined;
   try {
     const events = parseEvents(text, {});

@@ -1,6 +1,6 @@
 // YAML text -> plain documents, each with a way back from a path to line:col.
 // Pure: no I/O. Every YAML problem becomes a located Diagnostic; nothing throws.
-// Most files take the fast path (parse-fast.ts) and build no `yaml` node tree unless a
+// Most files take the fast path (parse-simple.ts, else parse-fast.ts) and build no `yaml` node tree unless a
 // position is asked for; a file the fast path declines gets the full `yaml` parse below.
 import {
   LineCounter,
@@ -17,7 +17,8 @@ import {
 import type { ErrorCode } from '../errors.js';
 import type { Diagnostic } from './diagnostics.js';
 import { findTooDeep, MAX_YAML_DEPTH } from './depth.js';
-import { fastParse } from './parse-fast.js';
+import { eventParse } from './parse-fast.js';
+import { simpleParse } from './parse-simple.js';
 import type { Position, SourceDoc } from './types.js';
 
 export interface ParsedDoc {
@@ -57,9 +58,14 @@ function tooDeep(text: string, file: string): Diagnostic | undefined {
 
 /** `dir`: the folder ${file:} references resolve against (the file's own folder). */
 export function parseYaml(text: string, file: string, dir: string = process.cwd()): ParseResult {
-  const deep = tooDeep(text, file);
-  if (deep) return { docs: [], diagnostics: [deep] };
-  const values = fastParse(text);
+  // A text the simple tier reads nests at most MAX_DEPTH (64) levels, which the depth scan
+  // never refuses: that scan is only needed for the others.
+  let values = simpleParse(text);
+  if (values === undefined) {
+    const deep = tooDeep(text, file);
+    if (deep) return { docs: [], diagnostics: [deep] };
+    values = eventParse(text);
+  }
   if (!values) return parseYamlChecked(text, file, dir);
   if (values.length === 0) return { docs: [], diagnostics: [emptyFile(file)] };
   const located = lazyLocator(text);

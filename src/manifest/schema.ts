@@ -43,6 +43,11 @@ function validatorFor(kind: Kind): ValidateFunction | undefined {
   return validators.get(kind);
 }
 
+/** Compiles the validators now (the build worker does so as it starts). */
+export function prepareValidators(): void {
+  validatorFor('Provider');
+}
+
 /** Checks one document against its kind's schema; returns located diagnostics. */
 export function validateDocument(value: unknown, source: SourceDoc): Diagnostic[] {
   const at = (

@@ -35,6 +35,17 @@ export interface Validation {
 }
 
 export async function validateConfig(opts: ValidateOptions = {}): Promise<Validation> {
+  return (await validateAndResolve(opts)).validation;
+}
+
+/**
+ * validateConfig(), and with checkEnv the resources (Gateway first) with their references
+ * expanded, as the check made them: a build goes on with those instead of resolving again.
+ * Kept apart from Validation, which callers print or return: the expanded values are secrets.
+ */
+export async function validateAndResolve(
+  opts: ValidateOptions = {},
+): Promise<{ validation: Validation; resolved: readonly Resource[] | undefined }> {
   const cwd = opts.cwd ?? process.cwd();
   const env = opts.env ?? process.env;
   const files = opts.files && opts.files.length > 0 ? opts.files : undefined;
@@ -99,11 +110,18 @@ export async function validateConfig(opts: ValidateOptions = {}): Promise<Valida
   // ${file:} stays inside the config folder; with --env the references are also resolved, so a
   // baseUrl that is no URL once expanded is reported here as it would be by serve.
   const root = configFolder(configPath, cwd);
-  if (opts.checkEnv === true) diagnostics.push(...(await resolveReferences(all, env, { root })).diagnostics);
-  else diagnostics.push(...(await checkReferences(all, { checkEnv: false, env, root })));
+  let resolved: readonly Resource[] | undefined;
+  if (opts.checkEnv === true) {
+    const r = await resolveReferences(all, env, { root });
+    diagnostics.push(...r.diagnostics);
+    resolved = r.resources;
+  } else diagnostics.push(...(await checkReferences(all, { checkEnv: false, env, root })));
   diagnostics.push(...checkSemantics(all, { strict: opts.strict ?? false, broken }));
   const final = opts.strict
     ? diagnostics.map((d) => (d.severity === 'warning' ? { ...d, severity: 'error' as const } : d))
     : diagnostics;
-  return { gateway, configPath, resources, diagnostics: sortDiagnostics(final), files: allFiles };
+  return {
+    validation: { gateway, configPath, resources, diagnostics: sortDiagnostics(final), files: allFiles },
+    resolved,
+  };
 }

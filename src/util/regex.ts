@@ -17,19 +17,35 @@ export interface LinearRegex {
   find(text: string): number[];
 }
 
+// Compiled patterns by source: a config repeats a pattern across guardrails (and the validator
+// and a reload meet the same ones again). A failure is kept as its message. Bounded: emptied
+// when full, so a stream of distinct patterns cannot grow it without end.
+const compiled = new Map<string, RE2JS | string>();
+const MAX_CACHED = 1024;
+
+function compilePattern(pattern: string): RE2JS {
+  let c = compiled.get(pattern);
+  if (c === undefined) {
+    try {
+      engine ??= (require('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
+      c = engine.compile(pattern);
+    } catch (err) {
+      c = (err as Error).message;
+    }
+    if (compiled.size >= MAX_CACHED) compiled.clear();
+    compiled.set(pattern, c);
+  }
+  if (typeof c === 'string') throw new SyntaxError(c);
+  return c;
+}
+
 /**
  * Compiles a manifest regex in RE2 syntax (https://github.com/google/re2/wiki/Syntax): inline
  * flags such as (?i), (?s), (?m) work anywhere; lookarounds and backreferences do not exist.
  * Throws SyntaxError when the pattern does not compile (the validator reports that).
  */
 export function compileRegex(pattern: string): LinearRegex {
-  let re: RE2JS;
-  try {
-    engine ??= (require('re2js') as { RE2JS: typeof RE2JS }).RE2JS;
-    re = engine.compile(pattern);
-  } catch (err) {
-    throw new SyntaxError((err as Error).message);
-  }
+  const re = compilePattern(pattern);
   // Arrow functions over a private compiled pattern: the routing table is deep-frozen, and the
   // engine keeps per-pattern caches it must still be able to write.
   return Object.freeze({

@@ -12,6 +12,10 @@ export function registerServe(program: Command, io: CliIO): void {
     .option('-f, --file <path...>', "manifest files, folders or globs (replaces gateway.yaml's manifests)")
     .option('--watch', 'reload when gateway.yaml or a manifest changes', false)
     .action(async (o: ServeOptions) => {
+      // The build worker starts, and starts the first build (the one startRuntime asks for),
+      // before the server's modules load (config/worker-spawn.ts).
+      const { filesJob, prestartBuildWorker } = await import('../../config/worker-spawn.js');
+      prestartBuildWorker(filesJob({ configPath: o.config, files: o.file }));
       const { runServe } = await import('./serve-run.js');
       io.exit(await runServe(o, io));
     });
