@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'direct,floor,gw' },
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const STREAMS = Math.max(1, Number(args.streams));
@@ -213,7 +214,11 @@ async function main(): Promise<void> {
     }
     if (ONLY.has('gw')) {
       const g = await writeGatewayDir(dir, upstream.port, 0, 'info');
-      const gw = await startGateway(g);
+      // --profile DIR: gw runs under --cpu-prof (bench/profile-top.ts reads the file).
+      const gw = await startGateway(
+        g,
+        args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
+      );
       procs.push(gw);
       const t = {
         name: 'gw',
