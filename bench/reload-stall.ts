@@ -112,6 +112,23 @@ async function startGw(dir: string, watch: boolean): Promise<Gw> {
   return gw;
 }
 
+async function stopGw(gw: Gw): Promise<void> {
+  gw.child.kill('SIGTERM');
+  await new Promise((done) => gw.child.once('exit', done));
+}
+
+/** A fresh database and a 3-resource manifest file, then `gw serve --watch` on them. */
+async function startSmallWatched(dir: string): Promise<Gw> {
+  await rm(join(dir, 'gw.db'), { force: true });
+  await writeFile(
+    join(dir, 'manifests', 'all.yaml'),
+    manifests(3, 'w')
+      .map((x) => stringify(x))
+      .join('---\n'),
+  );
+  return startGw(dir, true);
+}
+
 /** Probes /healthz every 10 ms until `until` settles; returns the latencies. */
 async function probe(url: string, until: Promise<unknown>): Promise<number[]> {
   let over = false;
@@ -191,18 +208,10 @@ async function main(): Promise<void> {
       });
       const lat = await probe(`${gw.proxy}/healthz`, apply);
       report(`apply of ${N} resources`, await apply, lat);
-      gw.child.kill('SIGTERM');
-      await new Promise((done) => gw.child.once('exit', done));
+      await stopGw(gw);
 
       // 2. --watch: the manifest file rewritten with N resources.
-      await rm(join(dir, 'gw.db'), { force: true });
-      await writeFile(
-        join(dir, 'manifests', 'all.yaml'),
-        manifests(3, 'w')
-          .map((x) => stringify(x))
-          .join('---\n'),
-      );
-      gw = await startGw(dir, true);
+      gw = await startSmallWatched(dir);
       await writeFile(join(dir, 'all.yaml.tmp'), yaml);
       const reloaded = gw.line(/configuration reloaded/);
       const t1 = performance.now();
@@ -213,18 +222,10 @@ async function main(): Promise<void> {
         performance.now() - t1,
         lat2,
       );
-      gw.child.kill('SIGTERM');
-      await new Promise((done) => gw.child.once('exit', done));
+      await stopGw(gw);
     }
     // 3. The same --watch reload while chat requests run at c=32 (endpoint e-0, in both files).
-    await rm(join(dir, 'gw.db'), { force: true });
-    await writeFile(
-      join(dir, 'manifests', 'all.yaml'),
-      manifests(3, 'w')
-        .map((x) => stringify(x))
-        .join('---\n'),
-    );
-    gw = await startGw(dir, true);
+    gw = await startSmallWatched(dir);
     const chat = {
       name: 'gw',
       url: `${gw.proxy}/v1/chat/completions`,
@@ -248,8 +249,7 @@ async function main(): Promise<void> {
       `gw's event-loop lag during the reload under load (prom-client, monitorEventLoopDelay): p99 ${lag.p99.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms`,
     );
     const withReload = await during;
-    gw.child.kill('SIGTERM');
-    await new Promise((done) => gw.child.once('exit', done));
+    await stopGw(gw);
     reportUnderLoad(N, reloadMs, steady, withReload);
   } finally {
     await rm(dir, { recursive: true, force: true });
