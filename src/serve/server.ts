@@ -32,7 +32,8 @@ import {
   unroutedDialect,
   type ApiRoute,
 } from './routes.js';
-import type { McpBridge, McpLimits, ToolRun } from './mcp/bridge.js';
+import type { McpLimits, ToolRun } from './mcp/bridge.js';
+import { LazyMcpBridge } from './mcp/lazy.js';
 import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import { HttpSink, MemorySink } from './sink.js';
@@ -195,7 +196,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const target = m.value;
     if (target.kind === 'healthz') return sendJson(res, 200, { status: 'ok' });
     if (target.kind === 'mcp') {
-      mcpBridge()
+      mcp
+        .get()
         .then((bridge) => bridge.handle(req, res, m.params['workspace'] ?? ''))
         .catch((err: unknown) => {
           if (!res.headersSent) sendError(res, DEFAULT_DIALECT, toGwError(err, logger, id));
@@ -316,25 +318,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
     return { requestId: id, endpoint: ctx.endpoint, status: sink.status, text: sink.text() };
   };
 
-  // The MCP SDK (and zod with it) is about 25 MB of memory: loaded on the first MCP request,
-  // not by every gateway.
-  let mcp: McpBridge | undefined;
-  let mcpLoading: Promise<McpBridge> | undefined;
-  const mcpBridge = (): Promise<McpBridge> =>
-    (mcpLoading ??= import('./mcp/bridge.js').then(({ McpBridge }) => (mcp = newBridge(McpBridge))));
-  const newBridge = (Bridge: typeof McpBridge): McpBridge =>
-    new Bridge({
-      logger,
-      table: () => current,
-      limits: {
-        maxBodyBytes: settings.proxy.maxBodyBytes,
-        maxJsonDepth: settings.proxy.maxJsonDepth,
-        bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
-        ...opts.mcpSessions,
-      },
-      clock: opts.clock,
-      runTool,
-    });
+  const mcp = new LazyMcpBridge({
+    logger,
+    table: () => current,
+    limits: {
+      maxBodyBytes: settings.proxy.maxBodyBytes,
+      maxJsonDepth: settings.proxy.maxJsonDepth,
+      bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
+      ...opts.mcpSessions,
+    },
+    clock: opts.clock,
+    runTool,
+  });
 
   /**
    * gw ends a request itself. Before the answer started, `err` is the answer (and the socket
@@ -432,7 +427,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const changed = current !== undefined && current.hash !== table.hash;
       current = table;
       opts.pools.sync(table);
-      if (changed) mcp?.tableChanged();
+      if (changed) mcp.tableChanged();
     },
     get table() {
       return current;
@@ -444,7 +439,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       closing ??= (async () => {
         for (const l of listeners) l.stopAccepting();
         await drain();
-        if (mcpLoading !== undefined) await (await mcpLoading.catch(() => undefined))?.close();
+        await mcp.close();
         await Promise.all(listeners.map((l) => l.closeAll()));
         await opts.pools.close();
         opts.usageLog.close();
