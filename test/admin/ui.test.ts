@@ -71,8 +71,9 @@ describe('status page in chromium', { skip: executablePath === undefined ? NO_CH
     const ctx = await browser.newContext();
     try {
       const page = await signIn(ctx, 'not-the-admin-key-0000000000000000');
-      await page.waitForFunction("(document.getElementById('signin-error')?.textContent ?? '') !== ''");
-      assert.match((await page.textContent('#signin-error')) ?? '', /not the admin key/);
+      // A locator wait polls inside Playwright's injected script; a string predicate would be
+      // eval'd in the page, which the admin UI's CSP (script-src 'self') refuses once it polls.
+      await page.locator('#signin-error', { hasText: /not the admin key/ }).waitFor();
       assert.deepEqual(await ctx.cookies(), []);
       const again = await page.goto(`${g.gw.adminUrl}/ui/revisions`);
       assert.equal(again?.status(), 401);
