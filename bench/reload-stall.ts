@@ -89,15 +89,20 @@ async function startGw(dir: string, watch: boolean): Promise<Gw> {
     env: { ...process.env, GW_ADMIN_KEY: ADMIN_KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
+  // Each line is tested once, when it is complete, and then dropped: gw writes an access-log
+  // line per request, and rescanning all output so far on every chunk (as this did once) spent
+  // the bench process's CPU, the same process whose load client measures gw.
+  let partial = '';
   const waiters: { re: RegExp; done: (l: string) => void }[] = [];
   child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-    for (const w of [...waiters]) {
-      const m = out.split('\n').find((l) => w.re.test(l));
-      if (m !== undefined) {
+    const lines = (partial + d).split('\n');
+    partial = lines.pop() ?? '';
+    if (waiters.length === 0) return;
+    for (const l of lines) {
+      for (const w of [...waiters]) {
+        if (!w.re.test(l)) continue;
         waiters.splice(waiters.indexOf(w), 1);
-        w.done(m);
+        w.done(l);
       }
     }
   });
@@ -108,7 +113,6 @@ async function startGw(dir: string, watch: boolean): Promise<Gw> {
     line: (re) => new Promise((done) => waiters.push({ re, done })),
   };
   await gw.line(/listening on http/);
-  out = '';
   return gw;
 }
 
