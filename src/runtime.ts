@@ -110,7 +110,7 @@ const messageOf = (err: unknown): string => (err instanceof Error ? err.message 
 
 /** Files mode: `files`, a manifests list, or resources written into gateway.yaml itself. */
 function fromFiles(b: Built, o: RuntimeOptions): boolean {
-  return o.files !== undefined || b.settings.manifests.length > 0 || b.manifests.length > 0;
+  return o.files !== undefined || b.settings.manifests.length > 0 || (b.manifestsText?.count ?? b.manifests.length) > 0;
 }
 
 function baseOf(b: Built): ServerBase {

@@ -145,8 +145,8 @@ export class ControlPlane {
         const atLeast = opts.revision ?? this.#opts.revisionFloor?.() ?? 1;
         this.#current = store.record({
           hash: built.table.hash,
-          manifests: built.manifests,
-          manifestsJson: built.manifestsJson,
+          // The text when the builder made it: the objects are then never parsed here.
+          ...(built.manifestsText !== undefined ? { text: built.manifestsText } : { manifests: built.manifests }),
           source,
           atLeast,
           ...(opts.actor !== undefined ? { actor: opts.actor } : {}),

@@ -7,6 +7,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import type { Gateway, Manifest } from '../manifest/types.js';
+import { manifestsHash } from '../compile/hash.js';
 import { isEmptyPlan, plan } from '../state/plan.js';
 import type { Change } from '../state/plan.js';
 import { planJson } from '../state/report.js';
@@ -17,6 +18,7 @@ import {
   type BuiltPlan,
   type PlainResource,
   type PreparedConfig,
+  type PreparedTail,
   type PrepareResult,
 } from './build.js';
 import { prepareFromManifests } from './from-manifests.js';
@@ -65,17 +67,20 @@ export type FromWorker =
       readonly id: number;
       readonly config: PreparedHead;
       readonly plan?: PlanHead | undefined;
-      /** The manifests as JSON text, made here: what a revision stores (the serving thread need not). */
-      readonly manifestsJson: string;
     }
   | {
       readonly type: 'chunk';
       readonly id: number;
       readonly resolved: readonly PlainResource[];
-      readonly manifests: readonly Manifest[];
       readonly changes: readonly Change[];
       readonly last: boolean;
-    };
+    }
+  /**
+   * After the last chunk: the config's hash and the manifests as written, as JSON text (what a
+   * revision stores; the objects never cross, the serving thread parses the text only if
+   * something reads them, manifest/text.ts). Made while the serving thread compiles.
+   */
+  | ({ readonly type: 'tail'; readonly id: number } & PreparedTail);
 
 export interface WorkerHooks {
   /** Called with each job before it runs (a test makes it throw to crash the worker). */
@@ -137,7 +142,6 @@ export function serveBuilds(port: MessagePort, hooks: WorkerHooks = {}): void {
       type: 'head',
       id,
       config: head,
-      manifestsJson: JSON.stringify(out.result.config.manifests),
       ...(out.plan !== undefined ? { plan: { ...out.plan, report: report as PlanHead['report'] } } : {}),
     });
   };
@@ -146,16 +150,26 @@ export function serveBuilds(port: MessagePort, hooks: WorkerHooks = {}): void {
     if (pending === undefined || pending.id !== id) return;
     const { config, changes, offset } = pending;
     const end = offset + CHUNK;
-    const last = end >= Math.max(config.resolved.length, config.manifests.length, changes.length);
+    const last = end >= Math.max(config.resolved.length, changes.length);
     post({
       type: 'chunk',
       id,
       resolved: config.resolved.slice(offset, end),
-      manifests: config.manifests.slice(offset, end),
       changes: changes.slice(offset, end),
       last,
     });
-    pending = last ? undefined : { ...pending, offset: end };
+    if (!last) {
+      pending = { ...pending, offset: end };
+      return;
+    }
+    pending = undefined;
+    const { manifests } = config;
+    post({
+      type: 'tail',
+      id,
+      hash: manifestsHash(manifests),
+      manifests: { json: JSON.stringify(manifests), count: manifests.length },
+    });
   };
 
   port.on('message', (m: ToWorker) => {

@@ -3,15 +3,17 @@
 // manifests handed to the admin API (from-manifests.ts). Both end in finishBuild(), so a
 // config is resolved and compiled one way whatever its source. A result with errors never
 // yields a table, so an invalid config can never replace a valid one.
-// finishBuild() is two halves: prepareBuild() (resolve, hash: plain data in, plain data out, so
-// it can run in the build worker, see build-worker.ts) and compilePrepared() (the RoutingTable,
-// which holds RegExps and validator functions and so is made on the thread that serves it).
+// finishBuild() is two halves: prepareBuild() (resolve: plain data in, plain data out, so it can
+// run in the build worker, see build-worker.ts) and compilePrepared() (hash and RoutingTable,
+// which holds RegExps and validator functions and so is made on the thread that serves it; the
+// worker hashes while that thread compiles, see off-thread.ts).
 import { dirname } from 'node:path';
 import { compileSteps } from '../compile/compile.js';
 import { manifestsHash } from '../compile/hash.js';
 import type { RoutingTable } from '../compile/routing-table.js';
 import { hasErrors, sortDiagnostics, type Diagnostic } from '../manifest/diagnostics.js';
 import { configFolder, resolveReferences } from '../manifest/env.js';
+import { defineLazyManifests, type ManifestsText } from '../manifest/text.js';
 import type { Gateway, GatewayResource, Manifest, Resource, SourceDoc } from '../manifest/types.js';
 import type { ValidateOptions } from '../manifest/validate.js';
 import type { PlanSummary } from '../state/plan.js';
@@ -40,11 +42,11 @@ export type BuildResult =
       /** Set when the builder already planned against the manifests in service (off-thread builds). */
       readonly plan?: BuiltPlan | undefined;
       /**
-       * JSON.stringify(manifests), when the builder made it already (off-thread builds make it in
-       * the worker): a revision stores it as it is, so a large config's text is never made on
-       * the serving thread.
+       * The manifests as JSON text, when the builder made it (off-thread builds make it in the
+       * worker, and `manifests` is then parsed from it on first read): a revision stores it as
+       * it is, so a large config's text is never made on the serving thread.
        */
-      readonly manifestsJson?: string | undefined;
+      readonly manifestsText?: ManifestsText | undefined;
     }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
@@ -80,9 +82,8 @@ export interface PreparedConfig {
   readonly cwd: string | undefined;
   /** The non-Gateway resources, references resolved: compile()'s input. */
   readonly resolved: readonly PlainResource[];
-  /** The non-Gateway manifests as written. */
+  /** The non-Gateway manifests as written (their hash is the config's identity). */
   readonly manifests: readonly Manifest[];
-  readonly hash: string;
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -90,7 +91,7 @@ export type PrepareResult =
   | { readonly ok: true; readonly config: PreparedConfig }
   | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
 
-/** The first half of finishBuild(): resolve references, hash. No table yet. */
+/** The first half of finishBuild(): resolve references. No hash, no table yet. */
 export async function prepareBuild(c: CheckedConfig, opts: FinishOptions): Promise<PrepareResult> {
   if (hasErrors(c.diagnostics)) return { ok: false, diagnostics: sortDiagnostics(c.diagnostics) };
   const all = c.gateway ? [c.gateway, ...c.resources] : [...c.resources];
@@ -104,7 +105,6 @@ export async function prepareBuild(c: CheckedConfig, opts: FinishOptions): Promi
   const resources = resolved.resources
     .filter((r) => r.kind !== 'Gateway')
     .map(({ kind, name, workspace, manifest }) => ({ kind, name, workspace, manifest }));
-  // The hash is of the manifests as written, so secrets never feed it and it is stable.
   const manifests = c.resources.map((r) => r.manifest);
   return {
     ok: true,
@@ -115,7 +115,6 @@ export async function prepareBuild(c: CheckedConfig, opts: FinishOptions): Promi
       cwd: opts.cwd,
       resolved: resources,
       manifests,
-      hash: manifestsHash(manifests),
       diagnostics: c.diagnostics,
     },
   };
@@ -143,36 +142,44 @@ export function gatewayResource(manifest: Gateway, configPath: string | undefine
 
 type Built = Extract<BuildResult, { ok: true }>;
 
-function built(p: PreparedConfig, table: RoutingTable, gateway: GatewayResource | undefined, plan?: BuiltPlan): Built {
+function built(p: PreparedConfig, table: RoutingTable, gateway: GatewayResource | undefined): Built {
   const settings = gatewaySettings(p.resolvedGateway, p.configPath, p.cwd);
-  return {
-    ok: true,
-    settings,
-    table,
-    diagnostics: p.diagnostics,
-    gateway,
-    manifests: p.manifests,
-    ...(plan !== undefined ? { plan } : {}),
-  };
+  return { ok: true, settings, table, diagnostics: p.diagnostics, gateway, manifests: p.manifests };
 }
 
 /** The second half, in one go (start-up, CLI commands). */
 export function compilePrepared(p: PreparedConfig, gateway: GatewayResource | undefined): Built {
-  const steps = compileSteps(p.resolved, { hash: p.hash });
+  // The hash is of the manifests as written, so secrets never feed it and it is stable.
+  const steps = compileSteps(p.resolved, { hash: manifestsHash(p.manifests) });
   for (;;) {
     const step = steps.next();
     if (step.done === true) return built(p, step.value, gateway);
   }
 }
 
-/** The second half on the serving thread: compiles in slices, so requests are answered meanwhile. */
+/** What the build worker sends last: made there while the serving thread compiles. */
+export interface PreparedTail {
+  readonly hash: string;
+  readonly manifests: ManifestsText;
+}
+
+/**
+ * The second half on the serving thread: compiles in slices, so requests are answered meanwhile,
+ * while the worker hashes the manifests and writes their text (`tail`); the table takes the hash
+ * when both are done.
+ */
 export async function compilePreparedSliced(
-  p: PreparedConfig,
+  p: Omit<PreparedConfig, 'manifests'>,
+  tail: Promise<PreparedTail>,
   gateway: GatewayResource | undefined,
   plan?: BuiltPlan,
 ): Promise<Built> {
-  const table = await runSliced(compileSteps(p.resolved, { hash: p.hash }));
-  return built(p, table, gateway, plan);
+  const unhashed = await runSliced(compileSteps(p.resolved, { hash: '' }));
+  const { hash, manifests: manifestsText } = await tail;
+  const table: RoutingTable = Object.freeze({ ...unhashed, hash });
+  const settings = gatewaySettings(p.resolvedGateway, p.configPath, p.cwd);
+  const b = { ok: true as const, settings, table, diagnostics: p.diagnostics, gateway, manifestsText };
+  return defineLazyManifests(plan !== undefined ? { ...b, plan } : b, manifestsText.json);
 }
 
 /**

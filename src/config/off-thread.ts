@@ -14,6 +14,7 @@ import {
   type BuildResult,
   type BuiltPlan,
   type PlainResource,
+  type PreparedTail,
 } from './build.js';
 import type { BuildJob, FromWorker, PlanHead, PreparedHead, ToWorker } from './build-jobs.js';
 import type { ServerBase } from './from-manifests.js';
@@ -128,10 +129,10 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
     const w = (worker ??= start());
     const id = ++seq;
     return new Promise<BuildResult>((resolve) => {
-      let head: { config: PreparedHead; plan?: PlanHead | undefined; manifestsJson: string } | undefined;
+      let head: { config: PreparedHead; plan?: PlanHead | undefined } | undefined;
       const resolved: PlainResource[] = [];
-      const manifests: Manifest[] = [];
       const changes: Change[] = [];
+      let tail: ((t: PreparedTail) => void) | undefined;
       const done = (): void => {
         clearTimeout(timer);
         running = undefined;
@@ -160,12 +161,16 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
             head = m;
             return w.postMessage({ type: 'next', id } satisfies ToWorker);
           }
-          resolved.push(...m.resolved);
-          manifests.push(...m.manifests);
-          changes.push(...m.changes);
+          if (m.type === 'tail') {
+            // The worker's part is over (a crash from here on is no longer this build's).
+            done();
+            return tail?.(m);
+          }
+          for (const r of m.resolved) resolved.push(r);
+          for (const c of m.changes) changes.push(c);
           // One chunk per turn of the event loop: requests are served between two.
           if (!m.last) return void setImmediate(() => w.postMessage({ type: 'next', id } satisfies ToWorker));
-          done();
+          // The last chunk: compile here while the worker hashes and sends the tail.
           const h = head!;
           const plan: BuiltPlan | undefined =
             h.plan !== undefined ? { ...h.plan, report: { ...h.plan.report, changes } } : undefined;
@@ -173,12 +178,9 @@ export function createOffThreadBuilder(opts: OffThreadOptions = {}): OffThreadBu
             h.config.gateway !== undefined
               ? gatewayResource(h.config.gateway, h.config.configPath, h.config.cwd)
               : undefined;
-          compilePreparedSliced({ ...h.config, resolved, manifests }, gateway, plan).then(
-            (r) => resolve(r.ok ? { ...r, manifestsJson: h.manifestsJson } : r),
-            (err: unknown) =>
-              resolve(
-                failure(label, `compiling the routing table: ${err instanceof Error ? err.message : String(err)}`),
-              ),
+          const tailed = new Promise<PreparedTail>((r) => (tail = r));
+          compilePreparedSliced({ ...h.config, resolved }, tailed, gateway, plan).then(resolve, (err: unknown) =>
+            resolve(failure(label, `compiling the routing table: ${err instanceof Error ? err.message : String(err)}`)),
           );
         },
       };

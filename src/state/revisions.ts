@@ -4,6 +4,7 @@
 // Its own better-sqlite3 connection on the usage log's file (WAL lets both write); revisions
 // are rare, so writes are synchronous and never on the request path.
 import type { Database, Statement } from 'better-sqlite3';
+import { defineLazyManifests, type ManifestsText } from '../manifest/text.js';
 import type { Manifest } from '../manifest/types.js';
 import { openDatabase } from '../storage/sqlite.js';
 import { MIGRATIONS } from '../telemetry/migrations.js';
@@ -28,11 +29,13 @@ export interface Revision extends RevisionSummary {
   readonly manifests: readonly Manifest[];
 }
 
-export interface RecordInput {
+/** The manifests of a revision: the objects, or their JSON text when the caller has it (made off the serving thread). */
+export type RecordManifests =
+  | { readonly manifests: readonly Manifest[]; readonly text?: undefined }
+  | { readonly text: ManifestsText; readonly manifests?: undefined };
+
+export type RecordInput = RecordManifests & {
   readonly hash: string;
-  readonly manifests: readonly Manifest[];
-  /** JSON.stringify(manifests) when the caller has it already (made off the serving thread). */
-  readonly manifestsJson?: string | undefined;
   readonly source: RevisionSource;
   /** Who asked for it; default none. */
   readonly actor?: string | undefined;
@@ -43,7 +46,7 @@ export interface RecordInput {
    * instance, so one may skip numbers here); default: the next after the newest.
    */
   readonly atLeast?: number;
-}
+};
 
 interface RawRevision {
   number: number;
@@ -116,17 +119,13 @@ export class RevisionStore {
       const number = Math.max(this.#next.get() as number, Math.floor(input.atLeast ?? 0));
       const appliedAt = input.at ?? Date.now();
       const actor = input.actor ?? null;
-      const text = input.manifestsJson ?? JSON.stringify(input.manifests);
+      const text = input.text?.json ?? JSON.stringify(input.manifests);
       this.#insert.run(number, input.hash, text, appliedAt, input.source, actor);
-      return {
-        number,
-        hash: input.hash,
-        appliedAt,
-        source: input.source,
-        resources: input.manifests.length,
-        actor,
-        manifests: input.manifests,
-      };
+      const summary = { number, hash: input.hash, appliedAt, source: input.source, actor };
+      // Given as text, the manifests stay text until something reads them (manifest/text.ts).
+      return input.text !== undefined
+        ? defineLazyManifests({ ...summary, resources: input.text.count }, input.text.json)
+        : { ...summary, resources: input.manifests.length, manifests: input.manifests };
     });
     this.#record = (input) => tx.immediate(input);
   }

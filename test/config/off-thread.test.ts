@@ -112,7 +112,13 @@ test("a revision stores the worker's JSON text of the manifests, the same a revi
   const wanted = bigManifests(400, 'rev');
   const off = await builder.buildManifests(wanted, base, { label: 'apply' });
   assert.ok(off.ok, JSON.stringify(off.ok ? '' : off.diagnostics));
-  assert.equal(off.manifestsJson, JSON.stringify(off.manifests), 'made in the worker, equal to the manifests');
+  assert.ok(off.manifestsText !== undefined, 'made in the worker');
+  assert.equal(off.manifestsText.count, wanted.length);
+  assert.equal(
+    off.manifestsText.json,
+    JSON.stringify(off.manifests),
+    'equal to the manifests (parsed from it on first read)',
+  );
   const store = RevisionStore.open(':memory:');
   try {
     const cp = new ControlPlane({
