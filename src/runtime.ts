@@ -318,7 +318,16 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
         const c = control.current;
         return c === undefined
           ? undefined
-          : { hash: c.hash, manifests: c.manifests, revision: c.number, source: c.source, appliedAt: c.appliedAt };
+          : {
+              hash: c.hash,
+              // Read from the revision store only when published (state/revisions.ts).
+              get manifests() {
+                return c.manifests;
+              },
+              revision: c.number,
+              source: c.source,
+              appliedAt: c.appliedAt,
+            };
       },
       apply: async (manifests, revision) => {
         const r = await control.apply({ manifests, source: FLEET_SOURCE, revision });

@@ -4,7 +4,7 @@
 // Its own better-sqlite3 connection on the usage log's file (WAL lets both write); revisions
 // are rare, so writes are synchronous and never on the request path.
 import type { Database, Statement } from 'better-sqlite3';
-import { defineLazyManifests, type ManifestsText } from '../manifest/text.js';
+import type { ManifestsText } from '../manifest/text.js';
 import type { Manifest } from '../manifest/types.js';
 import { openDatabase } from '../storage/sqlite.js';
 import { MIGRATIONS } from '../telemetry/migrations.js';
@@ -71,15 +71,17 @@ function toSummary(r: RawRevision): RevisionSummary {
   };
 }
 
-function toRevision(r: RawRevision): Revision {
-  let manifests: Manifest[] = [];
+function parseManifests(text: string | undefined): Manifest[] {
   try {
-    const v: unknown = JSON.parse(r.manifests ?? '[]');
-    if (Array.isArray(v)) manifests = v as Manifest[];
+    const v: unknown = JSON.parse(text ?? '[]');
+    return Array.isArray(v) ? (v as Manifest[]) : [];
   } catch {
-    // A damaged row reads as empty rather than crashing the admin API.
+    return []; // A damaged row reads as empty rather than crashing the admin API.
   }
-  return { ...toSummary(r), manifests };
+}
+
+function toRevision(r: RawRevision): Revision {
+  return { ...toSummary(r), manifests: parseManifests(r.manifests) };
 }
 
 export class RevisionStore {
@@ -91,6 +93,7 @@ export class RevisionStore {
   readonly #latest: Statement;
   readonly #before: Statement;
   readonly #record: (input: RecordInput) => Revision;
+  readonly #manifestsOf: (number: number) => readonly Manifest[];
 
   /**
    * Opens (creating folder and file when missing) and migrates the database at `path`;
@@ -113,6 +116,8 @@ export class RevisionStore {
     this.#before = db.prepare(
       `SELECT ${SUMMARY_COLUMNS}, manifests FROM revisions WHERE number < ? ORDER BY number DESC LIMIT 1`,
     );
+    const manifests = db.prepare('SELECT manifests FROM revisions WHERE number = ?').pluck();
+    this.#manifestsOf = (number) => parseManifests(manifests.get(number) as string | undefined);
     // The number is taken inside the write transaction, so two processes on one file never
     // hand out the same one.
     const tx = db.transaction((input: RecordInput): Revision => {
@@ -122,10 +127,17 @@ export class RevisionStore {
       const text = input.text?.json ?? JSON.stringify(input.manifests);
       this.#insert.run(number, input.hash, text, appliedAt, input.source, actor);
       const summary = { number, hash: input.hash, appliedAt, source: input.source, actor };
-      // Given as text, the manifests stay text until something reads them (manifest/text.ts).
-      return input.text !== undefined
-        ? defineLazyManifests({ ...summary, resources: input.text.count }, input.text.json)
-        : { ...summary, resources: input.manifests.length, manifests: input.manifests };
+      if (input.text === undefined)
+        return { ...summary, resources: input.manifests.length, manifests: input.manifests };
+      // Given as text (a large config's, made off the serving thread), the manifests are read
+      // back from the row when asked for: the revision in service keeps neither the objects nor
+      // the text in the heap (at 10k resources, ~5 MB of text), and only plans, exports,
+      // rollbacks and the fleet ask.
+      const manifestsOf = this.#manifestsOf;
+      return Object.defineProperty({ ...summary, resources: input.text.count }, 'manifests', {
+        enumerable: true,
+        get: () => manifestsOf(number),
+      }) as Revision;
     });
     this.#record = (input) => tx.immediate(input);
   }

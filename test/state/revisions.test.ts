@@ -25,6 +25,21 @@ const provider = (name: string): Manifest =>
     spec: { type: 'openai', baseUrl: 'https://x.test/v1', auth: { bearer: '${env:KEY}' } },
   }) as Manifest;
 
+test('a revision recorded from JSON text stores that text and reads its manifests back from the row', () => {
+  const store = RevisionStore.open(':memory:');
+  try {
+    const manifests = [provider('one'), provider('two')];
+    const json = JSON.stringify(manifests);
+    const r = store.record({ hash: 'h', text: { json, count: 2 }, source: 'watch' });
+    assert.equal(r.resources, 2);
+    assert.deepEqual(r.manifests, manifests);
+    assert.deepEqual(store.get(r.number)?.manifests, manifests, 'the same text, as written');
+    assert.deepEqual({ ...r }.manifests, manifests, 'a copy reads them too');
+  } finally {
+    store.close();
+  }
+});
+
 test('record, list newest first, get, latest, before; numbers continue after reopening', () => {
   const path = join(dir, 'nested', 'gw.db');
   const a = RevisionStore.open(path);
