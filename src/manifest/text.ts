@@ -1,7 +1,7 @@
 // Manifests held as their JSON text and parsed on first read. At 10k resources the manifests as
-// objects cost the serving thread ~10 MB of heap and a quarter second to cross from the build
-// worker; the text is what a revision stores anyway, and only plans, exports, rollbacks and the
-// fleet read the objects, so a gateway that just serves never parses them.
+// objects cost the serving thread ~10 MB of heap and about a tenth of a second to cross from the
+// build worker; the text is what a revision stores anyway, and only plans, exports, rollbacks
+// and the fleet read the objects, so a gateway that just serves never parses them.
 import type { Manifest } from './types.js';
 
 export interface ManifestsText {

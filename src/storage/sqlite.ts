@@ -40,7 +40,7 @@ export function migrate(db: Database, steps: readonly string[]): MigrationResult
 }
 
 /** SQLite's page cache per connection, KB. */
-export const CACHE_KB = 512;
+const CACHE_KB = 512;
 
 export interface OpenDatabaseOptions {
   /** Names the user in the error message, e.g. 'usage database'. */
