@@ -6,8 +6,9 @@
 // (process_cpu_seconds_total, nodejs_*) so stock Node.js dashboards work unchanged; the
 // gen_ai_client_* histograms follow the OpenTelemetry GenAI semantic conventions
 // (gen_ai.client.token.usage, gen_ai.client.operation.duration), written the Prometheus way.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { BreakerStatus } from '../upstream/breaker.js';
+import { LabelledCounter, LabelledHistogram } from './series.js';
 import type { UsageRow } from './usage-row.js';
 
 // Seconds; chat answers span milliseconds (cached, mock) to minutes (long generations).
@@ -60,70 +61,72 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
   const registry = new Registry();
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  const requests = new Counter({
+  // The per-request series (fed by observe()) count in series.ts, read at scrape time; the rest
+  // change rarely and use prom-client's own metric classes.
+  const requests = new LabelledCounter({
     name: 'gw_requests_total',
     help: 'Requests answered, by API route, endpoint and HTTP status',
-    labelNames: ['route', 'endpoint', 'status'] as const,
-    registers,
+    labelNames: ['route', 'endpoint', 'status'],
+    registry,
   });
-  const latency = new Histogram({
+  const latency = new LabelledHistogram({
     name: 'gw_request_duration_seconds',
     help: 'Time until the answer ended, streams included',
-    labelNames: ['route', 'endpoint'] as const,
+    labelNames: ['route', 'endpoint'],
     buckets: LATENCY_BUCKETS,
-    registers,
+    registry,
   });
-  const ttfb = new Histogram({
+  const ttfb = new LabelledHistogram({
     name: 'gw_request_ttfb_seconds',
     help: 'Time until the first byte of the answer',
-    labelNames: ['route', 'endpoint'] as const,
+    labelNames: ['route', 'endpoint'],
     buckets: LATENCY_BUCKETS,
-    registers,
+    registry,
   });
-  const attempts = new Counter({
+  const attempts = new LabelledCounter({
     name: 'gw_upstream_attempts_total',
     help: 'Upstream attempts (retries and fallbacks included), by provider and outcome',
-    labelNames: ['provider', 'outcome'] as const,
-    registers,
+    labelNames: ['provider', 'outcome'],
+    registry,
   });
-  const fallbacks = new Counter({
+  const fallbacks = new LabelledCounter({
     name: 'gw_upstream_fallbacks_total',
     help: 'Moves to another target after a failed attempt',
-    labelNames: ['endpoint'] as const,
-    registers,
+    labelNames: ['endpoint'],
+    registry,
   });
-  const tokens = new Counter({
+  const tokens = new LabelledCounter({
     name: 'gw_tokens_total',
     help: 'Tokens, by endpoint and direction (in: prompt, out: completion)',
-    labelNames: ['endpoint', 'direction'] as const,
-    registers,
+    labelNames: ['endpoint', 'direction'],
+    registry,
   });
-  const proxyBytes = new Counter({
+  const proxyBytes = new LabelledCounter({
     name: 'gw_proxy_bytes_total',
     help: 'Body bytes through proxy endpoints, by endpoint and direction (in: to the upstream, out: to the caller)',
-    labelNames: ['endpoint', 'direction'] as const,
-    registers,
+    labelNames: ['endpoint', 'direction'],
+    registry,
   });
-  const cost = new Counter({
+  const cost = new LabelledCounter({
     name: 'gw_cost_usd_total',
     help: "Cost in USD from the providers' model catalogs",
-    labelNames: ['endpoint'] as const,
-    registers,
+    labelNames: ['endpoint'],
+    registry,
   });
-  const genAiLabels = ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'] as const;
-  const genAiTokens = new Histogram({
+  const genAiLabels = ['gen_ai_operation_name', 'gen_ai_provider_name', 'gen_ai_request_model'];
+  const genAiTokens = new LabelledHistogram({
     name: 'gen_ai_client_token_usage',
     help: 'Tokens per answered model call (OpenTelemetry gen_ai.client.token.usage), by token type',
-    labelNames: [...genAiLabels, 'gen_ai_token_type'] as const,
+    labelNames: [...genAiLabels, 'gen_ai_token_type'],
     buckets: TOKEN_BUCKETS,
-    registers,
+    registry,
   });
-  const genAiDuration = new Histogram({
+  const genAiDuration = new LabelledHistogram({
     name: 'gen_ai_client_operation_duration_seconds',
     help: 'Duration of answered model calls (OpenTelemetry gen_ai.client.operation.duration)',
     labelNames: genAiLabels,
     buckets: LATENCY_BUCKETS,
-    registers,
+    registry,
   });
   const revision = new Gauge({
     name: 'gw_config_revision',
@@ -188,35 +191,31 @@ export function createMetrics(opts: MetricsOptions = {}): GatewayMetrics {
     contentType: registry.contentType,
     observe(row: UsageRow): void {
       const endpoint = row.endpoint ?? '';
-      requests.inc({ route: row.route, endpoint, status: String(row.status) });
-      latency.observe({ route: row.route, endpoint }, row.latencyMs / 1000);
-      if (row.ttfbMs != null) ttfb.observe({ route: row.route, endpoint }, row.ttfbMs / 1000);
+      requests.add(1, row.route, endpoint, String(row.status));
+      latency.observe(row.latencyMs / 1000, row.route, endpoint);
+      if (row.ttfbMs != null) ttfb.observe(row.ttfbMs / 1000, row.route, endpoint);
       const list = row.attempts ?? [];
       for (let i = 0; i < list.length; i++) {
         const a = list[i]!;
         const outcome = a.error === null ? 'ok' : PLAIN_CLASS.test(a.error) ? a.error : 'error';
-        attempts.inc({ provider: a.provider, outcome });
+        attempts.add(1, a.provider, outcome);
         if (a.error !== null && a.error.startsWith('circuit open'))
           breakerSkips.inc({ provider: a.provider, model: a.model });
         const prev = list[i - 1];
-        if (prev !== undefined && (prev.provider !== a.provider || prev.model !== a.model)) fallbacks.inc({ endpoint });
+        if (prev !== undefined && (prev.provider !== a.provider || prev.model !== a.model)) fallbacks.add(1, endpoint);
       }
-      if (row.tokensIn) tokens.inc({ endpoint, direction: 'in' }, row.tokensIn);
-      if (row.tokensOut) tokens.inc({ endpoint, direction: 'out' }, row.tokensOut);
-      if (row.costUsd) cost.inc({ endpoint }, row.costUsd);
-      if (row.bytesIn) proxyBytes.inc({ endpoint, direction: 'in' }, row.bytesIn);
-      if (row.bytesOut) proxyBytes.inc({ endpoint, direction: 'out' }, row.bytesOut);
+      if (row.tokensIn) tokens.add(row.tokensIn, endpoint, 'in');
+      if (row.tokensOut) tokens.add(row.tokensOut, endpoint, 'out');
+      if (row.costUsd) cost.add(row.costUsd, endpoint);
+      if (row.bytesIn) proxyBytes.add(row.bytesIn, endpoint, 'in');
+      if (row.bytesOut) proxyBytes.add(row.bytesOut, endpoint, 'out');
       const operation = genAiOperation(row.route);
       // Only answered calls: the provider and model then come from the config, never from the caller.
       if (operation !== undefined && row.status < 400 && row.provider != null && row.upstreamModel != null) {
-        const g = {
-          gen_ai_operation_name: operation,
-          gen_ai_provider_name: row.provider,
-          gen_ai_request_model: row.upstreamModel,
-        };
-        genAiDuration.observe(g, row.latencyMs / 1000);
-        if (row.tokensIn) genAiTokens.observe({ ...g, gen_ai_token_type: 'input' }, row.tokensIn);
-        if (row.tokensOut) genAiTokens.observe({ ...g, gen_ai_token_type: 'output' }, row.tokensOut);
+        const { provider, upstreamModel } = row;
+        genAiDuration.observe(row.latencyMs / 1000, operation, provider, upstreamModel);
+        if (row.tokensIn) genAiTokens.observe(row.tokensIn, operation, provider, upstreamModel, 'input');
+        if (row.tokensOut) genAiTokens.observe(row.tokensOut, operation, provider, upstreamModel, 'output');
       }
       if (row.errorCode != null) {
         const kind = REFUSAL_KINDS[row.errorCode];
