@@ -46,13 +46,13 @@ interface Exported {
   readonly values: ExportedValue[];
 }
 
-export class LabelledCounter {
+/** What both kinds share: the registry entry, the label names, the series by key. */
+abstract class Labelled<S> {
   readonly name: string;
   readonly help: string;
-  readonly type = 'counter' as const;
   readonly aggregator = 'sum' as const;
   readonly #labelNames: readonly string[];
-  readonly #series = new Map<string, { readonly labels: Labels; value: number }>();
+  protected readonly series = new Map<string, S>();
 
   constructor(o: MetricOptions) {
     this.name = o.name;
@@ -61,52 +61,55 @@ export class LabelledCounter {
     o.registry.registerMetric(this as never);
   }
 
+  /** The label object of a new series (made once per series, never per call). */
+  protected labels(a: string, b?: string, c?: string, d?: string): Labels {
+    return labelsOf(this.#labelNames, [a, b, c, d]);
+  }
+
+  reset(): void {
+    this.series.clear();
+  }
+}
+
+export class LabelledCounter extends Labelled<{ readonly labels: Labels; value: number }> {
+  readonly type = 'counter' as const;
+
   /** Adds `n` (finite, ≥ 0) to the series of these label values. */
   add(n: number, a: string, b?: string, c?: string, d?: string): void {
     const key = keyOf(a, b, c, d);
-    const s = this.#series.get(key);
+    const s = this.series.get(key);
     if (s !== undefined) s.value += n;
-    else this.#series.set(key, { labels: labelsOf(this.#labelNames, [a, b, c, d]), value: n });
+    else this.series.set(key, { labels: this.labels(a, b, c, d), value: n });
   }
 
   get(): Exported {
     const values: ExportedValue[] = [];
-    for (const s of this.#series.values()) values.push({ labels: s.labels, value: s.value });
+    for (const s of this.series.values()) values.push({ labels: s.labels, value: s.value });
     return { name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values };
-  }
-
-  reset(): void {
-    this.#series.clear();
   }
 }
 
-export class LabelledHistogram {
-  readonly name: string;
-  readonly help: string;
+export class LabelledHistogram extends Labelled<{
+  readonly labels: Labels;
+  readonly counts: number[];
+  sum: number;
+  count: number;
+}> {
   readonly type = 'histogram' as const;
-  readonly aggregator = 'sum' as const;
-  readonly #labelNames: readonly string[];
   readonly #bounds: readonly number[];
-  readonly #series = new Map<
-    string,
-    { readonly labels: Labels; readonly counts: number[]; sum: number; count: number }
-  >();
 
   constructor(o: MetricOptions & { readonly buckets: readonly number[] }) {
-    this.name = o.name;
-    this.help = o.help;
-    this.#labelNames = o.labelNames;
+    super(o);
     this.#bounds = [...o.buckets].sort((x, y) => x - y);
-    o.registry.registerMetric(this as never);
   }
 
   /** One observation of `v` (finite) in the series of these label values. */
   observe(v: number, a: string, b?: string, c?: string, d?: string): void {
     const key = keyOf(a, b, c, d);
-    let s = this.#series.get(key);
+    let s = this.series.get(key);
     if (s === undefined) {
-      s = { labels: labelsOf(this.#labelNames, [a, b, c, d]), counts: this.#bounds.map(() => 0), sum: 0, count: 0 };
-      this.#series.set(key, s);
+      s = { labels: this.labels(a, b, c, d), counts: this.#bounds.map(() => 0), sum: 0, count: 0 };
+      this.series.set(key, s);
     }
     const bounds = this.#bounds;
     for (let i = 0; i < bounds.length; i++) {
@@ -123,7 +126,7 @@ export class LabelledHistogram {
   getForPromString(): Exported {
     const values: ExportedValue[] = [];
     const bucket = `${this.name}_bucket`;
-    for (const s of this.#series.values()) {
+    for (const s of this.series.values()) {
       let acc = 0;
       for (let i = 0; i < this.#bounds.length; i++) {
         acc += s.counts[i] as number;
@@ -152,9 +155,5 @@ export class LabelledHistogram {
         ...(metricName !== undefined ? { metricName } : {}),
       })),
     };
-  }
-
-  reset(): void {
-    this.#series.clear();
   }
 }
