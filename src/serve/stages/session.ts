@@ -5,8 +5,9 @@
 // The oldest messages are dropped beyond maxMessages and maxTokens (the system prompt is never
 // stored: the endpoint adds it to every call). A session belongs to the key and the endpoint
 // that created it: its store id includes both, so another key asking for it finds nothing and
-// gets the same 404 as for an unknown or expired id. The turn and the answer are stored after
-// the answer went out complete (sessionSave); a failed or cut answer leaves the session as it was.
+// gets the same 404 as for an unknown or expired id. The turn and the answer are stored once the
+// answer is complete, before its last byte goes out (sessionSave); a failed or cut answer leaves
+// the session as it was.
 import { randomUUID } from 'node:crypto';
 import { GwError } from '../../errors.js';
 import { estimateTokens } from '../../util/estimate-tokens.js';
@@ -139,18 +140,29 @@ export function sessionStage(deps: StageDeps): Stage {
 }
 
 /** Collects a streamed answer's text (bounded) as it passes on to the caller. */
+/**
+ * The stream, its text collected on the way; when it ended complete (not cut, not broken, not
+ * left by the caller), `ended` runs before the stream reports its end, so before the caller's
+ * end event goes out.
+ */
 async function* collect(
   stream: AsyncIterable<Obj>,
   eventText: (e: Obj) => string,
-  into: { text: string },
+  ended: (text: string) => Promise<void>,
 ): AsyncGenerator<Obj> {
+  let text = '';
   for await (const event of stream) {
-    if (into.text.length < MAX_STORED_ANSWER_CHARS) into.text += eventText(event);
+    if (text.length < MAX_STORED_ANSWER_CHARS) text += eventText(event);
     yield event;
   }
+  await ended(text);
 }
 
-/** Stores the turn and the answer once the answer went out complete. */
+/**
+ * Stores the turn and the answer before the caller has all of it: a JSON answer before it is
+ * sent, a stream before its end event. A caller who continues at once (on any instance of a
+ * fleet) so always finds the turn it was answered.
+ */
 export function sessionSaveStage(deps: StageDeps): Stage {
   const { logger } = deps;
   const store = deps.sessions;
@@ -172,17 +184,18 @@ export function sessionSaveStage(deps: StageDeps): Stage {
     next: Next,
   ): Promise<void> {
     const codec = codecFor(o.dialect);
-    const answer = { text: '' };
-    if (o.stream !== undefined) o.stream = collect(o.stream, (e) => codec.eventText(e), answer);
-    else if (o.json !== undefined) answer.text = codec.answerText(o.json);
-    await next();
-    if (ctx.status !== 200 || ctx.errorCode !== undefined || ctx.caller.aborted) return;
-    const all = [...state.messages, { role: 'assistant', content: answer.text.slice(0, MAX_STORED_ANSWER_CHARS) }];
-    try {
-      await store.put(state.storeId, trimHistory(all, limits), state.ttlMs, clock());
-    } catch (err) {
-      // The answer is out; a store that failed (a networked one) costs the caller this turn only.
-      logger.warn({ reqId: ctx.id, err: err instanceof Error ? err.message : String(err) }, 'session not stored');
-    }
+    const put = async (text: string): Promise<void> => {
+      if (ctx.caller.aborted) return;
+      const all = [...state.messages, { role: 'assistant', content: text.slice(0, MAX_STORED_ANSWER_CHARS) }];
+      try {
+        await store.put(state.storeId, trimHistory(all, limits), state.ttlMs, clock());
+      } catch (err) {
+        // A store that failed (a networked one) costs the caller this turn only.
+        logger.warn({ reqId: ctx.id, err: err instanceof Error ? err.message : String(err) }, 'session not stored');
+      }
+    };
+    if (o.stream !== undefined) o.stream = collect(o.stream, (e) => codec.eventText(e), put);
+    else await put(o.json !== undefined ? codec.answerText(o.json) : '');
+    return next();
   }
 }
