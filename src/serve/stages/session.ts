@@ -139,7 +139,6 @@ export function sessionStage(deps: StageDeps): Stage {
   }
 }
 
-/** Collects a streamed answer's text (bounded) as it passes on to the caller. */
 /**
  * The stream, its text collected on the way; when it ended complete (not cut, not broken, not
  * left by the caller), `ended` runs before the stream reports its end, so before the caller's
