@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { RedisLink } from './redis-link.js';
+import { compareText } from '../util/compare-text.js';
 
 /** One live instance, as `GET /admin/v1/status` lists it. */
 export interface FleetInstance {
@@ -109,7 +110,7 @@ export class FleetRoster {
       else if (id !== this.id) live.push(b);
     }
     if (stale.length > 0) this.#link.client.hdel(this.#key, ...stale).catch(() => undefined);
-    live.sort((a, b) => a.id.localeCompare(b.id));
+    live.sort((a, b) => compareText(a.id, b.id));
     return { shared: true, instances: [this.#me(now), ...live].map(selfEntry) };
   }
 

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors.js';
+import { compareText } from '../util/compare-text.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -24,7 +25,7 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 /** Sorts by file, line, col so output is stable whatever order checks ran in. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
-    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.code.localeCompare(b.code),
+    (a, b) => compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.code, b.code),
   );
 }
 

@@ -8,6 +8,7 @@ import { parseYaml } from './parse.js';
 import { validateDocument } from './schema.js';
 import type { BrokenResource, GatewayResource, LoadResult, Manifest, Resource } from './types.js';
 import { isObject } from '../util/is-object.js';
+import { compareText } from '../util/compare-text.js';
 
 /** The kind, name and workspace of a document that failed its schema check, when it names them. */
 function brokenIdentity(value: unknown): BrokenResource | undefined {
@@ -108,7 +109,7 @@ async function expandInputs(inputs: readonly string[], cwd: string, diagnostics:
 async function listYaml(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
   const out: string[] = [];
-  for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const e of entries.sort((a, b) => compareText(a.name, b.name))) {
     if (e.name.startsWith('.') || e.name === 'node_modules') continue;
     const p = join(dir, e.name);
     if (e.isDirectory()) out.push(...(await listYaml(p)));

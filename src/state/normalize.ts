@@ -7,6 +7,7 @@ import { defaultsOf, withDefaults } from '../compile/defaults.js';
 import { deepFreeze } from '../util/freeze.js';
 import type { Manifest } from '../manifest/types.js';
 import type { Segment } from './path.js';
+import { compareText } from '../util/compare-text.js';
 
 export const DEFAULT_WORKSPACE = 'default';
 
@@ -35,11 +36,6 @@ export function isSetPath(path: readonly Segment[]): boolean {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Code-unit order, not locale order: the same result on every machine. */
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function setKey(v: unknown): string {

@@ -4,6 +4,7 @@
 // create and update: an endpoint stops referencing a provider before the provider goes.
 import type { ResourceKind } from '../manifest/types.js';
 import { snapshotKey, type Snapshot } from './snapshot.js';
+import { compareText } from '../util/compare-text.js';
 
 /** What ordering reads of a change (plan.ts's Change; named here so plan.ts and order.ts form no cycle). */
 interface Ordered {
@@ -20,10 +21,6 @@ export const KIND_RANK: Readonly<Record<ResourceKind, number>> = Object.freeze({
   Endpoint: 2,
   ApiKey: 3,
 });
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Keys of the endpoints that an endpoint's routing targets (same workspace). */
 function endpointTargets(s: Snapshot, key: string): string[] {

@@ -4,6 +4,7 @@ import { deepFreeze } from '../util/freeze.js';
 import type { Diagnostic } from '../manifest/diagnostics.js';
 import { RESOURCE_KINDS, type Manifest, type ResourceKind } from '../manifest/types.js';
 import { DEFAULT_WORKSPACE, normalizeManifest } from './normalize.js';
+import { compareText } from '../util/compare-text.js';
 
 export interface SnapshotEntry {
   /** 'Endpoint/default/support-bot' (snapshotKey). */
@@ -82,7 +83,7 @@ export function buildSnapshot(manifests: readonly Manifest[]): Snapshot {
       original: structuredClone(raw),
     });
   }
-  const entries = new Map([...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const entries = new Map([...byKey].sort(([a], [b]) => compareText(a, b)));
   return deepFreeze({ entries, diagnostics });
 }
 

@@ -6,6 +6,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { BUCKET_COLUMNS, histogramPercentile } from './latency-histogram.js';
 import type { AttemptRecord, StoredUsageRow, UsageSummaryRow } from './usage-row.js';
+import { compareText } from '../util/compare-text.js';
 
 export type SummaryBy = 'key' | 'endpoint' | 'model';
 
@@ -243,7 +244,7 @@ export class UsageQueries {
         p95_ms: p95,
       };
     });
-    return out.sort((a, b) => b.requests - a.requests || a.group.localeCompare(b.group));
+    return out.sort((a, b) => b.requests - a.requests || compareText(a.group, b.group));
   }
 
   /** One endpoint's traffic per minute from the minute holding sinceMs on (minutes without requests left out). */

@@ -8,6 +8,7 @@
 // survives reloads by key, and sync() drops the entries of providers a new table no longer has
 // (or whose origin changed, e.g. a fixed baseUrl). Only targets that failed have an entry.
 import type { FailureClass, RoutingTable } from '../compile/routing-table.js';
+import { compareText } from '../util/compare-text.js';
 
 export interface BreakerSettings {
   /** Consecutive failures that open a breaker; 0 turns breakers off. */
@@ -136,7 +137,7 @@ export class BreakerRegistry {
     }
     const rank = (s: BreakerState): number => (s === 'open' ? 0 : s === 'half-open' ? 1 : 2);
     return out.sort(
-      (a, b) => rank(a.state) - rank(b.state) || a.provider.localeCompare(b.provider) || a.model.localeCompare(b.model),
+      (a, b) => rank(a.state) - rank(b.state) || compareText(a.provider, b.provider) || compareText(a.model, b.model),
     );
   }
 }

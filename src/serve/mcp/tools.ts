@@ -8,6 +8,7 @@
 import type { CompiledChatEndpoint, CompiledKey, CompiledWorkspace } from '../../compile/routing-table.js';
 import { endpointDenied, endpointModel, modelDenied } from '../../policy/access.js';
 import { unfence } from '../stages/schema.js';
+import { compareText } from '../../util/compare-text.js';
 
 type Obj = Record<string, unknown>;
 
@@ -75,7 +76,7 @@ export function listTools(key: CompiledKey, ws: CompiledWorkspace | undefined): 
     if (model === undefined || modelDenied(key, model) !== undefined) continue;
     tools.push(toolOf(ep));
   }
-  return tools.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return tools.sort((a, b) => compareText(a.name, b.name));
 }
 
 /**

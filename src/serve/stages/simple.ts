@@ -14,6 +14,7 @@ import type { Next, Stage, StageDeps } from '../stage.js';
 import type { BodyReader } from './body.js';
 import { askedSession } from './session.js';
 import { tokens } from './usage.js';
+import { compareText } from '../../util/compare-text.js';
 
 /** `{{input}}` (the whole object as JSON) or `{{input.a.b}}` (one field); compiled once. */
 const PLACEHOLDER = /\{\{\s*input((?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g;
@@ -139,7 +140,7 @@ export function endpointsStage(): Stage {
       const item = listed(ep, key, ws);
       if (item !== undefined) list.push(item);
     }
-    list.sort((a, b) => String(a['name']).localeCompare(String(b['name'])));
+    list.sort((a, b) => compareText(String(a['name']), String(b['name'])));
     ctx.local = { ok: true, workspace: ws, endpoints: list };
     return next();
   };
