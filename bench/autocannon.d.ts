@@ -16,6 +16,8 @@ declare module 'autocannon' {
     readonly duration?: number;
     readonly amount?: number;
     readonly pipelining?: number;
+    /** Requests a second over all connections (a fixed rate instead of as fast as possible). */
+    readonly overallRate?: number;
     readonly timeout?: number;
     readonly method?: string;
     readonly headers?: Record<string, string>;

@@ -51,6 +51,35 @@ export async function load(t: Target, connections: number, seconds: number): Pro
   };
 }
 
+/**
+ * CPU of process `pid` per request while `t` gets a fixed `rate` of requests a second for
+ * `seconds` (16 connections), in µs. Below every proxy's saturation, so each proxy does the same
+ * work in the same time: on this VM the figure at saturation moves by a third between runs,
+ * this one far less. `cpuMs` reads the process's user + system time (all its threads).
+ */
+export async function cpuAtRate(
+  t: Target,
+  pid: number,
+  cpuMs: (pid: number) => Promise<number>,
+  rate: number,
+  seconds: number,
+): Promise<{ readonly usPerReq: number; readonly requests: number; readonly failed: number }> {
+  const c0 = await cpuMs(pid);
+  const r = await autocannon({
+    url: t.url,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...t.headers },
+    body: chatBody(t.model),
+    connections: 16,
+    duration: seconds,
+    overallRate: rate,
+    timeout: 10,
+  });
+  const c1 = await cpuMs(pid);
+  const requests = r.requests.total;
+  return { usPerReq: ((c1 - c0) * 1000) / Math.max(1, requests), requests, failed: r.errors + r.non2xx };
+}
+
 interface Timing {
   /** ms from sending the request to its first body byte. */
   readonly firstByte: number;

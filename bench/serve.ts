@@ -9,7 +9,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { load, paired, type LoadResult, type PairResult, type Target } from './serve-measure.js';
+import { cpuAtRate, load, paired, type LoadResult, type PairResult, type Target } from './serve-measure.js';
 import {
   BENCH_MODEL,
   UPSTREAM_KEY,
@@ -40,6 +40,7 @@ const { values: args } = parseArgs({
     sequential: { type: 'string', default: '1000' },
     streamed: { type: 'string', default: '200' },
     'idle-wait': { type: 'string', default: '45' },
+    rate: { type: 'string', default: '1500' },
   },
 });
 const SECONDS = Math.min(60, Math.max(1, Number(args.duration)));
@@ -51,6 +52,8 @@ const CONCURRENCY = [32, 128] as const;
  * memory reducer gives back the emptied heap pages some seconds later (about 40 s from start).
  */
 const IDLE_WAIT_S = Math.max(1, Number(args['idle-wait']));
+/** The fixed request rate CPU per request is also read at (below every proxy's saturation here). */
+const RATE = Math.max(100, Number(args.rate));
 
 /** CPU µs per request: of the upstream on the direct run, of gw and the upstream through gw. */
 interface LoadRow {
@@ -71,6 +74,8 @@ interface RunReport {
   /** 10 s after the load ended. */
   readonly rssSettledMb: number;
   readonly load: LoadRow[];
+  /** gw's CPU µs per request at RATE requests a second. */
+  readonly cpuAtRate: number;
   readonly sequential: PairResult;
   readonly ttfb: PairResult;
   readonly usageRows: number;
@@ -158,6 +163,7 @@ async function oneRun(
       `[${label}] c=${c}: direct ${d.rps.toFixed(0)} rps, gw ${w.rps.toFixed(0)} rps (gw errors ${w.errors}, non2xx ${w.non2xx})`,
     );
   }
+  const atRate = await cpuAtRate(through, gw.pid, cpuMs, RATE, SECONDS);
   const sequential = await paired(direct, through, SEQUENTIAL, false);
   const ttfb = await paired(direct, through, STREAMED, true);
   const rssAfterMb = await rssMb(gw.pid);
@@ -176,6 +182,7 @@ async function oneRun(
     rssAfterMb,
     rssSettledMb,
     load: loads,
+    cpuAtRate: atRate.usPerReq,
     sequential,
     ttfb,
     usageRows,
@@ -193,6 +200,7 @@ interface FloorRow {
 interface FloorReport {
   readonly label: 'floor' | 'floor+features';
   readonly rows: FloorRow[];
+  readonly cpuAtRate: number;
   readonly sequential: PairResult;
   readonly ttfb: PairResult;
   readonly rssIdleMb: number;
@@ -229,6 +237,7 @@ async function floorRun(upstreamPort: number, features: boolean): Promise<FloorR
     });
     console.error(`[${label}] c=${c}: ${r.rps.toFixed(0)} rps`);
   }
+  const atRate = await cpuAtRate(t, floor.pid, cpuMs, RATE, SECONDS);
   const sequential = await paired(directTarget(upstreamPort), t, SEQUENTIAL, false);
   const ttfb = await paired(directTarget(upstreamPort), t, STREAMED, true);
   const rssAfterMb = await rssMb(floor.pid);
@@ -236,7 +245,7 @@ async function floorRun(upstreamPort: number, features: boolean): Promise<FloorR
   const rssSettledMb = await rssMb(floor.pid);
   procs.splice(procs.indexOf(floor), 1);
   await stop(floor);
-  return { label, rows, sequential, ttfb, rssIdleMb, rssAfterMb, rssSettledMb };
+  return { label, rows, cpuAtRate: atRate.usPerReq, sequential, ttfb, rssIdleMb, rssAfterMb, rssSettledMb };
 }
 
 const f0 = (n: number): string => n.toFixed(0);
@@ -258,14 +267,14 @@ function report(runs: readonly RunReport[], floors: readonly FloorReport[]): voi
     }
   }
   console.log(
-    '\n| run | sequential p50 direct / gw ms | added p50 ms | streamed TTFT p50 direct / gw ms | added TTFT p50 ms | RSS idle / after load / 10 s later MB | usage rows | start ms |',
+    `\n| run | gw CPU µs/req at ${RATE} req/s | sequential p50 direct / gw ms | added p50 ms | streamed TTFT p50 direct / gw ms | added TTFT p50 ms | RSS idle / after load / 10 s later MB | usage rows | start ms |`,
   );
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of runs) {
     const s = r.sequential;
     const t = r.ttfb;
     console.log(
-      `| ${r.label} | ${f2(s.p50.direct ?? NaN)} / ${f2(s.p50.gw ?? NaN)} | ${f2(s.addedP50)} | ${f2(t.p50.direct ?? NaN)} / ${f2(t.p50.gw ?? NaN)} | ${f2(t.addedP50)} | ${f0(r.rssIdleMb)} / ${f0(r.rssAfterMb)} / ${f0(r.rssSettledMb)} | ${r.usageRows} | ${r.startMs} |`,
+      `| ${r.label} | ${f0(r.cpuAtRate)} | ${f2(s.p50.direct ?? NaN)} / ${f2(s.p50.gw ?? NaN)} | ${f2(s.addedP50)} | ${f2(t.p50.direct ?? NaN)} / ${f2(t.p50.gw ?? NaN)} | ${f2(t.addedP50)} | ${f0(r.rssIdleMb)} / ${f0(r.rssAfterMb)} / ${f0(r.rssSettledMb)} | ${r.usageRows} | ${r.startMs} |`,
     );
   }
   if (floors.length > 0) {
@@ -273,13 +282,13 @@ function report(runs: readonly RunReport[], floors: readonly FloorReport[]): voi
       '\nminimal Node proxy (bench/floor-proxy.mjs: node:http + undici Pool + JSON parse/stringify; floor+features adds a key lookup, a pino access-log line, a batched SQLite usage row and two prom-client metrics per request):',
     );
     console.log(
-      '| proxy | conc. | RPS | p50 / p99 ms | errors + non-2xx | proxy CPU µs/req | added p50 sequential ms | added TTFT p50 ms | RSS idle / after load / 10 s later MB |',
+      `| proxy | conc. | RPS | p50 / p99 ms | errors + non-2xx | proxy CPU µs/req | CPU µs/req at ${RATE} req/s | added p50 sequential ms | added TTFT p50 ms | RSS idle / after load / 10 s later MB |`,
     );
-    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const fl of floors)
       for (const f of fl.rows)
         console.log(
-          `| ${fl.label} | ${f.connections} | ${f0(f.floor.rps)} | ${f.floor.p50} / ${f.floor.p99} | ${f.floor.errors + f.floor.non2xx} | ${f0(f.floorUsPerReq)} | ${f2(fl.sequential.addedP50)} | ${f2(fl.ttfb.addedP50)} | ${f0(fl.rssIdleMb)} / ${f0(fl.rssAfterMb)} / ${f0(fl.rssSettledMb)} |`,
+          `| ${fl.label} | ${f.connections} | ${f0(f.floor.rps)} | ${f.floor.p50} / ${f.floor.p99} | ${f.floor.errors + f.floor.non2xx} | ${f0(f.floorUsPerReq)} | ${f0(fl.cpuAtRate)} | ${f2(fl.sequential.addedP50)} | ${f2(fl.ttfb.addedP50)} | ${f0(fl.rssIdleMb)} / ${f0(fl.rssAfterMb)} / ${f0(fl.rssSettledMb)} |`,
         );
   }
   const base = runs.find((r) => r.label === 'base');
@@ -302,6 +311,12 @@ function report(runs: readonly RunReport[], floors: readonly FloorReport[]): voi
     console.log(
       `- gw CPU per request <= 1.25x the floor's: ${f2(cpu)}x → ${verdict(cpu <= 1.25)}${featNote(feat32 && feat32.floorUsPerReq / floor32.floorUsPerReq)}`,
     );
+    if (floor !== undefined) {
+      const atRate = base.cpuAtRate / floor.cpuAtRate;
+      console.log(
+        `  the same at a fixed ${RATE} req/s: ${f2(atRate)}x → ${verdict(atRate <= 1.25)}${featNote(featured && featured.cpuAtRate / floor.cpuAtRate)}`,
+      );
+    }
     if (limited) {
       const l = (gw32(limited)?.gw.rps ?? NaN) / floor32.floor.rps;
       console.log(`- with rpm + budget + a guardrail, RPS >= 0.7x the floor's: ${f2(l)}x → ${verdict(l >= 0.7)}`);
