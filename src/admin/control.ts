@@ -139,7 +139,13 @@ export class ControlPlane {
    */
   commit(built: Built, source: string, opts: CommitOptions = {}): Revision | undefined {
     const { store, logger, metrics } = this.#opts;
-    if (this.#current === undefined || this.#current.hash !== built.table.hash) {
+    // A fleet apply names its revision's number. When this instance holds that very revision
+    // already (it applied it while Redis was down, and the fleet hands it back), that row goes
+    // back into service: recorded anew it would take another number here than on the others.
+    const known = opts.revision !== undefined ? store.get(opts.revision) : undefined;
+    if (known !== undefined && known.hash === built.table.hash && this.#current?.hash !== known.hash) {
+      this.#current = known;
+    } else if (this.#current === undefined || this.#current.hash !== built.table.hash) {
       const replaced = this.#current;
       try {
         const atLeast = opts.revision ?? this.#opts.revisionFloor?.() ?? 1;

@@ -61,6 +61,29 @@ test('ifRevision 0 means "nothing applied yet"', async () => {
   assert.equal((await control.apply({ manifests: endpoint('m1'), ifRevision: 0 })).kind, 'conflict');
 });
 
+test('a fleet apply of a revision this instance recorded already serves that revision again, under its number', async () => {
+  // As after a Redis outage: this instance applied m1 (revision 2) alone, the fleet then handed
+  // it revision 1 back (m0), and then its own revision 2.
+  const { control, store, served } = setup();
+  await control.apply({ manifests: endpoint('m0') });
+  await control.apply({ manifests: endpoint('m1') });
+  const back = await control.apply({ manifests: endpoint('m0'), source: 'fleet/redis', revision: 1 });
+  assert.equal(back.kind === 'done' && back.revision, 1);
+  const again = await control.apply({ manifests: endpoint('m1'), source: 'fleet/redis', revision: 2 });
+  assert.equal(again.kind === 'done' && again.revision, 2);
+  assert.equal(control.current?.number, 2);
+  assert.deepEqual(control.current?.manifests, endpoint('m1'));
+  assert.equal(served.length, 4, 'each apply swapped the table');
+  assert.deepEqual(
+    store.list().map((r) => r.number),
+    [2, 1],
+    'no revision recorded twice under new numbers',
+  );
+  // A number this instance holds with other content is not reused: the next free one is taken.
+  const other = await control.apply({ manifests: endpoint('m2'), source: 'fleet/redis', revision: 1 });
+  assert.equal(other.kind === 'done' && other.revision, 3);
+});
+
 test('when the revision cannot be recorded, the apply fails and the old table keeps serving', async () => {
   const { control, store, served } = setup();
   await control.apply({ manifests: endpoint('m0') });
