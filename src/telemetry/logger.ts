@@ -142,9 +142,51 @@ function accessLogger(logger: Logger): Logger {
   return child;
 }
 
-/** Writes the access line: info for answers below 500, warn for 5xx. Message: 'request'. */
+// pino's own parts of a line, read from the logger so the access line below stays what pino
+// would write: the level's opening, the time field, the bindings (pid).
+const { lsCacheSym, timeSym, chindingsSym, streamSym, needsMetadataGsym, hooksSym, formattersSym } = pino.symbols;
+
+/** One of those parts of a logger (pino types its symbols as plain `symbol`). */
+function part<T>(logger: Logger, sym: symbol): T {
+  return (logger as unknown as Record<symbol, T>)[sym] as T;
+}
+
+/**
+ * The access line's fields as pino serialises them: strings as JSON strings, a number that is
+ * not finite as null, null as null, undefined left out. Its field names are plain identifiers
+ * (AccessLine), so they need no escaping.
+ */
+export function accessFields(line: AccessLine): string {
+  let out = '';
+  for (const name in line) {
+    const v = line[name as keyof AccessLine];
+    if (typeof v === 'string') out += `,"${name}":${JSON.stringify(v)}`;
+    else if (typeof v === 'number') out += `,"${name}":${Number.isFinite(v) ? v : 'null'}`;
+    else if (v === null) out += `,"${name}":null`;
+  }
+  return out;
+}
+
+/**
+ * Writes the access line: info for answers below 500, warn for 5xx. Message: 'request'. One per
+ * request, so it is put together here rather than by pino's generic serialiser (which checks
+ * serializers, stringifiers and escaping field by field): the same JSON line, a few µs less per
+ * request. A logger this cannot mirror (a destination that asks pino for metadata, such as a
+ * multistream; a streamWrite hook; a log formatter) writes it through pino.
+ */
 export function logAccess(logger: Logger, line: AccessLine): void {
-  const log = accessLogger(logger);
-  if (line.status >= 500) log.warn(line, 'request');
-  else log.info(line, 'request');
+  const level = line.status >= 500 ? 'warn' : 'info';
+  if (!logger.isLevelEnabled(level)) return;
+  const stream = part<DestinationStream & Record<symbol, unknown>>(logger, streamSym);
+  if (
+    stream[needsMetadataGsym] === true ||
+    part<{ streamWrite?: unknown }>(logger, hooksSym).streamWrite !== undefined ||
+    part<{ log?: unknown }>(logger, formattersSym).log !== undefined
+  ) {
+    accessLogger(logger)[level](line, 'request');
+    return;
+  }
+  const head = part<Record<number, string>>(logger, lsCacheSym)[logger.levels.values[level] as number];
+  const time = part<() => string>(logger, timeSym).call(logger);
+  stream.write(`${head}${time}${part<string>(logger, chindingsSym)}${accessFields(line)},"msg":"request"}\n`);
 }

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createLogger, logAccess, REDACTED } from '../../src/telemetry/logger.js';
+import { pino } from 'pino';
+import { createLogger, logAccess, REDACTED, type AccessLine } from '../../src/telemetry/logger.js';
 
 /** A stream that keeps every JSON line written to it. */
 function sink(): { stream: Writable; lines: () => Array<Record<string, unknown>> } {
@@ -137,4 +138,28 @@ test('the access line follows a level changed at runtime (a reload)', () => {
     lines().map((l) => l.reqId),
     ['shown-1', 'shown-5xx', 'shown-2'],
   );
+});
+
+test('the access line is byte for byte the line pino itself writes for the same fields', () => {
+  const lines: string[] = [];
+  const dest = { write: (s: string) => void lines.push(s) };
+  // A fixed time, so both lines can be compared whole.
+  const log = pino({ base: { pid: 4242 }, timestamp: () => ',"time":1700000000000' }, dest);
+  const cases: AccessLine[] = [
+    { reqId: 'r-1', key: 'app', endpoint: 'bot', model: 'fast', attempts: 1, status: 200, ms: 12.25, ttfbMs: 3 },
+    { reqId: 'r-2', key: null, status: 502, ms: 40, code: 'GW_ERR_UPSTREAM_EXHAUSTED', ttfbMs: null },
+    { reqId: 'r-3', model: 'say "hi"\\\n\u0001 é 漢字 😀', status: 200, ms: Number.NaN, attempts: undefined },
+    { reqId: 'r-4', method: 'POST', path: '/v1/x', status: 404, ms: 0.5, bytesIn: 10, bytesOut: 0 },
+  ];
+  for (const line of cases) {
+    logAccess(log, line);
+    log.child({}, { redact: [] })[line.status >= 500 ? 'warn' : 'info'](line, 'request');
+    const [mine, theirs] = lines.splice(0);
+    assert.equal(mine, theirs);
+    assert.doesNotThrow(() => JSON.parse(mine as string));
+  }
+  // Below the logger's level, nothing is written.
+  log.level = 'error';
+  logAccess(log, { reqId: 'r-5', status: 200, ms: 1 });
+  assert.deepEqual(lines, []);
 });
