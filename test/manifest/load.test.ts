@@ -109,6 +109,22 @@ describe('files that are not manifests', () => {
     assert.equal(r.files.length, 2);
   });
 
+  test("a folder's files load in character-code order, whatever the locale", async () => {
+    const folder = join(dir, 'order');
+    await mkdir(folder, { recursive: true });
+    const doc = (n: string): string =>
+      `apiVersion: gw/v1\nkind: Provider\nmetadata: { name: ${n} }\nspec: { type: mock }\n`;
+    // Locale order would put a, B, é; character-code order is B (0x42), a (0x61), é (0xe9).
+    await writeFile(join(folder, 'a.yaml'), doc('lower'));
+    await writeFile(join(folder, 'B.yaml'), doc('upper'));
+    await writeFile(join(folder, 'é.yaml'), doc('accent'));
+    const r = await loadManifests([folder]);
+    assert.deepEqual(
+      r.resources.map((x) => x.name),
+      ['upper', 'lower', 'accent'],
+    );
+  });
+
   test("'-' reads standard input", async () => {
     const r = await loadManifests(['-'], {
       readStdin: async () =>
