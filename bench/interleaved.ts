@@ -76,7 +76,7 @@ async function floor(upstreamPort: number, features: boolean): Promise<Subject> 
   const p = await startFloorProxy(upstreamPort, features);
   procs.push(p);
   const target = {
-    name: 'gw',
+    name: features ? 'floor+features' : 'floor',
     url: `http://127.0.0.1:${p.port}/v1/chat/completions`,
     headers: {},
     model: BENCH_MODEL,

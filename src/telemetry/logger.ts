@@ -156,7 +156,7 @@ function part<T>(logger: Logger, sym: symbol): T {
  * not finite as null, null as null, undefined left out. Its field names are plain identifiers
  * (AccessLine), so they need no escaping.
  */
-export function accessFields(line: AccessLine): string {
+function accessFields(line: AccessLine): string {
   let out = '';
   for (const name in line) {
     const v = line[name as keyof AccessLine];
