@@ -116,6 +116,13 @@ function requestId(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/** The request's id on an answer written straight to `res` (a pipeline's sink carries it itself). */
+function setIdHeaders(res: ServerResponse, id: string): void {
+  res.setHeader('x-request-id', id);
+  // The name Anthropic's API and SDK use for the same id.
+  res.setHeader('request-id', id);
+}
+
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -178,12 +185,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const t0 = performance.now();
     const id = requestId(req);
-    res.setHeader('x-request-id', id);
-    // The name Anthropic's API and SDK use for the same id.
-    res.setHeader('request-id', id);
     // gw is an origin server, not a forward proxy: an absolute-form target (GET http://host/…)
     // or asterisk-form (OPTIONS *) never names a route, and never reaches an upstream.
     if (req.url === undefined || req.url[0] !== '/') {
+      setIdHeaders(res, id);
       sendError(
         res,
         DEFAULT_DIALECT,
@@ -192,8 +197,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return logBare(req, res, id, t0);
     }
     const m = router.match(req.method ?? 'GET', req.url ?? '/');
-    if (m.kind !== 'found') return answerUnrouted(req, res, m, id, t0);
+    if (m.kind !== 'found') {
+      setIdHeaders(res, id);
+      return answerUnrouted(req, res, m, id, t0);
+    }
     const target = m.value;
+    // A pipeline's answer carries the id through its sink; every other answer gets it here.
+    if (target.kind !== 'api' || current === undefined) setIdHeaders(res, id);
     if (target.kind === 'healthz') return sendJson(res, 200, { status: 'ok' });
     if (target.kind === 'mcp') {
       mcp
@@ -221,7 +231,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const ctx = createContext({
       id,
       req,
-      sink: new HttpSink(res),
+      sink: new HttpSink(res, ['x-request-id', id, 'request-id', id]),
       table,
       route: {
         api: route.api,
@@ -248,8 +258,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       (err: unknown) => {
         // The errors stage answers everything; this is the last line of defence.
         const gwErr = toGwError(err, logger, id);
-        if (!res.headersSent) sendError(res, route.dialect, gwErr);
-        else if (!res.writableEnded) res.destroy();
+        if (!res.headersSent) {
+          setIdHeaders(res, id);
+          sendError(res, route.dialect, gwErr);
+        } else if (!res.writableEnded) res.destroy();
         done(a);
       },
     );

@@ -3,7 +3,7 @@
 // an MCP tool call, serve/mcp/) hands in a MemorySink. One small object per request, set once.
 import type { ServerResponse } from 'node:http';
 import type { CallerSignal } from '../util/pause.js';
-import { drained, sendJsonText } from '../http/send.js';
+import { drained } from '../http/send.js';
 
 export type Headers = Readonly<Record<string, string | number | readonly string[]>>;
 
@@ -30,11 +30,31 @@ export interface AnswerSink {
   destroy(): void;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** Whether `names` holds `name`, compared lower-cased (header names are case-insensitive). */
+function hasName(names: readonly string[], name: string): boolean {
+  const lower = name.toLowerCase();
+  for (const n of names) if (n.toLowerCase() === lower) return true;
+  return false;
+}
+
+/** What json() sets itself: the same names given elsewhere are left out. */
+const JSON_OWN: readonly string[] = ['content-type', 'content-length'];
+
 export class HttpSink implements AnswerSink {
   readonly #res: ServerResponse;
+  /**
+   * Headers set before the answer started, as [name, value, …]. They go to writeHead in one
+   * list with the answer's own: Node then checks each header once and builds no header map,
+   * where res.setHeader checked each one as it was set and again when the answer started.
+   */
+  readonly #preset: string[];
 
-  constructor(res: ServerResponse) {
+  /** `preset`: headers every answer of this request carries ([name, value, …]; the list is kept). */
+  constructor(res: ServerResponse, preset: string[] = []) {
     this.#res = res;
+    this.#preset = preset;
   }
 
   get started(): boolean {
@@ -46,15 +66,44 @@ export class HttpSink implements AnswerSink {
   }
 
   setHeader(name: string, value: string): void {
-    if (!this.#res.headersSent) this.#res.setHeader(name, value);
+    if (this.#res.headersSent) return;
+    const preset = this.#preset;
+    const lower = name.toLowerCase();
+    for (let i = 0; i < preset.length; i += 2) {
+      if ((preset[i] as string).toLowerCase() === lower) {
+        preset[i + 1] = value;
+        return;
+      }
+    }
+    preset.push(name, value);
   }
 
   json(status: number, text: string, headers?: Headers): void {
-    sendJsonText(this.#res, status, text, headers as Readonly<Record<string, string>> | undefined);
+    const list = this.#list(headers, JSON_OWN);
+    list.push('content-type', JSON_TYPE, 'content-length', Buffer.byteLength(text));
+    this.#res.writeHead(status, list as string[]);
+    this.#res.end(text);
   }
 
   head(status: number, headers: Headers): void {
-    this.#res.writeHead(status, headers as Record<string, string | number | string[]>);
+    this.#res.writeHead(status, this.#list(headers, []) as string[]);
+  }
+
+  /** The preset headers, then `headers` (which win over a preset one of the same name); none named in `skip`. */
+  #list(headers: Headers | undefined, skip: readonly string[]): (string | number | readonly string[])[] {
+    const list: (string | number | readonly string[])[] = [];
+    const own = headers === undefined ? [] : Object.keys(headers);
+    const preset = this.#preset;
+    for (let i = 0; i < preset.length; i += 2) {
+      const name = preset[i] as string;
+      if (hasName(own, name) || hasName(skip, name)) continue;
+      list.push(name, preset[i + 1] as string);
+    }
+    for (const k of own) {
+      if (skip.length > 0 && hasName(skip, k)) continue;
+      list.push(k, (headers as Headers)[k] as string | number | readonly string[]);
+    }
+    return list;
   }
 
   write(chunk: string | Uint8Array): boolean {

@@ -110,8 +110,18 @@ describe('routes and request ids', () => {
       fetch(`${gw.url}/v1/models`),
       post('/v1/chat/completions', '{'),
       post('/v1/chat/completions', JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'x' }] })),
+      post(
+        '/v1/chat/completions',
+        JSON.stringify({ model: 'fast', stream: true, messages: [{ role: 'user', content: 'x' }] }),
+      ),
     ]);
-    for (const r of responses) assert.match(r.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    for (const r of responses) {
+      // Once each (a second copy would join the two with a comma), under both names.
+      assert.match(r.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+      assert.equal(r.headers.get('request-id'), r.headers.get('x-request-id'));
+      await r.arrayBuffer();
+    }
+    assert.match(responses.at(-1)?.headers.get('content-type') ?? '', /^text\/event-stream/);
     const mine = await fetch(`${gw.url}/v1/models`, { headers: { ...auth, 'x-request-id': 'trace-abc.123' } });
     assert.equal(mine.headers.get('x-request-id'), 'trace-abc.123');
     const insane = await fetch(`${gw.url}/v1/models`, { headers: { ...auth, 'x-request-id': 'a b <script>' } });
