@@ -37,6 +37,7 @@ import { LazyMcpBridge } from './mcp/lazy.js';
 import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import { HttpSink, MemorySink } from './sink.js';
+import { idHeaders, requestId, setIdHeaders } from './request-id.js';
 import type { BudgetPort, StageDeps, UpstreamPort } from './stage.js';
 import { MemoryReservationStore, MemorySessionStore } from '../policy/memory-stores.js';
 import type { SpendSubject } from '../policy/stores.js';
@@ -107,21 +108,6 @@ type Target =
   | { readonly kind: 'mcp' }
   | { readonly kind: 'healthz' }
   | { readonly kind: 'readyz' };
-
-/** A caller's x-request-id is kept when it is short and plain; anything else is replaced. */
-const SANE_REQUEST_ID = /^[\w.:@/+=-]{1,128}$/;
-
-function requestId(req: IncomingMessage): string {
-  const given = req.headers['x-request-id'];
-  return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-/** The request's id on an answer written straight to `res` (a pipeline's sink carries it itself). */
-function setIdHeaders(res: ServerResponse, id: string): void {
-  res.setHeader('x-request-id', id);
-  // The name Anthropic's API and SDK use for the same id.
-  res.setHeader('request-id', id);
-}
 
 function pathOf(req: IncomingMessage): string {
   const url = req.url ?? '/';
@@ -231,7 +217,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const ctx = createContext({
       id,
       req,
-      sink: new HttpSink(res, ['x-request-id', id, 'request-id', id]),
+      sink: new HttpSink(res, idHeaders(id)),
       table,
       route: {
         api: route.api,
