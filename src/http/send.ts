@@ -9,6 +9,9 @@ export interface AbortSource {
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
+/** The Content-Type of every JSON answer gw writes. */
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -27,7 +30,7 @@ export function sendJsonText(
 ): void {
   res.writeHead(status, {
     ...headers,
-    'content-type': 'application/json; charset=utf-8',
+    'content-type': JSON_CONTENT_TYPE,
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);

@@ -189,7 +189,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
     const target = m.value;
     // A pipeline's answer carries the id through its sink; every other answer gets it here.
-    if (target.kind !== 'api' || current === undefined) setIdHeaders(res, id);
+    if (target.kind !== 'api') setIdHeaders(res, id);
     if (target.kind === 'healthz') return sendJson(res, 200, { status: 'ok' });
     if (target.kind === 'mcp') {
       mcp
@@ -209,6 +209,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         : sendJson(res, 200, { status: 'ready', config: table.hash });
     }
     if (table === undefined) {
+      setIdHeaders(res, id);
       sendError(res, target.route.dialect, new GwError('GW_ERR_NOT_READY', 'no configuration is loaded yet'));
       return logBare(req, res, id, t0);
     }

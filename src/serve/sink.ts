@@ -3,7 +3,7 @@
 // an MCP tool call, serve/mcp/) hands in a MemorySink. One small object per request, set once.
 import type { ServerResponse } from 'node:http';
 import type { CallerSignal } from '../util/pause.js';
-import { drained } from '../http/send.js';
+import { drained, JSON_CONTENT_TYPE } from '../http/send.js';
 
 export type Headers = Readonly<Record<string, string | number | readonly string[]>>;
 
@@ -30,14 +30,17 @@ export interface AnswerSink {
   destroy(): void;
 }
 
-const JSON_TYPE = 'application/json; charset=utf-8';
-
-/** Whether `names` holds `name`, compared lower-cased (header names are case-insensitive). */
-function hasName(names: readonly string[], name: string): boolean {
+/**
+ * Where header `name` is in `list`, looking at every `step`-th entry (2 for a [name, value, …]
+ * list), compared lower-cased (header names are case-insensitive); -1 when absent.
+ */
+function indexOfName(list: readonly string[], name: string, step: 1 | 2): number {
   const lower = name.toLowerCase();
-  for (const n of names) if (n.toLowerCase() === lower) return true;
-  return false;
+  for (let i = 0; i < list.length; i += step) if ((list[i] as string).toLowerCase() === lower) return i;
+  return -1;
 }
+
+const hasName = (names: readonly string[], name: string): boolean => indexOfName(names, name, 1) !== -1;
 
 /** What json() sets itself: the same names given elsewhere are left out. */
 const JSON_OWN: readonly string[] = ['content-type', 'content-length'];
@@ -67,20 +70,14 @@ export class HttpSink implements AnswerSink {
 
   setHeader(name: string, value: string): void {
     if (this.#res.headersSent) return;
-    const preset = this.#preset;
-    const lower = name.toLowerCase();
-    for (let i = 0; i < preset.length; i += 2) {
-      if ((preset[i] as string).toLowerCase() === lower) {
-        preset[i + 1] = value;
-        return;
-      }
-    }
-    preset.push(name, value);
+    const at = indexOfName(this.#preset, name, 2);
+    if (at === -1) this.#preset.push(name, value);
+    else this.#preset[at + 1] = value;
   }
 
   json(status: number, text: string, headers?: Headers): void {
     const list = this.#list(headers, JSON_OWN);
-    list.push('content-type', JSON_TYPE, 'content-length', Buffer.byteLength(text));
+    list.push('content-type', JSON_CONTENT_TYPE, 'content-length', Buffer.byteLength(text));
     this.#res.writeHead(status, list as string[]);
     this.#res.end(text);
   }
@@ -145,7 +142,7 @@ export class MemorySink implements AnswerSink {
   }
 
   json(status: number, text: string, headers: Headers = {}): void {
-    this.head(status, Object.assign({}, headers, { 'content-type': 'application/json; charset=utf-8' }));
+    this.head(status, Object.assign({}, headers, { 'content-type': JSON_CONTENT_TYPE }));
     this.end(text);
   }
 
