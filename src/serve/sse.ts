@@ -12,6 +12,7 @@ import type { Logger } from '../telemetry/logger.js';
 import { codecFor } from '../wire/index.js';
 import type { RawAnswer, RequestContext } from './context.js';
 import type { StreamWriter } from '../wire/dialect.js';
+import type { ChunkSource } from '../upstream/sse-chunks.js';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -31,24 +32,35 @@ export async function pipeStream(
   const codec = codecFor(ctx.outcome?.dialect);
   ctx.status = 200;
   let sentFirst = false;
+  /** Writes one event; false when the caller's socket is full (or the caller left). */
+  const take = (chunk: Record<string, unknown>): boolean => {
+    if (ctx.caller.aborted) return false;
+    if (!sink.started) {
+      sink.head(200, SSE_HEADERS);
+      ctx.ttfbMs = performance.now() - ctx.t0;
+    }
+    ctx.streamedChars += codec.eventChars(chunk);
+    const text = writer.event(chunk);
+    if (text === '') return true;
+    const ok = sink.write(text);
+    if (!sentFirst) {
+      // Node holds a response's writes until the end of the tick; the first event goes out at
+      // once instead of after every event that arrived with it was processed (time to first token).
+      sentFirst = true;
+      sink.flush();
+    }
+    return ok;
+  };
+  // A stream nothing rewrote on its way comes straight from the upstream: relayed, it is written
+  // as it arrives with no promise per event (the guard ends it when the caller leaves).
+  const relay = (stream as Partial<Pick<ChunkSource, 'relay'>>).relay;
   try {
-    for await (const chunk of stream) {
-      if (ctx.caller.aborted) break;
-      if (!sink.started) {
-        sink.head(200, SSE_HEADERS);
-        ctx.ttfbMs = performance.now() - ctx.t0;
+    if (relay !== undefined) await relay.call(stream, { take, drained: () => sink.drained(ctx.caller) });
+    else {
+      for await (const chunk of stream) {
+        if (ctx.caller.aborted) break;
+        if (!take(chunk)) await sink.drained(ctx.caller);
       }
-      ctx.streamedChars += codec.eventChars(chunk);
-      const text = writer.event(chunk);
-      if (text === '') continue;
-      const ok = sink.write(text);
-      if (!sentFirst) {
-        // Node holds a response's writes until the end of the tick; the first event goes out at
-        // once instead of after every event that arrived with it was processed (time to first token).
-        sentFirst = true;
-        sink.flush();
-      }
-      if (!ok) await sink.drained(ctx.caller);
     }
   } catch (err) {
     // Nothing sent yet: the errors stage can still answer with a proper status.

@@ -15,11 +15,11 @@ import type {
 } from '../providers/types.js';
 import { AttemptGuard } from './attempt-guard.js';
 import type { CallerSignal } from '../util/pause.js';
-import { classOfStatus, parseRetryAfter, type Failure } from './failure.js';
+import { classOfStatus, parseRetryAfter, prematureClose, type Failure } from './failure.js';
 import { upstreamHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';
 import { scrubFailure, secretsOf } from './scrub.js';
-import { sseChunks } from './sse-chunks.js';
+import { sseChunks, type ChunkSource } from './sse-chunks.js';
 import { credentialSecrets } from '../util/credentials.js';
 import { LARGE_BODY_BYTES, largeBodySteps } from '../util/turns.js';
 
@@ -57,7 +57,7 @@ export type AttemptResult =
       readonly ok: true;
       readonly status: number;
       readonly headersAt: number;
-      readonly chunks: AsyncGenerator<OpenAIObject>;
+      readonly chunks: ChunkSource;
     }
   | { readonly ok: false; readonly failure: Failure };
 
@@ -123,7 +123,7 @@ async function inProcessAttempt(input: AttemptInput, adapter: InProcessAdapter):
 }
 
 /** Lets in-process chunk sources flow through the same generator protocol as HTTP streams. */
-async function* asGenerator(chunks: AsyncIterable<OpenAIObject>): AsyncGenerator<OpenAIObject> {
+async function* asGenerator(chunks: AsyncIterable<OpenAIObject>): AsyncGenerator<OpenAIObject, undefined> {
   yield* chunks;
 }
 
@@ -293,7 +293,7 @@ function readAll(body: Body, guard: AttemptGuard, limit: number): Promise<string
     // Closed without an end or an error: what `for await` reports as a premature close.
     // (The error is made only then: 'close' follows every 'end', and an Error's stack costs ~15 µs.)
     body.on('close', () => {
-      if (!settled) fail(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+      if (!settled) fail(prematureClose());
     });
   });
 }

@@ -5,12 +5,14 @@
 // The OpenAI chunk shapes are read in src/wire/openai/stream.ts; native (same-dialect)
 // streams pass through the adapter's own reader instead.
 import type { NativeCodec, OpenAIObject, TokenUsage } from '../providers/types.js';
+import type { ChunkSource, ChunkTaker } from './sse-chunks.js';
 import { chunkForCaller, chunkUsage, isContentChunk } from '../wire/openai/stream.js';
 
 export type UpstreamUsage = TokenUsage;
 
 export interface PrimedStream {
-  readonly stream: AsyncIterable<OpenAIObject>;
+  /** Pulled (for await) or, when it has relay(), pushed: see ChunkSource. */
+  readonly stream: ChunkSource;
   usage(): UpstreamUsage | undefined;
 }
 
@@ -43,7 +45,7 @@ export function nativeReader(codec: NativeCodec): StreamReader {
  * the returned stream, mapped by onBreak.
  */
 export async function primeStream(
-  source: AsyncGenerator<OpenAIObject>,
+  source: ChunkSource,
   keepUsage: boolean,
   onBreak: (err: unknown) => Error,
   reader: StreamReader = OPENAI_READER,
@@ -53,7 +55,7 @@ export async function primeStream(
   let ended = false;
   for (;;) {
     const r = await source.next();
-    if (r.done) {
+    if (r.done === true) {
       ended = true;
       break;
     }
@@ -63,29 +65,93 @@ export async function primeStream(
     if (out !== undefined) held.push(out);
     if (reader.isContent(chunk)) break;
   }
+  const rest = new PrimedChunks(
+    source,
+    held,
+    ended,
+    (chunk) => {
+      usage = reader.usage(chunk, usage);
+      return reader.forCaller(chunk, keepUsage);
+    },
+    onBreak,
+  );
+  return { stream: rest, usage: () => usage };
+}
 
-  async function* rest(): AsyncGenerator<OpenAIObject> {
-    try {
-      yield* held;
-      if (ended) return;
-      for (;;) {
-        let r: IteratorResult<OpenAIObject>;
-        try {
-          r = await source.next();
-        } catch (err) {
-          throw onBreak(err);
-        }
-        if (r.done) return;
-        const chunk = r.value;
-        usage = reader.usage(chunk, usage);
-        const out = reader.forCaller(chunk, keepUsage);
-        if (out !== undefined) yield out;
+/**
+ * A primed stream's chunks for the caller: those held while priming, then the rest of the
+ * source, each read for usage on the way. Relayed when the source can push (see ChunkSource).
+ */
+class PrimedChunks implements ChunkSource {
+  readonly #source: ChunkSource;
+  readonly #held: OpenAIObject[];
+  #at = 0;
+  readonly #ended: boolean;
+  readonly #read: (chunk: OpenAIObject) => OpenAIObject | undefined;
+  readonly #onBreak: (err: unknown) => Error;
+  readonly relay: ((to: ChunkTaker) => Promise<void>) | undefined;
+
+  constructor(
+    source: ChunkSource,
+    held: OpenAIObject[],
+    ended: boolean,
+    read: (chunk: OpenAIObject) => OpenAIObject | undefined,
+    onBreak: (err: unknown) => Error,
+  ) {
+    this.#source = source;
+    this.#held = held;
+    this.#ended = ended;
+    this.#read = read;
+    this.#onBreak = onBreak;
+    this.relay = source.relay !== undefined && !ended ? (to) => this.#relay(to) : undefined;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<OpenAIObject, undefined>> {
+    if (this.#at < this.#held.length) return { done: false, value: this.#held[this.#at++] as OpenAIObject };
+    if (this.#ended) return DONE;
+    for (;;) {
+      let r: IteratorResult<OpenAIObject, undefined>;
+      try {
+        r = await this.#source.next();
+      } catch (err) {
+        throw this.#onBreak(err);
       }
-    } finally {
-      // the caller stopped early: release the upstream
-      await source.return(undefined);
+      if (r.done === true) return DONE;
+      const out = this.#read(r.value);
+      if (out !== undefined) return { done: false, value: out };
     }
   }
 
-  return { stream: rest(), usage: () => usage };
+  /** The caller stopped early: release the upstream. */
+  return(): Promise<IteratorResult<OpenAIObject, undefined>> {
+    return this.#source.return();
+  }
+
+  async #relay(to: ChunkTaker): Promise<void> {
+    // The few chunks held while priming go out as they are; a full caller pauses the source's first piece.
+    try {
+      while (this.#at < this.#held.length) to.take(this.#held[this.#at++] as OpenAIObject);
+    } catch (err) {
+      await this.#source.return();
+      throw err;
+    }
+    const read = this.#read;
+    try {
+      await (this.#source.relay as (to: ChunkTaker) => Promise<void>)({
+        take: (chunk) => {
+          const out = read(chunk);
+          return out === undefined || to.take(out);
+        },
+        drained: () => to.drained(),
+      });
+    } catch (err) {
+      throw this.#onBreak(err);
+    }
+  }
 }
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });

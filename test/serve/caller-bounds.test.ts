@@ -32,8 +32,33 @@ const handler: UpstreamHandler = (r, res, req) => {
     pump();
     return;
   }
+  if (r.body['model'] === 'up-slow' && r.body['stream'] === true) {
+    // BIG_EVENTS events of 64 KiB, numbered, written as fast as the socket takes them, then [DONE].
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    let n = 0;
+    const pump = (): void => {
+      for (; n < BIG_EVENTS; n++) {
+        const chunk = {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'up-slow',
+          choices: [{ index: 0, delta: { content: `${n}:${'y'.repeat(64 * 1024)}` }, finish_reason: null }],
+        };
+        if (!res.write(`data: ${JSON.stringify(chunk)}\n\n`)) {
+          n++;
+          res.once('drain', pump);
+          return;
+        }
+      }
+      res.end('data: [DONE]\n\n');
+    };
+    pump();
+    return;
+  }
   scriptedHandler(3000)(r, res, req);
 };
+const BIG_EVENTS = 200;
 
 interface Raw {
   readonly status: number;
@@ -284,6 +309,49 @@ describe('caller bounds', () => {
     await floodClosed;
     s.destroy();
     assert.equal((await fetch(`${gw.url}/healthz`)).status, 200);
+  });
+});
+
+describe('a caller that reads slower than the upstream writes', () => {
+  let up: FakeUpstream;
+  let gw: TestGateway;
+  before(async () => {
+    up = await startUpstream(handler);
+    gw = await startGateway(up.url);
+  });
+  after(async () => {
+    await gw.stop();
+    await up.close();
+  });
+
+  test('gets every event of a 13 MB stream in order, then [DONE]', async () => {
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ model: 'slow', stream: true, messages: ask }),
+    });
+    assert.equal(res.status, 200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    let reads = 0;
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      text += decoder.decode(r.value, { stream: true });
+      // Every 8th read waits a turn of the event loop: gw's writes find the socket full meanwhile.
+      if (++reads % 8 === 0) await new Promise((next) => setImmediate(next));
+    }
+    const events = text.split('\n\n').filter((e) => e.startsWith('data: '));
+    assert.equal(events.at(-1), 'data: [DONE]');
+    const numbers = events.slice(0, -1).map((e) => {
+      const chunk = JSON.parse(e.slice(6)) as { choices: { delta: { content: string } }[] };
+      return Number(chunk.choices[0]?.delta.content.split(':')[0]);
+    });
+    assert.deepEqual(
+      numbers,
+      Array.from({ length: BIG_EVENTS }, (_, i) => i),
+    );
   });
 });
 
