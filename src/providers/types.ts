@@ -72,6 +72,11 @@ export interface UpstreamErrorInfo {
 export interface StreamStep {
   readonly chunks: readonly OpenAIObject[];
   readonly done: boolean;
+  /**
+   * The event's data text when chunks is that text parsed and nothing else (one line, no
+   * change): a writer of the same format may send it on as it came instead of serialising.
+   */
+  readonly raw?: string | undefined;
   readonly error?: UpstreamErrorInfo | undefined;
 }
 

@@ -32,15 +32,15 @@ export async function pipeStream(
   const codec = codecFor(ctx.outcome?.dialect);
   ctx.status = 200;
   let sentFirst = false;
-  /** Writes one event; false when the caller's socket is full (or the caller left). */
-  const take = (chunk: Record<string, unknown>): boolean => {
+  /** Writes one event (raw: its upstream text as it came); false when the caller's socket is full or the caller left. */
+  const take = (chunk: Record<string, unknown>, raw?: string): boolean => {
     if (ctx.caller.aborted) return false;
     if (!sink.started) {
       sink.head(200, SSE_HEADERS);
       ctx.ttfbMs = performance.now() - ctx.t0;
     }
     ctx.streamedChars += codec.eventChars(chunk);
-    const text = writer.event(chunk);
+    const text = raw !== undefined && writer.raw !== undefined ? writer.raw(raw) : writer.event(chunk);
     if (text === '') return true;
     const ok = sink.write(text);
     if (!sentFirst) {

@@ -27,8 +27,11 @@ export interface SseLimits {
 
 /** Who takes relayed chunks: the caller's writer. */
 export interface ChunkTaker {
-  /** One chunk; false when the caller's socket is full: nothing more is read until drained(). */
-  take(chunk: OpenAIObject): boolean;
+  /**
+   * One chunk, with the upstream's data text when the chunk is that text as it came (see
+   * StreamStep.raw); false when the caller's socket is full: nothing more is read until drained().
+   */
+  take(chunk: OpenAIObject, raw: string | undefined): boolean;
   /** Resolves when the caller can take more (or went away: the attempt's guard then ends the relay). */
   drained(): Promise<void>;
 }
@@ -40,6 +43,8 @@ export interface ChunkTaker {
  */
 export interface ChunkSource extends AsyncIterator<OpenAIObject, undefined>, AsyncIterable<OpenAIObject> {
   return(value?: undefined): Promise<IteratorResult<OpenAIObject, undefined>>;
+  /** The data text of the chunk next() returned last, as it came (see StreamStep.raw), if kept. */
+  readonly lastRaw?: string | undefined;
   relay?(to: ChunkTaker): Promise<void>;
 }
 
@@ -64,6 +69,8 @@ class UpstreamChunks implements ChunkSource {
   #it: AsyncIterator<Buffer> | undefined;
   /** Chunks decoded and not yet handed on, from #at. */
   #queue: OpenAIObject[] = [];
+  /** Beside each queued chunk, its data text as it came, or undefined (StreamStep.raw). */
+  #raws: (string | undefined)[] = [];
   #at = 0;
   #events = 0;
   /** The end-of-stream marker came. */
@@ -85,6 +92,10 @@ class UpstreamChunks implements ChunkSource {
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  get lastRaw(): string | undefined {
+    return this.#raws[this.#at - 1];
   }
 
   async next(): Promise<IteratorResult<OpenAIObject, undefined>> {
@@ -138,7 +149,9 @@ class UpstreamChunks implements ChunkSource {
       const deliver = (): boolean => {
         let room = true;
         try {
-          while (this.#at < this.#queue.length) room = to.take(this.#queue[this.#at++] as OpenAIObject) && room;
+          for (; this.#at < this.#queue.length; this.#at++) {
+            room = to.take(this.#queue[this.#at] as OpenAIObject, this.#raws[this.#at]) && room;
+          }
         } catch (err) {
           finish(err);
           return false;
@@ -232,6 +245,7 @@ class UpstreamChunks implements ChunkSource {
   #feed(piece: Buffer | undefined): void {
     if (this.#at >= this.#queue.length) {
       this.#queue.length = 0;
+      this.#raws.length = 0;
       this.#at = 0;
     }
     let batch;
@@ -287,7 +301,11 @@ class UpstreamChunks implements ChunkSource {
         message: `upstream stream error: ${step.error.message}`,
       });
     }
-    for (const c of step.chunks) this.#queue.push(c);
+    const raw = step.chunks.length === 1 ? step.raw : undefined;
+    for (const c of step.chunks) {
+      this.#queue.push(c);
+      this.#raws.push(raw);
+    }
     if (step.done) this.#marker = true;
     return undefined;
   }

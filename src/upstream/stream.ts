@@ -52,6 +52,7 @@ export async function primeStream(
 ): Promise<PrimedStream> {
   let usage: UpstreamUsage | undefined;
   const held: OpenAIObject[] = [];
+  const heldRaw: (string | undefined)[] = [];
   let ended = false;
   for (;;) {
     const r = await source.next();
@@ -62,12 +63,16 @@ export async function primeStream(
     const chunk = r.value;
     usage = reader.usage(chunk, usage);
     const out = reader.forCaller(chunk, keepUsage);
-    if (out !== undefined) held.push(out);
+    if (out !== undefined) {
+      held.push(out);
+      heldRaw.push(out === chunk ? source.lastRaw : undefined);
+    }
     if (reader.isContent(chunk)) break;
   }
   const rest = new PrimedChunks(
     source,
     held,
+    heldRaw,
     ended,
     (chunk) => {
       usage = reader.usage(chunk, usage);
@@ -85,6 +90,7 @@ export async function primeStream(
 class PrimedChunks implements ChunkSource {
   readonly #source: ChunkSource;
   readonly #held: OpenAIObject[];
+  readonly #heldRaw: (string | undefined)[];
   #at = 0;
   readonly #ended: boolean;
   readonly #read: (chunk: OpenAIObject) => OpenAIObject | undefined;
@@ -94,12 +100,14 @@ class PrimedChunks implements ChunkSource {
   constructor(
     source: ChunkSource,
     held: OpenAIObject[],
+    heldRaw: (string | undefined)[],
     ended: boolean,
     read: (chunk: OpenAIObject) => OpenAIObject | undefined,
     onBreak: (err: unknown) => Error,
   ) {
     this.#source = source;
     this.#held = held;
+    this.#heldRaw = heldRaw;
     this.#ended = ended;
     this.#read = read;
     this.#onBreak = onBreak;
@@ -134,7 +142,8 @@ class PrimedChunks implements ChunkSource {
   async #relay(to: ChunkTaker): Promise<void> {
     // The few chunks held while priming go out as they are; a full caller pauses the source's first piece.
     try {
-      while (this.#at < this.#held.length) to.take(this.#held[this.#at++] as OpenAIObject);
+      for (; this.#at < this.#held.length; this.#at++)
+        to.take(this.#held[this.#at] as OpenAIObject, this.#heldRaw[this.#at]);
     } catch (err) {
       await this.#source.return();
       throw err;
@@ -142,9 +151,9 @@ class PrimedChunks implements ChunkSource {
     const read = this.#read;
     try {
       await (this.#source.relay as (to: ChunkTaker) => Promise<void>)({
-        take: (chunk) => {
+        take: (chunk, raw) => {
           const out = read(chunk);
-          return out === undefined || to.take(out);
+          return out === undefined || to.take(out, out === chunk ? raw : undefined);
         },
         drained: () => to.drained(),
       });

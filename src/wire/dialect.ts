@@ -42,6 +42,11 @@ export interface StreamWriter {
   event(data: Record<string, unknown>): string;
   /** SSE text after a clean end of the upstream stream. */
   end(): string;
+  /**
+   * SSE text for an upstream event passed on unchanged, from its own data text (see
+   * StreamStep.raw); only on writers whose events are the upstream's as they are.
+   */
+  raw?(data: string): string;
 }
 
 export interface Dialect {

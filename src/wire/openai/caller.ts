@@ -17,6 +17,7 @@ function onlyOpenai(from: WireDialect): void {
 
 const passthrough: StreamWriter = {
   event: (chunk) => `data: ${JSON.stringify(chunk)}\n\n`,
+  raw: (data) => `data: ${data}\n\n`,
   end: () => 'data: [DONE]\n\n',
 };
 

@@ -31,6 +31,7 @@ export function createStreamDecoder(): StreamDecoder {
     }
     const obj = json as OpenAIObject;
     if (obj.error !== undefined && obj.error !== null) return { chunks: [], done: false, error: parseError(500, data) };
-    return { chunks: [obj], done: false };
+    // A data text over several lines is valid JSON but not one `data:` line: it is re-serialised.
+    return { chunks: [obj], done: false, raw: data.includes('\n') ? undefined : data };
   };
 }
