@@ -4,7 +4,9 @@
 // one after another in one run. Per target: failures, time to the first content token (p50,
 // p99), and for the proxy in the middle its RSS growth per open stream and CPU per chunk.
 //   npx tsx bench/streams.ts [--streams 5000] [--interval 100] [--chunks 100] [--ramp 2]
-//                            [--only direct,floor,gw] [--json FILE] [--keep]
+//                            [--only direct,floor,gw] [--json FILE] [--keep] [--rounds N]
+// --rounds N: the floor and gw take turns N times (both started once); each round's CPU ratio is
+// read within the round and the median is the verdict (this VM's speed drifts between minutes).
 import { Agent, request } from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -25,7 +27,7 @@ import {
   writeGatewayDir,
   type Proc,
 } from './serve-procs.js';
-import { machine, percentile } from './util.js';
+import { machine, median, percentile } from './util.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,8 +39,10 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     keep: { type: 'boolean', default: false },
     profile: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
+const ROUNDS = Math.max(1, Number(args.rounds));
 const STREAMS = Math.max(1, Number(args.streams));
 const INTERVAL_MS = Math.max(1, Number(args.interval));
 const CHUNKS = Math.max(1, Number(args.chunks));
@@ -199,18 +203,17 @@ async function main(): Promise<void> {
       model: UPSTREAM_MODEL,
     };
     if (ONLY.has('direct')) reports.push(await phase(direct, upstream));
+    const turns: Target[] = [];
     if (ONLY.has('floor')) {
       const floor = await startFloorProxy(upstream.port);
       procs.push(floor);
-      const t = {
+      turns.push({
         name: 'floor',
         url: `http://127.0.0.1:${floor.port}/`,
         headers: {},
         model: BENCH_MODEL,
         middle: floor,
-      };
-      reports.push(await phase(t, upstream));
-      await stop(floor);
+      });
     }
     if (ONLY.has('gw')) {
       const g = await writeGatewayDir(dir, upstream.port, 0, 'info');
@@ -220,15 +223,15 @@ async function main(): Promise<void> {
         args.profile !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [],
       );
       procs.push(gw);
-      const t = {
+      turns.push({
         name: 'gw',
         url: `${gw.url}/v1/chat/completions`,
         headers: { authorization: `Bearer ${g.callerKey}` },
         model: BENCH_MODEL,
         middle: gw,
-      };
-      reports.push(await phase(t, upstream));
+      });
     }
+    for (let round = 0; round < ROUNDS; round++) for (const t of turns) reports.push(await phase(t, upstream));
   } finally {
     agent.destroy();
     for (const p of procs.reverse()) await stop(p);
@@ -250,12 +253,18 @@ async function main(): Promise<void> {
   }
   const d = reports.find((r) => r.target === 'direct');
   const g = reports.find((r) => r.target === 'gw');
-  const fl = reports.find((r) => r.target === 'floor');
   if (d !== undefined && g !== undefined) {
     console.log(`\ngw added TTFT: p50 ${f1(g.ttftP50 - d.ttftP50)} ms, p99 ${f1(g.ttftP99 - d.ttftP99)} ms`);
   }
-  if (fl?.middle !== undefined && g?.middle !== undefined) {
-    console.log(`gw CPU per chunk / floor's: ${(g.middle.cpuUsPerChunk / fl.middle.cpuUsPerChunk).toFixed(2)}×`);
+  // One ratio per round: the floor's and gw's turns of the same round.
+  const cpuOf = (name: string): number[] =>
+    reports.filter((r) => r.target === name).map((r) => r.middle?.cpuUsPerChunk ?? Number.NaN);
+  const ratios = cpuOf('gw')
+    .map((x, i) => x / (cpuOf('floor')[i] ?? Number.NaN))
+    .filter((x) => Number.isFinite(x));
+  if (ratios.length > 0) {
+    const each = ratios.length > 1 ? ` (rounds: ${ratios.map((x) => x.toFixed(2)).join(', ')})` : '';
+    console.log(`gw CPU per chunk / floor's: ${median(ratios).toFixed(2)}×${each}`);
   }
   if (args.json !== undefined) await writeFile(args.json, JSON.stringify({ machine: m, reports }, null, 2));
 }

@@ -19,7 +19,10 @@ export class SseEventTooLarge extends Error {
 }
 
 export class SseParser {
-  readonly #decoder = new TextDecoder('utf-8');
+  // ignoreBOM: the parser drops the stream's own BOM itself; the decoder may first see a later piece.
+  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  /** The last piece ended in a non-ASCII byte: the decoder may hold the start of a character. */
+  #midChar = false;
   readonly #max: number;
   /** The incomplete line, in the pieces it arrived in. */
   #pending: string[] = [];
@@ -36,9 +39,25 @@ export class SseParser {
     this.#max = maxEventBytes;
   }
 
+  /**
+   * A piece that ends in an ASCII byte, after one that did too, holds whole characters only:
+   * it is decoded in one call (Buffer's UTF-8 slice, cheaper than the streaming decoder, which
+   * is kept for pieces that may split a character).
+   */
+  #decode(piece: Uint8Array): string {
+    const n = piece.length;
+    if (n === 0) return '';
+    const asciiEnd = (piece[n - 1] as number) < 0x80;
+    if (asciiEnd && !this.#midChar) {
+      return Buffer.from(piece.buffer, piece.byteOffset, n).toString('utf8');
+    }
+    this.#midChar = !asciiEnd;
+    return this.#decoder.decode(piece, { stream: true });
+  }
+
   /** Feeds one piece of the body; returns the events it completed. Throws SseEventTooLarge. */
   push(piece: Uint8Array | string): SseEvent[] {
-    let text = typeof piece === 'string' ? piece : this.#decoder.decode(piece, { stream: true });
+    let text = typeof piece === 'string' ? piece : this.#decode(piece);
     const out: SseEvent[] = [];
     if (text === '') return out;
     if (!this.#started) {

@@ -31,6 +31,22 @@ describe('SseParser', () => {
     }
   });
 
+  test('split into three pieces anywhere, characters of 2-4 bytes decode whole; a U+FEFF inside the stream is kept', () => {
+    const body = 'data: {"a":"é"}\n\ndata: \ufeffx€y😀\n\ndata: z\n\n';
+    const bytes = enc(body);
+    const whole = feed([bytes]);
+    assert.deepEqual(
+      whole.map((e) => e.data),
+      ['{"a":"é"}', '\ufeffx€y😀', 'z'],
+    );
+    for (let i = 1; i < bytes.length; i++) {
+      for (let j = i + 1; j < bytes.length; j++) {
+        const pieces = [bytes.subarray(0, i), bytes.subarray(i, j), bytes.subarray(j)];
+        assert.deepEqual(feed(pieces), whole, `split at ${i} and ${j}`);
+      }
+    }
+  });
+
   test('CRLF split across pieces is one line end, bare CR ends a line too', () => {
     assert.deepEqual(
       feed(['data: a\r', '\n\r', '\ndata: b\r\r']).map((e) => e.data),
