@@ -124,6 +124,8 @@ class UpstreamChunks implements ChunkSource {
   }
 
   async return(): Promise<IteratorResult<OpenAIObject, undefined>> {
+    this.#queue.length = 0; // nothing is handed on after return(), as with a generator
+    this.#at = 0;
     this.#close(this.#marker);
     return DONE;
   }

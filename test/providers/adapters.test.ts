@@ -41,12 +41,15 @@ describe('openai adapter (pure functions)', () => {
     assert.equal(openaiAdapter.parseError(503, '').message, 'upstream answered HTTP 503');
   });
 
-  test('stream decoder: chunks, [DONE], and in-band errors', () => {
+  test('stream decoder: chunks with their text, [DONE], and in-band errors', () => {
     const d = openaiAdapter.createStreamDecoder();
     assert.deepEqual(d({ event: 'message', data: '{"choices":[]}', id: undefined }), {
       chunks: [{ choices: [] }],
       done: false,
+      raw: '{"choices":[]}',
     });
+    // Over two data lines: valid JSON, but not one line a writer could send on as it is.
+    assert.equal(d({ event: 'message', data: '{"choices":\n[]}', id: undefined }).raw, undefined);
     assert.equal(d({ event: 'message', data: '[DONE]', id: undefined }).done, true);
     assert.equal(
       d({ event: 'message', data: '{"error":{"message":"overloaded"}}', id: undefined }).error?.message,
