@@ -19,8 +19,12 @@ export class SseEventTooLarge extends Error {
 }
 
 export class SseParser {
-  // ignoreBOM: the parser drops the stream's own BOM itself; the decoder may first see a later piece.
-  readonly #decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  /**
+   * The streaming decoder, made for the first piece that may split a character (most streams
+   * never need one: each holds an ICU converter, ~2 KB per open stream). ignoreBOM: the parser
+   * drops the stream's own BOM itself, and the decoder may first see a later piece.
+   */
+  #decoder: InstanceType<typeof TextDecoder> | undefined;
   /** The last piece ended in a non-ASCII byte: the decoder may hold the start of a character. */
   #midChar = false;
   readonly #max: number;
@@ -52,6 +56,7 @@ export class SseParser {
       return Buffer.from(piece.buffer, piece.byteOffset, n).toString('utf8');
     }
     this.#midChar = !asciiEnd;
+    this.#decoder ??= new TextDecoder('utf-8', { ignoreBOM: true });
     return this.#decoder.decode(piece, { stream: true });
   }
 
@@ -108,7 +113,7 @@ export class SseParser {
    */
   end(): SseEvent[] {
     const out: SseEvent[] = [];
-    const tail = this.#decoder.decode();
+    const tail = this.#decoder?.decode() ?? '';
     const rest = this.#takeLine(tail, 0, tail.length);
     if (rest !== '') this.#line(rest, out);
     this.#line('', out);
