@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { GwError } from '../../src/errors.js';
 import { executeChat } from '../../src/upstream/execute.js';
+import type { ChunkSource } from '../../src/upstream/sse-chunks.js';
 import {
   call,
   chatEndpoint,
@@ -227,5 +228,94 @@ describe('streaming', () => {
         ['fine', 200],
       ],
     );
+  });
+});
+
+/**
+ * Takes a stream the way the caller's writer does when nothing rewrote it (serve/sse.ts): relayed,
+ * each chunk pushed as it arrives. `got` fills as chunks come, also when the relay then fails.
+ */
+function relayAll(
+  stream: AsyncIterable<Chunk> | undefined,
+  got: Chunk[] = [],
+  onTake: () => void = () => undefined,
+): Promise<Chunk[]> {
+  const relay = (stream as ChunkSource | undefined)?.relay;
+  assert.ok(relay, 'an HTTP upstream stream can be relayed');
+  return relay
+    .call(stream, {
+      take: (c) => {
+        got.push(c);
+        onTake();
+        return true;
+      },
+      drained: () => Promise.resolve(),
+    })
+    .then(() => got);
+}
+
+describe('streaming, relayed', () => {
+  test('every chunk arrives with its usage read; the usage chunk the caller did not ask for is stripped', async () => {
+    const up = await upstream(openaiStream(['Hel', 'lo', ' there']));
+    const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })])]);
+    const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
+    const chunks = await relayAll(out.stream);
+    assert.equal(text(chunks), 'Hello there');
+    assert.ok(chunks.every((c) => Array.isArray(c.choices) && c.choices.length > 0 && !('usage' in c)));
+    assert.deepEqual(out.usage(), { promptTokens: 7, completionTokens: 3 });
+  });
+
+  test('a reset after content rejects with a mid-stream error, after the content that came', async () => {
+    const up = await upstream((_req, res, rec) => {
+      sseHead(res);
+      res.write(chunk(rec.body.model, { role: 'assistant', content: '' }));
+      res.write(chunk(rec.body.model, { content: 'partial' }));
+      res.write(chunk(rec.body.model, { content: ' more' }), () => res.socket?.destroy());
+    });
+    const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })])]);
+    const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
+    const got: Chunk[] = [];
+    await assert.rejects(
+      relayAll(out.stream, got),
+      (err: unknown) =>
+        err instanceof GwError && err.code === 'GW_ERR_UPSTREAM_EXHAUSTED' && err.details?.midStream === true,
+    );
+    assert.equal(text(got), 'partial more');
+  });
+
+  test('an upstream silent mid-body longer than the timeout rejects with a timeout', async () => {
+    const up = await upstream((_req, res, rec) => {
+      sseHead(res);
+      res.write(chunk(rec.body.model, { content: 'start' }));
+      const timer = setInterval(() => res.write(': ping\n\n'), 400);
+      res.on('close', () => clearInterval(timer));
+    });
+    const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })], { timeoutMs: 150 })]);
+    const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
+    await assert.rejects(
+      relayAll(out.stream),
+      (err: unknown) => err instanceof GwError && err.code === 'GW_ERR_UPSTREAM_TIMEOUT',
+    );
+  });
+
+  test('the caller aborting mid-stream ends the relay and closes the upstream request', async () => {
+    const closed = deferred();
+    const up = await upstream((_req, res, rec) => {
+      res.on('close', () => closed.resolve());
+      sseHead(res);
+      res.write(chunk(rec.body.model, { content: 'one' }));
+      res.write(chunk(rec.body.model, { content: ' two' }));
+    });
+    const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })])]);
+    const ctrl = new AbortController();
+    const out = await executeChat(call(t, 'bot', 'm', { stream: true, signal: ctrl.signal }), { pools });
+    const got: Chunk[] = [];
+    const both = deferred();
+    const relayed = relayAll(out.stream, got, () => (text(got) === 'one two' ? both.resolve() : undefined));
+    // The caller leaves once ' two' reached it: the upstream never ends the stream itself.
+    await both.promise;
+    ctrl.abort();
+    await assert.rejects(relayed, (err: unknown) => err instanceof GwError && err.details?.callerAborted === true);
+    await closed.promise;
   });
 });
