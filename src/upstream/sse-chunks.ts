@@ -217,8 +217,10 @@ class UpstreamChunks implements ChunkSource {
         }
         if (deliver()) guard.arm();
       };
-      // The pull reader lets go of the body first (it keeps listeners of its own on it).
+      // The pull reader lets go of the body first (it keeps listeners of its own on it), and is
+      // not kept for the rest of the stream.
       const it = this.#it;
+      this.#it = undefined;
       if (it?.return !== undefined) it.return().then(start, finish);
       else start();
     });
