@@ -33,12 +33,12 @@ export class AttemptTimeout extends Error {
   }
 }
 
-/** A failure carried through an async iterator (stream broke after it was primed). */
 /** A body closed without its end or an error: what Node's stream readers report for it. */
 export function prematureClose(): Error {
   return Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
 }
 
+/** A failure carried through a stream's reader (the stream broke after it was primed). */
 export class FailureError extends Error {
   readonly failure: Failure;
   constructor(failure: Failure) {
