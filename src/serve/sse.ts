@@ -4,8 +4,8 @@
 // out, the caller gets the dialect's error event and no clean end, so no client mistakes a
 // cut answer for a complete one. The same happens when gw ends the stream itself (its deadline,
 // or shutdown): the CallerLink's reason is then the GwError the event carries. Backpressure: no
-// upstream chunk is pulled while the caller's socket is full (the send timeout in listener.ts
-// ends a caller that never reads again).
+// upstream chunk is read while the caller's socket is full, pulled or relayed (the send timeout
+// in listener.ts ends a caller that never reads again).
 import { performance } from 'node:perf_hooks';
 import { GwError, isGwError } from '../errors.js';
 import type { Logger } from '../telemetry/logger.js';
