@@ -54,7 +54,11 @@ function kinds(h: HeapSnapshot): { name: (i: number) => string; tally: Tally } {
   return { name, tally };
 }
 
-/** Objects of kind `what`, by the kind of what holds them and the edge's name (weak and prototype links left out). */
+/**
+ * Objects of kind `what`, by the kind of what holds them and the edge's name (weak and prototype
+ * links left out). Each object counts once, under the first holder met: an object many requests
+ * share (a compiled endpoint) is not counted once per request.
+ */
 function holders(h: HeapSnapshot, what: string): Tally {
   const {
     node_fields: f,
@@ -63,6 +67,7 @@ function holders(h: HeapSnapshot, what: string): Tally {
   } = h.snapshot.meta;
   const { name } = kinds(h);
   const tally: Tally = new Map();
+  const seen = new Set<number>();
   let e = 0;
   for (let i = 0; i < h.nodes.length; i += f.length) {
     const count = h.nodes[i + 4] as number;
@@ -71,7 +76,9 @@ function holders(h: HeapSnapshot, what: string): Tally {
       const edge = type === 'element' || type === 'hidden' ? `[${type}]` : String(h.strings[h.edges[e + 1] as number]);
       if (type === 'weak' || edge === '__proto__') continue;
       const to = h.edges[e + 2] as number;
-      if (name(to) === what) add(tally, `${name(i)} .${edge}`, h.nodes[to + 3] as number);
+      if (seen.has(to) || name(to) !== what) continue;
+      seen.add(to);
+      add(tally, `${name(i)} .${edge}`, h.nodes[to + 3] as number);
     }
   }
   return tally;

@@ -154,6 +154,10 @@ class UpstreamChunks implements ChunkSource {
           for (; this.#at < this.#queue.length; this.#at++) {
             room = to.take(this.#queue[this.#at] as OpenAIObject, this.#raws[this.#at]) && room;
           }
+          // Handed on: an open stream keeps none of its chunks while it waits for the next piece.
+          this.#queue.length = 0;
+          this.#raws.length = 0;
+          this.#at = 0;
         } catch (err) {
           finish(err);
           return false;

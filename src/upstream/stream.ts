@@ -144,6 +144,9 @@ class PrimedChunks implements ChunkSource {
     try {
       for (; this.#at < this.#held.length; this.#at++)
         to.take(this.#held[this.#at] as OpenAIObject, this.#heldRaw[this.#at]);
+      // Written: the stream does not keep them for the rest of its life.
+      this.#held.length = 0;
+      this.#heldRaw.length = 0;
     } catch (err) {
       await this.#source.return();
       throw err;
