@@ -31,7 +31,10 @@ export async function pipeStream(
   // The events have the outcome's format; its codec counts their text (for token estimates).
   const codec = codecFor(ctx.outcome?.dialect);
   ctx.status = 200;
-  let sentFirst = false;
+  // A relayed stream is flushed by the relay once its first content is written; a pulled one
+  // after its first event.
+  const relay = (stream as Partial<Pick<ChunkSource, 'relay'>>).relay;
+  let sentFirst = relay !== undefined;
   /** Writes one event (raw: its upstream text as it came); false when the caller's socket is full or the caller left. */
   const take = (chunk: Record<string, unknown>, raw?: string): boolean => {
     if (ctx.caller.aborted) return false;
@@ -51,12 +54,12 @@ export async function pipeStream(
     }
     return ok;
   };
-  // A stream nothing rewrote on its way comes straight from the upstream: relayed, it is written
-  // as it arrives with no promise per event (the guard ends it when the caller leaves).
-  const relay = (stream as Partial<Pick<ChunkSource, 'relay'>>).relay;
   try {
-    if (relay !== undefined) await relay.call(stream, { take, drained: () => sink.drained(ctx.caller) });
-    else {
+    // A stream nothing rewrote on its way comes straight from the upstream: relayed, it is written
+    // as it arrives with no promise per event (the guard ends it when the caller leaves).
+    if (relay !== undefined) {
+      await relay.call(stream, { take, drained: () => sink.drained(ctx.caller), flush: () => sink.flush() });
+    } else {
       for await (const chunk of stream) {
         if (ctx.caller.aborted) break;
         if (!take(chunk)) await sink.drained(ctx.caller);

@@ -34,6 +34,8 @@ export interface ChunkTaker {
   take(chunk: OpenAIObject, raw: string | undefined): boolean;
   /** Resolves when the caller can take more (or went away: the attempt's guard then ends the relay). */
   drained(): Promise<void>;
+  /** Sends what was taken so far at once: called after the chunks held while priming, which end with the first content. */
+  flush?(): void;
 }
 
 /**

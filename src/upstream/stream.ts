@@ -147,6 +147,7 @@ class PrimedChunks implements ChunkSource {
       // Written: the stream does not keep them for the rest of its life.
       this.#held.length = 0;
       this.#heldRaw.length = 0;
+      to.flush?.(); // the first content token goes out now, in one write with what preceded it
     } catch (err) {
       await this.#source.return();
       throw err;
