@@ -43,7 +43,7 @@ export async function pipeStream(
       ctx.ttfbMs = performance.now() - ctx.t0;
     }
     ctx.streamedChars += codec.eventChars(chunk);
-    const text = raw !== undefined && writer.raw !== undefined ? writer.raw(raw) : writer.event(chunk);
+    const text = raw !== undefined && writer.raw !== undefined ? writer.raw(raw, chunk) : writer.event(chunk);
     if (text === '') return true;
     const ok = sink.write(text);
     if (!sentFirst) {

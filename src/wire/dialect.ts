@@ -46,7 +46,7 @@ export interface StreamWriter {
    * SSE text for an upstream event passed on unchanged, from its own data text (see
    * StreamStep.raw); only on writers whose events are the upstream's as they are.
    */
-  raw?(data: string): string;
+  raw?(data: string, event: Record<string, unknown>): string;
 }
 
 export interface Dialect {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { CompiledChatEndpoint } from '../../src/compile/routing-table.js';
 import { GwError, isGwError } from '../../src/errors.js';
 import { anthropicDialect } from '../../src/wire/anthropic/caller/index.js';
+import { anthropicNative } from '../../src/wire/anthropic/upstream/native.js';
 import { toOpenAIRequest } from '../../src/wire/anthropic/caller/request.js';
 import { toAnthropicMessage } from '../../src/wire/anthropic/caller/response.js';
 import { anthropicCodec, applyEndpoint } from '../../src/wire/index.js';
@@ -230,6 +231,31 @@ describe('OpenAI chunks -> Anthropic events', () => {
     ]);
     assert.equal(w.event({ type: 'message_stop' }), 'event: message_stop\ndata: {"type":"message_stop"}\n\n');
     assert.equal(w.end(), '');
+  });
+
+  test("passthrough events the upstream's decoder kept the text of go out in that text; message_start still gets the caller model", () => {
+    const decode = anthropicNative.createStreamDecoder();
+    const w = anthropicDialect.streamWriter('anthropic', info);
+    const write = (data: string, event = 'message'): string => {
+      const step = decode({ event, data, id: undefined });
+      const e = step.chunks[0] as Record<string, unknown>;
+      return step.raw !== undefined && w.raw !== undefined ? w.raw(step.raw, e) : w.event(e);
+    };
+    // Spaced, with an integer beyond a double's precision: only its own text keeps both.
+    const delta =
+      '{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hi"}, "n": 12345678901234567890}';
+    assert.equal(write(delta, 'content_block_delta'), `event: content_block_delta\ndata: ${delta}\n\n`);
+    const start = '{"type": "message_start", "message": {"id": "msg_1", "model": "claude-upstream"}}';
+    assert.deepEqual(events(write(start, 'message_start')), [
+      { event: 'message_start', data: { type: 'message_start', message: { id: 'msg_1', model: 'claude-fast' } } },
+    ]);
+    // No type of its own (the SSE event name stands in): the text is not the event; re-serialised.
+    assert.equal(
+      write('{"index": 0}', 'content_block_stop'),
+      'event: content_block_stop\ndata: {"index":0,"type":"content_block_stop"}\n\n',
+    );
+    // Over two data lines: not one line a writer could send on as it is.
+    assert.equal(write('{"type": "ping",\n "x": 1}', 'ping'), 'event: ping\ndata: {"type":"ping","x":1}\n\n');
   });
 
   test('a broken stream ends with an error event of the Anthropic shape', () => {

@@ -30,7 +30,13 @@ function translatingWriter(info: ReplyInfo): StreamWriter {
 }
 
 function nativeWriter(info: ReplyInfo): StreamWriter {
-  return { event: (e) => frame(renamed(e, info.model)), end: () => '' };
+  return {
+    event: (e) => frame(renamed(e, info.model)),
+    // The upstream's own text, but for message_start, which carries the caller's model name.
+    raw: (data, e) =>
+      e['type'] === 'message_start' ? frame(renamed(e, info.model)) : `event: ${String(e['type'])}\ndata: ${data}\n\n`,
+    end: () => '',
+  };
 }
 
 export const anthropicDialect: Dialect = {

@@ -25,7 +25,9 @@ function createStreamDecoder(): StreamDecoder {
     const e = parsed.value;
     if (e.type === 'error')
       return { chunks: [], done: false, error: errorInfo(e) ?? { message: 'the upstream stream reported an error' } };
-    return { chunks: [e], done: e.type === 'message_stop' };
+    // Its own text goes with it when the object is that text as parsed, on one line (StreamStep.raw).
+    const raw = parsed.typeFilled === true || ev.data.includes('\n') ? undefined : ev.data;
+    return { chunks: [e], done: e.type === 'message_stop', raw };
   };
 }
 

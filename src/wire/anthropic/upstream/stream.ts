@@ -11,8 +11,11 @@ import { mergeUsage, NO_USAGE, openaiUsage, type RawUsage } from './usage.js';
 
 const NOTHING: StreamStep = Object.freeze({ chunks: [], done: false });
 
-/** The event's JSON object; the SSE event name stands in for a missing `type`. */
-export function eventObject(ev: SseEvent): Parsed<Obj> {
+/**
+ * The event's JSON object; the SSE event name stands in for a missing `type` (typeFilled: the
+ * object is then no longer what its data text says).
+ */
+export function eventObject(ev: SseEvent): Parsed<Obj> & { readonly typeFilled?: boolean } {
   let json: unknown;
   try {
     json = JSON.parse(ev.data);
@@ -20,8 +23,9 @@ export function eventObject(ev: SseEvent): Parsed<Obj> {
     return { ok: false, message: 'the upstream stream carried an event that is not JSON' };
   }
   if (!isObject(json)) return { ok: false, message: 'the upstream stream carried an event that is not an object' };
-  if (typeof json.type !== 'string') json.type = ev.event;
-  return { ok: true, value: json };
+  if (typeof json.type === 'string') return { ok: true, value: json };
+  json.type = ev.event;
+  return { ok: true, value: json, typeFilled: true };
 }
 
 export function createStreamDecoder(): StreamDecoder {
