@@ -122,7 +122,7 @@ async function inProcessAttempt(input: AttemptInput, adapter: InProcessAdapter):
   }
 }
 
-/** Lets in-process chunk sources flow through the same generator protocol as HTTP streams. */
+/** Lets in-process chunk sources be pulled like HTTP streams (they are never relayed). */
 async function* asGenerator(chunks: AsyncIterable<OpenAIObject>): AsyncGenerator<OpenAIObject, undefined> {
   yield* chunks;
 }

@@ -126,8 +126,7 @@ class UpstreamChunks implements ChunkSource {
   }
 
   async return(): Promise<IteratorResult<OpenAIObject, undefined>> {
-    this.#queue.length = 0; // nothing is handed on after return(), as with a generator
-    this.#at = 0;
+    this.#dropQueue(); // nothing is handed on after return(), as with a generator
     this.#close(this.#marker);
     return DONE;
   }
@@ -157,9 +156,7 @@ class UpstreamChunks implements ChunkSource {
             room = to.take(this.#queue[this.#at] as OpenAIObject, this.#raws[this.#at]) && room;
           }
           // Handed on: an open stream keeps none of its chunks while it waits for the next piece.
-          this.#queue.length = 0;
-          this.#raws.length = 0;
-          this.#at = 0;
+          this.#dropQueue();
         } catch (err) {
           finish(err);
           return false;
@@ -253,11 +250,7 @@ class UpstreamChunks implements ChunkSource {
 
   /** Decodes one piece of the body (undefined: its end) onto the queue. Throws FailureError. */
   #feed(piece: Buffer | undefined): void {
-    if (this.#at >= this.#queue.length) {
-      this.#queue.length = 0;
-      this.#raws.length = 0;
-      this.#at = 0;
-    }
+    if (this.#at >= this.#queue.length) this.#dropQueue();
     let batch;
     try {
       batch = piece === undefined ? this.#parser.end() : this.#parser.push(piece);
@@ -318,6 +311,12 @@ class UpstreamChunks implements ChunkSource {
     }
     if (step.done) this.#marker = true;
     return undefined;
+  }
+
+  #dropQueue(): void {
+    this.#queue.length = 0;
+    this.#raws.length = 0;
+    this.#at = 0;
   }
 
   /** Releases the attempt: a finished body is drained for reuse, anything else cut. */
