@@ -163,4 +163,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE revisions ADD COLUMN actor TEXT;
   `,
+  // 7: no query reads requests by key (gw usage and status read the roll-ups), and each index
+  // costs every insert its own B-tree write.
+  `
+  DROP INDEX IF EXISTS requests_key_ts;
+  `,
 ];

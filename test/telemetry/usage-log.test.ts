@@ -116,6 +116,29 @@ describe('UsageLog writes', () => {
     assert.equal(log.stats.dropped, 1, 'a record after close is counted, not thrown');
   });
 
+  test('a batch written many rows to a statement keeps every row whole and in order', () => {
+    const path = freshPath();
+    const log = UsageLog.open(path);
+    // 37 rows: two statements of 16 rows, then 5 one at a time.
+    for (let i = 0; i < 37; i++) {
+      log.record(
+        row({
+          requestId: `r-${i}`,
+          tokensIn: i,
+          endpoint: i % 2 === 0 ? 'even' : null,
+          attempts: [{ provider: 'openai-prod', model: 'gpt-4o-mini', status: 200, error: null, ms: i }],
+          latencyMs: 100 + i,
+        }),
+      );
+    }
+    const got = log.recent({ limit: 100 }).reverse();
+    log.close();
+    assert.deepEqual(
+      got.map((r) => [r.requestId, r.tokensIn, r.endpoint, r.attemptLog[0]?.ms, r.latencyMs]),
+      Array.from({ length: 37 }, (_, i) => [`r-${i}`, i, i % 2 === 0 ? 'even' : null, i, 100 + i]),
+    );
+  });
+
   test('reopening keeps rows and does not re-run migrations', () => {
     const path = freshPath();
     const first = UsageLog.open(path);
