@@ -30,17 +30,11 @@ export interface AnswerSink {
   destroy(): void;
 }
 
-/**
- * Where header `name` is in `list`, looking at every `step`-th entry (2 for a [name, value, …]
- * list), compared lower-cased (header names are case-insensitive); -1 when absent.
- */
-function indexOfName(list: readonly string[], name: string, step: 1 | 2): number {
-  const lower = name.toLowerCase();
-  for (let i = 0; i < list.length; i += step) if ((list[i] as string).toLowerCase() === lower) return i;
+/** Where lower-case header `name` is among the names of a [name, value, …] list; -1 when absent. */
+function indexOfName(list: readonly string[], name: string): number {
+  for (let i = 0; i < list.length; i += 2) if (list[i] === name) return i;
   return -1;
 }
-
-const hasName = (names: readonly string[], name: string): boolean => indexOfName(names, name, 1) !== -1;
 
 /** What json() sets itself: the same names given elsewhere are left out. */
 const JSON_OWN: readonly string[] = ['content-type', 'content-length'];
@@ -51,10 +45,11 @@ export class HttpSink implements AnswerSink {
    * Headers set before the answer started, as [name, value, …]. They go to writeHead in one
    * list with the answer's own: Node then checks each header once and builds no header map,
    * where res.setHeader checked each one as it was set and again when the answer started.
+   * Names are kept lower-case (header names are case-insensitive), so each is compared as is.
    */
   readonly #preset: string[];
 
-  /** `preset`: headers every answer of this request carries ([name, value, …]; the list is kept). */
+  /** `preset`: headers every answer of this request carries ([name, value, …], lower-case names; the list is kept). */
   constructor(res: ServerResponse, preset: string[] = []) {
     this.#res = res;
     this.#preset = preset;
@@ -70,8 +65,9 @@ export class HttpSink implements AnswerSink {
 
   setHeader(name: string, value: string): void {
     if (this.#res.headersSent) return;
-    const at = indexOfName(this.#preset, name, 2);
-    if (at === -1) this.#preset.push(name, value);
+    const lower = name.toLowerCase();
+    const at = indexOfName(this.#preset, lower);
+    if (at === -1) this.#preset.push(lower, value);
     else this.#preset[at + 1] = value;
   }
 
@@ -86,18 +82,20 @@ export class HttpSink implements AnswerSink {
     this.#res.writeHead(status, this.#list(headers, []) as string[]);
   }
 
-  /** The preset headers, then `headers` (which win over a preset one of the same name); none named in `skip`. */
+  /** The preset headers, then `headers` (which win over a preset one of the same name); none named in `skip` (lower-case). */
   #list(headers: Headers | undefined, skip: readonly string[]): (string | number | readonly string[])[] {
     const list: (string | number | readonly string[])[] = [];
     const own = headers === undefined ? [] : Object.keys(headers);
+    const ownLower = own.map((k) => k.toLowerCase());
     const preset = this.#preset;
     for (let i = 0; i < preset.length; i += 2) {
       const name = preset[i] as string;
-      if (hasName(own, name) || hasName(skip, name)) continue;
+      if (ownLower.includes(name) || skip.includes(name)) continue;
       list.push(name, preset[i + 1] as string);
     }
-    for (const k of own) {
-      if (skip.length > 0 && hasName(skip, k)) continue;
+    for (let i = 0; i < own.length; i++) {
+      if (skip.length > 0 && skip.includes(ownLower[i] as string)) continue;
+      const k = own[i] as string;
       list.push(k, (headers as Headers)[k] as string | number | readonly string[]);
     }
     return list;
