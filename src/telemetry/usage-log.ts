@@ -146,7 +146,7 @@ const REQUEST_COLUMNS = [
 
 /**
  * Rows per INSERT in a batch. A statement run has a fixed cost (binding, stepping, resetting:
- * about 3 µs here, bench/README.md) that this many rows share; a batch's remainder goes one
+ * about 2 µs here, bench/usage-log.ts) that this many rows share; a batch's remainder goes one
  * row at a time.
  */
 const ROWS_PER_INSERT = 16;
