@@ -18,6 +18,9 @@ type Body = Dispatcher.ResponseData['body'];
 const DRAIN_LIMIT = 64 * 1024; // after [DONE], read at most this much more to keep the socket reusable
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+/** An 'error' listener for a body gw has let go of. */
+const ignore = (): void => undefined;
+
 export interface SseLimits {
   /** Longest line or event data; a longer one fails the stream as a protocol error. */
   readonly maxEventBytes: number;
@@ -169,6 +172,7 @@ class UpstreamChunks implements ChunkSource {
         to.drained().then(() => {
           if (over) return;
           guard.arm();
+          if (body.listenerCount('data') === 0) body.on('data', onData); // the first pause came before start() listened
           body.resume();
         }, finish);
         return false;
@@ -209,16 +213,22 @@ class UpstreamChunks implements ChunkSource {
         if (this.#closed) return finish(); // return() came first: nothing more to hand on
         // What the pull reader decoded and left, then the rest as it arrives. The marker or the
         // body's end seen while pulling is met by deliver() once the queue is handed on.
-        body.on('data', onData);
         body.on('end', onEnd);
         body.on('error', onError);
         body.on('close', onClose);
-        // Broken while nobody listened (the pull reader let go of it): settle as its error would have.
         if (body.destroyed && !this.#marker && this.#pendingError === undefined) {
+          // Ended while nobody listened (autoDestroy destroyed it): read the end as onEnd would have.
+          if (body.readableEnded && body.errored === null) return onEnd();
+          // Broken while nobody listened (the pull reader let go of it): settle as its error would have.
           deliver(); // what was decoded still goes out first
           return onError(body.errored ?? prematureClose());
         }
-        if (deliver()) guard.arm();
+        // 'data' only once what priming left is handed on and the caller has room: the pull
+        // reader's return() makes Node resume, a tick later, a body that has a 'data' listener,
+        // which would undo deliver()'s pause.
+        if (!deliver()) return;
+        body.on('data', onData);
+        guard.arm();
       };
       // The pull reader lets go of the body first (it keeps listeners of its own on it), and is
       // not kept for the rest of the stream.
@@ -326,6 +336,8 @@ class UpstreamChunks implements ChunkSource {
     this.#guard.done();
     const body = this.#body;
     if (clean) body.dump({ limit: DRAIN_LIMIT }).catch(() => undefined);
-    else if (!body.destroyed) body.destroy();
+    // undici's body turns a destroy before its end into an 'error' event a tick later, when the
+    // relay's listeners are gone: unheard, it would be an uncaught exception.
+    else if (!body.destroyed) body.on('error', ignore).destroy();
   }
 }
