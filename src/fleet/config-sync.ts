@@ -23,6 +23,13 @@ export interface FleetConfig {
   readonly appliedAt: number;
 }
 
+/** What a stored value must be before it is read as a FleetConfig (anyone with Redis access may have written it). */
+function isFleetConfig(v: unknown): v is FleetConfig {
+  if (typeof v !== 'object' || v === null) return false;
+  const c = v as Record<string, unknown>;
+  return typeof c['hash'] === 'string' && Array.isArray(c['manifests']) && Number.isSafeInteger(c['revision']);
+}
+
 /**
  * KEYS: config key, its revision key; ARGV: channel, JSON, hash, revision. Stores and announces
  * in one step, unless the fleet already holds a newer revision (two applies racing on two
@@ -85,9 +92,9 @@ export class ConfigSync {
     this.#sub = new Redis(o.url, { lazyConnect: true, retryStrategy: (n) => Math.min(50 * n, 500) });
     this.#sub.on('error', () => undefined);
     this.#sub.on('message', (_channel: string, hash: string) => {
-      if (hash !== o.current()?.hash) this.catchUp();
+      if (hash !== o.current()?.hash) void this.catchUp();
     });
-    this.#sub.on('ready', () => this.catchUp());
+    this.#sub.on('ready', () => void this.catchUp());
   }
 
   /** Subscribes (waiting at most `waitMs`), then brings this instance to the stored config. */
@@ -102,7 +109,7 @@ export class ConfigSync {
     await this.catchUp();
   }
 
-  /** Applies the stored config when it differs from the one in service. */
+  /** Applies the stored config when it differs from the one in service. Never rejects: a failure is logged. */
   catchUp(): Promise<void> {
     if (this.#running !== undefined) {
       this.#again = true;
@@ -111,7 +118,15 @@ export class ConfigSync {
     this.#running = (async () => {
       do {
         this.#again = false;
-        await this.#once();
+        try {
+          await this.#once();
+        } catch (err) {
+          // Called from Redis events and timers: a rejection here would end the process.
+          this.#o.logger.error(
+            { reason: err instanceof Error ? err.message : String(err) },
+            'fleet config: could not bring this instance to the stored config; the config in service stays',
+          );
+        }
       } while (this.#again && !this.#closed);
     })().finally(() => (this.#running = undefined));
     return this.#running;
@@ -137,6 +152,9 @@ export class ConfigSync {
       try {
         stored = JSON.parse(text) as FleetConfig;
       } catch {
+        stored = undefined;
+      }
+      if (!isFleetConfig(stored)) {
         this.#o.logger.error('fleet config: what redis holds is not a config gw wrote; the config in service stays');
         return;
       }

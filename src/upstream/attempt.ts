@@ -16,6 +16,7 @@ import type {
 import { AttemptGuard } from './attempt-guard.js';
 import type { CallerSignal } from '../util/pause.js';
 import { classOfStatus, parseRetryAfter, prematureClose, type Failure } from './failure.js';
+import { discardBody } from './discard.js';
 import { upstreamHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';
 import { scrubFailure, secretsOf } from './scrub.js';
@@ -238,7 +239,8 @@ async function httpAttempt(input: AttemptInput, adapter: HttpAdapter): Promise<A
     return { ok: false, failure: guard.failure(err) };
   } finally {
     guard.done();
-    if (!res.body.destroyed && !res.body.readableEnded) res.body.destroy(); // over the cap or failed: stop reading
+    // Over the cap (checked before readAll listens) or failed: stop reading.
+    if (!res.body.readableEnded) discardBody(res.body);
   }
 }
 

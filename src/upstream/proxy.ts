@@ -14,6 +14,7 @@ import type { CompiledProxyEndpoint } from '../compile/routing-table.js';
 import { GwError } from '../errors.js';
 import { pause } from '../util/pause.js';
 import { backoffDelay } from './backoff.js';
+import { discardBody } from './discard.js';
 import { classifyNetworkError } from './failure.js';
 import { proxyAnswerHeaders, proxyRequestHeaders } from './headers.js';
 import type { PoolRegistry } from './pool.js';
@@ -80,7 +81,7 @@ async function* answerBody(
     throw upstreamError(ep, err, 'while sending its answer');
   } finally {
     // Left early (the caller went away): free the socket instead of reading the rest.
-    if (!body.readableEnded) body.destroy();
+    if (!body.readableEnded) discardBody(body);
   }
 }
 
@@ -145,10 +146,6 @@ async function once(pools: PoolRegistry, call: ProxyCall): Promise<ProxyAnswer &
     body: answerBody(ep, res.body, call.signal),
     headersMs: performance.now() - t0,
     // The socket is freed instead of reading an answer nobody takes.
-    discard: () => {
-      // undici reports a destroyed body as an 'error' (request aborted): nobody reads it.
-      res.body.on('error', () => undefined);
-      res.body.destroy();
-    },
+    discard: () => discardBody(res.body),
   };
 }

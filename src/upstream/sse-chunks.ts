@@ -9,6 +9,7 @@
 import type { Dispatcher } from 'undici';
 import type { OpenAIObject, SseEvent, StreamDecoder, StreamFramer } from '../providers/types.js';
 import type { AttemptGuard } from './attempt-guard.js';
+import { discardBody } from './discard.js';
 import { FailureError, prematureClose, type Failure } from './failure.js';
 import { scrubFailure } from './scrub.js';
 import { SseParser } from './sse-parse.js';
@@ -17,9 +18,6 @@ type Body = Dispatcher.ResponseData['body'];
 
 const DRAIN_LIMIT = 64 * 1024; // after [DONE], read at most this much more to keep the socket reusable
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/** An 'error' listener for a body gw has let go of. */
-const ignore = (): void => undefined;
 
 export interface SseLimits {
   /** Longest line or event data; a longer one fails the stream as a protocol error. */
@@ -336,8 +334,6 @@ class UpstreamChunks implements ChunkSource {
     this.#guard.done();
     const body = this.#body;
     if (clean) body.dump({ limit: DRAIN_LIMIT }).catch(() => undefined);
-    // undici's body turns a destroy before its end into an 'error' event a tick later, when the
-    // relay's listeners are gone: unheard, it would be an uncaught exception.
-    else if (!body.destroyed) body.on('error', ignore).destroy();
+    else discardBody(body); // the relay's listeners may be gone by now
   }
 }
