@@ -91,8 +91,15 @@ export class ScriptBatcher {
     }
     this.#link.eval(this.#batch, keys, args).then(
       (r) => {
-        const out = r as unknown[];
-        for (let i = 0; i < q.length; i++) (q[i] as Pending).resolve(out[i]);
+        if (!Array.isArray(r) || r.length !== q.length) {
+          // Not what the batch script returns (another server answered?): each call fails, none hangs.
+          const err = new Error(
+            `redis answered a batch of ${q.length} calls with ${Array.isArray(r) ? `${r.length} replies` : 'no list'}`,
+          );
+          for (const p of q) p.reject(err);
+          return;
+        }
+        for (let i = 0; i < q.length; i++) (q[i] as Pending).resolve(r[i]);
       },
       (err: unknown) => {
         for (const p of q) p.reject(err);

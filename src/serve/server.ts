@@ -196,8 +196,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
         .get()
         .then((bridge) => bridge.handle(req, res, m.params['workspace'] ?? ''))
         .catch((err: unknown) => {
-          if (!res.headersSent) sendError(res, DEFAULT_DIALECT, toGwError(err, logger, id));
-          else res.destroy();
+          try {
+            if (!res.headersSent) sendError(res, DEFAULT_DIALECT, toGwError(err, logger, id));
+            else res.destroy();
+          } catch {
+            res.destroy(); // the last line of defence must not throw itself
+          }
         })
         .finally(() => logBare(req, res, id, t0));
       return;
@@ -243,13 +247,19 @@ export function createGateway(opts: GatewayOptions): Gateway {
     target.run(ctx).then(
       () => done(a),
       (err: unknown) => {
-        // The errors stage answers everything; this is the last line of defence.
-        const gwErr = toGwError(err, logger, id);
-        if (!res.headersSent) {
-          setIdHeaders(res, id);
-          sendError(res, route.dialect, gwErr);
-        } else if (!res.writableEnded) res.destroy();
-        done(a);
+        // The errors stage answers everything; this is the last line of defence, and must not
+        // throw itself (a rejection here would be unhandled).
+        try {
+          const gwErr = toGwError(err, logger, id);
+          if (!res.headersSent) {
+            setIdHeaders(res, id);
+            sendError(res, route.dialect, gwErr);
+          } else if (!res.writableEnded) res.destroy();
+        } catch {
+          res.destroy();
+        } finally {
+          done(a);
+        }
       },
     );
   };

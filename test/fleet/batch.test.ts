@@ -90,3 +90,21 @@ describe('batched script calls', { skip }, () => {
     await redis.restart();
   });
 });
+
+describe('a batch answered with something else', () => {
+  // What a server that is not the batch script's (a proxy, another version) might answer: each
+  // caller fails with the reason, none waits forever, and nothing escapes as a rejection.
+  test('a reply that is not one answer per call fails every call of the batch', async () => {
+    const notAList = { eval: async () => null } as unknown as RedisLink;
+    const batch = new ScriptBatcher(notAList, SCRIPTS);
+    const calls = [batch.call(TAKE, ['a'], [1]), batch.call(SETTLE, ['b'], [2])];
+    const results = await Promise.allSettled(calls);
+    assert.deepEqual(
+      results.map((r) => (r.status === 'rejected' ? String(r.reason) : 'resolved')),
+      [
+        'Error: redis answered a batch of 2 calls with no list',
+        'Error: redis answered a batch of 2 calls with no list',
+      ],
+    );
+  });
+});
