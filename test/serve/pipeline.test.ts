@@ -259,3 +259,39 @@ test('compose: stages run in order, onion-style, and the end of the list resolve
   await compose([stage('a'), stage('b')])({} as RequestContext);
   assert.deepEqual(seen, ['>a', '>b', '<b', '<a']);
 });
+
+test('an upstream stream is let go when a stage after the upstream one fails before the answer', async () => {
+  let returned = 0;
+  const stream: AsyncIterableIterator<Record<string, unknown>> = {
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+    next: () => Promise.resolve({ done: false, value: { choices: [] } }),
+    return: () => {
+      returned++;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+  };
+  const d: StageDeps = {
+    ...deps([]),
+    upstream: {
+      executeChat: () =>
+        Promise.resolve({
+          provider: mock,
+          upstreamModel: 'mock-1',
+          attempts: [],
+          ttfbMs: 1,
+          dialect: 'openai',
+          stream,
+          usage: () => undefined,
+        }),
+      executeEmbeddings,
+    },
+  };
+  const failing: Stage = () => Promise.reject(new Error('a stage after the upstream one failed'));
+  const run = compose(PIPELINES.chat.map(([name, factory]) => (name === 'outputGuardrails' ? failing : factory(d))));
+  const sink = new MemorySink();
+  await run(context('chat', { model: 'small', stream: true, messages: [{ role: 'user', content: 'hi' }] }, sink));
+  assert.equal(sink.status, 500, 'the errors stage answered');
+  assert.equal(returned, 1, 'the upstream stream was returned once');
+});

@@ -47,16 +47,26 @@ export function chatUpstreamStage(deps: StageDeps): Stage {
       large: ctx.bodyBytes >= LARGE_BODY_BYTES,
       check,
     };
+    let stream: AsyncIterable<unknown> | undefined;
     try {
       const o = await port.executeChat(call, exec);
       ctx.attempts = o.attempts;
       ctx.outcome = o;
+      stream = o.stream;
     } catch (err) {
       ctx.attempts = attemptsOf(err);
       throw err;
     }
-    return next();
+    if (stream === undefined) return next();
+    // A stream holds the upstream's connection: let it go however the stages after this one end
+    // (one that fails before the answer is written never reads it). A no-op once it was read.
+    return next().finally(() => release(stream));
   };
+}
+
+function release(stream: AsyncIterable<unknown>): Promise<unknown> | undefined {
+  const it = stream as Partial<AsyncIterator<unknown>>;
+  return it.return?.().catch(() => undefined);
 }
 
 export function embeddingsUpstreamStage(deps: StageDeps): Stage {
