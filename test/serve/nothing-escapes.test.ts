@@ -15,28 +15,9 @@ import { runAttempt } from '../../src/upstream/attempt.js';
 import { SKIP_NO_REDIS, startRedis } from '../helpers/redis.js';
 import { httpProvider, upstreamHarness } from '../upstream/helpers.js';
 import { KEYS, startGateway } from './helpers.js';
+import { escapedDuring, turns } from '../helpers/escaped.js';
 
 const { pools, upstream } = upstreamHarness();
-
-/** A few turns of the event loop (setImmediate), so late events have been emitted. */
-async function turns(n = 4): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
-}
-
-/** Errors that reach process 'uncaughtException' or 'unhandledRejection' while `run` runs. */
-async function escapedDuring(run: () => Promise<void>): Promise<unknown[]> {
-  const seen: unknown[] = [];
-  const note = (err: unknown): void => void seen.push(err);
-  process.on('uncaughtException', note);
-  process.on('unhandledRejection', note);
-  try {
-    await run();
-  } finally {
-    process.off('uncaughtException', note);
-    process.off('unhandledRejection', note);
-  }
-  return seen;
-}
 
 describe('an upstream answer over upstream.maxAnswerBytes', () => {
   // A declared Content-Length over the cap fails the attempt before anything reads the body, which

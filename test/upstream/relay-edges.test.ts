@@ -14,6 +14,7 @@ import {
   type FakeUpstream,
   type TestGateway,
 } from '../serve/helpers.js';
+import { escapedDuring, turns } from '../helpers/escaped.js';
 
 const { pools, upstream } = upstreamHarness();
 type Chunk = Record<string, unknown>;
@@ -25,24 +26,6 @@ function relayOf(stream: AsyncIterable<Chunk> | undefined): NonNullable<ChunkSou
   const relay = (stream as ChunkSource | undefined)?.relay;
   assert.ok(relay, 'an HTTP upstream stream can be relayed');
   return relay.bind(stream as ChunkSource);
-}
-
-/** A few turns of the event loop: bytes already in gw's socket are read and handled by then. */
-async function turns(n = 4): Promise<void> {
-  for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
-}
-
-/** Errors that reach process 'uncaughtException' while `run` runs (node:test reports them too). */
-async function uncaughtDuring(run: () => Promise<void>): Promise<unknown[]> {
-  const seen: unknown[] = [];
-  const note = (err: unknown): void => void seen.push(err);
-  process.on('uncaughtException', note);
-  try {
-    await run();
-  } finally {
-    process.off('uncaughtException', note);
-  }
-  return seen;
 }
 
 describe('a relayed stream', () => {
@@ -61,7 +44,7 @@ describe('a relayed stream', () => {
     });
     const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })])]);
     const got: Chunk[] = [];
-    const uncaught = await uncaughtDuring(async () => {
+    const uncaught = await escapedDuring(async () => {
       const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
       const relayed = relayOf(out.stream)({
         take: (c) => {
@@ -174,7 +157,7 @@ describe('a relayed stream, through the gateway', () => {
 
   test('an in-band error event mid-stream ends the caller stream with an error event, without an uncaught error', async () => {
     let text = '';
-    const uncaught = await uncaughtDuring(async () => {
+    const uncaught = await escapedDuring(async () => {
       const r = await fetch(`${gw.url}/v1/chat/completions`, {
         method: 'POST',
         headers: { authorization: `Bearer ${KEYS.app}`, 'content-type': 'application/json' },
