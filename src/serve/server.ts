@@ -3,11 +3,7 @@
 // mid-flight. close() stops accepting, lets in-flight requests finish (bounded by
 // drainTimeoutMs), then closes the upstream pools and the usage log.
 //
-// Two ends are gw's own doing, and both go through the request's CallerLink (so the upstream
-// request is aborted too) with the GwError as the reason: the total deadline of a request
-// (proxy.requestTimeout → 504 GW_ERR_REQUEST_DEADLINE) and the end of the drain at shutdown
-// (503 GW_ERR_SHUTTING_DOWN). Before the answer started the caller gets that error as the
-// answer; mid-stream it gets the dialect's error event (sse.ts); the usage row records it.
+// The requests in flight, with their deadline and the drain's end, are kept by in-flight.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -38,6 +34,7 @@ import { sendJson } from '../http/send.js';
 import { toGwError } from './stages/errors.js';
 import { HttpSink, MemorySink } from './sink.js';
 import { idHeaders, requestId, setIdHeaders } from './request-id.js';
+import { InFlight } from './in-flight.js';
 import type { BudgetPort, StageDeps, UpstreamPort } from './stage.js';
 import { MemoryReservationStore, MemorySessionStore } from '../policy/memory-stores.js';
 import type { SpendSubject } from '../policy/stores.js';
@@ -92,16 +89,6 @@ export interface Gateway {
   /** Stops accepting, drains (bounded), closes pools and the usage log. Safe to call twice. */
   close(): Promise<void>;
 }
-
-/** A request with a pipeline running: what gw needs to end it on its own. */
-interface Active {
-  readonly caller: CallerLink;
-  readonly ctx: RequestContext;
-  deadline: NodeJS.Timeout | undefined;
-}
-
-/** How long close() waits, after ending the requests left at the drain's end, for their answers and usage rows. */
-const SHUTDOWN_GRACE_MS = 1000;
 
 type Target =
   | { readonly kind: 'api'; readonly route: ApiRoute; readonly run: (ctx: RequestContext) => Promise<void> }
@@ -164,8 +151,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const router = buildRouter(deps);
   const runToolPipeline = buildPipeline('mcp_tool', deps);
   let current: RoutingTable | undefined = opts.table;
-  let inFlight = 0;
-  let onIdle: (() => void) | undefined;
+  const inFlight = new InFlight(logger, settings.proxy.requestTimeoutMs, settings.shutdown.drainTimeoutMs);
   let closing: Promise<void> | undefined;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -239,13 +225,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
       bodyTimeoutMs: settings.proxy.bodyTimeoutMs,
       t0,
     });
-    const a = track(caller, ctx);
+    const a = inFlight.track(caller, ctx);
     res.on('close', () => {
       clearTimeout(a.deadline);
       if (!res.writableFinished) caller.abort();
     });
     target.run(ctx).then(
-      () => done(a),
+      () => inFlight.done(a),
       (err: unknown) => {
         // The errors stage answers everything; this is the last line of defence, and must not
         // throw itself (a rejection here would be unhandled).
@@ -258,29 +244,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
         } catch {
           res.destroy();
         } finally {
-          done(a);
+          inFlight.done(a);
         }
       },
     );
-  };
-
-  const active = new Set<Active>();
-
-  /** A pipeline starts: counted in flight (the drain waits for it) and ended at proxy.requestTimeout. */
-  const track = (caller: CallerLink, ctx: RequestContext): Active => {
-    const a: Active = { caller, ctx, deadline: undefined };
-    a.deadline = setTimeout(() => {
-      const s = Math.round(settings.proxy.requestTimeoutMs / 100) / 10;
-      endByGateway(
-        a,
-        new GwError('GW_ERR_REQUEST_DEADLINE', `the request took longer than proxy.requestTimeout (${s}s)`, {
-          requestTimeoutMs: settings.proxy.requestTimeoutMs,
-        }),
-      );
-    }, settings.proxy.requestTimeoutMs);
-    active.add(a);
-    inFlight++;
-    return a;
   };
 
   /**
@@ -314,7 +281,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       t0: performance.now(),
       toolCall: call,
     });
-    const a = track(caller, ctx);
+    const a = inFlight.track(caller, ctx);
     try {
       await runToolPipeline(ctx);
     } catch (err) {
@@ -322,7 +289,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const gwErr = toGwError(err, logger, id);
       if (!sink.started) sink.json(gwErr.status, JSON.stringify(MCP_TOOL_ROUTE.dialect.error(gwErr, id).body));
     } finally {
-      done(a);
+      inFlight.done(a);
     }
     return { requestId: id, endpoint: ctx.endpoint, status: sink.status, text: sink.text() };
   };
@@ -339,32 +306,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
     clock: opts.clock,
     runTool,
   });
-
-  /**
-   * gw ends a request itself. Before the answer started, `err` is the answer (and the socket
-   * closes after it: a body may still be arriving); after, the stream writer sends the
-   * dialect's error event once the CallerLink aborts (sse.ts). Either way the upstream request
-   * is aborted and the usage row records `err` (usage.ts).
-   */
-  const endByGateway = (a: Active, err: GwError): void => {
-    const { ctx, caller } = a;
-    if (caller.aborted || ctx.sink.ended) return;
-    if (!ctx.sink.started) {
-      ctx.status = err.status;
-      ctx.errorCode = err.code;
-      const answer = ctx.route.dialect.error(err, ctx.id);
-      ctx.sink.json(answer.status, JSON.stringify(answer.body), { ...answer.headers, connection: 'close' });
-    }
-    logger.warn({ reqId: ctx.id, code: err.code }, err.message);
-    caller.abort(err);
-  };
-
-  const done = (a: Active): void => {
-    clearTimeout(a.deadline);
-    active.delete(a);
-    inFlight--;
-    if (inFlight === 0 && onIdle !== undefined) onIdle();
-  };
 
   const answerUnrouted = (
     req: IncomingMessage,
@@ -397,37 +338,6 @@ export function createGateway(opts: GatewayOptions): Gateway {
   // The admin listener has its own lifecycle (admin/runtime.ts); this gateway closes only the proxy.
   const listeners = [proxy];
 
-  /** Resolves when no request is in flight, or after ms (true: idle). */
-  const idle = (ms: number): Promise<boolean> => {
-    if (inFlight === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        onIdle = undefined;
-        resolve(false);
-      }, ms);
-      onIdle = () => {
-        onIdle = undefined;
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-  };
-
-  const drain = async (): Promise<void> => {
-    if (await idle(settings.shutdown.drainTimeoutMs)) return;
-    logger.warn({ inFlight }, 'drain timeout reached; ending the remaining requests');
-    // Each caller is told (the answer, or the dialect's error event mid-stream) and each row
-    // records 503 GW_ERR_SHUTTING_DOWN; then whatever is left is cut.
-    const s = Math.round(settings.shutdown.drainTimeoutMs / 100) / 10;
-    for (const a of [...active]) {
-      endByGateway(
-        a,
-        new GwError('GW_ERR_SHUTTING_DOWN', `the gateway is shutting down and its drain time (${s}s) is over`),
-      );
-    }
-    await idle(SHUTDOWN_GRACE_MS);
-  };
-
   return {
     listen(): Promise<string> {
       return proxy.listen(settings.proxy.host, settings.proxy.port);
@@ -442,12 +352,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       return current;
     },
     get inFlight() {
-      return inFlight;
+      return inFlight.count;
     },
     close(): Promise<void> {
       closing ??= (async () => {
         for (const l of listeners) l.stopAccepting();
-        await drain();
+        await inFlight.drain();
         await mcp.close();
         await Promise.all(listeners.map((l) => l.closeAll()));
         await opts.pools.close();
