@@ -18,6 +18,8 @@ import { adminCredential } from './ui/cookie.js';
 
 /** Manifest sets are small, but a large fleet's full set is sent in one apply. */
 export const ADMIN_MAX_BODY_BYTES = 32 * 1024 * 1024; // 32 MiB
+/** The largest body of a route anyone may call (the sign-in page's key and little else). */
+export const PUBLIC_MAX_BODY_BYTES = 16 * 1024;
 
 export interface AdminServerOptions {
   readonly routes: readonly AdminRoute[];
@@ -72,8 +74,14 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
         `too many failed admin-key attempts from ${addr ?? 'this address'}; retry in ${Math.ceil(wait / 1000)}s`,
       );
     }
+    // An origin-form target only (as the proxy listener): an absolute-form one names no route,
+    // and some would not even parse.
+    if (req.url === undefined || req.url[0] !== '/') {
+      req.resume();
+      return errorAnswer('GW_ERR_BAD_REQUEST_TARGET', 'the request target must be a path starting with /');
+    }
     // The path as URL normalises it (dot segments, encoding), as the admin API always matched it.
-    const url = new URL(req.url ?? '/', 'http://admin.invalid');
+    const url = new URL(req.url, 'http://admin.invalid');
     const method = req.method ?? 'GET';
     const m = router.match(method, url.pathname);
     const access = m.kind === 'found' ? (m.value.access ?? 'key') : 'key';
@@ -101,7 +109,9 @@ export function createAdminListener(opts: AdminServerOptions): Listener {
     const route = m.value;
     let body: Record<string, unknown> | undefined;
     if (route.method === 'POST') {
-      const buf = await readBody(req, ADMIN_MAX_BODY_BYTES, { idleMs: opts.limits?.bodyTimeoutMs });
+      // A public route's body is read before anyone is known: it gets a small cap, not an apply's.
+      const max = access === 'public' ? PUBLIC_MAX_BODY_BYTES : ADMIN_MAX_BODY_BYTES;
+      const buf = await readBody(req, max, { idleMs: opts.limits?.bodyTimeoutMs });
       body = buf.length === 0 ? {} : parseJsonObject(buf);
     }
     const secure = 'encrypted' in req.socket && req.socket.encrypted === true;
