@@ -183,7 +183,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
         .then((bridge) => bridge.handle(req, res, m.params['workspace'] ?? ''))
         .catch((err: unknown) => {
           try {
-            if (!res.headersSent) sendError(res, DEFAULT_DIALECT, toGwError(err, logger, id));
+            // A refused body (over the cap) may still be arriving: close rather than read it as the next request.
+            if (!res.headersSent)
+              sendError(res, DEFAULT_DIALECT, toGwError(err, logger, id), req.complete ? {} : { connection: 'close' });
             else res.destroy();
           } catch {
             res.destroy(); // the last line of defence must not throw itself

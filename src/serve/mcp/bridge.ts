@@ -70,14 +70,16 @@ const NOT_VALID = 'the API key is not valid';
 /** gw's version, for the server info of initialize (the same path from src/ and dist/). */
 const VERSION = String((createRequire(import.meta.url)('../../../package.json') as { version?: unknown }).version);
 const SESSION_HEADER = 'mcp-session-id';
+/** The largest body without a session (an initialize: a client's name, version and capabilities). */
+const MAX_INITIALIZE_BYTES = 64 * 1024;
 
 export class McpBridge {
   readonly #o: McpBridgeOptions;
   readonly #sessions = new Map<string, Session>();
   /** Sessions being initialized (no id yet): counted against the bounds too. */
   readonly #opening = new Map<string, number>();
-  /** The HTTP request behind a message, found by the AuthInfo the transport passes to the handlers. */
-  readonly #requests = new WeakMap<AuthInfo, IncomingMessage>();
+  /** The HTTP exchange behind a message, found by the AuthInfo the transport passes to the handlers. */
+  readonly #requests = new WeakMap<AuthInfo, { readonly req: IncomingMessage; readonly res: ServerResponse }>();
   readonly #sweep: NodeJS.Timeout;
   readonly #maxPerKey: number;
   readonly #max: number;
@@ -154,9 +156,12 @@ export class McpBridge {
       throw new GwError('GW_ERR_ROUTE_NOT_FOUND', `no MCP server for this key at /mcp/${workspace.slice(0, 64)}`);
     }
     const authInfo: AuthInfo = { token: keyHash, clientId: key.name, scopes: [...key.scopes] };
-    this.#requests.set(authInfo, req);
+    this.#requests.set(authInfo, { req, res });
     (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfo;
-    const parsed = req.method === 'POST' ? await this.#readJson(req) : undefined;
+    // Without a session, the only message is an initialize, which the session keeps for its life
+    // (the client's capabilities and info): a small one.
+    const max = sessionId === undefined ? MAX_INITIALIZE_BYTES : this.#o.limits.maxBodyBytes;
+    const parsed = req.method === 'POST' ? await this.#readJson(req, max) : undefined;
 
     if (sessionId !== undefined) {
       const s = this.#sessions.get(sessionId);
@@ -185,9 +190,12 @@ export class McpBridge {
     }
   }
 
-  async #readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-    const { maxBodyBytes, bodyTimeoutMs, maxJsonDepth } = this.#o.limits;
-    const buf = await readBody(req, maxBodyBytes, { idleMs: bodyTimeoutMs, maxJsonDepth });
+  async #readJson(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
+    const { bodyTimeoutMs, maxJsonDepth } = this.#o.limits;
+    const buf = await readBody(req, Math.min(max, this.#o.limits.maxBodyBytes), {
+      idleMs: bodyTimeoutMs,
+      maxJsonDepth,
+    });
     return parseJsonObject(buf, Infinity);
   }
 
@@ -244,11 +252,22 @@ export class McpBridge {
       return { tools: k === undefined || t === undefined ? [] : listTools(k, t.workspaces.get(workspace)) };
     });
     server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<ToolResult> => {
-      const req = extra.authInfo === undefined ? undefined : this.#requests.get(extra.authInfo);
-      if (req === undefined) throw new GwError('GW_ERR_INTERNAL', 'a tool call without its HTTP request');
+      const http = extra.authInfo === undefined ? undefined : this.#requests.get(extra.authInfo);
+      if (http === undefined) throw new GwError('GW_ERR_INTERNAL', 'a tool call without its HTTP request');
       const call: ToolCall = { endpoint: request.params.name, arguments: request.params.arguments ?? {} };
-      const run = await this.#o.runTool(req, call, workspace, extra.signal);
-      return toolResult(run.requestId, run.endpoint, run.status, run.text);
+      // The call ends when the client cancels it or ends the session (extra.signal), and when the
+      // connection that carries it goes away before the answer.
+      const gone = new AbortController();
+      const onClose = (): void => {
+        if (!http.res.writableFinished) gone.abort();
+      };
+      http.res.once('close', onClose);
+      try {
+        const run = await this.#o.runTool(http.req, call, workspace, AbortSignal.any([extra.signal, gone.signal]));
+        return toolResult(run.requestId, run.endpoint, run.status, run.text);
+      } finally {
+        http.res.off('close', onClose);
+      }
     });
     await server.connect(transport);
     return transport;
