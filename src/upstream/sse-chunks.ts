@@ -333,7 +333,12 @@ class UpstreamChunks implements ChunkSource {
     this.#closed = true;
     this.#guard.done();
     const body = this.#body;
-    if (clean) body.dump({ limit: DRAIN_LIMIT }).catch(() => undefined);
-    else discardBody(body); // the relay's listeners may be gone by now
+    // The pull reader's 'readable' listener would keep the dump from flowing: it lets go first.
+    const it = this.#it;
+    this.#it = undefined;
+    if (!clean) return discardBody(body); // the relay's listeners may be gone by now
+    const dump = (): void => void body.dump({ limit: DRAIN_LIMIT }).catch(() => undefined);
+    if (it?.return !== undefined) it.return().then(dump, dump);
+    else dump();
   }
 }

@@ -185,3 +185,35 @@ describe('a relayed stream, through the gateway', () => {
     assert.deepEqual(uncaught.map(String), [], 'no error escapes to the gateway process');
   });
 });
+
+describe('a pulled stream after its end marker', () => {
+  // A stream read one event at a time (as output guardrails and sessions read it) keeps reading
+  // what comes after [DONE] only up to the drain limit, then lets the connection go: an upstream
+  // that goes on sending cannot hold it until the body timeout.
+  test(
+    'bytes that keep coming after [DONE] are drained up to the limit, then the connection is cut',
+    { timeout: 10_000 },
+    async () => {
+      const closed = deferred();
+      const up = await upstream((_req, res, rec) => {
+        const m = rec.body.model;
+        res.on('close', () => closed.resolve());
+        sseHead(res);
+        res.write(chunk(m, { role: 'assistant', content: '' }) + chunk(m, { content: 'one' }) + 'data: [DONE]\n\n');
+        // Then comment lines, 16 KB at a time, for as long as the socket takes them.
+        const junk = `: ${'x'.repeat(16 * 1024)}\n`;
+        const more = (): void => {
+          while (!res.destroyed && res.write(junk));
+          if (!res.destroyed) res.once('drain', more);
+        };
+        more();
+      });
+      const t = table([chatEndpoint('bot', [to(httpProvider('p', up.url), { m: 'x' })])]);
+      const out = await executeChat(call(t, 'bot', 'm', { stream: true }), { pools });
+      const got: string[] = [];
+      for await (const c of out.stream as AsyncIterable<Chunk>) got.push(content(c));
+      assert.deepEqual(got, ['', 'one']);
+      await closed.promise; // gw cut the connection once past the drain limit
+    },
+  );
+});
