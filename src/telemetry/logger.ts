@@ -2,6 +2,7 @@
 // compiled once when the logger is built, never per line.
 import { pino } from 'pino';
 import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { stdoutLog } from './log-output.js';
 
 export type Logger = PinoLogger;
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -30,18 +31,9 @@ export interface LoggerOptions {
   readonly level: LogLevel;
   /** json (default): a JSON object per line. pretty: `12:00:00.000 INFO  message key=value…` for a terminal. */
   readonly format?: 'json' | 'pretty';
-  /** A stream to write JSON lines to (tests pass a sink); default: stdout, asynchronously. */
+  /** A stream to write JSON lines to (tests pass a sink); default: stdout, batched (log-output.ts). */
   readonly destination?: DestinationStream;
 }
-
-/**
- * stdout is written in batches of at least LOG_BATCH_BYTES, and at least every LOG_FLUSH_MS:
- * one write per line (a thread-pool round trip each) costs too much under load (see
- * bench/README.md). A line may reach the log up to LOG_FLUSH_MS late; pino flushes what is left
- * when the process exits.
- */
-const LOG_BATCH_BYTES = 4096;
-const LOG_FLUSH_MS = 100;
 
 const LEVEL_NAMES: Readonly<Record<number, string>> = {
   10: 'TRACE',
@@ -83,9 +75,7 @@ function prettyDestination(
 }
 
 export function createLogger(opts: LoggerOptions): Logger {
-  const base =
-    opts.destination ??
-    pino.destination({ dest: 1, sync: false, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  const base = opts.destination ?? stdoutLog();
   const destination = opts.format === 'pretty' ? prettyDestination(base) : base;
   return pino(
     {
