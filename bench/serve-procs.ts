@@ -51,9 +51,16 @@ async function waitFor<T>(
  * Runs bench/<script> as its own process and waits for its `listening <port>` line. A .mjs
  * script runs without tsx (whose loader thread would count in its RSS).
  */
-export async function startScript(script: string, args: readonly string[] = []): Promise<Proc & { port: number }> {
+export async function startScript(
+  script: string,
+  args: readonly string[] = [],
+  wrap: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
+): Promise<Proc & { port: number }> {
   const loader = script.endsWith('.mjs') ? [] : ['--import', 'tsx'];
-  const child = spawn(process.execPath, [...loader, join(ROOT, 'bench', script), ...args], {
+  const argv = [process.execPath, ...nodeArgs, ...loader, join(ROOT, 'bench', script), ...args];
+  const command = [...wrap, ...argv];
+  const child = spawn(command[0] as string, command.slice(1), {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
     env: { ...process.env, GW_BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
@@ -62,7 +69,7 @@ export async function startScript(script: string, args: readonly string[] = []):
   child.stdout?.on('data', (b: Buffer) => (out += b.toString('utf8')));
   const port = await waitFor(
     script,
-    20_000,
+    wrap.length > 0 ? 300_000 : 20_000,
     async () => {
       const m = /listening (\d+)/.exec(out);
       return m ? Number(m[1]) : undefined;
@@ -96,8 +103,13 @@ export async function startRedisServer(port: number, dir: string): Promise<Proc>
  * The minimal Node proxy (bench/floor-proxy.mjs) in front of the fake upstream; with `features`,
  * plus a key lookup, an access-log line, a usage row and two metrics per request.
  */
-export const startFloorProxy = (upstreamPort: number, features = false): Promise<Proc & { port: number }> =>
-  startScript('floor-proxy.mjs', [String(upstreamPort), ...(features ? ['--features'] : [])]);
+export const startFloorProxy = (
+  upstreamPort: number,
+  features = false,
+  wrap: readonly string[] = [],
+  nodeArgs: readonly string[] = [],
+): Promise<Proc & { port: number }> =>
+  startScript('floor-proxy.mjs', [String(upstreamPort), ...(features ? ['--features'] : [])], wrap, nodeArgs);
 
 export interface GatewayDir {
   readonly dir: string;
@@ -112,7 +124,7 @@ export async function writeGatewayDir(
   upstreamPort: number,
   extra: number,
   logLevel = 'info',
-  opts: { readonly limits?: boolean; readonly redisUrl?: string } = {},
+  opts: { readonly limits?: boolean; readonly redisUrl?: string; readonly flushIntervalMs?: number } = {},
 ): Promise<GatewayDir> {
   // rpm, tpm and a budget on the key and on the endpoint, high enough never to refuse: what
   // enforcing them costs per request, not what refusing costs.
@@ -146,7 +158,7 @@ spec:
   proxy: { listen: 127.0.0.1:0 }
   admin: { listen: 127.0.0.1:0 }
   manifests: [./manifests]
-  storage: { sqlite: ./storage.sqlite }
+  storage: { sqlite: ./storage.sqlite${opts.flushIntervalMs !== undefined ? `, flushInterval: ${opts.flushIntervalMs}ms` : ''} }
   log: { level: ${logLevel} }
 ${opts.redisUrl !== undefined ? `  limits: { backend: redis, url: "${opts.redisUrl}" }\n` : ''}`,
   );
@@ -197,7 +209,12 @@ export interface GatewayProc extends Proc {
 }
 
 /** Starts the real `gw serve -c <dir>/gateway.yaml`; its log goes to a file, as under systemd. */
-export async function startGateway(g: GatewayDir, nodeArgs: readonly string[] = []): Promise<GatewayProc> {
+/** `wrap`: a command the node process runs under (e.g. valgrind and its options). */
+export async function startGateway(
+  g: GatewayDir,
+  nodeArgs: readonly string[] = [],
+  wrap: readonly string[] = [],
+): Promise<GatewayProc> {
   // GW_BENCH_BIN benchmarks another build of gw (e.g. a patched copy) with the same harness.
   const bin = resolve(process.env['GW_BENCH_BIN'] ?? join(ROOT, 'bin', 'gw'));
   if (
@@ -211,7 +228,8 @@ export async function startGateway(g: GatewayDir, nodeArgs: readonly string[] = 
   const logPath = join(g.dir, 'gw.log');
   const log = await open(logPath, 'w');
   const t0 = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'serve', '-c', g.configPath], {
+  const argv = [...wrap, process.execPath, ...nodeArgs, bin, 'serve', '-c', g.configPath];
+  const child = spawn(argv[0] as string, argv.slice(1), {
     cwd: g.dir,
     stdio: ['ignore', log.fd, log.fd],
     env: { ...process.env, GW_BENCH_UPSTREAM_KEY: UPSTREAM_KEY },
@@ -219,7 +237,7 @@ export async function startGateway(g: GatewayDir, nodeArgs: readonly string[] = 
   await log.close();
   const url = await waitFor(
     'gw serve',
-    120_000,
+    wrap.length > 0 ? 600_000 : 120_000,
     async () => /listening on (http:\/\/\S+)/.exec(await readFile(logPath, 'utf8'))?.[1],
     async () =>
       child.exitCode !== null
