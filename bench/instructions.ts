@@ -7,6 +7,10 @@
 // 50× slower, so its timers fire at other points (the usage log's batch window is stretched to match).
 //   npx tsx bench/instructions.ts [--only gw,floor,features] [--requests 1500] [--windows 8] [--warmup 2000] [--connections 8]
 //                                 [--base DIR]   (DIR: a copy of another build of gw with bin/ and dist/, as bench/ab.ts)
+// GW_BENCH_KEEP=1 keeps the callgrind files (one per window, in a gw-bench-ir-* temp folder);
+// GW_BENCH_PERF_MAP=1 also runs node with --perf-basic-prof, whose /tmp/perf-PID.map names the
+// JavaScript functions behind the addresses callgrind lists for JIT code (it adds V8 code-move
+// logging to the count: compare builds with it off).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -43,7 +47,7 @@ const CONNECTIONS = Math.max(1, Number(args.connections));
 const WINDOWS = Math.max(1, Number(args.windows));
 // Optimising compiles run on the main thread, when V8 decides them, instead of on a helper thread
 // that valgrind schedules late: the warm-up then ends at the same point in every run.
-const NODE_ARGS = ['--no-concurrent-recompilation'];
+const NODE_ARGS = ['--no-concurrent-recompilation', ...(process.env['GW_BENCH_PERF_MAP'] ? ['--perf-basic-prof'] : [])];
 // The usage log's batch window, stretched by callgrind's slow-down, so that a batch holds about
 // as many rows as at full speed (gw's and the floor with features' alike).
 const FLUSH_MS = 5000;

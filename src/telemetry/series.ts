@@ -2,20 +2,12 @@
 // read by prom-client's registry when it is scraped (the registry asks each registered metric for
 // its values: get(), or getForPromString() for the text). prom-client's own inc() and observe()
 // check and hash the label object on every call, about ten times a request; here a series is
-// found by its label values joined into one key, and its label object is made once. The
+// found by its label values (util/key-tree.ts), and its label object is made once. The
 // exposition is prom-client's, to the byte (test/telemetry/series.test.ts compares the two).
 import type { Registry } from 'prom-client';
+import { KeyTree } from '../util/key-tree.js';
 
 type Labels = Readonly<Record<string, string | number>>;
-
-/** Label values joined: no label value gw writes holds this character. */
-const SEP = '\u0001';
-
-function keyOf(a: string, b: string | undefined, c: string | undefined, d: string | undefined): string {
-  if (b === undefined) return a;
-  if (c === undefined) return a + SEP + b;
-  return d === undefined ? a + SEP + b + SEP + c : a + SEP + b + SEP + c + SEP + d;
-}
 
 function labelsOf(names: readonly string[], values: readonly (string | undefined)[]): Labels {
   const labels: Record<string, string> = {};
@@ -46,13 +38,13 @@ interface Exported {
   readonly values: ExportedValue[];
 }
 
-/** What both kinds share: the registry entry, the label names, the series by key. */
+/** What both kinds share: the registry entry, the label names, the series by label values. */
 abstract class Labelled<S> {
   readonly name: string;
   readonly help: string;
   readonly aggregator = 'sum' as const;
   readonly #labelNames: readonly string[];
-  protected readonly series = new Map<string, S>();
+  protected readonly series = new KeyTree<S>();
 
   constructor(o: MetricOptions) {
     this.name = o.name;
@@ -76,10 +68,9 @@ export class LabelledCounter extends Labelled<{ readonly labels: Labels; value: 
 
   /** Adds `n` (finite, ≥ 0) to the series of these label values. */
   add(n: number, a: string, b?: string, c?: string, d?: string): void {
-    const key = keyOf(a, b, c, d);
-    const s = this.series.get(key);
+    const s = this.series.get(a, b, c, d);
     if (s !== undefined) s.value += n;
-    else this.series.set(key, { labels: this.labels(a, b, c, d), value: n });
+    else this.series.set({ labels: this.labels(a, b, c, d), value: n }, a, b, c, d);
   }
 
   get(): Exported {
@@ -105,11 +96,10 @@ export class LabelledHistogram extends Labelled<{
 
   /** One observation of `v` (finite) in the series of these label values. */
   observe(v: number, a: string, b?: string, c?: string, d?: string): void {
-    const key = keyOf(a, b, c, d);
-    let s = this.series.get(key);
+    let s = this.series.get(a, b, c, d);
     if (s === undefined) {
       s = { labels: this.labels(a, b, c, d), counts: this.#bounds.map(() => 0), sum: 0, count: 0 };
-      this.series.set(key, s);
+      this.series.set(s, a, b, c, d);
     }
     const bounds = this.#bounds;
     for (let i = 0; i < bounds.length; i++) {

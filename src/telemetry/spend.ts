@@ -6,18 +6,15 @@ import type { Database, Statement } from 'better-sqlite3';
 import { now } from '../util/clock.js';
 import { monthOf } from './usage-row.js';
 import type { SpendSubjectKind, UsageRow } from './usage-row.js';
+import { KeyTree } from '../util/key-tree.js';
 
-const SEP = '\u0000';
-
-const spendKey = (ws: string, kind: SpendSubjectKind, subject: string, month: string): string =>
-  ws + SEP + kind + SEP + subject + SEP + month;
 
 export class SpendLedger {
   readonly #add: Statement;
   readonly #read: Statement;
   readonly #onReadError: (err: unknown) => void;
   /** Spend totals the budget checks asked for, kept current by recorded(). */
-  readonly #cache = new Map<string, number>();
+  readonly #cache = new KeyTree<{ usd: number }>();
   #cacheMonth = '';
   /** The month last seen, as [start, end) epoch ms, so most rows skip date formatting. */
   #monthRange = { start: 0, end: 0, label: '' };
@@ -45,7 +42,7 @@ export class SpendLedger {
 
   /** Adds a batch's costs per key and endpoint and month, one upsert each. Runs inside the batch transaction. */
   write(rows: readonly UsageRow[]): void {
-    const spend = new Map<string, [string, SpendSubjectKind, string, string, number]>();
+    const spend = new KeyTree<[string, SpendSubjectKind, string, string, number]>();
     const add = (
       ws: string,
       kind: SpendSubjectKind,
@@ -54,9 +51,8 @@ export class SpendLedger {
       cost: number,
     ): void => {
       if (subject == null) return;
-      const k = spendKey(ws, kind, subject, m);
-      const e = spend.get(k);
-      if (e === undefined) spend.set(k, [ws, kind, subject, m, cost]);
+      const e = spend.get(ws, kind, subject, m);
+      if (e === undefined) spend.set([ws, kind, subject, m, cost], ws, kind, subject, m);
       else e[4] += cost;
     };
     for (const r of rows) {
@@ -100,9 +96,8 @@ export class SpendLedger {
       this.#cacheMonth = current;
     }
     const m = month ?? current;
-    const k = spendKey(workspace, kind, subject, m);
-    const cached = this.#cache.get(k);
-    if (cached !== undefined) return cached;
+    const cached = this.#cache.get(workspace, kind, subject, m);
+    if (cached !== undefined) return cached.usd;
     let unwritten = 0;
     for (const row of pending) {
       if (row.workspace !== workspace || this.monthOfRow(row.ts) !== m) continue;
@@ -116,7 +111,7 @@ export class SpendLedger {
       this.#onReadError(err);
       return unwritten;
     }
-    this.#cache.set(k, stored + unwritten);
+    this.#cache.set({ usd: stored + unwritten }, workspace, kind, subject, m);
     return stored + unwritten;
   }
 
@@ -132,8 +127,7 @@ export class SpendLedger {
 
   #bumpCached(ws: string, kind: SpendSubjectKind, subject: string | null | undefined, m: string, cost: number): void {
     if (subject == null) return;
-    const k = spendKey(ws, kind, subject, m);
-    const v = this.#cache.get(k);
-    if (v !== undefined) this.#cache.set(k, v + cost);
+    const cached = this.#cache.get(ws, kind, subject, m);
+    if (cached !== undefined) cached.usd += cost;
   }
 }

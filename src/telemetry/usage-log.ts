@@ -12,6 +12,7 @@ import { BUCKET_COLUMNS, BUCKETS, bucketOf } from './latency-histogram.js';
 import { openDatabase } from '../storage/sqlite.js';
 import { MIGRATIONS } from './migrations.js';
 import { SpendLedger } from './spend.js';
+import { KeyTree } from '../util/key-tree.js';
 import { UsageQueries } from './usage-queries.js';
 import type { EndpointStats, MinutePoint, RecentQuery, SummaryQuery } from './usage-queries.js';
 import type { SpendSubjectKind, StoredUsageRow, UsageRow, UsageSummaryRow } from './usage-row.js';
@@ -44,8 +45,6 @@ export interface UsageLogStats {
   /** Rows lost to failed writes or recorded after close(). */
   readonly dropped: number;
 }
-
-const SEP = '\u0000';
 
 /** One roll-up row being built from a batch: the series, then the sums. */
 interface MinuteAcc {
@@ -347,7 +346,7 @@ export class UsageLog {
 
   /** Runs inside the batch transaction. */
   #write(rows: readonly UsageRow[]): void {
-    const minutes = new Map<string, MinuteAcc>();
+    const minutes = new KeyTree<MinuteAcc>();
     for (const r of rows) this.#addToMinute(minutes, r, r.costUsd ?? 0);
     const params: unknown[] = [];
     let i = 0;
@@ -382,13 +381,12 @@ export class UsageLog {
   }
 
   /** Adds one row to its minute's accumulator (what migration 2's back-fill does in SQL). */
-  #addToMinute(minutes: Map<string, MinuteAcc>, r: UsageRow, cost: number): void {
+  #addToMinute(minutes: KeyTree<MinuteAcc>, r: UsageRow, cost: number): void {
     const minute = Math.floor(r.ts / 60_000);
     const endpoint = r.endpoint ?? '';
     const keyName = r.keyName ?? '';
     const model = r.model ?? '';
-    const k = minute + SEP + r.workspace + SEP + endpoint + SEP + keyName + SEP + model;
-    let m = minutes.get(k);
+    let m = minutes.get(minute, r.workspace, endpoint, keyName, model);
     if (m === undefined) {
       m = {
         series: [minute, r.workspace, endpoint, keyName, model],
@@ -406,7 +404,7 @@ export class UsageLog {
         lastErrorCode: null,
         hist: new Array<number>(BUCKETS).fill(0),
       };
-      minutes.set(k, m);
+      minutes.set(m, minute, r.workspace, endpoint, keyName, model);
     }
     m.requests++;
     m.tokensIn += r.tokensIn ?? 0;
