@@ -165,7 +165,13 @@ export async function startRuntime(o: RuntimeOptions = {}): Promise<StartResult>
   try {
     usageLog = UsageLog.open(settings.storage.sqlitePath, {
       flushIntervalMs: settings.storage.flushIntervalMs,
-      onError: (err, dropped) => logger.error({ err, dropped }, 'usage log write failed'),
+      onError: (err, dropped, kept) =>
+        logger.error(
+          { err, dropped },
+          kept === true
+            ? 'usage log write waits: another process holds the database write lock; rows are kept and retried'
+            : 'usage log write failed',
+        ),
     });
   } catch (err) {
     return stopped(

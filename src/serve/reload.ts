@@ -4,7 +4,9 @@
 // serving and each diagnostic is logged with file:line. Reloads never overlap; triggers that
 // arrive during one are folded into a single follow-up run. `load` may take long (gw serve runs
 // it in a worker thread, config/off-thread.ts): requests keep being served on the old table.
-import { dirname, sep } from 'node:path';
+import { watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { basename, dirname, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { RoutingTable } from '../compile/routing-table.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -148,13 +150,48 @@ export async function watchConfig(
     atomic: true,
     ignored: ignoredPath,
   });
-  watcher.on('all', (event, path) => {
-    logger.debug({ event, path }, 'config file event');
+  const changed = (): void => {
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
       onChange();
     }, debounceMs);
+  };
+  // chokidar forgets a watched folder or file that is deleted, and does not see it come back (a
+  // deploy's `rm -rf manifests && cp -r new manifests`, gateway.yaml deleted and written anew):
+  // its folder is watched until it is there again, then it is watched anew.
+  const gone = new Map<string, FolderWatcher>();
+  const awaitReturn = (root: string): void => {
+    if (gone.has(root)) return;
+    const name = basename(root);
+    let folder: FolderWatcher;
+    try {
+      folder = watchFolder(dirname(root), (_event, file) => {
+        if (file !== name) return;
+        void access(root).then(
+          () => {
+            if (gone.get(root) !== folder) return;
+            gone.delete(root);
+            folder.close();
+            watcher.unwatch(root);
+            watcher.add(root);
+            logger.info({ path: root }, 'watched path is back: watching it again');
+            changed();
+          },
+          () => undefined, // not there (yet)
+        );
+      });
+    } catch (err) {
+      logger.warn({ err, path: root }, 'watched path was removed, and its folder cannot be watched for its return');
+      return;
+    }
+    folder.on('error', (err) => logger.warn({ err, path: root }, 'file watcher error'));
+    gone.set(root, folder);
+  };
+  watcher.on('all', (event, path) => {
+    logger.debug({ event, path }, 'config file event');
+    if ((event === 'unlinkDir' || event === 'unlink') && watched.has(path)) awaitReturn(path);
+    changed();
   });
   watcher.on('error', (err) => logger.warn({ err }, 'file watcher error'));
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
@@ -165,11 +202,17 @@ export async function watchConfig(
       const removed = [...watched].filter((p) => !roots.has(p));
       const added = [...roots].filter((p) => !watched.has(p));
       if (removed.length > 0) watcher.unwatch(removed);
+      for (const p of removed) {
+        gone.get(p)?.close();
+        gone.delete(p);
+      }
       if (added.length > 0) watcher.add(added);
       watched = roots;
     },
     async close(): Promise<void> {
       if (timer !== undefined) clearTimeout(timer);
+      for (const folder of gone.values()) folder.close();
+      gone.clear();
       await watcher.close();
     },
   };

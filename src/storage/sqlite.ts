@@ -75,3 +75,9 @@ export function openDatabase(path: string, opts: OpenDatabaseOptions): Database 
     throw new GwError('GW_ERR_STORAGE_OPEN', `cannot open the ${opts.what} ${path}: ${msg}`, { path });
   }
 }
+
+/** SQLITE_BUSY and its extended codes: another connection holds the lock a write needs. */
+export function isSqliteBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}

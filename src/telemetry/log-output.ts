@@ -45,10 +45,27 @@ export function stdoutLog(report: (message: string) => void = toStderr): SonicBo
   return guardOutput(out, report);
 }
 
+/** How each guarded output is given up (giveUpLogOutput). */
+const giveUps = new Set<() => void>();
+
+/**
+ * Gives up what every guarded output still holds: its exit flush is skipped. For a process that
+ * must end while a write is stuck (a log reader that stopped reading): a synchronous flush would
+ * block in it.
+ */
+export function giveUpLogOutput(): void {
+  for (const giveUp of giveUps) giveUp();
+}
+
 /** The failure handling of stdoutLog, for any asynchronous SonicBoom (tests pass one on a file). */
 export function guardOutput(out: SonicBoom, report: (message: string) => void): SonicBoom {
   let failing: string | undefined;
   let dropped = 0;
+  const giveUp = (): void => {
+    failing ??= 'given up';
+  };
+  giveUps.add(giveUp);
+  out.on('close', () => giveUps.delete(giveUp));
   // Heard beside pino's own listener, which stops all writing on EPIPE and otherwise passes the
   // error on, to this one. Every failed write comes here; it is retried with the next batch.
   out.on('error', (err: NodeJS.ErrnoException) => {

@@ -8,7 +8,6 @@ import { monthOf } from './usage-row.js';
 import type { SpendSubjectKind, UsageRow } from './usage-row.js';
 import { KeyTree } from '../util/key-tree.js';
 
-
 export class SpendLedger {
   readonly #add: Statement;
   readonly #read: Statement;

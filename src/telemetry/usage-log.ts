@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Database, Statement } from 'better-sqlite3';
 import { BUCKET_COLUMNS, BUCKETS, bucketOf } from './latency-histogram.js';
-import { openDatabase } from '../storage/sqlite.js';
+import { isSqliteBusy, openDatabase } from '../storage/sqlite.js';
 import { MIGRATIONS } from './migrations.js';
 import { SpendLedger } from './spend.js';
 import { KeyTree } from '../util/key-tree.js';
@@ -29,12 +29,19 @@ export interface UsageLogOptions {
   readonly flushIntervalMs?: number;
   /** A batch this large is written on the next turn of the event loop. Default 500 rows. */
   readonly maxBatch?: number;
-  /** How long a write waits for a lock held by another process. Default 1000 ms. */
+  /**
+   * How long opening (migrations) and the last write at close() wait for a lock held by another
+   * process. Default 1000 ms. A batch written while serving never waits (see BUSY_RETRY_MAX_MS).
+   */
   readonly busyTimeoutMs?: number;
   /** Called after each successful batch write. */
   readonly onFlush?: (info: FlushInfo) => void;
-  /** Called when a batch (or a spend read) fails; `dropped` rows of that batch are lost. */
-  readonly onError?: (err: unknown, dropped: number) => void;
+  /**
+   * Called when a batch (or a spend read) fails; `dropped` rows of that batch are lost. A batch
+   * refused because another process holds the write lock is kept (dropped 0, `kept` true),
+   * reported once until a batch is written again.
+   */
+  readonly onError?: (err: unknown, dropped: number, kept?: boolean) => void;
 }
 
 export interface UsageLogStats {
@@ -45,6 +52,11 @@ export interface UsageLogStats {
   /** Rows lost to failed writes or recorded after close(). */
   readonly dropped: number;
 }
+
+/** The longest wait between tries while another process holds the write lock. */
+const BUSY_RETRY_MAX_MS = 2000;
+/** Rows held while the write lock is held elsewhere (about 0.5 KB each); older ones are dropped past it. */
+const MAX_HELD_ROWS = 50_000;
 
 /** One roll-up row being built from a batch: the series, then the sums. */
 interface MinuteAcc {
@@ -198,9 +210,12 @@ export class UsageLog {
   readonly #intervalMs: number;
   readonly #maxBatch: number;
   readonly #onFlush: ((info: FlushInfo) => void) | undefined;
-  readonly #onError: ((err: unknown, dropped: number) => void) | undefined;
+  readonly #onError: ((err: unknown, dropped: number, kept?: boolean) => void) | undefined;
 
   #batch: UsageRow[] = [];
+  /** While another process holds the write lock: the wait before the next try, ms; else 0. */
+  #busyRetryMs = 0;
+  readonly #closeBusyMs: number;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #closed = false;
@@ -213,7 +228,11 @@ export class UsageLog {
    */
   static open(path: string, opts: UsageLogOptions = {}): UsageLog {
     const busyTimeoutMs = opts.busyTimeoutMs ?? 1000;
-    return new UsageLog(openDatabase(path, { what: 'usage database', busyTimeoutMs, migrations: MIGRATIONS }), opts);
+    const db = openDatabase(path, { what: 'usage database', busyTimeoutMs, migrations: MIGRATIONS });
+    // A write runs on the serving thread: waiting there for another process's lock (an
+    // operator's sqlite3 session, a long DELETE, a VACUUM) stalled every request for the wait.
+    db.pragma('busy_timeout = 0');
+    return new UsageLog(db, { ...opts, busyTimeoutMs });
   }
 
   private constructor(db: Database, opts: UsageLogOptions) {
@@ -221,6 +240,7 @@ export class UsageLog {
     this.#queries = new UsageQueries(db);
     this.#intervalMs = Math.max(1, opts.flushIntervalMs ?? 100);
     this.#maxBatch = Math.max(1, opts.maxBatch ?? 500);
+    this.#closeBusyMs = Math.max(0, Math.floor(opts.busyTimeoutMs ?? 1000));
     this.#onFlush = opts.onFlush;
     this.#onError = opts.onError;
     this.#insertOne = db.prepare(insertRequests(1));
@@ -242,7 +262,8 @@ export class UsageLog {
     }
     this.#batch.push(row);
     this.#spend.recorded(row);
-    if (this.#batch.length >= this.#maxBatch) {
+    // While the lock is held elsewhere, the retry timer is the only one.
+    if (this.#batch.length >= this.#maxBatch && this.#busyRetryMs === 0) {
       this.#immediate ??= setImmediate(this.#flushSoon);
     } else if (this.#timer === undefined) {
       this.#timer = setTimeout(this.#flushSoon, this.#intervalMs);
@@ -260,10 +281,15 @@ export class UsageLog {
     try {
       this.#writeBatch(rows);
     } catch (err) {
+      if (isSqliteBusy(err) && !this.#closed) {
+        this.#hold(rows, err);
+        return;
+      }
       this.#dropped += rows.length;
       this.#report(err, rows.length);
       return;
     }
+    this.#busyRetryMs = 0;
     this.#written += rows.length;
     if (this.#onFlush !== undefined) {
       try {
@@ -277,8 +303,14 @@ export class UsageLog {
   /** Flushes, then closes the database. Safe to call more than once. */
   close(): void {
     if (this.#closed) return;
-    this.flush();
     this.#closed = true;
+    // The last write may wait for another process's lock: nothing is served any more.
+    try {
+      this.#db.pragma(`busy_timeout = ${this.#closeBusyMs}`);
+    } catch {
+      // A closed or broken connection: flush() reports what it cannot write.
+    }
+    this.flush();
     try {
       this.#db.close();
     } catch (err) {
@@ -327,6 +359,24 @@ export class UsageLog {
 
   get stats(): UsageLogStats {
     return { pending: this.#batch.length, written: this.#written, dropped: this.#dropped };
+  }
+
+  /**
+   * Keeps a batch the write lock refused: it is tried again after a wait that doubles up to
+   * BUSY_RETRY_MAX_MS, in front of the rows recorded meanwhile. At most MAX_HELD_ROWS are held;
+   * past that the oldest are dropped and counted.
+   */
+  #hold(rows: UsageRow[], err: unknown): void {
+    const first = this.#busyRetryMs === 0;
+    this.#busyRetryMs = first ? this.#intervalMs : Math.min(this.#busyRetryMs * 2, BUSY_RETRY_MAX_MS);
+    const over = rows.length - MAX_HELD_ROWS;
+    this.#batch = over > 0 ? rows.slice(over) : rows;
+    if (over > 0) {
+      this.#dropped += over;
+      this.#report(err, over);
+    } else if (first) this.#report(err, 0, true);
+    this.#timer = setTimeout(this.#flushSoon, this.#busyRetryMs);
+    this.#timer.unref();
   }
 
   readonly #flushSoon = (): void => {
@@ -426,10 +476,10 @@ export class UsageLog {
     }
   }
 
-  #report(err: unknown, dropped: number): void {
+  #report(err: unknown, dropped: number, kept = false): void {
     if (this.#onError === undefined) return;
     try {
-      this.#onError(err, dropped);
+      this.#onError(err, dropped, kept);
     } catch {
       // Never let a logging callback throw into a timer or the caller.
     }
