@@ -5,7 +5,7 @@
 // arrive during one are folded into a single follow-up run. `load` may take long (gw serve runs
 // it in a worker thread, config/off-thread.ts): requests keep being served on the old table.
 import { watch as watchFolder, type FSWatcher as FolderWatcher } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, sep } from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import type { RoutingTable } from '../compile/routing-table.js';
@@ -154,32 +154,45 @@ export async function watchConfig(
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(() => {
       timer = undefined;
+      void checkRoots();
       onChange();
     }, debounceMs);
   };
   // chokidar forgets a watched folder or file that is deleted, and does not see it come back (a
-  // deploy's `rm -rf manifests && cp -r new manifests`, gateway.yaml deleted and written anew):
-  // its folder is watched until it is there again, then it is watched anew.
+  // deploy's `rm -rf manifests && cp -r new manifests`, gateway.yaml deleted and written anew).
+  // A root found gone has its folder watched until it is there again; a folder replaced under
+  // the same name (deleted and made again between two looks) is told apart by its inode and
+  // birth time. Either way it is then watched anew.
   const gone = new Map<string, FolderWatcher>();
+  const identity = new Map<string, string>();
+  const identityOf = (root: string): Promise<string | undefined> =>
+    stat(root).then(
+      // A file's own replacement (an editor's rename-write) chokidar's atomic option follows.
+      (st) => (st.isDirectory() ? `${st.ino}:${st.birthtimeMs}` : 'file'),
+      () => undefined,
+    );
+  const rewatch = (root: string, why: string): void => {
+    watcher.unwatch(root);
+    watcher.add(root);
+    logger.info({ path: root }, `watched path ${why}: watching it again`);
+  };
   const awaitReturn = (root: string): void => {
     if (gone.has(root)) return;
     const name = basename(root);
     let folder: FolderWatcher;
+    const check = (): void => {
+      void identityOf(root).then((id) => {
+        if (id === undefined || gone.get(root) !== folder) return; // not there (yet), or done
+        gone.delete(root);
+        folder.close();
+        identity.set(root, id);
+        rewatch(root, 'is back');
+        changed();
+      });
+    };
     try {
       folder = watchFolder(dirname(root), (_event, file) => {
-        if (file !== name) return;
-        void access(root).then(
-          () => {
-            if (gone.get(root) !== folder) return;
-            gone.delete(root);
-            folder.close();
-            watcher.unwatch(root);
-            watcher.add(root);
-            logger.info({ path: root }, 'watched path is back: watching it again');
-            changed();
-          },
-          () => undefined, // not there (yet)
-        );
+        if (file === name) check();
       });
     } catch (err) {
       logger.warn({ err, path: root }, 'watched path was removed, and its folder cannot be watched for its return');
@@ -187,6 +200,21 @@ export async function watchConfig(
     }
     folder.on('error', (err) => logger.warn({ err, path: root }, 'file watcher error'));
     gone.set(root, folder);
+    check(); // it may be back already
+  };
+  /** After each burst of events: any root gone or replaced since the last look. */
+  const checkRoots = async (): Promise<void> => {
+    for (const root of watched) {
+      if (gone.has(root)) continue;
+      const id = await identityOf(root);
+      if (!watched.has(root) || gone.has(root)) continue;
+      if (id === undefined) awaitReturn(root);
+      else if (identity.get(root) !== id) {
+        const known = identity.has(root);
+        identity.set(root, id);
+        if (known) rewatch(root, 'was replaced');
+      }
+    }
   };
   watcher.on('all', (event, path) => {
     logger.debug({ event, path }, 'config file event');
@@ -194,7 +222,7 @@ export async function watchConfig(
     changed();
   });
   watcher.on('error', (err) => logger.warn({ err }, 'file watcher error'));
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve())).then(checkRoots);
   return {
     ready,
     update(next: readonly string[]): void {
@@ -205,6 +233,7 @@ export async function watchConfig(
       for (const p of removed) {
         gone.get(p)?.close();
         gone.delete(p);
+        identity.delete(p);
       }
       if (added.length > 0) watcher.add(added);
       watched = roots;

@@ -12,7 +12,7 @@ export interface AnswerSink {
   readonly started: boolean;
   /** The answer is complete, or was cut. */
   readonly ended: boolean;
-  /** A header every answer of this request carries, whatever writes it (before the answer started). */
+  /** A header every answer of this request carries, whatever writes it (before the answer started); `name` in lower case. */
   setHeader(name: string, value: string): void;
   /** A whole JSON answer, already serialised (Content-Length is set). */
   json(status: number, text: string, headers?: Headers): void;
@@ -65,9 +65,8 @@ export class HttpSink implements AnswerSink {
 
   setHeader(name: string, value: string): void {
     if (this.#res.headersSent) return;
-    const lower = name.toLowerCase();
-    const at = indexOfName(this.#preset, lower);
-    if (at === -1) this.#preset.push(lower, value);
+    const at = indexOfName(this.#preset, name);
+    if (at === -1) this.#preset.push(name, value);
     else this.#preset[at + 1] = value;
   }
 

@@ -15,7 +15,12 @@ const NOT_VALID = 'the API key is not valid';
 /** The caller's key as sent, or undefined. */
 export function callerKey(headers: IncomingHttpHeaders): string | undefined {
   const auth = headers.authorization;
-  if (auth !== undefined && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') {
+  // The scheme is case-insensitive; 'Bearer ' as the SDKs send it is tried first, without a copy.
+  if (
+    auth !== undefined &&
+    auth.length > 7 &&
+    (auth.startsWith('Bearer ') || auth.slice(0, 7).toLowerCase() === 'bearer ')
+  ) {
     const key = auth.slice(7).trim();
     if (key !== '') return key;
   }

@@ -13,7 +13,7 @@ import { validateEmbeddingsBody } from '../../wire/openai/validate.js';
  * `-H 'Content-Type: application/json'` sends application/x-www-form-urlencoded and gets 415.
  */
 export function isJsonMediaType(header: string | undefined): boolean {
-  if (header === undefined) return true;
+  if (header === undefined || header === 'application/json') return true;
   const semi = header.indexOf(';');
   const type = (semi === -1 ? header : header.slice(0, semi)).trim().toLowerCase();
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
