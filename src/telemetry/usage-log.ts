@@ -285,6 +285,7 @@ export class UsageLog {
         this.#hold(rows, err);
         return;
       }
+      this.#busyRetryMs = 0;
       this.#dropped += rows.length;
       this.#report(err, rows.length);
       return;
