@@ -2,6 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const GW_BIN = fileURLToPath(new URL('../../bin/gw', import.meta.url));
@@ -112,4 +115,55 @@ export async function startServe(
       return exited;
     },
   };
+}
+
+/** Manifests of the built-in mock provider: one chat endpoint mapping `model`, one key (`key`'s hash). */
+export function mockManifests(key: string, model = 'fast'): string {
+  return `apiVersion: gw/v1
+kind: Provider
+metadata: { name: mock }
+spec: { type: mock }
+---
+apiVersion: gw/v1
+kind: Endpoint
+metadata: { name: chat }
+spec:
+  type: chat
+  routing: { targets: [{ provider: mock, models: { ${model}: mock-fast } }] }
+---
+apiVersion: gw/v1
+kind: ApiKey
+metadata: { name: app }
+spec: { keyHash: "${sha(key)}", scopes: [chat] }
+`;
+}
+
+export interface MockSite {
+  readonly dir: string;
+  readonly proxy: number;
+  readonly admin: number;
+}
+
+/**
+ * A new temp folder (the caller removes it) with gateway.yaml on two free ports, mockManifests in
+ * manifests/m.yaml and the SQLite file at ./gw.db: what `gw serve` run there serves.
+ */
+export async function mockSite(prefix: string, key: string): Promise<MockSite> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const [proxy, admin] = [await freePort(), await freePort()];
+  await writeFile(
+    join(dir, 'gateway.yaml'),
+    `apiVersion: gw/v1
+kind: Gateway
+metadata: { name: mock-site }
+spec:
+  proxy: { listen: 127.0.0.1:${proxy} }
+  admin: { listen: 127.0.0.1:${admin} }
+  manifests: [manifests]
+  storage: { sqlite: ./gw.db }
+`,
+  );
+  await mkdir(join(dir, 'manifests'));
+  await writeFile(join(dir, 'manifests', 'm.yaml'), mockManifests(key));
+  return { dir, proxy, admin };
 }

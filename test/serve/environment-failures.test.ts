@@ -7,13 +7,12 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { freePort, GW_BIN, sha } from '../helpers/gw.js';
+import { GW_BIN, mockManifests, mockSite, type MockSite } from '../helpers/gw.js';
 
 const KEY = 'gw-environment-test-key-0123456789abcdef';
 const LINUX = process.platform === 'linux' ? false : 'needs Linux (ulimit, socket and pipe semantics)';
@@ -35,52 +34,11 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: n
   clearTimeout(guard);
 }
 
-function manifests(model = 'fast'): string {
-  return `apiVersion: gw/v1
-kind: Provider
-metadata: { name: mock }
-spec: { type: mock }
----
-apiVersion: gw/v1
-kind: Endpoint
-metadata: { name: chat }
-spec:
-  type: chat
-  routing: { targets: [{ provider: mock, models: { ${model}: mock-fast } }] }
----
-apiVersion: gw/v1
-kind: ApiKey
-metadata: { name: app }
-spec: { keyHash: "${sha(KEY)}", scopes: [chat] }
-`;
-}
-
-interface Site {
-  readonly dir: string;
-  readonly proxy: number;
-  readonly admin: number;
-}
-
-/** A folder with gateway.yaml, manifests/m.yaml and the SQLite file at ./gw.db. */
-async function site(): Promise<Site> {
-  const dir = await mkdtemp(join(tmpdir(), 'gw-env-'));
-  dirs.push(dir);
-  const [proxy, admin] = [await freePort(), await freePort()];
-  await writeFile(
-    join(dir, 'gateway.yaml'),
-    `apiVersion: gw/v1
-kind: Gateway
-metadata: { name: env }
-spec:
-  proxy: { listen: 127.0.0.1:${proxy} }
-  admin: { listen: 127.0.0.1:${admin} }
-  manifests: [manifests]
-  storage: { sqlite: ./gw.db }
-`,
-  );
-  await mkdir(join(dir, 'manifests'));
-  await writeFile(join(dir, 'manifests', 'm.yaml'), manifests());
-  return { dir, proxy, admin };
+/** A mock-provider site whose folder is removed after the tests. */
+async function site(): Promise<MockSite> {
+  const s = await mockSite('gw-env-', KEY);
+  dirs.push(s.dir);
+  return s;
 }
 
 interface Gw {
@@ -96,7 +54,7 @@ interface Gw {
  * Starts `gw serve` in `s.dir`. `limits` (e.g. 'ulimit -n 192') runs in a shell that then execs
  * node, so the child's pid is gw's own.
  */
-function startGw(s: Site, args: readonly string[] = [], limits?: string): Gw {
+function startGw(s: MockSite, args: readonly string[] = [], limits?: string): Gw {
   const argv = [GW_BIN, 'serve', ...args];
   const child =
     limits === undefined
@@ -138,7 +96,7 @@ function startGw(s: Site, args: readonly string[] = [], limits?: string): Gw {
   return { child, exited, out: () => out, err: () => err, waitOut };
 }
 
-async function chat(s: Site, model = 'fast', agent?: http.Agent): Promise<number> {
+async function chat(s: MockSite, model = 'fast', agent?: http.Agent): Promise<number> {
   return new Promise((done) => {
     const req = http.request(
       {
@@ -162,7 +120,7 @@ async function chat(s: Site, model = 'fast', agent?: http.Agent): Promise<number
 }
 
 /** Milliseconds /healthz took to answer 200; Infinity when it did not. */
-async function healthz(s: Site): Promise<number> {
+async function healthz(s: MockSite): Promise<number> {
   const t0 = performance.now();
   try {
     const res = await fetch(`http://127.0.0.1:${s.proxy}/healthz`, { signal: AbortSignal.timeout(10_000) });
@@ -228,7 +186,7 @@ describe('gw serve in a hostile environment', { skip: LINUX }, () => {
       await gw.waitOut(/GW_ERR_MANIFEST_NOT_FOUND/, 10_000);
       await mkdir(join(s.dir, 'manifests'));
       // The new manifests name the model `fast2`.
-      await writeFile(join(s.dir, 'manifests', 'm.yaml'), manifests('fast2'));
+      await writeFile(join(s.dir, 'manifests', 'm.yaml'), mockManifests(KEY, 'fast2'));
       const reloaded = await gw.waitOut(/configuration reloaded/, 10_000).then(
         () => true,
         () => false,

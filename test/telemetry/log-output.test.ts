@@ -6,13 +6,13 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { guardOutput } from '../../src/telemetry/log-output.js';
-import { freePort, GW_BIN, sha } from '../helpers/gw.js';
+import { GW_BIN, mockSite } from '../helpers/gw.js';
 
 const DEV_FULL = '/dev/full';
 const SKIP = existsSync(DEV_FULL) ? false : `${DEV_FULL} is missing on this machine (Linux has it)`;
@@ -39,41 +39,8 @@ function waitFor(stream: NodeJS.ReadableStream, read: () => string, re: RegExp):
 
 describe('gw serve with its stdout on a full disk', { skip: SKIP }, () => {
   test('answers requests, says once on stderr that the log cannot be written, and stops on SIGTERM', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'gw-log-full-'));
+    const { dir, proxy } = await mockSite('gw-log-full-', KEY);
     dirs.push(dir);
-    const [proxy, admin] = [await freePort(), await freePort()];
-    await writeFile(
-      join(dir, 'gateway.yaml'),
-      `apiVersion: gw/v1
-kind: Gateway
-metadata: { name: full }
-spec:
-  proxy: { listen: 127.0.0.1:${proxy} }
-  admin: { listen: 127.0.0.1:${admin} }
-  manifests: [manifests.yaml]
-  storage: { sqlite: ./gw.db }
-`,
-    );
-    await writeFile(
-      join(dir, 'manifests.yaml'),
-      `apiVersion: gw/v1
-kind: Provider
-metadata: { name: mock }
-spec: { type: mock }
----
-apiVersion: gw/v1
-kind: Endpoint
-metadata: { name: chat }
-spec:
-  type: chat
-  routing: { targets: [{ provider: mock, models: { fast: mock-fast } }] }
----
-apiVersion: gw/v1
-kind: ApiKey
-metadata: { name: app }
-spec: { keyHash: "${sha(KEY)}", scopes: [chat] }
-`,
-    );
     const full = await open(DEV_FULL, 'w');
     const child = spawn(process.execPath, [GW_BIN, 'serve'], { cwd: dir, stdio: ['ignore', full.fd, 'pipe'] });
     await full.close();
